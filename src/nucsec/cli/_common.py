@@ -1,0 +1,26 @@
+"""Small helpers shared by the CLI modules: JSON output and the ``--json`` flag."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+json_option = click.option("--json", "as_json", is_flag=True, help="print JSON")
+
+
+def to_json(data: Any) -> str:
+    """Serialise for ``--json`` output: UTF-8, dates and paths as strings."""
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+
+
+def emit(data: Any, as_json: bool, human: Callable[[Any], str] | None = None) -> None:
+    """Print ``data`` as JSON, or through ``human`` (default: JSON as well)."""
+    if as_json or human is None:
+        click.echo(to_json(data))
+    else:
+        click.echo(human(data))
