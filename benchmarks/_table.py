@@ -35,11 +35,14 @@ class Table:
     def render(self) -> str:
         heads = ("measurement", "nucsec", "baseline", "baseline value", "goal", "note")
         cells = [(r.what, r.ours, r.baseline_name, r.baseline, r.goal, r.note) for r in self.rows]
-        widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h)
-                  for i, h in enumerate(heads)]
+        widths = [
+            max(len(h), *(len(c[i]) for c in cells)) if cells else len(h)
+            for i, h in enumerate(heads)
+        ]
         line = "  ".join("-" * w for w in widths)
-        out = [f"== {self.title}", "  ".join(h.ljust(w) for h, w in zip(heads, widths)), line]
-        out += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in cells]
+        head = "  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True))
+        out = [f"== {self.title}", head, line]
+        out += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) for row in cells]
         return "\n".join(out)
 
 
@@ -57,7 +60,7 @@ def best_time(fn: Callable[[], Any], repeat: int = 5, number: int = 1) -> float:
 def percentiles(samples: list[float]) -> tuple[float, float]:
     """(p50, p99) of a list of durations."""
     ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
     return statistics.median(ordered), p99
 
 

@@ -37,7 +37,9 @@ class NucsecError(Exception):
         if self.field is not None:
             out["field"] = self.field
         if self.value is not None:
-            out["value"] = self.value if isinstance(self.value, int | float | str) else repr(self.value)
+            out["value"] = (
+                self.value if isinstance(self.value, int | float | str) else repr(self.value)
+            )
         return out
 
 
@@ -119,5 +121,5 @@ def status_for(exc: NucsecError) -> tuple[int, int]:
     """Return ``(exit_code, http_status)`` for an error, from :data:`STATUS_TABLE`."""
     for cls in type(exc).__mro__:
         if cls in STATUS_TABLE:
-            return STATUS_TABLE[cls]  # type: ignore[index]
+            return STATUS_TABLE[cls]
     return STATUS_TABLE[NucsecError]

@@ -51,7 +51,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_upload_bytes", 50 * 1024 * 1024, "largest accepted upload or request body", int),
     Setting("checkpoint_every", 1000, "write a signed audit checkpoint every N events", int),
     Setting("checkpoint_seconds", 60.0, "... or every T seconds while events arrive", float),
-    Setting("sync_seconds", 30.0, "how often `nucsec serve` pulls from its peers (0: never)", float),
+    Setting(
+        "sync_seconds", 30.0, "how often `nucsec serve` pulls from its peers (0: never)", float
+    ),
     Setting("session_hours", 8.0, "lifetime of a browser session", float),
     Setting("demo", False, "demo node: demo logins are printed and allowed", _bool),
 )

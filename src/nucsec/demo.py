@@ -1,0 +1,270 @@
+"""Demo data of the working group: agencies' users and a dozen labelled documents.
+
+Used only by ``nucsec init --demo`` and ``make demo``. Demo users get the password printed
+by the demo (outside a demo node there are no default credentials).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from nucsec.markings import parse_banner
+from nucsec.node import Node
+from nucsec.service.documents import DocumentInput, create_document
+from nucsec.service.users import create_user, get_user
+
+__all__ = ["DEMO_DOCUMENTS", "DEMO_PASSWORD", "DEMO_USERS", "seed"]
+
+#: printed by the demo; a demo node is for demonstration only
+DEMO_PASSWORD = "demo-only-password"  # noqa: S105 - the demo's documented login
+
+_ALL = ["FORENSICS", "ITDB", "PHYSPROT"]
+
+DEMO_USERS: list[dict[str, Any]] = [
+    # United States: one section chief per agency, analysts, security officer, auditor
+    {
+        "username": "doe.chief",
+        "display_name": "DOE section chief",
+        "nation": "USA",
+        "agency": "DOE",
+        "clearance": "TOP SECRET",
+        "compartments": _ALL,
+        "roles": ["officer"],
+    },
+    {
+        "username": "dhs.chief",
+        "display_name": "DHS section chief",
+        "nation": "USA",
+        "agency": "DHS",
+        "clearance": "SECRET",
+        "compartments": ["ITDB"],
+        "roles": ["officer"],
+    },
+    {
+        "username": "dos.chief",
+        "display_name": "DOS section chief",
+        "nation": "USA",
+        "agency": "DOS",
+        "clearance": "SECRET",
+        "compartments": [],
+        "roles": ["officer"],
+    },
+    {
+        "username": "doe.analyst",
+        "display_name": "DOE laboratory analyst",
+        "nation": "USA",
+        "agency": "DOE",
+        "clearance": "SECRET",
+        "compartments": ["FORENSICS"],
+        "roles": ["analyst"],
+    },
+    {
+        "username": "dhs.analyst",
+        "display_name": "DHS detection analyst",
+        "nation": "USA",
+        "agency": "DHS",
+        "clearance": "CONFIDENTIAL",
+        "compartments": ["ITDB"],
+        "roles": ["analyst"],
+    },
+    {
+        "username": "usa.security",
+        "display_name": "US node security officer",
+        "nation": "USA",
+        "agency": "DOE",
+        "clearance": "TOP SECRET",
+        "compartments": _ALL,
+        "roles": ["security_officer"],
+    },
+    {
+        "username": "usa.auditor",
+        "display_name": "US node auditor",
+        "nation": "USA",
+        "agency": "DOS",
+        "clearance": "SECRET",
+        "compartments": [],
+        "roles": ["auditor"],
+    },
+    # Japan
+    {
+        "username": "mext.chief",
+        "display_name": "MEXT section chief",
+        "nation": "JPN",
+        "agency": "MEXT",
+        "clearance": "GOKUHI",
+        "compartments": ["FORENSICS"],
+        "roles": ["officer"],
+    },
+    {
+        "username": "mofa.chief",
+        "display_name": "MOFA section chief",
+        "nation": "JPN",
+        "agency": "MOFA",
+        "clearance": "GOKUHI",
+        "compartments": [],
+        "roles": ["officer"],
+    },
+    {
+        "username": "npa.chief",
+        "display_name": "NPA section chief",
+        "nation": "JPN",
+        "agency": "NPA",
+        "clearance": "KIMITSU",
+        "compartments": ["ITDB", "FORENSICS"],
+        "roles": ["officer"],
+    },
+    {
+        "username": "nisa.chief",
+        "display_name": "NISA section chief",
+        "nation": "JPN",
+        "agency": "NISA",
+        "clearance": "HI",
+        "compartments": ["PHYSPROT"],
+        "roles": ["officer"],
+    },
+    {
+        "username": "npa.analyst",
+        "display_name": "NPA forensic science analyst",
+        "nation": "JPN",
+        "agency": "NPA",
+        "clearance": "極秘",
+        "compartments": ["FORENSICS", "ITDB"],
+        "roles": ["analyst"],
+    },
+    {
+        "username": "mext.analyst",
+        "display_name": "JAEA analyst (MEXT)",
+        "nation": "JPN",
+        "agency": "MEXT",
+        "clearance": "HI",
+        "compartments": ["FORENSICS"],
+        "roles": ["analyst"],
+    },
+    {
+        "username": "jpn.security",
+        "display_name": "Japanese node security officer",
+        "nation": "JPN",
+        "agency": "MOFA",
+        "clearance": "KIMITSU",
+        "compartments": _ALL,
+        "roles": ["security_officer"],
+    },
+    {
+        "username": "jpn.auditor",
+        "display_name": "Japanese node auditor",
+        "nation": "JPN",
+        "agency": "MOFA",
+        "clearance": "HI",
+        "compartments": [],
+        "roles": ["auditor"],
+    },
+]
+
+
+@dataclass(frozen=True)
+class DemoDocument:
+    author: str
+    title: str
+    body: str
+    label: str
+    body_label: str | None = None
+
+
+DEMO_DOCUMENTS: list[DemoDocument] = [
+    DemoDocument(
+        "doe.analyst",
+        "Gamma survey of seized container, Port of Long Beach (exercise)",
+        "HPGe survey found Cs-137 and Co-60 lines; no SNM signature above detection limits.",
+        "SECRET//REL TO USA, JPN",
+    ),
+    DemoDocument(
+        "doe.chief",
+        "Forensics library comparison protocol, draft 3",
+        "Open-set comparison with consistent / inconsistent / inconclusive per signature.",
+        "SECRET//FORENSICS//REL TO USA, JPN",
+    ),
+    DemoDocument(
+        "dhs.chief",
+        "Radiation portal monitor alarm statistics, FY2010",
+        "Nuisance alarm rates by port and by NORM category.",
+        "CUI//REL TO USA, JPN",
+    ),
+    DemoDocument(
+        "dos.chief",
+        "Talking points for the Seoul 2012 summit preparatory meeting",
+        "Widening forensics cooperation beyond the bilateral pair.",
+        "CONFIDENTIAL//NOFORN",
+    ),
+    DemoDocument(
+        "doe.chief",
+        "Reactor-grade plutonium signatures, internal assessment",
+        "Isotopic ratios and their discriminating power.",
+        "TOP SECRET//FORENSICS//NOFORN",
+    ),
+    DemoDocument(
+        "doe.analyst",
+        "Uranium enrichment measurement, sample Q-17",
+        "Enrichment 3.2 % by the intrinsic relative-efficiency method.",
+        "SECRET//ORCON/REL TO USA, JPN",
+    ),
+    DemoDocument(
+        "dhs.analyst",
+        "Working group meeting minutes, November 2010",
+        "Agreed tasks: best practices, forensics cooperation, legal framework.",
+        "UNCLASSIFIED",
+    ),
+    DemoDocument(
+        "npa.analyst",
+        "押収物のガンマ線スペクトル解析 (seizure spectrum analysis)",
+        "Cs-137 と K-40 を同定。核物質の兆候なし。",
+        "GOKUHI//REL TO JPN, USA",
+    ),
+    DemoDocument(
+        "npa.chief",
+        "Trafficking case file 2010-JP-004 (exercise)",
+        "Attempted sale of a sealed source; suspects identified.",
+        "HI//ITDB//REL TO JPN, USA.DHS",
+    ),
+    DemoDocument(
+        "mext.analyst",
+        "JAEA ISCN training course roster",
+        "Participants from 16 countries.",
+        "TORIATSUKAI CHUI//REL TO JPN, USA",
+    ),
+    DemoDocument(
+        "mofa.chief",
+        "Negotiating position on the information-protection annex",
+        "National position; not for release.",
+        "GOKUHI//NOFORN",
+    ),
+    DemoDocument(
+        "nisa.chief",
+        "Facility self-assessment summary, physical protection",
+        "Gaps in access control at two sites.",
+        "HI//PHYSPROT//REL TO JPN, USA",
+        body_label="HI//PHYSPROT//NOFORN",
+    ),
+]
+
+
+def seed(node: Node, *, password_hash: str | None) -> dict[str, int]:
+    """Create the demo users of the node's nation (all nations on a joint node) and
+    their documents. Returns counts."""
+    nations = set(node.ctx.nations) if node.joint else {node.nation}
+    with node.engine.begin() as conn:
+        users = [u for u in DEMO_USERS if u["nation"] in nations]
+        for spec in users:
+            create_user(node, conn, spec, actor="system", password_hash=password_hash)
+    created = 0
+    for doc in DEMO_DOCUMENTS:
+        with node.engine.connect() as conn:
+            author = next((u for u in users if u["username"] == doc.author), None)
+            if author is None:
+                continue
+            principal = get_user(conn, doc.author).principal
+        label = parse_banner(doc.label, node.ctx)
+        body_label = parse_banner(doc.body_label, node.ctx) if doc.body_label else label
+        create_document(node, principal, DocumentInput(doc.title, doc.body, label, body_label))
+        created += 1
+    return {"users": len(users), "documents": created}

@@ -1,0 +1,1 @@
+"""Nuclear forensics: gamma spectrometry, radiochronometry and the forensics library."""

@@ -1,0 +1,138 @@
+"""A node: one government's nucsec installation in ``$NUCSEC_HOME``.
+
+The node directory holds ``node.toml`` (identity and settings), ``keys/`` (the Ed25519
+signing key, never in the database), ``nucsec.db`` (SQLite, unless
+``NUCSEC_DATABASE_URL`` names another database) and ``files/`` (attachments).
+:func:`init_node` creates one; :func:`open_node` opens it for every other command.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.engine import Engine
+
+from nucsec.audit import keys
+from nucsec.errors import ConfigurationError, InputError
+from nucsec.markings.context import MarkingContext, default_context
+from nucsec.settings import Settings, load
+from nucsec.store.db import make_engine
+
+if TYPE_CHECKING:
+    from nucsec.audit.log import AuditLog
+
+__all__ = ["Node", "init_node", "open_node", "utcnow"]
+
+
+def utcnow() -> dt.datetime:
+    """The wall clock, in UTC. Adapters pass it to pure cores; tests replace it."""
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Node:
+    settings: Settings
+    engine: Engine
+    nation: str
+    name: str
+    origin: str
+    key: Ed25519PrivateKey
+    ctx: MarkingContext
+    joint: bool = False  # hosts users of every agreement nation (single-node demo)
+    clock: Callable[[], dt.datetime] = field(default=utcnow)
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        from nucsec.audit.log import AuditLog
+
+        return AuditLog(
+            origin=self.origin,
+            key=self.key,
+            checkpoint_every=self.settings.checkpoint_every,
+            checkpoint_seconds=self.settings.checkpoint_seconds,
+        )
+
+    @property
+    def demo(self) -> bool:
+        return self.settings.demo
+
+    def public_key_pem(self) -> bytes:
+        return keys.public_key_pem(self.key.public_key())
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _read_identity(settings: Settings) -> dict[str, Any]:
+    path = settings.node_file
+    if not path.exists():
+        raise ConfigurationError(
+            f"no node at {settings.home}: run `nucsec init` (or set NUCSEC_HOME)"
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{path}: {exc}") from exc
+    node = data.get("node", {})
+    for key in ("nation", "name", "origin"):
+        if not isinstance(node.get(key), str):
+            raise ConfigurationError(f"{path}: [node] needs `{key}`")
+    return dict(node)
+
+
+def open_node(settings: Settings | None = None) -> Node:
+    """Open the node in ``settings.home`` (``NUCSEC_HOME``)."""
+    settings = settings or load()
+    identity = _read_identity(settings)
+    engine = make_engine(settings.db_url)
+    return Node(
+        settings=settings,
+        engine=engine,
+        nation=identity["nation"],
+        name=identity["name"],
+        origin=identity["origin"],
+        key=keys.load_private_key(settings.home / "keys"),
+        ctx=default_context(),
+        joint=bool(identity.get("joint", False)),
+    )
+
+
+def init_node(settings: Settings, nation: str, *, demo: bool = False, joint: bool = False) -> Node:
+    """Create a node: directories, signing key, identity file, database schema.
+
+    Seeding the demo data is :func:`nucsec.demo.seed`'s job; ``demo`` here only marks the
+    node as a demo node (demo logins allowed and printed).
+    """
+    ctx = default_context()
+    nation = nation.strip().upper()
+    if not ctx.is_nation(nation):
+        known = ", ".join(sorted(ctx.nations))
+        raise InputError(f"unknown nation {nation!r} (known: {known})", field="nation")
+    if settings.node_file.exists():
+        raise ConfigurationError(f"a node already exists at {settings.home}")
+    settings.home.mkdir(parents=True, exist_ok=True)
+    (settings.home / "files").mkdir(exist_ok=True)
+    key = keys.generate_key(settings.home / "keys")
+    name = nation.lower()
+    kid = keys.key_id(name, key.public_key()).hex()
+    origin = f"nucsec.{name}/{kid}"
+    created = utcnow().isoformat(timespec="seconds")
+    settings.node_file.write_text(
+        "# nucsec node identity. Keys live in keys/, never in the database.\n"
+        f'[node]\nnation = "{nation}"\nname = "{name}"\norigin = "{origin}"\n'
+        f'created = "{created}"\njoint = {"true" if joint else "false"}\n\n'
+        f"[settings]\ndemo = {'true' if demo else 'false'}\n",
+        encoding="utf-8",
+    )
+    settings = replace(settings, demo=demo)
+    from nucsec.store.migrate import upgrade
+
+    engine = make_engine(settings.db_url)
+    upgrade(engine)
+    return Node(settings, engine, nation, name, origin, key, ctx, joint=joint)

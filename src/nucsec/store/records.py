@@ -1,0 +1,285 @@
+"""Repository of labelled, versioned records (documents now; incidents, analyses later).
+
+A record is a set of named portions, each a value with its own label; its banner label is
+the roll-up of the portions (computed by the caller with ``markings.rollup``). Every change
+appends an immutable version. Listing functions take the policy's SQL predicate: they never
+return rows the caller may not read, so nothing is filtered in Python after fetching.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, select, update
+
+from nucsec.errors import InputError
+from nucsec.markings.context import MarkingContext
+from nucsec.policy import Principal
+from nucsec.policy.sql import visible_label_ids
+from nucsec.store.labels import LABEL_TABLES
+from nucsec.store.schema import record_versions, records
+
+__all__ = ["Portion", "RecordRow", "RecordStore", "VersionRow"]
+
+
+@dataclass(frozen=True)
+class Portion:
+    value: Any
+    label_id: int
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    pk: int
+    id: str
+    kind: str
+    label_id: int
+    version: int
+    title: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    created_by: str | None
+    origin: str | None
+    recalled: bool
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    version: int
+    label_id: int
+    author_id: str | None
+    created_at: dt.datetime
+    portions: dict[str, Portion]
+    note: str
+
+
+def _encode(portions: dict[str, Portion]) -> str:
+    return json.dumps(
+        {k: {"value": p.value, "label_id": p.label_id} for k, p in portions.items()},
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+
+
+def _decode(text: str) -> dict[str, Portion]:
+    data = json.loads(text)
+    return {k: Portion(v["value"], int(v["label_id"])) for k, v in data.items()}
+
+
+def _search_text(portions: dict[str, Portion]) -> str:
+    return " ".join(str(p.value) for p in portions.values() if isinstance(p.value, str)).lower()
+
+
+_RECORD_COLUMNS = (
+    records.c.pk,
+    records.c.id,
+    records.c.kind,
+    records.c.label_id,
+    records.c.head_version,
+    records.c.title,
+    records.c.created_at,
+    records.c.updated_at,
+    records.c.created_by,
+    records.c.origin,
+    records.c.recalled,
+)
+
+
+def _row(r: Any) -> RecordRow:
+    return RecordRow(*r)
+
+
+class RecordStore:
+    """Record operations on one connection (the caller's transaction)."""
+
+    def __init__(self, conn: Connection, ctx: MarkingContext) -> None:
+        self.conn = conn
+        self.ctx = ctx
+
+    # -- writes ------------------------------------------------------------------
+    def create(
+        self,
+        kind: str,
+        portions: dict[str, Portion],
+        label_id: int,
+        *,
+        author_id: str | None,
+        now: dt.datetime,
+        title: str,
+        origin: str | None = None,
+        record_id: str | None = None,
+        note: str = "",
+    ) -> RecordRow:
+        rid = record_id or str(uuid.uuid4())
+        inserted = self.conn.execute(
+            insert(records).values(
+                id=rid,
+                kind=kind,
+                label_id=label_id,
+                head_version=1,
+                title=title,
+                search_text=_search_text(portions),
+                created_at=now,
+                updated_at=now,
+                created_by=author_id,
+                origin=origin,
+                recalled=False,
+            )
+        ).inserted_primary_key
+        if inserted is None:  # pragma: no cover - every insert has a key
+            raise RuntimeError("record insert returned no key")
+        self._add_version(int(inserted[0]), 1, portions, label_id, author_id, now, note)
+        found = self.get(kind, rid)
+        if found is None:  # pragma: no cover - just inserted
+            raise InputError("record vanished")
+        return found
+
+    def add_version(
+        self,
+        row: RecordRow,
+        portions: dict[str, Portion],
+        label_id: int,
+        *,
+        author_id: str | None,
+        now: dt.datetime,
+        title: str,
+        note: str = "",
+        recalled: bool | None = None,
+    ) -> RecordRow:
+        version = row.version + 1
+        self._add_version(row.pk, version, portions, label_id, author_id, now, note)
+        values: dict[str, Any] = {
+            "head_version": version,
+            "label_id": label_id,
+            "title": title,
+            "search_text": _search_text(portions),
+            "updated_at": now,
+        }
+        if recalled is not None:
+            values["recalled"] = recalled
+        self.conn.execute(update(records).where(records.c.pk == row.pk).values(**values))
+        found = self.get(row.kind, row.id)
+        if found is None:  # pragma: no cover
+            raise InputError("record vanished")
+        return found
+
+    def _add_version(
+        self,
+        pk: int,
+        version: int,
+        portions: dict[str, Portion],
+        label_id: int,
+        author_id: str | None,
+        now: dt.datetime,
+        note: str,
+    ) -> None:
+        self.conn.execute(
+            insert(record_versions).values(
+                record_pk=pk,
+                version=version,
+                label_id=label_id,
+                author_id=author_id,
+                created_at=now,
+                content=_encode(portions),
+                note=note,
+            )
+        )
+
+    # -- reads (unfiltered: the caller decides with the reference monitor) --------
+    def get(self, kind: str, record_id: str) -> RecordRow | None:
+        r = self.conn.execute(
+            select(*_RECORD_COLUMNS).where(records.c.kind == kind, records.c.id == record_id)
+        ).first()
+        return _row(r) if r else None
+
+    def version(self, row: RecordRow, version: int | None = None) -> VersionRow:
+        v = row.version if version is None else version
+        r = self.conn.execute(
+            select(
+                record_versions.c.version,
+                record_versions.c.label_id,
+                record_versions.c.author_id,
+                record_versions.c.created_at,
+                record_versions.c.content,
+                record_versions.c.note,
+            ).where(record_versions.c.record_pk == row.pk, record_versions.c.version == v)
+        ).first()
+        if r is None:
+            raise InputError(f"no version {v}", field="version", value=v)
+        return VersionRow(r[0], r[1], r[2], r[3], _decode(r[4]), r[5])
+
+    # -- policy-filtered reads ---------------------------------------------------
+    def _visible(self, kind: str, principal: Principal) -> Any:
+        return and_(
+            records.c.kind == kind,
+            records.c.recalled.is_(False),
+            records.c.label_id.in_(visible_label_ids(principal, self.ctx, LABEL_TABLES)),
+        )
+
+    def list_visible(
+        self,
+        kind: str,
+        principal: Principal,
+        *,
+        query: str | None = None,
+        origin: str | None = None,
+        limit: int = 50,
+        after: str | None = None,
+    ) -> tuple[list[RecordRow], str | None]:
+        """Newest first; ``after`` is the id of the last record of the previous page.
+
+        Returns the page and the cursor of the next page (None at the end). A cursor that
+        names a record the principal may not see is refused like a malformed one.
+        """
+        if not 1 <= limit <= 500:
+            raise InputError("limit must be between 1 and 500", field="limit", value=limit)
+        where = [self._visible(kind, principal)]
+        if query:
+            where.append(records.c.search_text.contains(query.lower(), autoescape=True))
+        if origin == "local":
+            where.append(records.c.origin.is_(None))
+        elif origin:
+            where.append(records.c.origin == origin)
+        if after is not None:
+            cursor_pk = self.conn.execute(
+                select(records.c.pk).where(records.c.id == after, self._visible(kind, principal))
+            ).scalar()
+            if cursor_pk is None:
+                raise InputError("invalid page cursor", field="next", value=after)
+            where.append(records.c.pk < cursor_pk)
+        rows = self.conn.execute(
+            select(*_RECORD_COLUMNS).where(*where).order_by(records.c.pk.desc()).limit(limit + 1)
+        ).all()
+        page = [_row(r) for r in rows[:limit]]
+        return page, (page[-1].id if len(rows) > limit else None)
+
+    def count_visible(self, kind: str, principal: Principal, query: str | None = None) -> int:
+        where = [self._visible(kind, principal)]
+        if query:
+            where.append(records.c.search_text.contains(query.lower(), autoescape=True))
+        return int(self.conn.execute(select(func.count()).where(*where)).scalar() or 0)
+
+    def versions_visible(self, row: RecordRow, principal: Principal) -> list[VersionRow]:
+        """The versions of a record the principal may read (each version has its label)."""
+        rows = self.conn.execute(
+            select(
+                record_versions.c.version,
+                record_versions.c.label_id,
+                record_versions.c.author_id,
+                record_versions.c.created_at,
+                record_versions.c.content,
+                record_versions.c.note,
+            )
+            .where(
+                record_versions.c.record_pk == row.pk,
+                record_versions.c.label_id.in_(
+                    visible_label_ids(principal, self.ctx, LABEL_TABLES)
+                ),
+            )
+            .order_by(record_versions.c.version)
+        ).all()
+        return [VersionRow(r[0], r[1], r[2], r[3], _decode(r[4]), r[5]) for r in rows]
