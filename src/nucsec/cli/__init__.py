@@ -60,7 +60,7 @@ class LazyGroup(click.Group):
             if exc.name == module_name:
                 return None  # the capability is not installed in this build
             raise
-        command: click.Command = getattr(module, attr)
+        command: click.Command | None = getattr(module, attr, None)
         return command
 
 

@@ -1,0 +1,386 @@
+"""CSV import and export of incidents, one typed row per part.
+
+Every row has ``reference`` (the incident) and ``record``: ``incident`` (one per
+reference), ``portion`` (narrative paragraph with its label), ``link``, ``source``,
+``material``, ``attachment`` (file metadata; the bytes live in the blob store) or
+``request`` (forensic support request); only the columns of its kind may be filled. Rows of
+one incident may come in any order. Activities carry their unit (``555 TBq``); Pu isotopics
+are written ``Pu-239=93.8;Pu-240=5.9``.
+
+The unit of import is the incident. Every bad row is reported (file line, reference,
+field, message); without ``partial`` one bad row means nothing is imported
+(:class:`~nucsec.incidents.errors.CsvImportError`), with ``partial`` exactly the incidents
+without a bad row are returned, beside the errors.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, TextIO
+
+from nucsec.errors import InputError
+from nucsec.incidents.errors import CsvImportError, IncidentError, RowError
+from nucsec.incidents.items import Item, SourceItem
+from nucsec.incidents.model import (
+    Attachment,
+    Incident,
+    Link,
+    Portion,
+    SupportRequest,
+    check_not_future,
+)
+from nucsec.incidents.records import incident_from_record, item_from_record, parse_date
+from nucsec.incidents.units import parse_activity
+
+__all__ = [
+    "COLUMNS",
+    "ImportResult",
+    "incidents_to_csv",
+    "read_incidents_csv",
+    "write_incidents_csv",
+]
+
+_INCIDENT = (
+    "incident_date", "incident_date_precision", "discovery_date", "report_date", "country",
+    "place", "incident_type", "itdb_group", "detection_mode", "status", "material_class",
+)  # fmt: skip
+_SOURCE = (
+    "nuclide", "activity", "activity_unc", "activity_reference_date", "form", "sealed", "holding",
+)  # fmt: skip
+_MATERIAL = (
+    "material", "mass_g", "mass_unc_g", "enrichment_pct", "enrichment_unc_pct", "pu_isotopics",
+    "chemical_form", "physical_form", "irradiated",
+)  # fmt: skip
+KIND_COLUMNS: dict[str, tuple[str, ...]] = {
+    "incident": _INCIDENT,
+    "portion": ("label", "text"),
+    "link": ("linked_reference", "relation"),
+    "source": (*_SOURCE, "description"),
+    "material": (*_MATERIAL, "description"),
+    "attachment": ("name", "sha256", "size_bytes", "media_type", "description"),
+    "request": ("to_party", "requested_on", "question", "request_status", "answered_on"),
+}
+_PART_KEY = {"portion": "narrative", "link": "links", "attachment": "attachments"}
+_PART_KEY |= {"request": "support_requests", "source": "items", "material": "items"}
+COLUMNS: tuple[str, ...] = (
+    "reference",
+    "record",
+    *dict.fromkeys(c for v in KIND_COLUMNS.values() for c in v),
+)
+_TRUE, _FALSE = {"yes", "true", "1", "y"}, {"no", "false", "0", "n"}
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """The incidents read (all, or the good ones with ``partial``) and every bad row."""
+
+    incidents: tuple[Incident, ...]
+    errors: tuple[RowError, ...] = ()
+
+
+@dataclass
+class _Group:
+    """The rows of one reference while reading."""
+
+    incident: tuple[int, dict[str, str]] | None = None
+    parts: list[tuple[int, str, dict[str, str]]] = field(default_factory=list)
+    bad: bool = False
+
+
+def _bool(text: str, name: str) -> bool | None:
+    key = text.strip().lower()
+    if not key:
+        return None
+    if key in _TRUE | _FALSE:
+        return key in _TRUE
+    raise IncidentError(f"{name} must be yes or no, got {text!r}", field=name, value=text)
+
+
+def _number(text: str, name: str) -> float | None:
+    if not text.strip():
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise IncidentError(f"{name} is not a number: {text!r}", field=name, value=text) from None
+
+
+def _isotopics(text: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for chunk in filter(None, (c.strip() for c in text.split(";"))):
+        name, sep, pct = chunk.partition("=")
+        value = _number(pct, "pu_isotopics") if sep else None
+        if value is None:
+            raise IncidentError(f"expected 'Pu-239=93.8', got {chunk!r}", field="pu_isotopics")
+        out[name.strip()] = value
+    return out
+
+
+def _item(kind: str, row: dict[str, str]) -> Item:
+    text = {k: v for k, v in row.items() if v.strip()}
+    if kind == "source":
+        rec: dict[str, Any] = {"kind": "source", "nuclide": text.get("nuclide")}
+        if "activity" not in text:
+            raise IncidentError("activity is required (with its unit)", field="activity")
+        rec["activity"] = text["activity"]
+        if "activity_unc" in text:
+            rec["activity_unc_bq"] = parse_activity(
+                text["activity_unc"], field="activity_unc"
+            ).value_bq
+        rec["reference_date"] = parse_date(
+            text.get("activity_reference_date"), "activity_reference_date"
+        )
+        rec |= {k: row.get(k, "") for k in ("form", "holding", "description")}
+        rec["sealed"] = _bool(row.get("sealed", ""), "sealed")
+        return item_from_record(rec)
+    rec = {"kind": "material", "material": text.get("material")}
+    for name in ("mass_g", "mass_unc_g", "enrichment_pct", "enrichment_unc_pct"):
+        rec[name] = _number(text.get(name, ""), name)
+    rec["pu_isotopics_pct"] = _isotopics(text.get("pu_isotopics", ""))
+    rec |= {k: row.get(k, "") for k in ("chemical_form", "physical_form", "description")}
+    rec["irradiated"] = bool(_bool(row.get("irradiated", ""), "irradiated"))
+    return item_from_record(rec)
+
+
+def _size(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise IncidentError(f"size_bytes is not an integer: {text!r}", field="size_bytes") from None
+
+
+def _part(kind: str, row: dict[str, str]) -> Portion | Link | Attachment | SupportRequest | Item:
+    get = row.get
+    if kind == "portion":
+        return Portion(get("label", ""), get("text", ""))
+    if kind == "link":
+        return Link(get("linked_reference", ""), get("relation", "") or "related")
+    if kind == "attachment":
+        media = get("media_type", "") or "application/octet-stream"
+        size = _size(get("size_bytes", ""))
+        return Attachment(get("name", ""), get("sha256", ""), size, media, get("description", ""))
+    if kind == "request":
+        requested = parse_date(get("requested_on"), "requested_on")
+        if requested is None:
+            raise IncidentError("requested_on is required", field="requested_on")
+        answered = parse_date(get("answered_on"), "answered_on")
+        status = get("request_status", "") or "requested"
+        return SupportRequest(get("to_party", ""), requested, get("question", ""), status, answered)
+    return _item(kind, row)
+
+
+def _error(line: int, ref: str, exc: InputError) -> RowError:
+    return RowError(line, ref, exc.field, exc.message, exc.value)
+
+
+def _numbered(reader: Any, errors: list[RowError]) -> Iterable[tuple[int, list[str]]]:
+    """(first file line, cells) of each row; a CSV syntax error ends the import."""
+    line = reader.line_num + 1
+    try:
+        for cells in reader:
+            yield line, cells
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise CsvImportError(
+            [*errors, RowError(line, "", None, f"unreadable CSV: {exc}")]
+        ) from None
+
+
+def _read_rows(stream: TextIO, errors: list[RowError]) -> dict[str, _Group]:
+    reader = csv.reader(stream)
+    header = [h.lstrip("\ufeff").strip() for h in next(reader, [])]
+    unknown = [h for h in header if h not in COLUMNS]
+    if (
+        unknown
+        or "reference" not in header
+        or "record" not in header
+        or len(set(header)) < len(header)
+    ):
+        what = (
+            f"unknown column(s) {unknown}"
+            if unknown
+            else "needs 'reference' and 'record', once each"
+        )
+        raise CsvImportError([RowError(1, "", "header", f"bad header: {what}")])
+    groups: dict[str, _Group] = {}
+    for start, cells in _numbered(reader, errors):
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > len(header):
+            errors.append(RowError(start, "", None, "more cells than header columns"))
+            continue
+        row = dict(zip(header, cells, strict=False)) | {h: "" for h in header[len(cells) :]}
+        ref, kind = row["reference"].strip(), row["record"].strip().lower()
+        if kind not in KIND_COLUMNS:
+            errors.append(RowError(start, ref, "record", f"unknown record kind {kind!r}", kind))
+            groups.setdefault(ref, _Group()).bad = True
+            continue
+        stray = [
+            c
+            for c, v in row.items()
+            if v.strip() and c not in (*KIND_COLUMNS[kind], "reference", "record")
+        ]
+        group = groups.setdefault(ref, _Group())
+        if stray:
+            errors.append(RowError(start, ref, stray[0], f"column not used by a {kind} row"))
+            group.bad = True
+        elif kind == "incident" and group.incident is not None:
+            errors.append(
+                RowError(
+                    start,
+                    ref,
+                    "reference",
+                    f"second incident row (first on line {group.incident[0]})",
+                )
+            )
+            group.bad = True
+        elif kind == "incident":
+            group.incident = (start, row)
+        else:
+            group.parts.append((start, kind, row))
+    return groups
+
+
+def _build(ref: str, group: _Group, today: date | None, errors: list[RowError]) -> Incident | None:
+    if group.incident is None:
+        for line, _, _ in group.parts:
+            errors.append(RowError(line, ref, "reference", f"no incident row for {ref!r}"))
+        return None
+    line, row = group.incident
+    parts: dict[str, list[Any]] = {key: [] for key in _PART_KEY.values()}
+    item_lines: list[int] = []
+    for part_line, kind, part_row in group.parts:
+        try:
+            part = _part(kind, part_row)
+        except InputError as exc:
+            errors.append(_error(part_line, ref, exc))
+            group.bad = True
+            continue
+        key = _PART_KEY[kind]
+        parts[key].append(part)
+        if key == "items":
+            item_lines.append(part_line)
+    if group.bad:
+        return None
+    record: dict[str, Any] = {k: (row.get(k) or None) for k in _INCIDENT}
+    record |= {"reference": ref, "place": row.get("place", ""), **parts}
+    try:
+        incident = incident_from_record(record)
+        if today is not None:
+            check_not_future(incident, today)
+    except InputError as exc:
+        where = line
+        if exc.field and exc.field.startswith("items["):
+            where = item_lines[int(exc.field[6 : exc.field.index("]")])]
+        errors.append(_error(where, ref, exc))
+        return None
+    return incident
+
+
+def read_incidents_csv(
+    source: str | TextIO, *, today: date | None = None, partial: bool = False
+) -> ImportResult:
+    """Read incidents from CSV text or a text stream.
+
+    Parameters
+    ----------
+    today
+        If given, dates after it are errors ("future date").
+    partial
+        Return the good incidents and the errors instead of raising.
+
+    Raises
+    ------
+    CsvImportError
+        A bad header, or (without ``partial``) any bad row; ``errors`` lists them all.
+    """
+    stream = io.StringIO(source, newline="") if isinstance(source, str) else source
+    errors: list[RowError] = []
+    groups = _read_rows(stream, errors)
+    built = [_build(ref, g, today, errors) for ref, g in groups.items()]
+    incidents = tuple(i for i in built if i is not None)
+    errors.sort(key=lambda e: e.line)
+    if errors and not partial:
+        raise CsvImportError(errors)
+    return ImportResult(incidents, tuple(errors))
+
+
+def _fmt(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return repr(value)
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _activity(bq: float) -> str:
+    """TBq when that reads back exactly, else Bq."""
+    tbq = bq / 1e12
+    return f"{tbq!r} TBq" if float(repr(tbq)) * 1e12 == bq else f"{bq!r} Bq"
+
+
+def _item_row(item: Item) -> dict[str, str]:
+    if isinstance(item, SourceItem):
+        unc = item.activity_unc_bq
+        return {
+            "nuclide": item.nuclide, "activity": _activity(item.activity_bq),
+            "activity_unc": "" if unc is None else _activity(unc),
+            "activity_reference_date": _fmt(item.reference_date), "form": item.form,
+            "sealed": _fmt(item.sealed), "holding": item.holding, "description": item.description,
+        }  # fmt: skip
+    iso = ";".join(f"{n}={p!r}" for n, p in item.pu_isotopics_pct)
+    out = {k: _fmt(getattr(item, k)) for k in (*_MATERIAL, "description") if hasattr(item, k)}
+    return out | {"pu_isotopics": iso}
+
+
+def _rows(incident: Incident) -> Iterable[dict[str, str]]:
+    ref = {"reference": incident.reference}
+    yield ref | {"record": "incident"} | {k: _fmt(getattr(incident, k)) for k in _INCIDENT}
+    for p in incident.narrative:
+        yield ref | {"record": "portion", "label": p.label, "text": p.text}
+    for link in incident.links:
+        yield ref | {
+            "record": "link",
+            "linked_reference": link.reference,
+            "relation": link.relation,
+        }
+    for item in incident.items:
+        kind = "source" if isinstance(item, SourceItem) else "material"
+        yield ref | {"record": kind} | _item_row(item)
+    for a in incident.attachments:
+        names = ("name", "sha256", "size_bytes", "media_type", "description")
+        yield ref | {"record": "attachment"} | {k: _fmt(getattr(a, k)) for k in names}
+    for r in incident.support_requests:
+        yield ref | {
+            "record": "request",
+            "to_party": r.to_party,
+            "requested_on": _fmt(r.requested_on),
+            "question": r.question,
+            "request_status": r.status,
+            "answered_on": _fmt(r.answered_on),
+        }
+
+
+def write_incidents_csv(incidents: Iterable[Incident], out: TextIO) -> int:
+    """Write incidents as CSV (header first); return the number of data rows."""
+    writer = csv.DictWriter(out, fieldnames=COLUMNS)  # CRLF: fields with CR or LF get quoted
+    writer.writeheader()
+    n = 0
+    for incident in incidents:
+        for row in _rows(incident):
+            writer.writerow(row)
+            n += 1
+    return n
+
+
+def incidents_to_csv(incidents: Iterable[Incident]) -> str:
+    """The CSV text of :func:`write_incidents_csv`."""
+    buffer = io.StringIO()
+    write_incidents_csv(incidents, buffer)
+    return buffer.getvalue()

@@ -1,0 +1,173 @@
+"""Records and CSV: round trips, every bad row reported, all-or-nothing or partial."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nucsec.incidents.csvio import COLUMNS, incidents_to_csv, read_incidents_csv
+from nucsec.incidents.demo import demo_incidents
+from nucsec.incidents.errors import CsvImportError
+from nucsec.incidents.items import SourceItem
+from nucsec.incidents.model import Incident
+from nucsec.incidents.records import incident_from_record, incident_to_record
+
+from .strategies import incidents
+
+TODAY = date(2025, 1, 1)
+
+
+@settings(max_examples=80, deadline=None)
+@given(incidents())
+def test_record_round_trip_through_json(incident: Incident) -> None:
+    record = json.loads(json.dumps(incident_to_record(incident)))
+    assert incident_from_record(record) == incident
+
+
+@settings(max_examples=80, deadline=None)
+@given(incidents())
+def test_csv_round_trip(incident: Incident) -> None:
+    result = read_incidents_csv(incidents_to_csv([incident]))
+    assert result.incidents == (incident,)
+    assert result.errors == ()
+
+
+def test_demo_round_trip_and_header() -> None:
+    demo = [i for _, i in demo_incidents()]
+    text = incidents_to_csv(demo)
+    assert text.splitlines()[0].split(",") == list(COLUMNS)
+    assert read_incidents_csv(text, today=TODAY).incidents == tuple(demo)
+
+
+_BAD = {
+    9: ("BAD-MASS", "mass_g"),
+    11: ("BAD-ENR", "enrichment_pct"),
+    13: ("BAD-UNIT", "activity"),
+    15: ("BAD-NUC", "nuclide"),
+    16: ("BAD-FUTURE", "report_date"),
+    17: ("BAD-GROUP", "itdb_group"),
+}
+
+
+def test_every_bad_row_is_reported_and_nothing_imported(data_dir: Path) -> None:
+    text = (data_dir / "import_mixed.csv").read_text(encoding="utf-8")
+    with pytest.raises(CsvImportError) as err:
+        read_incidents_csv(text, today=TODAY)
+    got = {e.line: (e.reference, e.field) for e in err.value.errors}
+    assert got == _BAD
+    assert "6 bad row(s), nothing imported" in str(err.value)
+    assert len(err.value.to_dict()["rows"]) == 6
+
+
+def test_partial_imports_exactly_the_good_ones(data_dir: Path) -> None:
+    text = (data_dir / "import_mixed.csv").read_text(encoding="utf-8")
+    result = read_incidents_csv(text, today=TODAY, partial=True)
+    assert [i.reference for i in result.incidents] == ["GOOD-1", "GOOD-2"]
+    assert [e.line for e in result.errors] == sorted(_BAD)
+    good = result.incidents[0]
+    assert isinstance(good.items[0], SourceItem)
+    assert good.narrative[0].text == "A gauge, stolen;\nfound two days later"
+    assert good.items[0].activity_bq == pytest.approx(0.19e12)
+
+
+def test_without_today_future_dates_pass(data_dir: Path) -> None:
+    text = (data_dir / "import_mixed.csv").read_text(encoding="utf-8")
+    result = read_incidents_csv(text, partial=True)
+    assert "BAD-FUTURE" in [i.reference for i in result.incidents]
+
+
+_HEAD = (
+    "reference,record,report_date,country,incident_type,itdb_group,nuclide,activity,label,text\n"
+)
+
+
+@pytest.mark.parametrize(
+    "body,line,field",
+    [
+        ("A-1,incident,2020-01-01,JP,loss,III,,,,\n" * 2, 3, "reference"),
+        ("A-1,source,,,,,Cs-137,1 GBq,,\n", 2, "reference"),
+        ("A-1,incident,2020-01-01,JP,loss,III,Cs-137,,,\n", 2, "nuclide"),
+        ("A-1,gadget,,,,,,,,\n", 2, "record"),
+        ("A-1,incident,2020-01-01,JP,loss,III,,,,\nA-1,portion,,,,,,,,hello\n", 3, "label"),
+        ("A-1,incident,2020-01-01,JP,loss,III,,,,,,,,\n", 2, None),
+    ],
+    ids=["duplicate-incident-row", "no-incident-row", "stray-column", "unknown-kind",
+         "portion-without-label", "too-many-cells"],
+)  # fmt: skip
+def test_structural_errors(body: str, line: int, field: str | None) -> None:
+    result = read_incidents_csv(_HEAD + body, partial=True)
+    assert result.incidents == ()
+    assert [(e.line, e.field) for e in result.errors] == [(line, field)]
+
+
+@pytest.mark.parametrize(
+    "header", ["reference,record,colour\n", "reference,country\n", "reference,record,record\n", ""]
+)
+def test_bad_header_is_refused_even_with_partial(header: str) -> None:
+    with pytest.raises(CsvImportError) as err:
+        read_incidents_csv(header + "A-1,incident,red\n", partial=True)
+    assert err.value.errors[0].line == 1
+
+
+def test_blank_lines_keep_line_numbers_right() -> None:
+    body = "\nA-1,incident,2020-01-01,JP,loss,IV,,,,\n"
+    result = read_incidents_csv(_HEAD + body, partial=True)
+    assert [(e.line, e.field) for e in result.errors] == [(3, "itdb_group")]
+
+
+def test_bom_and_missing_trailing_cells_are_fine() -> None:
+    text = "\ufeff" + _HEAD + "A-1,incident,2020-01-01,JP,loss,III\n"
+    assert read_incidents_csv(text).incidents[0].reference == "A-1"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(list('A-1,"\n\r x;=IJPincdetsourcmal2020-01')), max_size=200)
+)
+def test_fuzzed_csv_gives_only_typed_errors(body: str) -> None:
+    try:
+        result = read_incidents_csv(_HEAD + body, partial=True)
+    except CsvImportError:
+        return
+    assert all(isinstance(i, Incident) for i in result.incidents)
+
+
+def test_unterminated_quote_is_a_typed_error() -> None:
+    import csv
+
+    old = csv.field_size_limit(100)
+    try:
+        with pytest.raises(CsvImportError, match="unreadable CSV"):
+            read_incidents_csv(_HEAD + 'A-1,incident,"' + "x" * 200 + "\n", partial=True)
+    finally:
+        csv.field_size_limit(old)
+
+
+_HEAD2 = "reference,record,report_date,country,incident_type,itdb_group,name,sha256,size_bytes,"
+_HEAD2 += "to_party,requested_on,question\n"
+_INC = "A-1,incident,2020-01-01,JP,loss,III,,,,,,\n"
+
+
+@pytest.mark.parametrize(
+    "row,field",
+    [
+        ("A-1,attachment,,,,,spec.n42," + "a" * 64 + ",many,,,\n", "size_bytes"),
+        ("A-1,attachment,,,,,spec.n42,abc,12,,,\n", "sha256"),
+        ("A-1,request,,,,,,,,USA.DOE,,age?\n", "requested_on"),
+        ("A-1,request,,,,,,,,USA.DOE,2020-01-02,\n", "question"),
+    ],
+    ids=["size-not-integer", "bad-hash", "request-without-date", "request-without-question"],
+)
+def test_attachment_and_request_rows(row: str, field: str) -> None:
+    result = read_incidents_csv(_HEAD2 + _INC + row, partial=True)
+    assert [(e.line, e.field) for e in result.errors] == [(3, field)]
+    good = "A-1,attachment,,,,,spec.n42," + "a" * 64 + ",12,,,\n"
+    good += "A-1,request,,,,,,,,USA.DOE,2020-01-02,How old is it?\n"
+    incident = read_incidents_csv(_HEAD2 + _INC + good).incidents[0]
+    assert incident.attachments[0].size_bytes == 12
+    assert incident.support_requests[0].to_party == "USA.DOE"
