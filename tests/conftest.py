@@ -46,3 +46,50 @@ def db_url(tmp_path: Path) -> Iterator[str]:
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
+
+
+@pytest.fixture
+def node_factory(tmp_path: Path, db_url: str):  # type: ignore[no-untyped-def]
+    """Make nodes in tmp_path: ``node_factory("USA", demo=True)``; all closed afterwards."""
+    from nucsec import settings
+    from nucsec.demo import DEMO_PASSWORD, seed
+    from nucsec.node import init_node
+    from nucsec.web.passwords import hash_password
+
+    made = []
+
+    def make(
+        nation: str = "USA",
+        *,
+        demo: bool = True,
+        joint: bool = True,
+        name: str = "node",
+        url: str | None = None,
+    ):  # type: ignore[no-untyped-def]
+        home = tmp_path / name
+        node = init_node(
+            settings.load(home=home, database_url=url or db_url), nation, demo=demo, joint=joint
+        )
+        if demo:
+            seed(node, password_hash=_demo_hash(hash_password, DEMO_PASSWORD))
+        made.append(node)
+        return node
+
+    yield make
+    for node in made:
+        node.close()
+
+
+_HASHES: dict[str, str] = {}
+
+
+def _demo_hash(hasher, password: str) -> str:  # type: ignore[no-untyped-def]
+    if password not in _HASHES:
+        _HASHES[password] = hasher(password)
+    return _HASHES[password]
+
+
+@pytest.fixture
+def demo_node(node_factory):  # type: ignore[no-untyped-def]
+    """A joint demo node (both nations' users, the demo documents) on the run's backend."""
+    return node_factory()

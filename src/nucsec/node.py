@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -20,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from nucsec.audit import keys
 from nucsec.errors import ConfigurationError, InputError
-from nucsec.markings.context import MarkingContext, default_context
+from nucsec.markings.context import MarkingContext, default_context, load_context
 from nucsec.settings import Settings, load
 from nucsec.store.db import make_engine
 
@@ -56,6 +57,7 @@ class Node:
             key=self.key,
             checkpoint_every=self.settings.checkpoint_every,
             checkpoint_seconds=self.settings.checkpoint_seconds,
+            clock=self.clock,
         )
 
     @property
@@ -67,6 +69,19 @@ class Node:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def __enter__(self) -> Node:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def marking_context(settings: Settings) -> MarkingContext:
+    """The node's marking data: ``settings.markings_dir`` if set, else the shipped data."""
+    if settings.markings_dir:
+        return load_context(Path(settings.markings_dir))
+    return default_context()
 
 
 def _read_identity(settings: Settings) -> dict[str, Any]:
@@ -98,7 +113,7 @@ def open_node(settings: Settings | None = None) -> Node:
         name=identity["name"],
         origin=identity["origin"],
         key=keys.load_private_key(settings.home / "keys"),
-        ctx=default_context(),
+        ctx=marking_context(settings),
         joint=bool(identity.get("joint", False)),
     )
 
@@ -109,7 +124,7 @@ def init_node(settings: Settings, nation: str, *, demo: bool = False, joint: boo
     Seeding the demo data is :func:`nucsec.demo.seed`'s job; ``demo`` here only marks the
     node as a demo node (demo logins allowed and printed).
     """
-    ctx = default_context()
+    ctx = marking_context(settings)
     nation = nation.strip().upper()
     if not ctx.is_nation(nation):
         known = ", ".join(sorted(ctx.nations))

@@ -56,6 +56,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("session_hours", 8.0, "lifetime of a browser session", float),
     Setting("demo", False, "demo node: demo logins are printed and allowed", _bool),
+    Setting(
+        "markings_dir",
+        "",
+        "directory of marking data (nations, schemes, agreements); "
+        "empty: the data shipped with nucsec",
+    ),
 )
 
 
@@ -73,6 +79,7 @@ class Settings:
     sync_seconds: float
     session_hours: float
     demo: bool
+    markings_dir: str
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

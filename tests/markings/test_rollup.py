@@ -28,6 +28,7 @@ def b(text: str) -> Label:
         (["SECRET", "CONFIDENTIAL//REL TO USA, JPN"], "SECRET//REL TO USA"),
         (["UNCLASSIFIED", "UNCLASSIFIED"], "UNCLASSIFIED"),
         (["SECRET//REL TO USA, JPN.NPA", "SECRET//REL TO USA, JPN"], "SECRET//REL TO USA, JPN.NPA"),
+        (["SECRET//REL TO USA.DOE, JPN", "SECRET//NOFORN"], "SECRET//REL TO USA.DOE"),
     ],
     ids=[
         "noforn-wins",
@@ -37,6 +38,7 @@ def b(text: str) -> Label:
         "no-rel-to-stays-home",
         "public",
         "agency-narrows",
+        "noforn-keeps-agencies",
     ],
 )
 def test_rollup_examples(portions, expected):
@@ -75,7 +77,11 @@ def test_rollup_laws(parts: list[Label]):
     assert whole is not None
     whole.validate(CTX)
     assert whole.rank(CTX) == max(p.rank(CTX) for p in parts)
-    assert whole.noforn == any(p.noforn for p in parts)
+    nationals_only = whole.noforn or (
+        whole.rel_to and all(e.startswith(whole.authority + ".") for e in whole.rel_to)
+    )
+    assert bool(nationals_only) or not any(p.noforn for p in parts)
+    assert whole.noforn <= any(p.noforn for p in parts)
     assert whole.orcon == any(p.orcon for p in parts)
     assert whole.compartments == frozenset().union(*(p.compartments for p in parts))
     assert _rolled(list(reversed(parts))) == whole  # order does not matter

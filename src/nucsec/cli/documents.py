@@ -90,11 +90,10 @@ def add_cmd(
     from nucsec.cli._node import acting, node
     from nucsec.service.documents import create_document
 
-    n = node()
-    doc = create_document(
-        n, acting(n, as_user), _input(title, body, label, title_label, body_label, note)
-    )
-    n.close()
+    with node() as n:
+        doc = create_document(
+            n, acting(n, as_user), _input(title, body, label, title_label, body_label, note)
+        )
     emit(
         {"id": doc["id"], "banner": doc["banner"], "version": doc["version"]},
         as_json,
@@ -124,11 +123,10 @@ def update_cmd(
     from nucsec.cli._node import acting, node
     from nucsec.service.documents import update_document
 
-    n = node()
-    doc = update_document(
-        n, acting(n, as_user), doc_id, _input(title, body, label, title_label, body_label, note)
-    )
-    n.close()
+    with node() as n:
+        doc = update_document(
+            n, acting(n, as_user), doc_id, _input(title, body, label, title_label, body_label, note)
+        )
     emit(doc, as_json, _show)
 
 
@@ -141,9 +139,8 @@ def get_cmd(doc_id: str, as_user: str, as_json: bool) -> None:
     from nucsec.cli._node import acting, node
     from nucsec.service.documents import get_document
 
-    n = node()
-    doc = get_document(n, acting(n, as_user), doc_id)
-    n.close()
+    with node() as n:
+        doc = get_document(n, acting(n, as_user), doc_id)
     emit(doc, as_json, _show)
 
 
@@ -166,11 +163,10 @@ def list_cmd(
     from nucsec.cli._node import acting, node
     from nucsec.service.documents import list_documents
 
-    n = node()
-    page = list_documents(
-        n, acting(n, as_user), query=query, origin=origin, limit=limit, after=after
-    )
-    n.close()
+    with node() as n:
+        page = list_documents(
+            n, acting(n, as_user), query=query, origin=origin, limit=limit, after=after
+        )
     emit(page, as_json, _page)
 
 
@@ -183,9 +179,8 @@ def history_cmd(doc_id: str, as_user: str, as_json: bool) -> None:
     from nucsec.cli._node import acting, node
     from nucsec.service.documents import history
 
-    n = node()
-    versions = history(n, acting(n, as_user), doc_id)
-    n.close()
+    with node() as n:
+        versions = history(n, acting(n, as_user), doc_id)
     emit(
         versions,
         as_json,
@@ -205,9 +200,8 @@ def explain_cmd(username: str, doc_id: str, action: str, as_json: bool) -> None:
     from nucsec.cli._node import acting, node
     from nucsec.service.documents import explain_document
 
-    n = node()
-    result = explain_document(n, acting(n, username), doc_id, actor="operator", action=action)
-    n.close()
+    with node() as n:
+        result = explain_document(n, acting(n, username), doc_id, actor="operator", action=action)
     emit(
         result,
         as_json,

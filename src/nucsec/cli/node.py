@@ -23,39 +23,38 @@ def init_cmd(nation: str | None, demo: bool, as_json: bool) -> None:
     from nucsec.node import init_node
 
     joint = nation is None
-    node = init_node(settings.load(), nation or "USA", demo=demo, joint=joint)
-    result: dict[str, object] = {
-        "home": str(node.settings.home),
-        "nation": node.nation,
-        "origin": node.origin,
-        "database": node.settings.db_url.split("@")[-1],
-        "joint": joint,
-    }
-    from nucsec.service.trail import emit as audit
+    with init_node(settings.load(), nation or "USA", demo=demo, joint=joint) as node:
+        result: dict[str, object] = {
+            "home": str(node.settings.home),
+            "nation": node.nation,
+            "origin": node.origin,
+            "database": node.settings.db_url.split("@")[-1],
+            "joint": joint,
+        }
+        from nucsec.service.trail import emit as audit
 
-    with node.engine.begin() as conn:
-        audit(
-            node,
-            conn,
-            actor="system",
-            action="node.init",
-            obj=f"node:{node.name}",
-            details={"nation": node.nation, "demo": demo},
-        )
-        audit(
-            node,
-            conn,
-            actor="system",
-            action="key.generate",
-            obj=f"node:{node.name}",
-            details={"origin": node.origin},
-        )
-    if demo:
-        from nucsec.demo import DEMO_PASSWORD, seed
-        from nucsec.web.passwords import hash_password
+        with node.engine.begin() as conn:
+            audit(
+                node,
+                conn,
+                actor="system",
+                action="node.init",
+                obj=f"node:{node.name}",
+                details={"nation": node.nation, "demo": demo},
+            )
+            audit(
+                node,
+                conn,
+                actor="system",
+                action="key.generate",
+                obj=f"node:{node.name}",
+                details={"origin": node.origin},
+            )
+        if demo:
+            from nucsec.demo import DEMO_PASSWORD, seed
+            from nucsec.web.passwords import hash_password
 
-        result["seeded"] = seed(node, password_hash=hash_password(DEMO_PASSWORD))
-    node.close()
+            result["seeded"] = seed(node, password_hash=hash_password(DEMO_PASSWORD))
     emit(result, as_json, lambda r: "\n".join(f"{k}: {v}" for k, v in r.items()))
 
 
@@ -69,9 +68,8 @@ def public_key_cmd() -> None:
     """Print the node's Ed25519 public key (PEM) for partners to pin."""
     from nucsec.cli._node import node
 
-    n = node()
-    click.echo(n.public_key_pem().decode(), nl=False)
-    n.close()
+    with node() as n:
+        click.echo(n.public_key_pem().decode(), nl=False)
 
 
 @node_group.command("info")
@@ -80,15 +78,14 @@ def info_cmd(as_json: bool) -> None:
     """Nation, origin, database and key id of this node."""
     from nucsec.cli._node import node
 
-    n = node()
-    info = {
-        "nation": n.nation,
-        "name": n.name,
-        "origin": n.origin,
-        "home": str(n.settings.home),
-        "database": n.settings.db_url.split("@")[-1],
-        "joint": n.joint,
-        "demo": n.demo,
-    }
-    n.close()
+    with node() as n:
+        info = {
+            "nation": n.nation,
+            "name": n.name,
+            "origin": n.origin,
+            "home": str(n.settings.home),
+            "database": n.settings.db_url.split("@")[-1],
+            "joint": n.joint,
+            "demo": n.demo,
+        }
     emit(info, as_json, lambda r: "\n".join(f"{k}: {v}" for k, v in r.items()))

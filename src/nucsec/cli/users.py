@@ -31,10 +31,8 @@ def list_cmd(as_json: bool) -> None:
     from nucsec.cli._node import node
     from nucsec.service.users import list_users
 
-    n = node()
-    with n.engine.connect() as conn:
+    with node() as n, n.engine.connect() as conn:
         users = [u.to_dict() for u in list_users(conn)]
-    n.close()
     emit(users, as_json, _table)
 
 
@@ -73,17 +71,16 @@ def add_cmd(
         if len(password) < 12:
             raise InputError("a password needs at least 12 characters", field="password")
         password_hash = hash_password(password)
-    n = node()
-    spec = {
-        "username": username,
-        "display_name": display_name,
-        "nation": nation,
-        "agency": agency,
-        "clearance": clearance,
-        "compartments": list(compartments),
-        "roles": list(roles),
-    }
-    with n.engine.begin() as conn:
-        user = create_user(n, conn, spec, actor="operator", password_hash=password_hash)
-    n.close()
+    with node() as n:
+        spec = {
+            "username": username,
+            "display_name": display_name,
+            "nation": nation,
+            "agency": agency,
+            "clearance": clearance,
+            "compartments": list(compartments),
+            "roles": list(roles),
+        }
+        with n.engine.begin() as conn:
+            user = create_user(n, conn, spec, actor="operator", password_hash=password_hash)
     emit(user.to_dict(), as_json, lambda u: f"created {u['username']} ({u['id']})")

@@ -1,8 +1,9 @@
 """Banners are computed, never typed: the roll-up of a record's portion labels.
 
 Highest level (by common rank under the agreement), intersection of REL TO, union of
-ORCON and compartments, NOFORN if any portion is NOFORN. All portions of one record share
-one classifying authority.
+ORCON and compartments, NOFORN if any portion is NOFORN (written as REL TO the authority's
+agencies when portions restrict those agencies: same readers, and the restriction kept).
+All portions of one record share one classifying authority.
 """
 
 from __future__ import annotations
@@ -63,18 +64,28 @@ def rollup(portions: Iterable[Label], ctx: MarkingContext) -> Label:
         level_name = ctx.equivalent(top.level_of(ctx), top.authority, top.legal_basis).name
     noforn = any(lb.noforn for lb in labels)
     rel_to: frozenset[str] = frozenset()
-    if not noforn and any(lb.rel_to for lb in labels):
-        # Readers of the whole = readers of every restricted portion. A portion with no
-        # REL TO that is not public unclassified is readable in the authority nation only.
+    if noforn or any(lb.rel_to for lb in labels):
+        # Readers of the whole = readers of every restricted portion. A portion without
+        # REL TO (NOFORN, or classified without controls) is read in the authority nation.
+        home = frozenset({top.authority})
         restricted = [lb for lb in labels if not (lb.is_public_unclassified and lb.rank(ctx) == 0)]
-        rel_to = restricted[0].rel_to or frozenset({top.authority})
+        rel_to = restricted[0].rel_to or home
         for other in restricted[1:]:
-            rel_to = _intersect(rel_to, other.rel_to or frozenset({top.authority}))
+            rel_to = _intersect(rel_to, other.rel_to or home)
         if not any(e.split(".")[0] == top.authority for e in rel_to):
             raise LabelError(
                 "the portions' REL TO lists leave no common reader in " + top.authority,
                 field="rel_to",
             )
+        if noforn:
+            # NOFORN, unless agencies of the authority are named: then REL TO those
+            # agencies says the same (nationals only) and keeps the agency restriction.
+            rel_to = frozenset(e for e in rel_to if e.split(".")[0] == top.authority)
+            noforn = rel_to == home
+            if noforn:
+                rel_to = frozenset()
+        elif not any(lb.rel_to for lb in restricted):
+            rel_to = frozenset()
     return Label.create(
         authority=top.authority,
         level=level_name,

@@ -44,7 +44,7 @@ class CompiledLabel:
 
 
 def compile_principal(p: Principal, ctx: MarkingContext) -> CompiledPrincipal:
-    key = ("compiled", ctx)
+    key = ctx
     found = p._cache.get(key)
     if found is not None:
         return found
@@ -73,7 +73,7 @@ def compile_principal(p: Principal, ctx: MarkingContext) -> CompiledPrincipal:
 
 def compile_label(label: Label, ctx: MarkingContext) -> CompiledLabel:
     """Compile a validated label (raises LabelError for markings the context lacks)."""
-    key = ("compiled", ctx)
+    key = ctx
     found = label._cache.get(key)
     if found is not None:
         return found

@@ -25,7 +25,7 @@ Rules (each gives a sentence in :attr:`Decision.reasons`):
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from nucsec.markings.banner import render_banner
 from nucsec.markings.context import MarkingContext
@@ -57,14 +57,29 @@ class Resource:
     orcon_approvals: frozenset[str] = frozenset()  # nations the originator approved
 
 
-@dataclass(frozen=True)
 class Decision:
-    """The monitor's answer. ``reasons`` are sentences a security officer understands."""
+    """The monitor's answer. ``reasons`` are sentences a security officer understands.
 
-    allowed: bool
-    action: str
-    denials: tuple[str, ...]
-    _explain: Callable[[], list[str]] = field(repr=False, compare=False)
+    A plain slotted class rather than a frozen dataclass: building it is most of the cost
+    of a decision (measured in benchmarks/bench_policy.py). Treat it as immutable.
+    """
+
+    __slots__ = ("_explain", "action", "allowed", "denials")
+
+    def __init__(
+        self,
+        allowed: bool,
+        action: str,
+        denials: tuple[str, ...],
+        explain: Callable[[], list[str]],
+    ) -> None:
+        self.allowed = allowed
+        self.action = action
+        self.denials = denials
+        self._explain = explain
+
+    def __repr__(self) -> str:
+        return f"Decision(allowed={self.allowed}, action={self.action!r}, denials={self.denials})"
 
     @property
     def reasons(self) -> list[str]:

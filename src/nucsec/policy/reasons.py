@@ -121,7 +121,11 @@ def _grants(
         own = _level_name(ctx, cl, cp.clearance_nation)
         out.append(
             f"clearance {cp.clearance_name} dominates {r.label.level}"
-            + (f" ({own} in the {cp.clearance_nation} scheme)" if own != r.label.level else "")
+            + (
+                f" ({r.label.level} = {own} in the {cp.clearance_nation} scheme)"
+                if own != r.label.level
+                else ""
+            )
             + f" (equivalence: {cl.basis})"
         )
     if p.nation == cl.authority:

@@ -63,9 +63,12 @@ def _ref(row: RecordRow, version: int | None = None) -> str:
     return f"{KIND}:{row.id}#v{version or row.version}"
 
 
-def _portion_labels(node: Node, principal: Principal, doc: DocumentInput) -> dict[str, Label]:
-    """Fill in originator and legal basis; every portion is stored with an explicit label."""
-    agency = principal.qualified_agency
+def _portion_labels(
+    node: Node, principal: Principal, doc: DocumentInput, originator: str | None = None
+) -> dict[str, Label]:
+    """Fill in originator (the record's, else the author's agency) and legal basis: every
+    portion is stored with an explicit label."""
+    agency = originator or principal.qualified_agency
     out = {}
     for name, label in (("title", doc.title_label), ("body", doc.body_label)):
         if label.originator is None and agency and label.authority == principal.nation:
@@ -258,51 +261,44 @@ def update_document(
 ) -> dict[str, Any]:
     """Append a new version; NotFoundError if unreadable, AccessDenied if not allowed."""
     doc.check()
-    labels = _portion_labels(node, principal, doc)
-    banner = rollup(labels.values(), node.ctx)
     with node.engine.begin() as conn:
-        store = RecordStore(conn, node.ctx)
-        row = store.get(KIND, doc_id)
-        readable = None
-        decision = None
-        view = None
-        if row is not None:
-            current = load_label(conn, row.label_id)
-            readable = check(
-                node,
-                conn,
-                principal,
-                "read",
-                Resource(current, kind=KIND, ref=_ref(row), recalled=row.recalled),
-            ).allowed
-            if readable:
-                decision = check(
-                    node,
-                    conn,
-                    principal,
-                    "update",
-                    Resource(current, kind=KIND, ref=_ref(row), new_label=banner),
-                )
-                if decision.allowed:
-                    portions = {
-                        name: Portion(value, intern_label(conn, labels[name], node.ctx))
-                        for name, value in (("title", doc.title), ("body", doc.body))
-                    }
-                    row = store.add_version(
-                        row,
-                        portions,
-                        intern_label(conn, banner, node.ctx),
-                        author_id=principal.id,
-                        now=node.clock(),
-                        title=doc.title,
-                        note=doc.note,
-                    )
-                    view = _view(node, conn, row, store.version(row))
-    if row is None or not readable:
+        row, seen = _readable(node, conn, principal, doc_id)
+        if row is None or seen is None or not seen.allowed:
+            view, decision = None, None
+        else:
+            view, decision = _write_version(node, conn, principal, row, doc)
+    if row is None or seen is None or not seen.allowed:
         raise _not_found(doc_id)
     if view is None:
         raise AccessDenied("; ".join(decision.reasons if decision else []), field="label")
     return view
+
+
+def _write_version(
+    node: Node, conn: Connection, principal: Principal, row: RecordRow, doc: DocumentInput
+) -> tuple[dict[str, Any] | None, Decision]:
+    current = load_label(conn, row.label_id)
+    labels = _portion_labels(node, principal, doc, current.originator)
+    banner = rollup(labels.values(), node.ctx)
+    resource = Resource(current, kind=KIND, ref=_ref(row), new_label=banner)
+    decision = check(node, conn, principal, "update", resource)
+    if not decision.allowed:
+        return None, decision
+    store = RecordStore(conn, node.ctx)
+    portions = {
+        name: Portion(value, intern_label(conn, labels[name], node.ctx))
+        for name, value in (("title", doc.title), ("body", doc.body))
+    }
+    row = store.add_version(
+        row,
+        portions,
+        intern_label(conn, banner, node.ctx),
+        author_id=principal.id,
+        now=node.clock(),
+        title=doc.title,
+        note=doc.note,
+    )
+    return _view(node, conn, row, store.version(row)), decision
 
 
 def explain_document(

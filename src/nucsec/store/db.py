@@ -8,7 +8,16 @@ from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
-__all__ = ["Base", "is_sqlite", "make_engine"]
+__all__ = ["TABLE_MODULES", "Base", "import_all_tables", "is_sqlite", "make_engine"]
+
+#: every module that defines tables on ``Base.metadata`` (for migrations and tests)
+TABLE_MODULES = (
+    "nucsec.store.schema",
+    "nucsec.audit.tables",
+    "nucsec.web.tables",
+    "nucsec.exchange.tables",
+    "nucsec.incidents.tables",
+)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -23,6 +32,18 @@ class Base(DeclarativeBase):
     """Declarative base of every nucsec table (one MetaData, stable constraint names)."""
 
     metadata = MetaData(naming_convention=NAMING)
+
+
+def import_all_tables() -> None:
+    """Import every table module that exists in this build (registers its tables)."""
+    import importlib
+
+    for name in TABLE_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not name.startswith(exc.name):
+                raise  # a missing dependency inside an existing module is a real error
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -92,7 +92,8 @@ records = Table(
     Column("created_by", String(36)),  # users.id; NULL for records received from a peer
     Column("origin", String(64)),  # NULL: made here; else the peer it came from
     Column("recalled", Boolean, nullable=False, default=False),
-    Index("ix_records_kind_pk", "kind", "pk"),
+    # covers the policy-filtered listing: newest first within a kind, label checked in-index
+    Index("ix_records_kind_pk", "kind", "pk", "recalled", "label_id"),
     Index("ix_records_label", "label_id"),
 )
 

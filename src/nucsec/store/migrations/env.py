@@ -2,8 +2,9 @@
 
 from alembic import context
 
-from nucsec.store import schema  # noqa: F401  (registers the tables on the metadata)
-from nucsec.store.db import Base
+from nucsec.store.db import Base, import_all_tables
+
+import_all_tables()
 
 config = context.config
 connection = config.attributes.get("connection")

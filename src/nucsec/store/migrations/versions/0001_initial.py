@@ -96,7 +96,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("id", name=op.f("uq_records_id")),
     )
     with op.batch_alter_table("records", schema=None) as batch_op:
-        batch_op.create_index("ix_records_kind_pk", ["kind", "pk"], unique=False)
+        batch_op.create_index(
+            "ix_records_kind_pk", ["kind", "pk", "recalled", "label_id"], unique=False
+        )
         batch_op.create_index("ix_records_label", ["label_id"], unique=False)
 
     op.create_table(
