@@ -1,0 +1,398 @@
+"""Labelled records of every kind: the operations documents, incidents and analyses share.
+
+A record is a set of named portions, each a value with its own label; its banner is their
+roll-up. Every function is one transaction in which the reference monitor decides, the
+audit log records and the store reads or writes. A record the caller may not read is
+reported as not found, exactly like one that does not exist.
+
+After a version is written, :func:`after_write` lets other modules react in the same
+transaction: the kind's own hook (e.g. incident statistics) and federation
+(``nucsec.exchange.outbox.on_version_written(node, conn, kind, row, label)`` when that
+module is installed: it queues the version for every peer the policy releases it to).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection
+
+from nucsec.errors import AccessDenied, NotFoundError
+from nucsec.markings import Label, render_banner, render_in, render_portion, rollup
+from nucsec.node import Node
+from nucsec.policy import Decision, Principal, Resource, decide
+from nucsec.service.guard import check, record_decision
+from nucsec.service.trail import digest, emit
+from nucsec.store.labels import intern_label, load_label, resolve_basis
+from nucsec.store.records import Portion, RecordRow, RecordStore, VersionRow
+
+__all__ = [
+    "Draft",
+    "Kind",
+    "banner_fields",
+    "count",
+    "create",
+    "explain",
+    "page",
+    "portion_views",
+    "read",
+    "update",
+    "versions",
+]
+
+View = Callable[[Node, Connection, RecordRow, VersionRow], dict[str, Any]]
+Hook = Callable[[Node, Connection, RecordRow, VersionRow, Label], None]
+PUBLISH_MODULE = "nucsec.exchange.outbox"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A record type: its name and what happens after each of its versions is written."""
+
+    name: str
+    after_write: tuple[Hook, ...] = field(default=())
+
+    def not_found(self, record_id: str) -> NotFoundError:
+        return NotFoundError(f"{self.name} {record_id} not found", field="id", value=record_id)
+
+    def ref(self, row: RecordRow, version: int | None = None) -> str:
+        """Audit reference of a record version: ``document:<id>#v3``."""
+        return f"{self.name}:{row.id}#v{version or row.version}"
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a writer submits: portion values, their labels, a title and a change note."""
+
+    values: dict[str, Any]
+    labels: dict[str, Label]
+    title: str
+    note: str = ""
+
+
+def _prepared(
+    node: Node, principal: Principal, draft: Draft, originator: str | None = None
+) -> tuple[dict[str, Label], Label]:
+    """Portion labels made explicit (originator: the record's, else the author's agency;
+    legal basis: the node default) and their roll-up, the banner."""
+    agency = originator or principal.qualified_agency
+    labels = {}
+    for name, label in draft.labels.items():
+        if label.originator is None and agency and label.authority == principal.nation:
+            label = label.with_(originator=agency)
+        labels[name] = resolve_basis(label, node.ctx).validate(node.ctx, stored=True)
+    return labels, rollup(labels.values(), node.ctx)
+
+
+def _portions(
+    conn: Connection, node: Node, draft: Draft, labels: dict[str, Label]
+) -> dict[str, Portion]:
+    return {
+        name: Portion(draft.values[name], intern_label(conn, labels[name], node.ctx))
+        for name in draft.values
+    }
+
+
+def after_write(
+    node: Node, conn: Connection, kind: Kind, row: RecordRow, version: VersionRow, banner: Label
+) -> None:
+    """Run the kind's hooks and federation's publisher for a version just written."""
+    for hook in kind.after_write:
+        hook(node, conn, row, version, banner)
+    try:
+        publisher = importlib.import_module(PUBLISH_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and PUBLISH_MODULE.startswith(exc.name):
+            return
+        raise
+    publisher.on_version_written(node, conn, kind.name, row, banner)
+
+
+# -- views ---------------------------------------------------------------------------
+
+
+def banner_fields(node: Node, label: Label) -> dict[str, Any]:
+    """The banner of a label in the node's renderings: CAPCO, Japanese and US schemes."""
+    return {
+        "banner": render_banner(label, node.ctx),
+        "banner_ja": render_in(label, node.ctx, "JPN", "ja"),
+        "banner_en": render_in(label, node.ctx, "USA", "en"),
+        "portion": render_portion(label, node.ctx),
+    }
+
+
+def portion_views(node: Node, conn: Connection, version: VersionRow) -> dict[str, Any]:
+    out = {}
+    for name, portion in version.portions.items():
+        label = load_label(conn, portion.label_id)
+        out[name] = {
+            "value": portion.value,
+            "portion": render_portion(label, node.ctx),
+            "label": label.to_dict(),
+        }
+    return out
+
+
+def base_view(node: Node, conn: Connection, row: RecordRow, version: VersionRow) -> dict[str, Any]:
+    """What every record view shows: id, kind, banner, label, portions, version, dates."""
+    banner = load_label(conn, version.label_id)
+    fields = banner_fields(node, banner)
+    fields.pop("portion")
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        **fields,
+        "label": banner.to_dict(),
+        "portions": portion_views(node, conn, version),
+        "version": version.version,
+        "created_at": row.created_at.isoformat(),
+        "updated_at": version.created_at.isoformat(),
+        "origin": row.origin,
+    }
+
+
+def summary(node: Node, conn: Connection, row: RecordRow) -> dict[str, Any]:
+    """One line of a listing."""
+    return {
+        "id": row.id,
+        "title": row.title,
+        **banner_fields(node, load_label(conn, row.label_id)),
+        "version": row.version,
+        "updated_at": row.updated_at.isoformat(),
+        "origin": row.origin,
+    }
+
+
+# -- operations ----------------------------------------------------------------------
+
+
+def create(
+    node: Node, principal: Principal, kind: Kind, draft: Draft, view: View
+) -> dict[str, Any]:
+    """Create a record; AccessDenied (with reasons) if the principal may not."""
+    labels, banner = _prepared(node, principal, draft)
+    with node.engine.begin() as conn:
+        resource = Resource(banner, kind=kind.name)
+        decision = decide(principal, "create", resource, node.ctx)
+        out = None
+        if not decision.allowed:
+            record_decision(node, conn, principal, "create", resource, decision)
+        else:
+            store = RecordStore(conn, node.ctx)
+            row = store.create(
+                kind.name,
+                _portions(conn, node, draft, labels),
+                intern_label(conn, banner, node.ctx),
+                author_id=principal.id,
+                now=node.clock(),
+                title=draft.title,
+                note=draft.note,
+            )
+            record_decision(node, conn, principal, "create", resource, decision, kind.ref(row))
+            version = store.version(row)
+            after_write(node, conn, kind, row, version, banner)
+            out = view(node, conn, row, version)
+    if out is None:
+        raise AccessDenied("; ".join(decision.reasons), field="label")
+    return out
+
+
+def _readable(
+    node: Node,
+    conn: Connection,
+    principal: Principal,
+    kind: Kind,
+    record_id: str,
+    action: str = "read",
+) -> tuple[RecordRow | None, Decision | None]:
+    row = RecordStore(conn, node.ctx).get(kind.name, record_id)
+    if row is None:
+        emit(
+            node,
+            conn,
+            actor=principal.id,
+            action="record.read",
+            outcome="failure",
+            details={"kind": kind.name, "reason": "not_found", "id": digest(record_id)},
+        )
+        return None, None
+    label = load_label(conn, row.label_id)
+    resource = Resource(label, kind=kind.name, ref=kind.ref(row), recalled=row.recalled)
+    return row, check(node, conn, principal, action, resource)
+
+
+def read(
+    node: Node, principal: Principal, kind: Kind, record_id: str, view: View
+) -> dict[str, Any]:
+    """The current version of a record, or NotFoundError (hidden or absent alike)."""
+    with node.engine.begin() as conn:
+        row, decision = _readable(node, conn, principal, kind, record_id)
+        out = None
+        if row is not None and decision is not None and decision.allowed:
+            out = view(node, conn, row, RecordStore(conn, node.ctx).version(row))
+    if out is None:
+        raise kind.not_found(record_id)
+    return out
+
+
+def update(
+    node: Node,
+    principal: Principal,
+    kind: Kind,
+    record_id: str,
+    draft: Draft,
+    view: View,
+    *,
+    recalled: bool | None = None,
+) -> dict[str, Any]:
+    """Append a new version; NotFoundError if unreadable, AccessDenied if not allowed."""
+    with node.engine.begin() as conn:
+        row, seen = _readable(node, conn, principal, kind, record_id)
+        visible = row is not None and seen is not None and seen.allowed
+        out, decision = None, None
+        if row is not None and visible:
+            current = load_label(conn, row.label_id)
+            labels, banner = _prepared(node, principal, draft, current.originator)
+            resource = Resource(current, kind=kind.name, ref=kind.ref(row), new_label=banner)
+            decision = check(node, conn, principal, "update", resource)
+            if decision.allowed:
+                store = RecordStore(conn, node.ctx)
+                row = store.add_version(
+                    row,
+                    _portions(conn, node, draft, labels),
+                    intern_label(conn, banner, node.ctx),
+                    author_id=principal.id,
+                    now=node.clock(),
+                    title=draft.title,
+                    note=draft.note,
+                    recalled=recalled,
+                )
+                version = store.version(row)
+                after_write(node, conn, kind, row, version, banner)
+                out = view(node, conn, row, version)
+    if not visible:
+        raise kind.not_found(record_id)
+    if out is None:
+        raise AccessDenied("; ".join(decision.reasons if decision else []), field="label")
+    return out
+
+
+def page(
+    node: Node,
+    principal: Principal,
+    kind: Kind,
+    *,
+    query: str | None = None,
+    origin: str | None = None,
+    limit: int = 50,
+    after: str | None = None,
+) -> dict[str, Any]:
+    """A page of the records the principal may read, newest first: ``{"items", "next"}``."""
+    with node.engine.begin() as conn:
+        rows, nxt = RecordStore(conn, node.ctx).list_visible(
+            kind.name, principal, query=query, origin=origin, limit=limit, after=after
+        )
+        items = [summary(node, conn, r) for r in rows]
+        emit(
+            node,
+            conn,
+            actor=principal.id,
+            action="record.search" if query else "record.list",
+            details={
+                "kind": kind.name,
+                "query": digest(query or ""),
+                "origin": origin,
+                "after": after,
+                "ids": [r.id for r in rows],
+            },
+        )
+    return {"items": items, "next": nxt}
+
+
+def count(node: Node, principal: Principal, kind: Kind, query: str | None = None) -> int:
+    """How many records of a kind the principal may read (matching ``query``)."""
+    with node.engine.begin() as conn:
+        n = RecordStore(conn, node.ctx).count_visible(kind.name, principal, query)
+        emit(
+            node,
+            conn,
+            actor=principal.id,
+            action="record.search",
+            details={"kind": kind.name, "query": digest(query or ""), "count": n},
+        )
+    return n
+
+
+def versions(
+    node: Node, principal: Principal, kind: Kind, record_id: str, view: View
+) -> list[dict[str, Any]]:
+    """The versions of a record the principal may read (each checked on its own label)."""
+    with node.engine.begin() as conn:
+        row, decision = _readable(node, conn, principal, kind, record_id, "history")
+        out = None
+        if row is not None and decision is not None and decision.allowed:
+            rows = RecordStore(conn, node.ctx).versions_visible(row, principal)
+            out = [
+                {**view(node, conn, row, v), "author_id": v.author_id, "note": v.note} for v in rows
+            ]
+            emit(
+                node,
+                conn,
+                actor=principal.id,
+                action="record.read",
+                obj=kind.ref(row),
+                details={
+                    "kind": kind.name,
+                    "view": "versions",
+                    "versions": [v.version for v in rows],
+                },
+            )
+    if out is None:
+        raise kind.not_found(record_id)
+    return out
+
+
+def explain(
+    node: Node,
+    principal: Principal,
+    kind: Kind,
+    record_id: str,
+    *,
+    actor: str,
+    action: str = "read",
+) -> dict[str, Any]:
+    """The decision for ``principal`` on a record, with reasons (an audited act of
+    ``actor``, who must be entitled to know the record exists)."""
+    with node.engine.begin() as conn:
+        row = RecordStore(conn, node.ctx).get(kind.name, record_id)
+        out = None
+        if row is not None:
+            label = load_label(conn, row.label_id)
+            resource = Resource(label, kind=kind.name, ref=kind.ref(row), recalled=row.recalled)
+            decision = decide(principal, action, resource, node.ctx)
+            emit(
+                node,
+                conn,
+                actor=actor,
+                action="policy.explain",
+                obj=kind.ref(row),
+                details={
+                    "kind": kind.name,
+                    "subject": principal.id,
+                    "action": action,
+                    "allowed": decision.allowed,
+                },
+            )
+            out = {
+                kind.name: row.id,
+                "user": principal.id,
+                "action": action,
+                "banner": render_banner(label, node.ctx),
+                **decision.to_dict(),
+            }
+    if out is None:
+        raise kind.not_found(record_id)
+    return out
