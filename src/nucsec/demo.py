@@ -248,9 +248,52 @@ DEMO_DOCUMENTS: list[DemoDocument] = [
 ]
 
 
+#: who records each nation's demo incidents (police and homeland security)
+INCIDENT_AUTHORS = {"USA": "dhs.chief", "JPN": "npa.chief"}
+
+
+def seed_incidents(node: Node, nations: set[str]) -> int:
+    """Record the demo incidents: real public cases (unclassified, in the node's own
+    scheme when the node's nation differs) and fictional restricted ones of the nations
+    the node hosts."""
+    from nucsec.incidents.demo import demo_incidents
+    from nucsec.service.incidents import add_incident
+
+    created = 0
+    for banner, incident in demo_incidents():
+        label = parse_banner(banner, node.ctx)
+        if label.authority not in nations:
+            if not (label.is_public_unclassified and label.rank(node.ctx) == 0):
+                continue  # the partner's restricted incident arrives by federation
+            level = node.ctx.equivalent(label.level_of(node.ctx), node.nation)
+            label = label.with_(authority=node.nation, level=level.name)
+            incident = _relabel_narrative(node, incident)
+        with node.engine.connect() as conn:
+            author = get_user(conn, INCIDENT_AUTHORS[label.authority]).principal
+        add_incident(node, author, incident, label, note="demo")
+        created += 1
+    return created
+
+
+def _relabel_narrative(node: Node, incident: Any) -> Any:
+    """Public paragraphs re-expressed under the node's own authority."""
+    from dataclasses import replace
+
+    from nucsec.incidents import Portion
+    from nucsec.markings import render_banner
+
+    portions = []
+    for portion in incident.narrative:
+        label = parse_banner(portion.label, node.ctx)
+        level = node.ctx.equivalent(label.level_of(node.ctx), node.nation)
+        relabelled = label.with_(authority=node.nation, level=level.name)
+        portions.append(Portion(render_banner(relabelled, node.ctx), portion.text))
+    return replace(incident, narrative=tuple(portions))
+
+
 def seed(node: Node, *, password_hash: str | None) -> dict[str, int]:
-    """Create the demo users of the node's nation (all nations on a joint node) and
-    their documents. Returns counts."""
+    """Create the demo users of the node's nation (all nations on a joint node), their
+    documents and incidents. Returns counts."""
     nations = set(node.ctx.nations) if node.joint else {node.nation}
     with node.engine.begin() as conn:
         users = [u for u in DEMO_USERS if u["nation"] in nations]
@@ -267,4 +310,8 @@ def seed(node: Node, *, password_hash: str | None) -> dict[str, int]:
         body_label = parse_banner(doc.body_label, node.ctx) if doc.body_label else label
         create_document(node, principal, DocumentInput(doc.title, doc.body, label, body_label))
         created += 1
-    return {"users": len(users), "documents": created}
+    return {
+        "users": len(users),
+        "documents": created,
+        "incidents": seed_incidents(node, nations),
+    }

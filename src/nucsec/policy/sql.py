@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Table, and_, exists, false, not_, or_, select, true
+from sqlalchemy import ColumnElement, Select, Table, and_, exists, false, not_, or_, select, true
 
 from nucsec.markings.context import MarkingContext
 from nucsec.policy.compiled import compile_principal
@@ -28,9 +28,12 @@ class LabelTables:
 
 
 def read_predicate(
-    principal: Principal, ctx: MarkingContext, t: LabelTables
+    principal: Principal, ctx: MarkingContext, t: LabelTables, action: str = "read"
 ) -> ColumnElement[bool]:
-    """Boolean expression over ``t.labels``: may ``principal`` read a record with this label?"""
+    """Boolean expression over ``t.labels``: may ``principal`` read (or, with
+    ``action="export"``, export) a record with this label?"""
+    if action not in ("read", "export"):
+        raise ValueError(f"no SQL twin for action {action!r}")
     cp = compile_principal(principal, ctx)
     lab, rel, comp = t.labels, t.rel_to, t.compartments
     # level: per agreement, the clearance's rank under it
@@ -61,9 +64,19 @@ def read_predicate(
     # compartments: none outside my need-to-know
     outside = comp.c.compartment.not_in(sorted(cp.compartments)) if cp.compartments else true()
     compartments = not_(exists().where(comp.c.label_id == lab.c.id, outside))
-    return and_(level, nationality, agency, compartments)
+    rules = [level, nationality, agency, compartments]
+    if action == "export":  # ORCON: only the originator agency exports
+        originator = f"{cp.nation}.{cp.agency}" if cp.agency else None
+        rules.append(
+            or_(not_(lab.c.orcon), lab.c.originator == originator)
+            if originator
+            else not_(lab.c.orcon)
+        )
+    return and_(*rules)
 
 
-def visible_label_ids(principal: Principal, ctx: MarkingContext, t: LabelTables):  # type: ignore[no-untyped-def]
+def visible_label_ids(
+    principal: Principal, ctx: MarkingContext, t: LabelTables, action: str = "read"
+) -> Select[tuple[int]]:
     """``SELECT labels.id WHERE read_predicate`` — for ``records.label_id IN (...)``."""
-    return select(t.labels.c.id).where(read_predicate(principal, ctx, t))
+    return select(t.labels.c.id).where(read_predicate(principal, ctx, t, action))

@@ -28,6 +28,7 @@ __all__ = [
     "get_document",
     "history",
     "list_documents",
+    "recall_document",
     "update_document",
 ]
 
@@ -114,3 +115,17 @@ def explain_document(
 ) -> dict[str, Any]:
     """The decision for ``principal`` on a document, with reasons."""
     return labelled.explain(node, principal, DOCUMENT, doc_id, actor=actor, action=action)
+
+
+def recall_document(node: Node, principal: Principal, doc_id: str) -> dict[str, Any]:
+    """Recall a document (federation hook point): a new version flagged recalled, hidden
+    from every user here; federation withdraws it from every partner that received it.
+    Those who may update it (its originator agency, a security officer) may recall it."""
+    current = get_document(node, principal, doc_id)
+    draft = Draft(
+        values={"title": current["title"], "body": current["body"]},
+        labels={name: Label.from_dict(p["label"]) for name, p in current["portions"].items()},
+        title=current["title"],
+        note="recalled",
+    )
+    return labelled.update(node, principal, DOCUMENT, doc_id, draft, _view, recalled=True)

@@ -42,7 +42,8 @@ def _new_revision(message: str) -> None:  # pragma: no cover - developer tool
         cfg = alembic_config()
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
-            command.revision(cfg, message=message, autogenerate=True)
+            # new revisions branch from the first one; `upgrade` runs every head
+            command.revision(cfg, message=message, autogenerate=True, head="0001@head", splice=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

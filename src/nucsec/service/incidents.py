@@ -1,0 +1,332 @@
+"""The incident register: incidents as labelled, versioned records, and their statistics.
+
+An incident is stored as portions: ``facts`` (everything but the narrative, under the
+record's label) and ``narrative.N`` (each paragraph under its own label). Its banner is
+their roll-up. ``incident_facts`` mirrors the current version's countable facts for
+statistics, which filter with the policy's SQL twin: counts include only what the caller
+may read.
+
+References are not unique across the node on purpose: refusing a duplicate would tell a
+writer that a record it may not see exists. Import updates an incident with the same
+reference only when the importer can read it; otherwise it creates a new one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select
+
+from nucsec.errors import InputError
+from nucsec.incidents import (
+    ImportResult,
+    Incident,
+    IncidentStats,
+    assess_incident,
+    incident_from_record,
+    incident_stats_columns,
+    incident_to_record,
+    read_incidents_csv,
+    write_incidents_csv,
+)
+from nucsec.incidents.countries import country_name
+from nucsec.incidents.stats import DIMENSIONS
+from nucsec.incidents.tables import incident_facts
+from nucsec.markings import Label, LabelError, parse_label, render_banner
+from nucsec.node import Node
+from nucsec.policy import Principal
+from nucsec.policy.sql import visible_label_ids
+from nucsec.service import labelled
+from nucsec.service.labelled import Draft, Kind
+from nucsec.service.trail import digest, emit
+from nucsec.store.labels import LABEL_TABLES, load_label
+from nucsec.store.records import RecordRow, RecordStore, VersionRow
+from nucsec.store.schema import records
+
+__all__ = [
+    "INCIDENT",
+    "add_incident",
+    "export_incidents",
+    "get_incident",
+    "import_incidents",
+    "incident_statistics",
+    "list_incidents",
+    "update_incident",
+]
+
+
+def _sync_facts(
+    node: Node, conn: Connection, row: RecordRow, version: VersionRow, banner: Label
+) -> None:
+    incident = _incident_of(version)
+    conn.execute(delete(incident_facts).where(incident_facts.c.record_pk == row.pk))
+    conn.execute(
+        insert(incident_facts).values(
+            record_pk=row.pk,
+            reference=incident.reference,
+            event_date=incident.event_date,
+            year=incident.event_date.year,
+            itdb_group=incident.itdb_group,
+            material_class=incident.material_class,
+            incident_type=incident.incident_type,
+            country=incident.country,
+            detection_mode=incident.detection_mode,
+        )
+    )
+
+
+INCIDENT = Kind("incident", after_write=(_sync_facts,))
+
+
+def _draft(node: Node, incident: Incident, label: Label, note: str = "") -> Draft:
+    facts = incident_to_record(incident)
+    narrative = facts.pop("narrative")
+    values: dict[str, Any] = {"facts": facts}
+    labels = {"facts": label}
+    for i, portion in enumerate(narrative):
+        try:
+            portion_label = parse_label(portion["label"], node.ctx)
+        except LabelError as exc:
+            raise LabelError(
+                exc.message, field=f"narrative[{i}].label", value=portion["label"]
+            ) from exc
+        values[f"narrative.{i}"] = portion["text"]
+        labels[f"narrative.{i}"] = portion_label
+    title = f"{incident.reference}: {incident.place or country_name(incident.country)}"
+    return Draft(values=values, labels=labels, title=title[:500], note=note)
+
+
+def _incident_of(version: VersionRow) -> Incident:
+    facts = dict(version.portions["facts"].value)
+    keys = sorted(
+        (k for k in version.portions if k.startswith("narrative.")),
+        key=lambda k: int(k.split(".")[1]),
+    )
+    facts["narrative"] = [
+        {"label": "UNCLASSIFIED", "text": version.portions[k].value} for k in keys
+    ]
+    return incident_from_record(facts)
+
+
+def _view(node: Node, conn: Connection, row: RecordRow, version: VersionRow) -> dict[str, Any]:
+    view = labelled.base_view(node, conn, row, version)
+    incident = _incident_of(version)
+    record = incident_to_record(incident)
+    portions = view["portions"]
+    record["narrative"] = [
+        {
+            "portion": portions[k]["portion"],
+            "text": portions[k]["value"],
+            "label": portions[k]["label"],
+        }
+        for k in sorted(
+            (k for k in portions if k.startswith("narrative.")), key=lambda k: int(k.split(".")[1])
+        )
+    ]
+    view["reference"] = incident.reference
+    view["title"] = row.title
+    view["incident"] = record
+    view["assessment"] = assess_incident(incident)
+    return view
+
+
+def add_incident(
+    node: Node, principal: Principal, incident: Incident, label: Label, note: str = ""
+) -> dict[str, Any]:
+    """Record an incident; its facts carry ``label``, each narrative paragraph its own."""
+    return labelled.create(node, principal, INCIDENT, _draft(node, incident, label, note), _view)
+
+
+def update_incident(
+    node: Node,
+    principal: Principal,
+    incident_id: str,
+    incident: Incident,
+    label: Label,
+    note: str = "",
+) -> dict[str, Any]:
+    return labelled.update(
+        node, principal, INCIDENT, incident_id, _draft(node, incident, label, note), _view
+    )
+
+
+def get_incident(node: Node, principal: Principal, incident_id: str) -> dict[str, Any]:
+    """An incident with its assessment (IAEA categories), or NotFoundError."""
+    return labelled.read(node, principal, INCIDENT, incident_id, _view)
+
+
+def list_incidents(
+    node: Node,
+    principal: Principal,
+    *,
+    query: str | None = None,
+    origin: str | None = None,
+    limit: int = 50,
+    after: str | None = None,
+) -> dict[str, Any]:
+    return labelled.page(
+        node, principal, INCIDENT, query=query, origin=origin, limit=limit, after=after
+    )
+
+
+def _visible_facts(principal: Principal, node: Node, action: str = "read") -> Any:
+    return (
+        select(incident_facts)
+        .join(records, records.c.pk == incident_facts.c.record_pk)
+        .where(
+            records.c.kind == INCIDENT.name,
+            records.c.recalled.is_(False),
+            records.c.label_id.in_(visible_label_ids(principal, node.ctx, LABEL_TABLES, action)),
+        )
+    )
+
+
+def incident_statistics(
+    node: Node, principal: Principal, *, year_from: int | None = None, year_to: int | None = None
+) -> IncidentStats:
+    """Counts by year, group, material class, type, country and detection mode — over the
+    incidents the principal may read only (filtered in SQL, aggregated in the database)."""
+    base = _visible_facts(principal, node)
+    if year_from is not None:
+        base = base.where(incident_facts.c.year >= year_from)
+    if year_to is not None:
+        base = base.where(incident_facts.c.year <= year_to)
+    sub = base.subquery()
+    dims = [sub.c[d] for d in DIMENSIONS]
+    with node.engine.begin() as conn:
+        rows = conn.execute(select(*dims, func.count()).group_by(*dims)).all()
+        stats = incident_stats_columns(_weighted_columns(rows))
+        emit(
+            node,
+            conn,
+            actor=principal.id,
+            action="record.report",
+            details={
+                "kind": INCIDENT.name,
+                "report": "statistics",
+                "total": stats.total,
+                "year_from": year_from,
+                "year_to": year_to,
+            },
+        )
+    return stats
+
+
+def _weighted_columns(rows: Iterable[Any]) -> dict[str, Any]:
+    """Expand grouped (dims..., n) rows into columns for the statistics core."""
+    import numpy as np
+
+    rows = list(rows)
+    n = np.array([r[-1] for r in rows], dtype=np.int64)
+    columns: dict[str, Any] = {}
+    for i, dim in enumerate(DIMENSIONS):
+        values = np.array([r[i] for r in rows], dtype=np.int64 if dim == "year" else object)
+        columns[dim] = np.repeat(values, n)
+    return columns
+
+
+def export_incidents(node: Node, principal: Principal) -> str:
+    """CSV of every incident the principal may export (ORCON: originator only); audited."""
+    with node.engine.begin() as conn:
+        ids = [
+            r[0]
+            for r in conn.execute(
+                select(records.c.id)
+                .where(
+                    records.c.pk.in_(
+                        select(_visible_facts(principal, node, "export").subquery().c.record_pk)
+                    )
+                )
+                .order_by(records.c.pk)
+            )
+        ]
+        store = RecordStore(conn, node.ctx)
+        incidents = []
+        for record_id in ids:
+            row = store.get(INCIDENT.name, record_id)
+            if row is not None:
+                incidents.append(_with_labels(node, conn, store.version(row)))
+        out = io.StringIO(newline="")
+        write_incidents_csv(incidents, out)
+        emit(
+            node,
+            conn,
+            actor=principal.id,
+            action="record.export",
+            details={
+                "kind": INCIDENT.name,
+                "format": "csv",
+                "ids": ids,
+                "sha256": digest(out.getvalue()),
+            },
+        )
+    return out.getvalue()
+
+
+def _with_labels(node: Node, conn: Connection, version: VersionRow) -> Incident:
+    """The incident with each narrative paragraph's real label (banner text)."""
+    ctx = node.ctx
+    incident = _incident_of(version)
+    keys = sorted(
+        (k for k in version.portions if k.startswith("narrative.")),
+        key=lambda k: int(k.split(".")[1]),
+    )
+    facts = incident_to_record(incident)
+    facts["narrative"] = [
+        {
+            "label": render_banner(load_label(conn, version.portions[k].label_id), ctx),
+            "text": version.portions[k].value,
+        }
+        for k in keys
+    ]
+    return incident_from_record(facts)
+
+
+def import_incidents(
+    node: Node,
+    principal: Principal,
+    csv_text: str,
+    label: Label,
+    *,
+    partial: bool = False,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """Import incidents from CSV under ``label``. Every bad row is reported; without
+    ``partial`` nothing is imported when any row is bad (CsvImportError)."""
+    result: ImportResult = read_incidents_csv(
+        csv_text, today=today or node.clock().date(), partial=partial
+    )
+    created, updated = [], []
+    for incident in result.incidents:  # validate every label before writing anything
+        _draft(node, incident, label)
+    for incident in result.incidents:
+        existing = _visible_by_reference(node, principal, incident.reference)
+        if existing is None:
+            created.append(add_incident(node, principal, incident, label, "imported")["id"])
+        else:
+            update_incident(node, principal, existing, incident, label, "re-imported")
+            updated.append(existing)
+    return {"created": created, "updated": updated, "errors": [e.to_dict() for e in result.errors]}
+
+
+def _visible_by_reference(node: Node, principal: Principal, reference: str) -> str | None:
+    with node.engine.connect() as conn:
+        pk = conn.execute(
+            _visible_facts(principal, node)
+            .with_only_columns(incident_facts.c.record_pk)
+            .where(incident_facts.c.reference == reference)
+            .order_by(incident_facts.c.record_pk.desc())
+        ).scalar()
+        if pk is None:
+            return None
+        return conn.execute(select(records.c.id).where(records.c.pk == pk)).scalar()
+
+
+def parse_incident(data: Any, *, today: dt.date) -> Incident:
+    """An incident from its JSON record (API, CLI ``--file``), refusing future dates."""
+    if not isinstance(data, dict):
+        raise InputError("an incident must be a JSON object", field="incident")
+    return incident_from_record(data, today=today)

@@ -1,0 +1,122 @@
+"""The incident register: labelled incidents, IAEA assessment, policy-filtered statistics,
+CSV import (all-or-nothing or partial) and export."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from nucsec.errors import NotFoundError
+from nucsec.incidents import CsvImportError, incident_from_record
+from nucsec.markings import parse_banner
+from nucsec.service.incidents import (
+    add_incident,
+    export_incidents,
+    get_incident,
+    import_incidents,
+    incident_statistics,
+    list_incidents,
+)
+from nucsec.service.users import get_user
+
+
+def user(node, name):
+    with node.engine.connect() as conn:
+        return get_user(conn, name).principal
+
+
+def teletherapy(reference="TEST-1", narrative_label="SECRET//NOFORN"):
+    return incident_from_record(
+        {
+            "reference": reference,
+            "report_date": "2010-11-10",
+            "incident_date": "2010-11-08",
+            "country": "US",
+            "incident_type": "theft",
+            "itdb_group": "I",
+            "detection_mode": "police_intelligence",
+            "items": [{"kind": "source", "nuclide": "Co-60", "activity_bq": 555e12}],
+            "narrative": [
+                {"label": "UNCLASSIFIED", "text": "A teletherapy head was stolen."},
+                {"label": narrative_label, "text": "Informant details (canary)."},
+            ],
+        }
+    )
+
+
+def test_add_and_show_with_iaea_category(demo_node):
+    node = demo_node
+    view = add_incident(
+        node,
+        user(node, "dhs.chief"),
+        teletherapy(),
+        parse_banner("CONFIDENTIAL//REL TO USA, JPN", node.ctx),
+    )
+    assert view["banner"] == "SECRET//NOFORN"  # roll-up of facts and narrative portions
+    assert view["assessment"]["sources"][0]["category"] == 1
+    assert [p["portion"] for p in view["incident"]["narrative"]] == ["(U)", "(S//NF)"]
+    shown = get_incident(node, user(node, "dos.chief"), view["id"])
+    assert shown["reference"] == "TEST-1"
+    with pytest.raises(NotFoundError):
+        get_incident(node, user(node, "npa.chief"), view["id"])
+
+
+def test_statistics_count_only_what_the_caller_may_read(demo_node):
+    node = demo_node
+    us, jp = user(node, "dhs.chief"), user(node, "npa.chief")
+    before_us = incident_statistics(node, us).total
+    before_jp = incident_statistics(node, jp).total
+    add_incident(node, us, teletherapy("CANARY-1"), parse_banner("SECRET//NOFORN", node.ctx))
+    after_us, after_jp = incident_statistics(node, us), incident_statistics(node, jp)
+    assert after_us.total == before_us + 1
+    assert after_jp.total == before_jp
+    assert after_us.counts["year"]["2010"] >= 1
+    assert "CANARY-1" not in str(list_incidents(node, jp, limit=100))
+
+
+CSV_HEADER = (
+    "reference,record,report_date,country,incident_type,itdb_group,nuclide,activity,label,text\n"
+)
+
+
+def _csv(*rows: str) -> str:
+    return CSV_HEADER + "".join(r + "\n" for r in rows)
+
+
+GOOD = [
+    "CSV-1,incident,2011-01-05,JP,theft,II,,,,",
+    "CSV-1,source,,,,,Cs-137,0.19 TBq,,",
+    "CSV-2,incident,2011-02-05,US,loss,III,,,,",
+]
+BAD = ["CSV-3,incident,2011-03-05,US,loss,IV,,,,", "CSV-4,incident,2999-01-01,US,loss,I,,,,"]
+
+
+def test_import_all_or_nothing_then_partial(demo_node):
+    node = demo_node
+    dhs = user(node, "dhs.chief")
+    label = parse_banner("UNCLASSIFIED", node.ctx)
+    before = len(list_incidents(node, dhs, limit=500)["items"])
+    with pytest.raises(CsvImportError) as err:
+        import_incidents(node, dhs, _csv(*GOOD, *BAD), label, today=dt.date(2026, 1, 1))
+    fields = {e.field for e in err.value.errors}
+    assert {"itdb_group", "report_date"} <= fields
+    assert len(list_incidents(node, dhs, limit=500)["items"]) == before  # nothing imported
+    result = import_incidents(
+        node, dhs, _csv(*GOOD, *BAD), label, partial=True, today=dt.date(2026, 1, 1)
+    )
+    assert len(result["created"]) == 2 and len(result["errors"]) == 2
+    again = import_incidents(node, dhs, _csv(*GOOD), label, today=dt.date(2026, 1, 1))
+    assert len(again["updated"]) == 2 and again["created"] == []  # same references: versions
+
+
+def test_export_respects_orcon_and_visibility(demo_node):
+    node = demo_node
+    dhs = user(node, "dhs.chief")
+    orcon = parse_banner("CONFIDENTIAL//ORCON/REL TO USA, JPN", node.ctx)
+    add_incident(node, dhs, teletherapy("ORCON-1", "CONFIDENTIAL//ORCON/REL TO USA, JPN"), orcon)
+    assert "ORCON-1" in export_incidents(node, dhs)
+    assert "ORCON-1" not in export_incidents(node, user(node, "dos.chief"))  # not originator
+    jp_export = export_incidents(node, user(node, "npa.chief"))
+    assert "DEMO-US-2024-003" not in jp_export  # NOFORN demo incident
+    assert "ITDB-2005-US-NJ" in jp_export
