@@ -1,0 +1,90 @@
+"""Gamma spectrometry: read and analyse the 8k- and 16k-channel HPGe files, beside
+becquerel's PeakFinder on the same files, and batch throughput on all cores.
+
+Baselines are measured in the same run. becquerel's kernel is a dense N x N matrix, so it
+is run once per file (tens of seconds on 16k channels); ours is the best of five runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+from benchmarks._table import Table, best_time, fmt_s
+
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "spectra"
+FILES = {"8k": "bq_hpge_alcatraz.spc", "16k": "curie_hpge_eu152_7cm.spe"}
+GOAL_ANALYSIS_S = 0.050
+
+
+def _becquerel_peaks(path: Path) -> tuple[float, float, int]:
+    """(read seconds, PeakFinder seconds, peaks found) with becquerel's defaults for HPGe."""
+    import becquerel as bq
+
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        t0 = time.perf_counter()
+        spec = bq.Spectrum.from_file(str(path), verbose=False)
+        t1 = time.perf_counter()
+        kernel = bq.GaussianPeakFilter(ref_x=1000, ref_fwhm=5, fwhm_at_0=1)
+        finder = bq.PeakFinder(spec, kernel)
+        finder.find_peaks(min_snr=5)
+        t2 = time.perf_counter()
+    return t1 - t0, t2 - t1, len(finder.centroids)
+
+
+def _batch_rate(files: list[Path], workers: int) -> float:
+    from nucsec.forensics.spectra.batch import analyze_many
+
+    t0 = time.perf_counter()
+    n = sum(1 for _ in analyze_many(files, workers=workers))
+    return n / (time.perf_counter() - t0)
+
+
+def run() -> Table:
+    from nucsec.forensics.spectra import analyze, read_spectrum
+
+    table = Table("gamma spectrometry (nucsec.forensics.spectra)")
+    for label, name in FILES.items():
+        path = DATA / name
+        spectrum = read_spectrum(path).foreground()
+        t_read = best_time(lambda p=path: read_spectrum(p))  # type: ignore[misc]
+        t_analyse = best_time(lambda s=spectrum: analyze(s))  # type: ignore[misc]
+        n_peaks = len(analyze(spectrum).peaks)
+        bq_read, bq_find, bq_peaks = _becquerel_peaks(path)
+        table.add(f"read {label} HPGe ({name})", fmt_s(t_read), "becquerel read", fmt_s(bq_read))
+        table.add(
+            f"analyse {label} HPGe: peaks+fits+ID",
+            fmt_s(t_analyse),
+            "becquerel PeakFinder (search only)",
+            fmt_s(bq_find),
+            f"<= {fmt_s(GOAL_ANALYSIS_S)} per 16k",
+            f"{n_peaks} vs {bq_peaks} peaks",
+        )
+    # batch throughput: every test spectrum, four times over, on all cores vs one process
+    files = sorted(p for p in DATA.iterdir() if p.suffix.lower() != ".md")
+    with tempfile.TemporaryDirectory(prefix="nucsec-bench-") as tmp:
+        copies = []
+        for i in range(4):
+            for p in files:
+                target = Path(tmp) / f"{i}_{p.name}"
+                shutil.copy(p, target)
+                copies.append(target)
+        cores = os.cpu_count() or 1
+        serial = _batch_rate(copies, workers=1)
+        parallel = _batch_rate(copies, workers=cores)
+    table.add(
+        f"batch: {len(copies)} mixed spectra, {cores} processes",
+        f"{parallel:.1f} spectra/s",
+        "same, 1 process",
+        f"{serial:.1f} spectra/s",
+        f"{cores} cores used",
+        f"speed-up x{parallel / serial:.2f}",
+    )
+    return table

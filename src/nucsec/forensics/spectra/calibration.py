@@ -1,0 +1,242 @@
+"""Energy calibration: align the file's calibration with known lines, then refine it.
+
+Two steps, both expressed as a correction ``E_true = q(E_file)`` applied to the file's own
+calibration (so a non-linear stored calibration keeps its shape):
+
+1. :func:`coarse_align` - a linear correction from pairs of strong peaks matched to pairs of
+   common reference lines (a small Hough search). The search window depends on how much
+   the stored calibration can be trusted: a few keV for HPGe, several per cent for
+   scintillators, anything for files without a calibration. The identity wins unless
+   another correction explains clearly more peaks.
+2. :func:`refine` - a weighted polynomial fit (degree 1, or 2 with enough well-spread
+   points) of tabulated energies against measured centroids of identified lines, with
+   outliers removed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from nucsec.forensics.spectra.model import EnergyCalibration, FloatArray
+from nucsec.forensics.spectra.nucdata import Source
+
+__all__ = [
+    "Correction",
+    "align_to_references",
+    "apply_correction",
+    "coarse_candidates",
+    "reference_lines",
+    "refine",
+]
+
+
+@dataclass(frozen=True)
+class Correction:
+    """``E_true = sum c_i E_file**i``; ``method`` tells where it came from."""
+
+    coefficients: tuple[float, ...] = (0.0, 1.0)
+    method: str = "file"
+    n_lines: int = 0
+    rms_kev: float | None = None
+
+    def __call__(self, energy_kev: Any) -> Any:
+        return np.polynomial.polynomial.polyval(
+            np.asarray(energy_kev, dtype=np.float64), np.asarray(self.coefficients)
+        )
+
+    def then(self, other: Correction) -> Correction:
+        """This correction followed by ``other`` (composition of polynomials)."""
+        p = np.polynomial.Polynomial(self.coefficients)
+        q = np.polynomial.Polynomial(other.coefficients)
+        composed = q(p).coef
+        return Correction(
+            tuple(float(c) for c in composed), other.method, other.n_lines, other.rms_kev
+        )
+
+
+def reference_lines(library: dict[str, Source], per_source: int = 4) -> FloatArray:
+    """Strong gamma lines of common sources, plus 511 keV: the anchors of coarse alignment."""
+    energies = {510.999}
+    for src in library.values():
+        if src.prior < 1.0:
+            continue
+        gammas = sorted(
+            (
+                ln
+                for ln in src.lines
+                if ln.kind == "gamma" and ln.energy_kev > 50 and ln.intensity >= 0.02
+            ),
+            key=lambda ln: -ln.intensity,
+        )
+        energies.update(round(ln.energy_kev, 3) for ln in gammas[:per_source])
+    return np.array(sorted(energies))
+
+
+def _score(
+    e_peaks: FloatArray, weights: FloatArray, refs: FloatArray, tol: FloatArray
+) -> tuple[float, int]:
+    d = np.abs(e_peaks[:, None] - refs[None, :]).min(axis=1)
+    hit = d <= tol
+    return float(np.sum(weights[hit] * (1 - 0.5 * d[hit] / tol[hit]))), int(hit.sum())
+
+
+def coarse_candidates(
+    energies_kev: FloatArray,
+    significance: FloatArray,
+    fwhm_kev: FloatArray,
+    refs: FloatArray,
+    *,
+    max_abs_kev: float,
+    max_rel: float,
+    min_matches: int = 3,
+    keep: int = 4,
+    max_offset_kev: float | None = None,
+) -> list[tuple[float, Correction]]:
+    """Linear corrections mapping strong peaks onto reference lines, best first.
+
+    Every pair of strong peaks matched to a pair of reference lines (within the search
+    window) proposes a gain and offset; a proposal scores the significance-weighted
+    closeness of all strong peaks to their nearest reference line. The identity is always
+    returned (first when nothing beats it); other proposals need ``min_matches`` peaks.
+    """
+    order = np.argsort(-significance)[:14]
+    e, sig, fw = energies_kev[order], significance[order], fwhm_kev[order]
+    weights = np.sqrt(np.minimum(sig, 400.0))
+    tol = np.maximum(0.5 * fw, 0.3)
+    base_score, _ = _score(e, weights, refs, tol)
+    found: list[tuple[float, float, float]] = []
+    window = max_abs_kev + max_rel * e
+    cands = [(i, r) for i in range(e.size) for r in refs[np.abs(refs - e[i]) <= window[i]]]
+    if max_offset_kev is not None:
+        # no stored calibration: channel 0 is near 0 keV, only the gain is unknown
+        for i, r in cands:
+            g = r / e[i]
+            if 1 - max_rel <= g <= 1 + max_rel:
+                s, hits = _score(g * e, weights, refs, tol * g)
+                if hits >= min_matches - 1 and s > base_score:
+                    found.append((s, g, 0.0))
+        cands = []
+    for a in range(len(cands)):
+        i, ri = cands[a]
+        for b in range(a + 1, len(cands)):
+            j, rj = cands[b]
+            if i == j or abs(e[j] - e[i]) < 5 * max(fw[i], fw[j]):
+                continue
+            g = (rj - ri) / (e[j] - e[i])
+            if not (1 - max_rel <= g <= 1 + max_rel):
+                continue
+            o = ri - g * e[i]
+            s, hits = _score(o + g * e, weights, refs, tol * g)
+            if hits >= min_matches and s > base_score:
+                found.append((s, g, o))
+    found.sort(reverse=True)
+    out: list[tuple[float, Correction]] = [(base_score, Correction())]
+    for s, g, o in found:
+        mapped = o + g * e
+        if all(np.max(np.abs(mapped - c(e))) > 0.5 * fw.min() for _, c in out):
+            out.append((s, Correction((float(o), float(g)), "aligned", 0)))
+        if len(out) > keep:
+            break
+    return sorted(out, key=lambda t: -t[0])
+
+
+def refine(
+    measured_kev: FloatArray,
+    tabulated_kev: FloatArray,
+    unc_kev: FloatArray,
+    *,
+    max_degree: int = 2,
+    outlier_kev: FloatArray | None = None,
+) -> Correction | None:
+    """Weighted polynomial ``tabulated = q(measured)``; ``None`` with too few points."""
+    x, y = np.asarray(measured_kev, float), np.asarray(tabulated_kev, float)
+    w = 1.0 / np.maximum(np.asarray(unc_kev, float), 0.02)
+    keep = np.ones(x.size, dtype=bool)
+    corr: Correction | None = None
+    for _ in range(3):
+        n = int(keep.sum())
+        if n < 2:
+            return corr
+        spread = x[keep].max() / max(x[keep].min(), 1.0)
+        deg = 2 if (max_degree >= 2 and n >= 5 and spread > 3) else 1
+        if max_degree >= 3 and n >= 12 and spread > 8:
+            deg = 3
+        if n == 2 and spread < 1.5:
+            deg = 0
+        coef = np.polynomial.polynomial.polyfit(x[keep], y[keep] - x[keep], deg, w=w[keep])
+        full = np.zeros(max(deg + 1, 2))
+        full[: coef.size] += coef
+        full[1] += 1.0
+        resid = y - np.polynomial.polynomial.polyval(x, full)
+        rms = float(np.sqrt(np.mean(resid[keep] ** 2)))
+        corr = Correction(tuple(float(c) for c in full), "refined", n, rms)
+        limit = outlier_kev if outlier_kev is not None else np.full(x.size, np.inf)
+        new_keep = (np.abs(resid) <= np.maximum(3.0 / w, 0.2)) & (np.abs(resid) <= limit)
+        if np.array_equal(new_keep, keep) or new_keep.sum() < 2:
+            break
+        keep = new_keep
+    return corr
+
+
+def align_to_references(
+    energies_kev: FloatArray,
+    significance: FloatArray,
+    fwhm_kev: FloatArray,
+    refs: FloatArray,
+    start: Correction,
+    *,
+    rel_tol: float,
+    max_degree: int,
+    min_significance: float = 4.0,
+    min_matches: int = 3,
+) -> Correction:
+    """Refine ``start`` by matching peaks to the nearest reference line, tightening the window.
+
+    The first window is wide (``0.5 FWHM + rel_tol x E``) to reach lines that a linear
+    correction cannot (stored calibrations are often non-linear at high energy); each
+    pass refits the polynomial and narrows it. The result is kept only if it matches at
+    least as many peaks as ``start`` does.
+    """
+    strong = significance >= min_significance
+    e0, sig, fw = energies_kev[strong], significance[strong], fwhm_kev[strong]
+    if e0.size < 2:
+        return start
+    corr = start
+
+    def matches(c: Correction, tol: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        e = c(e0)
+        j = np.abs(e[:, None] - refs[None, :]).argmin(axis=1)
+        ok = np.abs(e - refs[j]) <= tol
+        return e0[ok], refs[j][ok], (fw / np.sqrt(np.minimum(sig, 400.0)))[ok]
+
+    base_n = matches(start, 0.35 * fw)[0].size
+    for tol in (0.5 * fw + rel_tol * e0, 0.5 * fw + 0.5 * rel_tol * e0, 0.35 * fw):
+        meas, tab, unc = matches(corr, tol)
+        if meas.size < 2:
+            break
+        new = refine(
+            meas, tab, unc, max_degree=max_degree, outlier_kev=0.5 * np.interp(meas, e0, fw)
+        )
+        if new is None:
+            break
+        corr = Correction(new.coefficients, "aligned", new.n_lines, new.rms_kev)
+    final_n = matches(corr, 0.35 * fw)[0].size
+    if final_n < max(base_n, min_matches):
+        return start
+    return corr
+
+
+def apply_correction(cal: EnergyCalibration, corr: Correction) -> EnergyCalibration:
+    """A calibration whose edges are ``corr(file edges)``; coefficients refitted in channels."""
+    edges = corr(cal.edges_kev)
+    if corr.method == "file":
+        return cal
+    x = np.arange(edges.size, dtype=np.float64)
+    deg = min(3, max(1, len(corr.coefficients) - 1 + (1 if cal.kind != "polynomial" else 0)))
+    coefs = np.polynomial.polynomial.polyfit(x, edges, deg)
+    if np.max(np.abs(np.polynomial.polynomial.polyval(x, coefs) - edges)) < 1e-3:
+        return EnergyCalibration("polynomial", tuple(float(c) for c in coefs), edges)
+    return EnergyCalibration("lower_channel_edge", tuple(float(c) for c in coefs), edges)

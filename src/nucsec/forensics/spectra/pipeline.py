@@ -1,0 +1,423 @@
+"""Steps of the analysis pipeline: net counts, detector family and resolution, peaks,
+calibration candidates and their judgement by identification.
+
+Internal to :mod:`nucsec.forensics.spectra.analysis`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from nucsec.forensics.spectra.calibration import (
+    Correction,
+    align_to_references,
+    apply_correction,
+    coarse_candidates,
+    reference_lines,
+    refine,
+)
+from nucsec.forensics.spectra.identify import Identification, identify, relative_efficiency
+from nucsec.forensics.spectra.model import (
+    EnergyCalibration,
+    FloatArray,
+    Spectrum,
+    SpectrumError,
+    rebin,
+)
+from nucsec.forensics.spectra.nucdata import Source
+from nucsec.forensics.spectra.peaks import estimate_continuum
+from nucsec.forensics.spectra.resolution import (
+    Resolution,
+    classify_resolution,
+    default_resolution,
+)
+from nucsec.forensics.spectra.resolution import (
+    refine as refine_resolution,
+)
+from nucsec.forensics.spectra.result import Peak
+from nucsec.forensics.spectra.roi import PeakSet, find_peaks, fwhm_channels
+
+MIN_ENERGY_KEV = {"HPGe": 20.0, "CZT": 20.0}  # others: 25 keV
+# how far a stored calibration may be off: (keV, fraction of energy)
+ALIGN_WINDOW = {"HPGe": (10.0, 0.004), "default": (60.0, 0.5)}
+SCINT_WINDOW = (25.0, 0.12)
+STORED_CAL_BONUS = 15.0  # how much better another calibration must explain the peaks
+BROAD_FACTOR = 1.7  # a free-width peak this much wider than the resolution is no photopeak
+
+
+def net_counts(
+    spectrum: Spectrum, background: Spectrum | None, warnings: list[str]
+) -> tuple[FloatArray, FloatArray | None, dict[str, Any] | None]:
+    if background is None:
+        return spectrum.counts, None, None
+    if spectrum.calibration.is_valid and background.calibration.is_valid:
+        bg = rebin(background, spectrum.calibration.edges_kev)
+    elif background.n_channels == spectrum.n_channels:
+        bg = background.counts
+    else:
+        raise SpectrumError(
+            "background and foreground binnings are incompatible", field="background"
+        )
+    if np.allclose(bg, spectrum.counts):
+        warnings.append("background identical to the foreground: not subtracted")
+        return spectrum.counts, None, None
+    t_fg = spectrum.live_time_s or spectrum.real_time_s
+    t_bg = background.live_time_s or background.real_time_s
+    if t_fg <= 0 or t_bg <= 0:
+        warnings.append("no live time: background not subtracted")
+        return spectrum.counts, None, None
+    r = t_fg / t_bg
+    net = spectrum.counts - r * bg
+    var = np.maximum(spectrum.counts + r * r * bg, 1.0)
+    info = {"subtracted": True, "live_time_s": background.live_time_s, "scale": r}
+    return net, var, info
+
+
+def _start_channel(counts: FloatArray, cal: EnergyCalibration, res: Resolution, det: str) -> int:
+    e_min = MIN_ENERGY_KEV.get(det, 25.0)
+    first = int(np.argmax(counts > 0)) if np.any(counts > 0) else 0
+    fw = fwhm_channels(cal, res)
+    start = max(int(cal.channel(e_min)), first + int(np.ceil(1.5 * fw[first])))
+    return min(start, counts.size - 8)
+
+
+def _strong_widths(
+    ps: PeakSet, cal: EnergyCalibration, min_sig: float = 15.0
+) -> tuple[FloatArray, ...]:
+    free = [p for p in ps.peaks if p.fwhm_free and p.multiplet == 1 and p.significance > min_sig]
+    e = np.array([float(cal.energy_kev(p.x)) for p in free])
+    fw = np.array([p.fwhm_ch * float(cal.gain_kev_per_channel(p.x)) for p in free])
+    w = np.array([min(p.significance, 200.0) for p in free])
+    return e, fw, w
+
+
+def _infer_family(
+    counts: FloatArray, var: FloatArray | None, cal: EnergyCalibration, guess: str
+) -> tuple[str, PeakSet | None]:
+    """Detector family from the widths of the strongest peaks.
+
+    Each candidate default resolution is tried; the widths the fits measure are compared
+    with it. HPGe is kept when its widths agree within a factor two; otherwise the relative
+    FWHM at 662 keV (scaled as sqrt(E)) picks the scintillator family.
+    """
+    tried: dict[str, float] = {}
+    rel662 = None
+    for family in [guess, "NaI"] if guess == "HPGe" else [guess]:
+        res = default_resolution(family)
+        start = _start_channel(counts, cal, res, family)
+        ps = find_peaks(
+            counts,
+            cal,
+            res,
+            variance=var,
+            start_channel=start,
+            strong_for_width=8,
+            only_strong=True,
+        )
+        e, fw, w = _strong_widths(ps, cal, min_sig=8.0)
+        if e.size == 0:
+            continue
+        tried[family] = float(np.exp(np.average(np.log(fw / res.fwhm_kev(e)), weights=w)))
+        if family == "HPGe" and 0.5 < tried[family] < 2.0:
+            return "HPGe", ps
+        rel662 = float(np.exp(np.average(np.log(fw / np.sqrt(e * 661.657)), weights=w)))
+    if rel662 is None:
+        return guess, None
+    return classify_resolution(rel662), None
+
+
+def _peaks_and_resolution(
+    counts: FloatArray, var: FloatArray | None, cal: EnergyCalibration, det: str, inferred: bool
+) -> tuple[PeakSet, Resolution, str, int, FloatArray]:
+    """Peaks fitted with a resolution refined on the strong ones; also the continuum."""
+    strong: PeakSet | None = None
+    if inferred:
+        det, strong = _infer_family(counts, var, cal, det)
+    res = default_resolution(det)
+    start = _start_channel(counts, cal, res, det)
+    baseline = estimate_continuum(counts, fwhm_channels(cal, res))
+    if strong is None:
+        strong = find_peaks(
+            counts,
+            cal,
+            res,
+            variance=var,
+            start_channel=start,
+            strong_for_width=12,
+            only_strong=True,
+            baseline=baseline,
+        )
+    e, fw, w = _strong_widths(strong, cal)
+    refined = refine_resolution(res, e, fw, w)
+    ps = find_peaks(
+        counts,
+        cal,
+        refined,
+        variance=var,
+        start_channel=start,
+        strong_for_width=12,
+        baseline=baseline,
+    )
+    return ps, refined, det, start, baseline
+
+
+def _align(
+    peaks: list[Peak], lib: dict[str, Source], det: str, uncalibrated: bool
+) -> list[Correction]:
+    """Candidate corrections of the stored calibration (coarse, then reference-line refined)."""
+    usable = [p for p in peaks if p.label is None]
+    if not usable:
+        return [Correction()]
+    e = np.array([p.energy_kev for p in usable])
+    sig = np.array([p.significance for p in usable])
+    fw = np.array([p.fwhm_kev for p in usable])
+    hpge = det == "HPGe"
+    abs_kev, rel = (
+        ALIGN_WINDOW["default"] if uncalibrated else ALIGN_WINDOW["HPGe"] if hpge else SCINT_WINDOW
+    )
+    cands = coarse_candidates(
+        e, sig, fw, reference_lines(lib), max_abs_kev=abs_kev, max_rel=rel, keep=1 if hpge else 4
+    )
+    if hpge:
+        cands = cands[:1]
+    out = [Correction()]  # the stored calibration itself is always a candidate
+    for _, corr in cands:
+        refined = align_to_references(
+            e,
+            sig,
+            fw,
+            reference_lines(lib, per_source=6),
+            corr,
+            rel_tol=0.003 if hpge else 0.03,
+            max_degree=2 if hpge else 1,
+            min_matches=3 if hpge else 4,
+        )
+        if uncalibrated and abs(refined.coefficients[0]) > abs_kev:
+            refined = corr  # the refinement drifted to an implausible offset
+        # candidates that move no peak by a tenth of its FWHM are duplicates: skip them
+        grid = np.linspace(e.min(), e.max(), 16)
+        width = float(np.min(fw))
+        if all(np.max(np.abs(refined(grid) - c(grid))) > 0.1 * width for c in out):
+            out.append(refined)
+    return out
+
+
+def _explained(peaks: list[Peak], nuclides: list[Identification]) -> float:
+    """How well a set of identifications explains the peaks: the significance of the peaks
+    they match, less a cost per source (rare sources cost more)."""
+    used = {m.peak for n in nuclides for m in n.matched if m.peak is not None}
+    gain = sum(min(peaks[i].significance, 20.0) for i in used)
+    return gain - sum(8.0 / n.extra.get("prior", 1.0) for n in nuclides)
+
+
+def _cal_tolerance(det: str, corr: Correction) -> tuple[float, float]:
+    """Calibration uncertainty allowed when matching lines: (keV, fraction of energy)."""
+    trusted = corr.method != "file"
+    if det == "HPGe":
+        return (0.2, 0.0) if trusted else (0.5, 0.001)
+    return (2.0, 0.02) if trusted else (3.0, 0.05)
+
+
+def _without_backscatter(peaks: list[Peak], det: str) -> list[Peak]:
+    """Scintillators: label peaks in the backscatter range of a stronger peak.
+
+    Photons scattered back by the surroundings (angles of about 120-180 degrees) make a
+    broad peak between ``E / (1 + 1.5 E/m c^2)`` and ``E / (1 + 2 E/m c^2)``.
+    """
+    if det == "HPGe":
+        return peaks
+    out = []
+    for p in peaks:
+        label = p.label
+        for q in peaks:
+            lo = q.energy_kev / (1 + 2 * q.energy_kev / 510.999) - 0.5 * p.fwhm_kev
+            hi = q.energy_kev / (1 + 1.5 * q.energy_kev / 510.999) + 0.5 * p.fwhm_kev
+            if q.energy_kev > 300 and q.net_counts > p.net_counts and lo <= p.energy_kev <= hi:
+                label = f"backscatter of {q.energy_kev:.0f} keV"
+        out.append(replace(p, label=label))
+    return out
+
+
+def _to_peaks(ps: PeakSet, cal: EnergyCalibration, res: Resolution) -> list[Peak]:
+    """Fitted peaks in energy units; free-width peaks much wider than the resolution are
+    continuum structures (Compton edges, scatter humps) and are labelled as such."""
+    out = []
+    for p in ps.peaks:
+        e = float(cal.energy_kev(p.x))
+        gain = float(cal.gain_kev_per_channel(p.x))
+        fwhm = p.fwhm_ch * gain
+        broad = p.fwhm_free and fwhm > BROAD_FACTOR * float(res.fwhm_kev(e))
+        out.append(
+            Peak(
+                e,
+                p.x_unc * gain,
+                fwhm,
+                p.area,
+                p.area_unc,
+                p.continuum_counts,
+                p.ld_counts,
+                p.significance,
+                "broad structure (Compton edge or scatter)" if broad else None,
+            )
+        )
+    return sorted(out, key=lambda p: p.energy_kev)
+
+
+def _ld_function(base: FloatArray, cal: EnergyCalibration, res: Resolution) -> Any:
+    cum = np.concatenate([[0.0], np.cumsum(np.maximum(base, 0.0))])
+
+    def ld(energy_kev: Any) -> Any:
+        e = np.asarray(energy_kev, dtype=np.float64)
+        half = 1.25 * res.fwhm_kev(e)
+        lo = np.clip(cal.channel(e - half), 0, base.size)
+        hi = np.clip(cal.channel(e + half), 0, base.size)
+        b = np.interp(hi, np.arange(cum.size), cum) - np.interp(lo, np.arange(cum.size), cum)
+        return 2.71 + 4.65 * np.sqrt(np.maximum(b, 0.0))
+
+    return ld
+
+
+def _identify(
+    peaks: list[Peak],
+    lib: dict[str, Source],
+    cal: EnergyCalibration,
+    res: Resolution,
+    det: str,
+    ld: Any,
+    start: int,
+    tol: tuple[float, float],
+) -> list[Identification]:
+    e_range = (float(cal.energy_kev(start)), float(cal.edges_kev[-1]))
+    return identify(
+        [p.observed() for p in peaks],
+        lib,
+        ld_counts=ld,
+        fwhm_kev=res.fwhm_kev,
+        efficiency=relative_efficiency(det),
+        energy_range_kev=e_range,
+        cal_tol=tol,
+        scintillator=det != "HPGe",
+    )
+
+
+def _calibration_pairs(
+    idents: list[Identification], peaks: list[Peak], res: Resolution
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    meas, tab, unc = [], [], []
+    seen: set[int] = set()
+    for ident in idents:
+        for m in ident.matched:
+            if m.peak is None or m.kind != "gamma" or m.peak in seen or m.note:
+                continue
+            p = peaks[m.peak]
+            if p.significance < 5 or m.expected_counts <= 0:
+                continue
+            seen.add(m.peak)
+            meas.append(p.energy_kev)
+            tab.append(m.energy_kev)
+            unc.append(float(np.hypot(p.energy_unc_kev, 0.02 * p.fwhm_kev)))
+    return np.array(meas), np.array(tab), np.array(unc)
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One run of the pipeline on one set of counts."""
+
+    ps: PeakSet
+    res: Resolution
+    det: str
+    start: int
+    corr: Correction
+    cal: EnergyCalibration
+    peaks: list[Peak]
+    nuclides: list[Identification]
+    continuum: FloatArray
+
+
+def run_pass(
+    counts: FloatArray,
+    var: FloatArray | None,
+    file_cal: EnergyCalibration,
+    det: str,
+    inferred: bool,
+    lib: dict[str, Source],
+    warnings: list[str],
+    fixed: Pass | None = None,
+) -> Pass:
+    """Peaks, resolution, calibration and identification for one set of counts.
+
+    With ``fixed`` (the pass on the gross spectrum), its detector family, resolution and
+    calibration are reused: a background-subtracted spectrum has fewer lines to calibrate on.
+    """
+    if fixed is None:
+        ps, res, det, start, continuum = _peaks_and_resolution(counts, var, file_cal, det, inferred)
+        peaks0 = _without_backscatter(_to_peaks(ps, file_cal, res), det)
+        corrections = _align(peaks0, lib, det, file_cal.kind == "default")
+    else:
+        res, det, start = fixed.res, fixed.det, fixed.start
+        continuum = estimate_continuum(counts, fwhm_channels(file_cal, res))
+        ps = find_peaks(
+            counts, file_cal, res, variance=var, start_channel=start, baseline=continuum
+        )
+        corrections = [fixed.corr]
+    # each candidate calibration is judged by how well the library then explains the peaks;
+    # the stored calibration (first candidate) wins ties
+    best: tuple[float, Any] | None = None
+    for corr in corrections:
+        cal = apply_correction(file_cal, corr)
+        base = (
+            var
+            if var is not None
+            else (
+                continuum
+                if corr.method == "file"
+                else estimate_continuum(counts, fwhm_channels(cal, res))
+            )
+        )
+        peaks = _without_backscatter(_to_peaks(ps, cal, res), det)
+        ld = _ld_function(base, cal, res)
+        nuclides = _identify(peaks, lib, cal, res, det, ld, start, _cal_tolerance(det, corr))
+        total = _explained(peaks, nuclides)
+        if corr.method == "file" and file_cal.kind != "default":
+            total += STORED_CAL_BONUS  # a stored calibration is overridden on clear evidence
+        if best is None or total > best[0] + 1e-9:
+            best = (total, (corr, cal, base, peaks, ld, nuclides))
+    corr, cal, base, peaks, ld, nuclides = best[1]  # type: ignore[index]
+    if fixed is None:
+        # final refinement on the identified lines themselves, then identify again
+        meas, tab, unc = _calibration_pairs(nuclides, peaks, res)
+        fine = (
+            refine(
+                meas,
+                tab,
+                unc,
+                max_degree=3 if det == "HPGe" else 1,
+                outlier_kev=0.5 * res.fwhm_kev(tab),
+            )
+            if meas.size >= 3
+            else None
+        )
+        good_fit = (
+            fine is not None
+            and fine.rms_kev is not None
+            and fine.n_lines >= 3
+            and (fine.rms_kev <= 0.2 * float(np.median(res.fwhm_kev(tab))))
+        )
+        if fine is not None and good_fit:
+            corr2 = corr.then(fine)
+            cal2 = apply_correction(file_cal, corr2)
+            peaks2 = _without_backscatter(_to_peaks(ps, cal2, res), det)
+            ld2 = _ld_function(base, cal2, res)
+            nuclides2 = _identify(
+                peaks2, lib, cal2, res, det, ld2, start, _cal_tolerance(det, corr2)
+            )
+            # HPGe: the fit on identified lines is trusted (rms checked above); elsewhere keep
+            # it only if the library explains the peaks at least as well
+            if det == "HPGe" or _explained(peaks2, nuclides2) >= _explained(peaks, nuclides):
+                corr, cal, peaks, nuclides = corr2, cal2, peaks2, nuclides2
+        elif det == "HPGe":
+            warnings.append("calibration not refined: fewer than three identified lines")
+    return Pass(ps, res, det, start, corr, cal, peaks, nuclides, continuum)

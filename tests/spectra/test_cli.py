@@ -1,0 +1,112 @@
+"""``nucsec spectrum``: analyze (file and directory), info, convert, errors and exit codes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA
+from nucsec.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_analyze_json_shape(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    svg = tmp_path / "plot.svg"
+    code, out, _ = run(
+        capsys,
+        "spectrum",
+        "analyze",
+        str(DATA / "suro_rc101_cs137_EG3X.xml"),
+        "--json",
+        "--plot",
+        str(svg),
+    )
+    assert code == 0
+    result = json.loads(out)
+    assert {"peaks", "nuclides", "enrichment", "calibration", "warnings"} <= set(result)
+    assert [n["name"] for n in result["nuclides"]] == ["Cs-137"]
+    assert {"energy_kev", "fwhm_kev", "net_counts", "unc"} <= set(result["peaks"][0])
+    assert svg.read_text().startswith("<svg")
+
+
+def test_analyze_human_output(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "spectrum", "analyze", str(DATA / "rctools_rc_am241.n42"))
+    assert code == 0
+    assert "Am-241" in out and "calibration:" in out
+
+
+def test_analyze_with_detector_and_background(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys,
+        "spectrum",
+        "analyze",
+        str(DATA / "interspec_hpge_portal_ba133.n42"),
+        "--background",
+        str(DATA / "interspec_hpge_portal_background.n42"),
+        "--detector",
+        "HPGe",
+        "--json",
+    )
+    assert code == 0
+    result = json.loads(out)
+    assert result["background"]["subtracted"] is True
+    assert "Ba-133" in [n["name"] for n in result["nuclides"]]
+
+
+def test_analyze_directory_uses_workers(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    for name in ("rctools_rc_am241.n42", "suro_rc101_cs137_EG3X.xml"):
+        shutil.copy(DATA / name, tmp_path / name)
+    (tmp_path / "broken.spe").write_bytes(b"not a spectrum at all" * 10)
+    code, out, err = run(capsys, "spectrum", "analyze", str(tmp_path), "--json", "--workers", "2")
+    assert code == 0
+    results = json.loads(out)
+    assert [Path(r["file"]).name for r in results] == sorted(
+        ["rctools_rc_am241.n42", "suro_rc101_cs137_EG3X.xml", "broken.spe"]
+    )
+    by_name = {Path(r["file"]).name: r for r in results}
+    assert by_name["broken.spe"]["error"]["error"] == "bad_spectrum_file"
+    assert [n["name"] for n in by_name["rctools_rc_am241.n42"]["nuclides"]] == ["Am-241"]
+    assert "analysing" in err
+
+
+def test_info(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys, "spectrum", "info", str(DATA / "interspec_hpge_portal_ba133.n42"), "--json"
+    )
+    assert code == 0
+    info = json.loads(out)
+    assert info["n_records"] == 8
+    assert info["records"][0]["n_channels"] == 16384
+
+
+def test_convert(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    target = tmp_path / "out.n42"
+    code, _, _ = run(
+        capsys,
+        "spectrum",
+        "convert",
+        str(DATA / "bq_hpge_cave_background.spe"),
+        "--to",
+        "n42",
+        "-o",
+        str(target),
+    )
+    assert code == 0
+    code, out, _ = run(capsys, "spectrum", "info", str(target), "--json")
+    assert json.loads(out)["records"][0]["live_time_s"] == pytest.approx(437817.0)
+
+
+def test_bad_file_gives_exit_code_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.n42"
+    bad.write_bytes(b"\x00\x01garbage" * 50)
+    code, _, err = run(capsys, "spectrum", "analyze", str(bad), "--json")
+    assert code == 2
+    assert json.loads(err)["error"] == "bad_spectrum_file"
