@@ -52,7 +52,6 @@ def upgrade() -> None:
         comment="append-only audit log; seq is the RFC 9162 leaf index",
     )
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
-        batch_op.create_index("ix_audit_events_actor_seq", ["actor", "seq"], unique=False)
         batch_op.create_index("ix_audit_events_time_utc", ["time_utc"], unique=False)
 
     op.create_table(
@@ -71,7 +70,7 @@ def upgrade() -> None:
         sa.Column("idx", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("hash", sa.LargeBinary(length=32), nullable=False),
         sa.PrimaryKeyConstraint("level", "idx", name=op.f("pk_audit_subtrees")),
-        comment="hashes of complete aligned Merkle subtrees (level >= 1)",
+        comment="hashes of complete aligned Merkle subtrees (even levels >= 2)",
         sqlite_with_rowid=False,
     )
     # ### end Alembic commands ###
@@ -84,7 +83,6 @@ def downgrade() -> None:
     op.drop_table("audit_head")
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_events_time_utc")
-        batch_op.drop_index("ix_audit_events_actor_seq")
 
     op.drop_table("audit_events")
     with op.batch_alter_table("audit_checkpoints", schema=None) as batch_op:
