@@ -120,3 +120,50 @@ def test_export_respects_orcon_and_visibility(demo_node):
     jp_export = export_incidents(node, user(node, "npa.chief"))
     assert "DEMO-US-2024-003" not in jp_export  # NOFORN demo incident
     assert "ITDB-2005-US-NJ" in jp_export
+
+
+def _naive_stats(node, principal, year_from=None, year_to=None):
+    """Statistics the slow way: every incident, decided one by one, counted in Python."""
+    from sqlalchemy import select
+
+    from nucsec.incidents import incident_stats, stats_row
+    from nucsec.policy import Resource, decide
+    from nucsec.service.incidents import _incident_of
+    from nucsec.store.labels import load_label
+    from nucsec.store.records import RecordStore
+    from nucsec.store.schema import records
+
+    rows = []
+    with node.engine.connect() as conn:
+        store = RecordStore(conn, node.ctx)
+        for (record_id,) in conn.execute(select(records.c.id).where(records.c.kind == "incident")):
+            row = store.get("incident", record_id)
+            resource = Resource(load_label(conn, row.label_id), recalled=row.recalled)
+            if decide(principal, "read", resource, node.ctx).allowed:
+                stats = stats_row(_incident_of(store.version(row)))
+                if (year_from or 0) <= stats["year"] <= (year_to or 9999):
+                    rows.append(stats)
+    return incident_stats(rows).to_dict()
+
+
+def test_maintained_counts_equal_a_naive_count_for_every_user(demo_node):
+    from nucsec.service.incidents import update_incident
+    from nucsec.service.users import list_users
+
+    node = demo_node
+    dhs = user(node, "dhs.chief")
+    first = add_incident(node, dhs, teletherapy("MOVE-1", "UNCLASSIFIED"),
+                         parse_banner("UNCLASSIFIED", node.ctx))
+    moved = incident_from_record({**{k: v for k, v in first["incident"].items()
+                                     if k != "narrative"},
+                                  "country": "JP", "itdb_group": "III",
+                                  "incident_date": "2012-03-01", "report_date": "2012-03-02"})
+    update_incident(node, dhs, first["id"], moved,
+                    parse_banner("CONFIDENTIAL//NOFORN", node.ctx))  # re-labelled, moved
+    with node.engine.connect() as conn:
+        people = list_users(conn)
+    for person in people:
+        p = person.principal
+        assert incident_statistics(node, p).to_dict() == _naive_stats(node, p), person.username
+        assert (incident_statistics(node, p, year_from=2006, year_to=2012).to_dict()
+                == _naive_stats(node, p, 2006, 2012)), person.username

@@ -33,7 +33,13 @@ from nucsec.incidents.model import (
 )
 from nucsec.incidents.records import incident_from_record, incident_to_record, source_from_spec
 from nucsec.incidents.reference import ReferenceData, load_reference
-from nucsec.incidents.stats import IncidentStats, incident_stats, incident_stats_columns, stats_row
+from nucsec.incidents.stats import (
+    IncidentStats,
+    incident_stats,
+    incident_stats_columns,
+    incident_stats_from_counts,
+    stats_row,
+)
 from nucsec.incidents.units import parse_activity
 
 __all__ = [
@@ -62,6 +68,7 @@ __all__ = [
     "incident_from_record",
     "incident_stats",
     "incident_stats_columns",
+    "incident_stats_from_counts",
     "incident_to_record",
     "incidents_to_csv",
     "is_weapons_usable",

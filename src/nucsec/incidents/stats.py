@@ -42,6 +42,7 @@ __all__ = [
     "display_name",
     "incident_stats",
     "incident_stats_columns",
+    "incident_stats_from_counts",
     "stats_row",
 ]
 
@@ -185,3 +186,23 @@ def incident_stats_columns(columns: Mapping[str, npt.ArrayLike]) -> IncidentStat
         for y, c in _count_column(years[mask]).items():
             pairs[(y, g)] = c
     return IncidentStats(int(years.size), counts, _crosstab(pairs, counts["year"]))
+
+
+def incident_stats_from_counts(counts: Iterable[tuple[int, str, str, int]]) -> IncidentStats:
+    """Counts from pre-aggregated ``(year, dimension, value, n)`` rows, one set of rows per
+    dimension other than ``year`` (each incident counted once in each dimension), as the
+    store keeps them. The year totals are the sums of the ITDB-group rows of each year.
+    """
+    raw: dict[str, Counter[Any]] = {dim: Counter() for dim in DIMENSIONS}
+    pairs: Counter[tuple[Any, Any]] = Counter()
+    for year, dim, value, n in counts:
+        if dim not in raw or dim == "year":
+            raise IncidentError(f"unknown statistics dimension {dim!r}", field="dimension")
+        raw[dim][value] += int(n)
+        if dim == "itdb_group":
+            raw["year"][int(year)] += int(n)
+            pairs[(int(year), value)] += int(n)
+    raw = {dim: Counter({k: v for k, v in c.items() if v}) for dim, c in raw.items()}
+    table = {dim: _complete(dim, raw[dim]) for dim in DIMENSIONS}
+    total = sum(raw["itdb_group"].values())
+    return IncidentStats(total, table, _crosstab(pairs, table["year"]))

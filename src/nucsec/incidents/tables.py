@@ -1,17 +1,23 @@
 """Store side of the incident register: the facts each statistic counts.
 
-One row per incident record (its current version), kept in step by the register's
-after-write hook. Statistics join it to ``records`` and filter with the policy's SQL twin,
-so every count includes only incidents the caller may read.
+``incident_facts`` has one row per incident record (its current version);
+``incident_counts`` keeps, per label, year, dimension and value, how many readable
+(not recalled) incidents there are. Both are kept in step by the register's after-write
+hook in the writing transaction. Statistics sum ``incident_counts`` over the labels the
+policy's SQL twin lets the caller read: every count includes only incidents the caller
+may read, and costs a scan of a table whose size does not grow with the incidents.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Table
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table
 
 from nucsec.store.db import Base
 
-__all__ = ["incident_facts"]
+__all__ = ["COUNTED_DIMENSIONS", "incident_counts", "incident_facts"]
+
+#: the dimensions ``incident_counts`` keeps per year (year totals come from itdb_group)
+COUNTED_DIMENSIONS = ("itdb_group", "material_class", "incident_type", "country", "detection_mode")
 
 incident_facts = Table(
     "incident_facts",
@@ -25,6 +31,18 @@ incident_facts = Table(
     Column("incident_type", String(64), nullable=False),
     Column("country", String(2), nullable=False),
     Column("detection_mode", String(64), nullable=False),
+    Column("label_id", Integer, ForeignKey("labels.id"), nullable=False),
+    Column("counted", Boolean, nullable=False),  # contributes to incident_counts
     Index("ix_incident_facts_reference", "reference"),
     Index("ix_incident_facts_year", "year"),
+)
+
+incident_counts = Table(
+    "incident_counts",
+    Base.metadata,
+    Column("label_id", Integer, ForeignKey("labels.id"), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("dimension", String(32), primary_key=True),
+    Column("value", String(64), primary_key=True),
+    Column("n", Integer, nullable=False),
 )

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
@@ -27,14 +26,13 @@ from nucsec.incidents import (
     IncidentStats,
     assess_incident,
     incident_from_record,
-    incident_stats_columns,
+    incident_stats_from_counts,
     incident_to_record,
     read_incidents_csv,
     write_incidents_csv,
 )
 from nucsec.incidents.countries import country_name
-from nucsec.incidents.stats import DIMENSIONS
-from nucsec.incidents.tables import incident_facts
+from nucsec.incidents.tables import COUNTED_DIMENSIONS, incident_counts, incident_facts
 from nucsec.markings import Label, LabelError, parse_label, render_banner
 from nucsec.node import Node
 from nucsec.policy import Principal
@@ -61,20 +59,57 @@ __all__ = [
 def _sync_facts(
     node: Node, conn: Connection, row: RecordRow, version: VersionRow, banner: Label
 ) -> None:
+    """Keep ``incident_facts`` and ``incident_counts`` in step with the version just
+    written (same transaction): take the old contribution out, put the new one in."""
+    f = incident_facts.c
+    old = conn.execute(
+        select(f.label_id, f.year, f.counted, *(f[d] for d in COUNTED_DIMENSIONS)).where(
+            f.record_pk == row.pk
+        )
+    ).first()
+    if old is not None and old.counted:
+        previous = {d: old._mapping[d] for d in COUNTED_DIMENSIONS}
+        _bump(conn, old.label_id, old.year, previous, -1)
     incident = _incident_of(version)
-    conn.execute(delete(incident_facts).where(incident_facts.c.record_pk == row.pk))
+    values = {d: getattr(incident, d) for d in COUNTED_DIMENSIONS}
+    year = incident.event_date.year
+    conn.execute(delete(incident_facts).where(f.record_pk == row.pk))
     conn.execute(
         insert(incident_facts).values(
             record_pk=row.pk,
             reference=incident.reference,
             event_date=incident.event_date,
-            year=incident.event_date.year,
-            itdb_group=incident.itdb_group,
-            material_class=incident.material_class,
-            incident_type=incident.incident_type,
-            country=incident.country,
-            detection_mode=incident.detection_mode,
+            year=year,
+            label_id=row.label_id,
+            counted=not row.recalled,
+            **values,
         )
+    )
+    if not row.recalled:
+        _bump(conn, row.label_id, year, values, +1)
+
+
+def _bump(conn: Connection, label_id: int, year: int, values: dict[str, str], delta: int) -> None:
+    """Add ``delta`` to the count of each (label, year, dimension, value)."""
+    c = incident_counts.c
+    rows = [
+        {"label_id": label_id, "year": year, "dimension": d, "value": v, "n": delta}
+        for d, v in values.items()
+    ]
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement: Any = pg_insert(incident_counts)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(incident_counts)
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[c.label_id, c.year, c.dimension, c.value],
+            set_={"n": c.n + statement.excluded.n},
+        ),
+        rows,
     )
 
 
@@ -185,20 +220,28 @@ def _visible_facts(principal: Principal, node: Node, action: str = "read") -> An
 
 
 def incident_statistics(
-    node: Node, principal: Principal, *, year_from: int | None = None, year_to: int | None = None
+    node: Node,
+    principal: Principal,
+    *,
+    year_from: int | None = None,
+    year_to: int | None = None,
 ) -> IncidentStats:
     """Counts by year, group, material class, type, country and detection mode — over the
-    incidents the principal may read only (filtered in SQL, aggregated in the database)."""
-    base = _visible_facts(principal, node)
+    incidents the principal may read only: the maintained counts of the labels the
+    policy's SQL twin lets the principal read, summed in the database."""
+    c = incident_counts.c
+    query = select(c.year, c.dimension, c.value, func.sum(c.n)).where(
+        c.label_id.in_(visible_label_ids(principal, node.ctx, LABEL_TABLES)), c.n != 0
+    )
     if year_from is not None:
-        base = base.where(incident_facts.c.year >= year_from)
+        query = query.where(c.year >= year_from)
     if year_to is not None:
-        base = base.where(incident_facts.c.year <= year_to)
-    sub = base.subquery()
-    dims = [sub.c[d] for d in DIMENSIONS]
+        query = query.where(c.year <= year_to)
+    query = query.group_by(c.year, c.dimension, c.value)
     with node.engine.begin() as conn:
-        rows = conn.execute(select(*dims, func.count()).group_by(*dims)).all()
-        stats = incident_stats_columns(_weighted_columns(rows))
+        stats = incident_stats_from_counts(
+            (int(y), d, v, int(n)) for y, d, v, n in conn.execute(query)
+        )
         emit(
             node,
             conn,
@@ -213,19 +256,6 @@ def incident_statistics(
             },
         )
     return stats
-
-
-def _weighted_columns(rows: Iterable[Any]) -> dict[str, Any]:
-    """Expand grouped (dims..., n) rows into columns for the statistics core."""
-    import numpy as np
-
-    rows = list(rows)
-    n = np.array([r[-1] for r in rows], dtype=np.int64)
-    columns: dict[str, Any] = {}
-    for i, dim in enumerate(DIMENSIONS):
-        values = np.array([r[i] for r in rows], dtype=np.int64 if dim == "year" else object)
-        columns[dim] = np.repeat(values, n)
-    return columns
 
 
 def export_incidents(node: Node, principal: Principal) -> str:
