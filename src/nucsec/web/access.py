@@ -1,0 +1,104 @@
+""" "Who can see this, and why": the reference monitor's decision for each agency and user.
+
+For the originator agency and security officers only. Each agency is asked as a
+synthetic principal holding the highest clearance and the union of the compartments of
+that agency's active users on this node (so the answer is "could anyone at this agency
+read it here"); an agency without users on this node is asked at its nation's highest
+level with every compartment, and says so. Every decision comes from
+:func:`nucsec.service.documents.explain_document` (one audited ``policy.explain`` each).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nucsec.errors import AccessDenied
+from nucsec.markings import Label, LabelError, MarkingContext
+from nucsec.node import Node
+from nucsec.policy import Principal
+from nucsec.service.documents import explain_document, get_document
+from nucsec.service.users import User, list_users
+from nucsec.web.auth import Caller
+
+__all__ = ["access_report", "may_see_access"]
+
+
+def may_see_access(caller: Caller, label: Label) -> bool:
+    """Originator agency members and security officers may ask who can see a record."""
+    return caller.has_role("security_officer") or (
+        label.originator is not None and label.originator == caller.principal.qualified_agency
+    )
+
+
+def _rank(ctx: MarkingContext, user: User) -> int:
+    try:
+        return ctx.rank(ctx.resolve_level(user.clearance, user.nation))
+    except LabelError:
+        return -1
+
+
+def _agency_principal(
+    ctx: MarkingContext, nation: str, agency: str, members: list[User]
+) -> tuple[Principal, str]:
+    if members:
+        best = max(members, key=lambda u: _rank(ctx, u))
+        compartments = sorted({c for u in members for c in u.compartments})
+        note = f"highest clearance of its {len(members)} user(s) on this node"
+        clearance = best.clearance
+    else:
+        clearance = ctx.schemes[nation].levels[-1].name
+        compartments = sorted(ctx.compartments)
+        note = "no users on this node: asked at the nation's highest level, all compartments"
+    principal = Principal.create(
+        id=f"agency:{nation}.{agency}",
+        nation=nation,
+        agency=agency,
+        clearance=clearance,
+        compartments=compartments,
+        roles=["viewer"],
+    )
+    return principal, note
+
+
+def _entry(
+    result: dict[str, Any], subject: str, kind: str, clearance: str, note: str = ""
+) -> dict[str, Any]:
+    return {
+        "subject": subject,
+        "kind": kind,
+        "clearance": clearance,
+        "allowed": bool(result["allowed"]),
+        "reasons": list(result["reasons"]),
+        "note": note,
+    }
+
+
+def access_report(node: Node, caller: Caller, doc_id: str) -> dict[str, Any]:
+    """The decision for every agency of the node's agreements and every user on the node.
+
+    Raises NotFoundError when the caller may not read the document, AccessDenied when the
+    caller may read it but is neither of the originator agency nor a security officer.
+    """
+    doc = get_document(node, caller.principal, doc_id)
+    label = Label.from_dict(doc["label"])
+    if not may_see_access(caller, label):
+        raise AccessDenied(
+            "only the originator agency and security officers see who can read a record",
+            field="id",
+        )
+    ctx = node.ctx
+    with node.engine.connect() as conn:
+        everyone = [u for u in list_users(conn) if u.active]
+    actor = caller.user.id
+    agencies = []
+    for code in ctx.agreement(label.legal_basis).nations:
+        for agency in ctx.nations[code].agencies:
+            members = [u for u in everyone if u.nation == code and u.agency == agency.code]
+            principal, note = _agency_principal(ctx, code, agency.code, members)
+            result = explain_document(node, principal, doc_id, actor=actor)
+            agencies.append(_entry(result, agency.qualified, "agency", principal.clearance, note))
+    users = []
+    for user in everyone:
+        result = explain_document(node, user.principal, doc_id, actor=actor)
+        users.append(_entry(result, user.username, "user", user.clearance))
+    return {"document": doc["id"], "banner": doc["banner"], "agencies": agencies, "users": users}

@@ -1,0 +1,170 @@
+"""The web application of a node: ``create_app(node) -> FastAPI``.
+
+Mounts the REST API under ``/api/v1``, ``/api/health``, the OpenAPI document at
+``/api/openapi.json``, the HTML pages, the static files, and (when the federation module
+is installed) the TAXII routes. Errors become one JSON shape on the API
+(``{"error", "message", "field"}``) and an error page in the browser; nothing ever shows
+a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from starlette.exceptions import HTTPException
+
+from nucsec.errors import AuthenticationError, NucsecError
+from nucsec.node import Node
+from nucsec.web.deps import reject_nul
+from nucsec.web.errors import LoginRequired, ThrottledError, http_status
+from nucsec.web.schemas import Health
+from nucsec.web.security import BodyLimit, SecurityHeaders
+
+__all__ = ["TAXII_MODULE", "create_app"]
+
+log = logging.getLogger(__name__)
+
+#: the federation engineer's module; its ``router`` is mounted when it exists
+TAXII_MODULE = "nucsec.exchange.taxii"
+STATIC = Path(__file__).parent / "static"
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error_body(kind: str, message: str, field: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": kind, "message": message}
+    if field is not None:
+        body["field"] = field
+    return body
+
+
+def _respond(
+    request: Request, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> Response:
+    if _is_api(request):
+        return JSONResponse(body, status_code=status, headers=headers)
+    from nucsec.web.views import error_page
+
+    return error_page(request, status, body["message"], headers=headers)
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[int, str, str | None]:
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return 400, "request body is not valid JSON", "body"
+    first = errors[0] if errors else {}
+    loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
+    field = ".".join(loc) or None
+    msg = str(first.get("msg", "invalid input"))
+    return 422, (f"{field}: {msg}" if field else msg), field
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NucsecError)
+    async def nucsec_error(request: Request, exc: NucsecError) -> Response:
+        if isinstance(exc, LoginRequired) and not _is_api(request):
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            from urllib.parse import quote
+
+            return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+        status = http_status(exc)
+        headers: dict[str, str] = {}
+        if isinstance(exc, ThrottledError):
+            headers["Retry-After"] = str(exc.retry_after_s)
+        elif isinstance(exc, AuthenticationError):
+            headers["WWW-Authenticate"] = "Bearer"
+        if status >= 500:
+            log.error("%s %s: %s", request.method, request.url.path, exc.message)
+        return _respond(request, status, exc.to_dict(), headers or None)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        status, message, field = _validation_message(exc)
+        kind = "malformed" if status == 400 else "invalid_input"
+        return _respond(request, status, _error_body(kind, message, field))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        kinds = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+        message = exc.detail if isinstance(exc.detail, str) else "request refused"
+        if exc.status_code == 404:
+            message = "not found"
+        body = _error_body(kinds.get(exc.status_code, "error"), message)
+        return _respond(request, exc.status_code, body, dict(exc.headers or {}) or None)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        body = _error_body("error", "internal error; the event was logged")
+        return _respond(request, 500, body)
+
+
+def _include_taxii(app: FastAPI) -> None:
+    """Hook for federation: mount ``nucsec.exchange.taxii.router`` if that module exists."""
+    try:
+        module = importlib.import_module(TAXII_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and TAXII_MODULE.startswith(exc.name):
+            return
+        raise
+    router = getattr(module, "router", None)
+    if router is not None:
+        app.include_router(router)
+
+
+def create_app(node: Node) -> FastAPI:
+    """The ASGI application serving ``node``."""
+    from nucsec.web import admin, api, pages
+    from nucsec.web.views import make_templates
+
+    app = FastAPI(
+        dependencies=[Depends(reject_nul)],
+        title="nucsec",
+        summary="Node of the Japan-US Nuclear Security Working Group",
+        version="1",
+        openapi_url="/api/openapi.json",
+        docs_url=None,  # Swagger UI loads from a CDN, which the CSP forbids
+        redoc_url=None,
+    )
+    app.state.node = node
+    app.state.templates = make_templates()
+    app.add_middleware(BodyLimit, max_bytes=node.settings.max_upload_bytes)
+    app.add_middleware(SecurityHeaders, secure=node.settings.secure_cookies)
+    _install_error_handlers(app)
+
+    @app.get(
+        "/api/health",
+        response_model=None,
+        responses={
+            200: {"model": Health},
+            422: {"description": "invalid query"},
+            503: {"model": Health},
+        },
+        tags=["health"],
+        summary="Liveness and database reachability (no authentication)",
+    )
+    def health() -> Response:
+        try:
+            with node.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:
+            log.exception("health check: database unreachable")
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    app.include_router(api.router, prefix="/api/v1", tags=["api"])
+    app.include_router(pages.router, include_in_schema=False)
+    app.include_router(admin.router, include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _include_taxii(app)
+    return app

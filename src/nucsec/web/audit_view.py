@@ -1,0 +1,128 @@
+"""What auditors see of the audit log: recent events, queries and ``verify`` (adapter over
+:mod:`nucsec.audit`; reading the log is itself an audited act).
+
+Events name records by id (``document:<uuid>``, listed ``ids``). An auditor's clearance
+does not cover every record, and a record the caller may not see must not even be named,
+so every record id in what the web shows is replaced by a stable keyed pseudonym
+(``ref:<16 hex>``, HMAC-SHA-256 under a key derived from the node key): events about the
+same record still line up, but the id is not revealed. User ids stay (and are shown with
+their user names); the log itself, and ``verify``, are untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from nucsec.node import Node
+from nucsec.service.trail import emit
+from nucsec.service.users import list_users
+
+__all__ = ["pseudonymiser", "query", "recent_events", "status", "verify"]
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def pseudonymiser(node: Node, keep: set[str]) -> Callable[[Any], Any]:
+    """A function replacing every UUID not in ``keep`` by its keyed pseudonym, anywhere
+    in a JSON-like value."""
+    raw = node.key.private_bytes_raw()
+    key = hashlib.sha256(b"nucsec audit-view pseudonym\0" + raw).digest()
+
+    def name(match: re.Match[str]) -> str:
+        value = match.group(0)
+        if value in keep:
+            return value
+        return "ref:" + hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:16]
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, str):
+            return _UUID.sub(name, value)
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        return value
+
+    return walk
+
+
+def _for_auditor(node: Node, conn: Any, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    names = {u.id: u.username for u in list_users(conn)}
+    walk = pseudonymiser(node, set(names))
+    out = []
+    for event in events:
+        shown = walk(event)
+        shown["actor_name"] = names.get(event["actor"], event["actor"])
+        out.append(shown)
+    return out
+
+
+def recent_events(node: Node, actor: str, limit: int = 50) -> list[dict[str, Any]]:
+    """The newest ``limit`` events, newest first (audited as ``audit.read``)."""
+    from nucsec.audit.events import decode_event
+    from nucsec.audit.queries import get_event, tree_size
+
+    with node.engine.begin() as conn:
+        size = tree_size(conn)
+        out = []
+        for seq in range(size - 1, max(-1, size - 1 - limit), -1):
+            body, _leaf = get_event(conn, seq)
+            out.append({"seq": seq, **decode_event(body).to_dict()})
+        emit(node, conn, actor=actor, action="audit.read", details={"view": "recent", "size": size})
+        return _for_auditor(node, conn, out)
+
+
+def query(
+    node: Node, actor: str, *, who: str | None, since: datetime | None, limit: int
+) -> dict[str, Any]:
+    """Events by ``who`` at or after ``since``, oldest first (audited)."""
+    from nucsec.audit.queries import query_events
+
+    with node.engine.begin() as conn:
+        events, more = query_events(conn, actor=who, since=since, limit=limit)
+        items = _for_auditor(node, conn, [e.to_dict() for e in events])
+        emit(
+            node,
+            conn,
+            actor=actor,
+            action="audit.read",
+            details={"view": "query", "actor": who, "limit": limit, "returned": len(events)},
+        )
+    return {"items": items, "more": more}
+
+
+def status(node: Node) -> dict[str, Any]:
+    """Size of the log and its latest checkpoint (not audited: no event content)."""
+    from nucsec.audit.queries import latest_checkpoint, tree_size
+
+    with node.engine.connect() as conn:
+        size = tree_size(conn)
+        cp = latest_checkpoint(conn)
+    return {
+        "size": size,
+        "checkpoint_size": cp.checkpoint.tree_size if cp else None,
+        "checkpoint_time": cp.checkpoint.time.isoformat() if cp else None,
+        "checkpoint_root": cp.checkpoint.root_hash.hex() if cp else None,
+    }
+
+
+def verify(node: Node, actor: str) -> dict[str, Any]:
+    """Recompute the log and check every checkpoint (audited as ``audit.verify``)."""
+    from nucsec.audit.verify import verify_log
+
+    with node.engine.begin() as conn:
+        report = verify_log(conn, origin=node.origin, public_keys=[node.key.public_key()])
+        emit(
+            node,
+            conn,
+            actor=actor,
+            action="audit.verify",
+            outcome="success" if report.ok else "failure",
+            details={"events": report.events, "problems": len(report.problems)},
+        )
+    return report.to_dict()
