@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
-
 from nucsec.node import Node
 from nucsec.policy import Decision, Principal, Resource, decide
-from nucsec.service.trail import digest, emit
+from nucsec.service.trail import Sink, digest, emit
 
 __all__ = ["AUDIT_ACTION", "check", "record_decision"]
 
@@ -22,7 +20,7 @@ AUDIT_ACTION = {
 
 
 def check(
-    node: Node, conn: Connection, principal: Principal, action: str, resource: Resource
+    node: Node, conn: Sink, principal: Principal, action: str, resource: Resource
 ) -> Decision:
     """Decide ``action`` on ``resource`` for ``principal`` and record the decision."""
     policy_action = "read" if action == "history" else action
@@ -33,7 +31,7 @@ def check(
 
 def record_decision(
     node: Node,
-    conn: Connection,
+    conn: Sink,
     principal: Principal,
     action: str,
     resource: Resource,

@@ -39,7 +39,7 @@ from nucsec.policy import Principal
 from nucsec.policy.sql import visible_label_ids
 from nucsec.service import labelled
 from nucsec.service.labelled import Draft, Kind
-from nucsec.service.trail import digest, emit
+from nucsec.service.trail import digest, emit, reading
 from nucsec.store.labels import LABEL_TABLES, load_label
 from nucsec.store.records import RecordRow, RecordStore, VersionRow
 from nucsec.store.schema import records
@@ -238,13 +238,13 @@ def incident_statistics(
     if year_to is not None:
         query = query.where(c.year <= year_to)
     query = query.group_by(c.year, c.dimension, c.value)
-    with node.engine.begin() as conn:
+    with reading(node) as (conn, recorder):
         stats = incident_stats_from_counts(
             (int(y), d, v, int(n)) for y, d, v, n in conn.execute(query)
         )
         emit(
             node,
-            conn,
+            recorder,
             actor=principal.id,
             action="record.report",
             details={
@@ -260,7 +260,7 @@ def incident_statistics(
 
 def export_incidents(node: Node, principal: Principal) -> str:
     """CSV of every incident the principal may export (ORCON: originator only); audited."""
-    with node.engine.begin() as conn:
+    with reading(node) as (conn, recorder):
         ids = [
             r[0]
             for r in conn.execute(
@@ -283,7 +283,7 @@ def export_incidents(node: Node, principal: Principal) -> str:
         write_incidents_csv(incidents, out)
         emit(
             node,
-            conn,
+            recorder,
             actor=principal.id,
             action="record.export",
             details={

@@ -25,7 +25,7 @@ from nucsec.markings import Label, render_banner, render_in, render_portion, rol
 from nucsec.node import Node
 from nucsec.policy import Decision, Principal, Resource, decide
 from nucsec.service.guard import check, record_decision
-from nucsec.service.trail import digest, emit
+from nucsec.service.trail import Sink, digest, emit, reading
 from nucsec.store.labels import intern_label, load_label, resolve_basis
 from nucsec.store.records import Portion, RecordRow, RecordStore, VersionRow
 
@@ -115,13 +115,19 @@ def after_write(
 
 
 def banner_fields(node: Node, label: Label) -> dict[str, Any]:
-    """The banner of a label in the node's renderings: CAPCO, Japanese and US schemes."""
-    return {
-        "banner": render_banner(label, node.ctx),
-        "banner_ja": render_in(label, node.ctx, "JPN", "ja"),
-        "banner_en": render_in(label, node.ctx, "USA", "en"),
-        "portion": render_portion(label, node.ctx),
-    }
+    """The banner of a label in the node's renderings: CAPCO, Japanese and US schemes
+    (cached on the immutable label)."""
+    key = ("banner_fields", node.ctx)
+    fields: dict[str, Any] | None = label._cache.get(key)
+    if fields is None:
+        fields = {
+            "banner": render_banner(label, node.ctx),
+            "banner_ja": render_in(label, node.ctx, "JPN", "ja"),
+            "banner_en": render_in(label, node.ctx, "USA", "en"),
+            "portion": render_portion(label, node.ctx),
+        }
+        label._cache[key] = fields
+    return dict(fields)
 
 
 def portion_views(node: Node, conn: Connection, version: VersionRow) -> dict[str, Any]:
@@ -203,6 +209,7 @@ def create(
 def _readable(
     node: Node,
     conn: Connection,
+    sink: Sink,
     principal: Principal,
     kind: Kind,
     record_id: str,
@@ -212,7 +219,7 @@ def _readable(
     if row is None:
         emit(
             node,
-            conn,
+            sink,
             actor=principal.id,
             action="record.read",
             outcome="failure",
@@ -221,15 +228,15 @@ def _readable(
         return None, None
     label = load_label(conn, row.label_id)
     resource = Resource(label, kind=kind.name, ref=kind.ref(row), recalled=row.recalled)
-    return row, check(node, conn, principal, action, resource)
+    return row, check(node, sink, principal, action, resource)
 
 
 def read(
     node: Node, principal: Principal, kind: Kind, record_id: str, view: View
 ) -> dict[str, Any]:
     """The current version of a record, or NotFoundError (hidden or absent alike)."""
-    with node.engine.begin() as conn:
-        row, decision = _readable(node, conn, principal, kind, record_id)
+    with reading(node) as (conn, recorder):
+        row, decision = _readable(node, conn, recorder, principal, kind, record_id)
         out = None
         if row is not None and decision is not None and decision.allowed:
             out = view(node, conn, row, RecordStore(conn, node.ctx).version(row))
@@ -250,7 +257,7 @@ def update(
 ) -> dict[str, Any]:
     """Append a new version; NotFoundError if unreadable, AccessDenied if not allowed."""
     with node.engine.begin() as conn:
-        row, seen = _readable(node, conn, principal, kind, record_id)
+        row, seen = _readable(node, conn, conn, principal, kind, record_id)
         visible = row is not None and seen is not None and seen.allowed
         out, decision = None, None
         if row is not None and visible:
@@ -291,14 +298,14 @@ def page(
     after: str | None = None,
 ) -> dict[str, Any]:
     """A page of the records the principal may read, newest first: ``{"items", "next"}``."""
-    with node.engine.begin() as conn:
+    with reading(node) as (conn, recorder):
         rows, nxt = RecordStore(conn, node.ctx).list_visible(
             kind.name, principal, query=query, origin=origin, limit=limit, after=after
         )
         items = [summary(node, conn, r) for r in rows]
         emit(
             node,
-            conn,
+            recorder,
             actor=principal.id,
             action="record.search" if query else "record.list",
             details={
@@ -314,11 +321,11 @@ def page(
 
 def count(node: Node, principal: Principal, kind: Kind, query: str | None = None) -> int:
     """How many records of a kind the principal may read (matching ``query``)."""
-    with node.engine.begin() as conn:
+    with reading(node) as (conn, recorder):
         n = RecordStore(conn, node.ctx).count_visible(kind.name, principal, query)
         emit(
             node,
-            conn,
+            recorder,
             actor=principal.id,
             action="record.search",
             details={"kind": kind.name, "query": digest(query or ""), "count": n},
@@ -330,8 +337,8 @@ def versions(
     node: Node, principal: Principal, kind: Kind, record_id: str, view: View
 ) -> list[dict[str, Any]]:
     """The versions of a record the principal may read (each checked on its own label)."""
-    with node.engine.begin() as conn:
-        row, decision = _readable(node, conn, principal, kind, record_id, "history")
+    with reading(node) as (conn, recorder):
+        row, decision = _readable(node, conn, recorder, principal, kind, record_id, "history")
         out = None
         if row is not None and decision is not None and decision.allowed:
             rows = RecordStore(conn, node.ctx).versions_visible(row, principal)
@@ -340,7 +347,7 @@ def versions(
             ]
             emit(
                 node,
-                conn,
+                recorder,
                 actor=principal.id,
                 action="record.read",
                 obj=kind.ref(row),
@@ -366,7 +373,7 @@ def explain(
 ) -> dict[str, Any]:
     """The decision for ``principal`` on a record, with reasons (an audited act of
     ``actor``, who must be entitled to know the record exists)."""
-    with node.engine.begin() as conn:
+    with reading(node) as (conn, recorder):
         row = RecordStore(conn, node.ctx).get(kind.name, record_id)
         out = None
         if row is not None:
@@ -375,7 +382,7 @@ def explain(
             decision = decide(principal, action, resource, node.ctx)
             emit(
                 node,
-                conn,
+                recorder,
                 actor=actor,
                 action="policy.explain",
                 obj=kind.ref(row),

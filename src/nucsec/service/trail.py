@@ -1,19 +1,54 @@
 """The one path from the application to the audit log.
 
-Services call :func:`emit` inside their transaction, so an event commits or rolls back
-with the change it records. Events hold references and hashes, never protected content.
+Services call :func:`emit` with the connection of their transaction, so an event commits
+or rolls back with the change it records. Reads use :func:`reading`: the data is read in
+a read-only transaction (on SQLite it does not hold the write lock, so reads run side by
+side), its events are buffered in a :class:`Recorder` and appended in a short write
+transaction that commits before anything is returned to the caller. Events hold
+references and hashes, never protected content.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection
 
 from nucsec.node import Node
 
-__all__ = ["digest", "emit"]
+__all__ = ["Recorder", "Sink", "digest", "emit", "reading"]
+
+
+class Recorder:
+    """Events waiting for their write transaction (see :func:`reading`)."""
+
+    def __init__(self) -> None:
+        self.events: list[Any] = []
+
+    def flush(self, node: Node, conn: Connection) -> None:
+        if self.events:
+            node.audit.append(conn, self.events)
+            self.events = []
+
+
+#: where an event goes: a connection (appended now) or a recorder (appended at flush)
+Sink = Connection | Recorder
+
+
+@contextmanager
+def reading(node: Node) -> Iterator[tuple[Connection, Recorder]]:
+    """A read-only transaction and a recorder for its events; the events are appended
+    (and committed) when the block ends normally, before the caller returns any data."""
+    recorder = Recorder()
+    with node.engine.connect() as conn:
+        conn = conn.execution_options(nucsec_readonly=True)
+        with conn.begin():
+            yield conn, recorder
+    with node.engine.begin() as write:
+        recorder.flush(node, write)
 
 
 def digest(text: str) -> str:
@@ -23,7 +58,7 @@ def digest(text: str) -> str:
 
 def emit(
     node: Node,
-    conn: Connection,
+    conn: Sink,
     *,
     actor: str,
     action: str,
@@ -31,7 +66,8 @@ def emit(
     outcome: str = "success",
     details: dict[str, Any] | None = None,
 ) -> None:
-    """Append one event to the node's audit log in the caller's transaction.
+    """Append one event to the node's audit log in the caller's transaction (or to a
+    recorder, appended when its read ends).
 
     ``action`` is one of :data:`nucsec.audit.events.ACTIONS`; ``outcome`` is ``success``,
     ``failure`` or ``denied``.
@@ -46,4 +82,7 @@ def emit(
         outcome=outcome,
         details=details or {},
     )
-    node.audit.append(conn, [event])
+    if isinstance(conn, Recorder):
+        conn.events.append(event)
+    else:
+        node.audit.append(conn, [event])

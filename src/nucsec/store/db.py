@@ -62,9 +62,14 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    # Almost every nucsec transaction appends an audit event, so take the write lock at
-    # BEGIN: two processes then queue on busy_timeout instead of dead-locking on upgrade.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # A transaction that writes takes the write lock at BEGIN: two processes then queue on
+    # busy_timeout instead of dead-locking on upgrade. Read-only transactions (execution
+    # option nucsec_readonly, see nucsec.service.trail.reading) read a WAL snapshot
+    # without the lock.
+    if conn.get_execution_options().get("nucsec_readonly"):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

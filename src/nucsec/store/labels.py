@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import weakref
 from functools import lru_cache
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 
+from nucsec.errors import IntegrityError
 from nucsec.markings.banner import render_banner
 from nucsec.markings.context import MarkingContext
 from nucsec.markings.label import Label
@@ -70,8 +72,22 @@ def _parse_stored(text: str) -> Label:
     return Label.from_dict(json.loads(text))
 
 
+# Labels are append-only (triggers reject UPDATE and DELETE), so a label id names the same
+# label for the life of a database: cache them per engine (a process may open several).
+_BY_ENGINE: weakref.WeakKeyDictionary[Engine, dict[int, Label]] = weakref.WeakKeyDictionary()
+_MAX_CACHED = 100_000
+
+
 def load_label(conn: Connection, label_id: int) -> Label:
+    """The label stored under ``label_id`` (cached: stored labels never change)."""
+    cache = _BY_ENGINE.setdefault(conn.engine, {})
+    found = cache.get(label_id)
+    if found is not None:
+        return found
     text = conn.execute(select(labels.c.json).where(labels.c.id == label_id)).scalar()
     if text is None:
-        raise LookupError(f"label {label_id} missing")
-    return _parse_stored(text)
+        raise IntegrityError(f"label {label_id} is missing", field="label_id", value=label_id)
+    label = _parse_stored(text)
+    if len(cache) < _MAX_CACHED:
+        cache[label_id] = label
+    return label

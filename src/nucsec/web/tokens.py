@@ -31,8 +31,8 @@ __all__ = [
 #: scopes of a token when none are asked for (admin is never implied)
 DEFAULT_SCOPES = ("read", "write")
 TOKEN_PREFIX = "nsk_"  # noqa: S105 - a prefix, not a secret
-#: audit action for a revoked token (closest existing action until one is added)
-TOKEN_REVOKED_ACTION = "user.update"  # noqa: S105 - an audit action name
+#: audit action for a revoked token
+TOKEN_REVOKED_ACTION = "auth.token_revoked"  # noqa: S105 - an audit action name
 
 
 @dataclass(frozen=True)
