@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import func, select
 
 from nucsec.audit.tables import audit_events
-from nucsec.cli import cli, main
+from nucsec.cli import COMMANDS, cli, main
 from nucsec.node import Node
 from tests.audit.test_cli import _init
 
 #: command -> (arguments after the command; {doc} is a document id, {incident} an incident
-#: id, {user} a username),
+#: id, {analysis} an analysis id, {user} a username),
 #: the audit action it must record
 READ_PATHS: dict[str, tuple[list[str], str]] = {
     "document get": (["{doc}", "--as", "{user}"], "record.read"),
@@ -36,6 +36,11 @@ READ_PATHS: dict[str, tuple[list[str], str]] = {
     "incident export": (["--as", "{user}"], "record.export"),
     "incident stats": (["--as", "{user}"], "record.report"),
 }
+
+if "analysis" in COMMANDS:  # `nucsec analysis` (nucsec.cli.analyses:analysis_group)
+    READ_PATHS["analysis list"] = (["--as", "{user}"], "record.list")
+    READ_PATHS["analysis list -q"] = (["--as", "{user}", "-q", "spectrum"], "record.search")
+    READ_PATHS["analysis show"] = (["{analysis}", "--as", "{user}"], "record.read")
 
 #: commands that are not reads of stored labelled records, and why
 NOT_RECORD_READS: dict[str, str] = {
@@ -114,8 +119,20 @@ def demo(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterat
     incident = ["incident", "add", "--as", "doe.chief", "--label", "SECRET//REL TO USA, JPN"]
     facts = ["--reference", "T-1", "--report-date", "2024-05-01", "--country", "US"]
     assert main([*incident, *facts, "--type", "unauthorized possession", "--group", "I"]) == 0
+    _an_analysis(node)
     yield node
     node.close()
+
+
+def _an_analysis(node: Node) -> None:
+    """A shared age analysis (the service the web UI and API use)."""
+    from nucsec.markings import parse_banner
+    from nucsec.service.analyses import save_age_analysis
+    from nucsec.service.users import principal_of
+
+    params = {"chronometer": "Th-230/U-234", "ratio": 1.41148e-4, "ratio_unc": 7.06e-7}
+    label = parse_banner("SECRET//REL TO USA, JPN", node.ctx)
+    save_age_analysis(node, principal_of(node, "doe.chief"), params=params, label=label)
 
 
 def _count(node: Node) -> int:
@@ -154,16 +171,20 @@ def test_read_path_leaves_an_audit_event(
     doc = _a_document(capsys, user)
     assert main(["incident", "list", "--as", user, "--json"]) == 0
     incident = json.loads(capsys.readouterr().out)["items"][0]["id"]
+    analysis = ""
+    if "analysis" in COMMANDS:
+        assert main(["analysis", "list", "--as", user, "--json"]) == 0
+        analysis = json.loads(capsys.readouterr().out)["items"][0]["id"]
     args, action = READ_PATHS[path]
     before = _count(demo)
-    values = {"doc": doc, "incident": incident, "user": user}
+    values = {"doc": doc, "incident": incident, "analysis": analysis, "user": user}
     argv = [*path.removesuffix(" -q").split(), *(a.format(**values) for a in args)]
     assert main(argv) == 0, capsys.readouterr().err
     capsys.readouterr()
     assert _count(demo) > before
     event = _last(demo)
     assert event["action"] == action
-    if path.startswith(("document", "incident")):  # the reader acts on its own behalf
+    if path.startswith(("document", "incident", "analysis")):  # the reader acts on its own behalf
         assert event["actor"] == _principal_id(demo, user)
 
 

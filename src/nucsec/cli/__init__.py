@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "age": "nucsec.cli.age:age_group",
     "categorize": "nucsec.cli.incidents:categorize_group",
     "incident": "nucsec.cli.incidents:incident_group",
+    "analysis": "nucsec.cli.analyses:analysis_group",
 }
 
 

@@ -91,7 +91,7 @@ def demo_cmd(home: Path | None) -> None:
         result = explain_document(node, users_by_name[username].principal, doc_id, actor="system")
         verdict = "ALLOWED" if result["allowed"] else "DENIED"
         click.echo(f"{username} reads '{title_start}...' [{result['banner']}]: {verdict}")
-        for reason in result["reasons"]:  # type: ignore[attr-defined]
+        for reason in result["reasons"]:
             click.echo(f"    {reason}")
 
     _section("Audit log")

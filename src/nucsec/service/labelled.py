@@ -76,15 +76,32 @@ class Draft:
 def _prepared(
     node: Node, principal: Principal, draft: Draft, originator: str | None = None
 ) -> tuple[dict[str, Label], Label]:
-    """Portion labels made explicit (originator: the record's, else the author's agency;
-    legal basis: the node default) and their roll-up, the banner."""
+    """Portion labels made explicit and their roll-up, the banner.
+
+    A label without an originator gets the record's (``originator``, on updates) or, for
+    a new record, the author's agency; without a legal basis, the node default.
+    """
     agency = originator or principal.qualified_agency
     labels = {}
     for name, label in draft.labels.items():
-        if label.originator is None and agency and label.authority == principal.nation:
+        if label.originator is None and agency and agency.startswith(label.authority + "."):
             label = label.with_(originator=agency)
         labels[name] = resolve_basis(label, node.ctx).validate(node.ctx, stored=True)
     return labels, rollup(labels.values(), node.ctx)
+
+
+#: portions an edit carries over when the draft does not name them (files attached)
+CARRIED_PREFIXES = ("attachment.",)
+
+
+def _carried(draft: Draft, current: VersionRow, conn: Connection) -> Draft:
+    """The draft plus the current version's attachment portions it does not replace."""
+    values, labels = dict(draft.values), dict(draft.labels)
+    for name, portion in current.portions.items():
+        if name.startswith(CARRIED_PREFIXES) and name not in values:
+            values[name] = portion.value
+            labels[name] = load_label(conn, portion.label_id)
+    return Draft(values=values, labels=labels, title=draft.title, note=draft.note)
 
 
 def _portions(
@@ -262,6 +279,7 @@ def update(
         out, decision = None, None
         if row is not None and visible:
             current = load_label(conn, row.label_id)
+            draft = _carried(draft, RecordStore(conn, node.ctx).version(row), conn)
             labels, banner = _prepared(node, principal, draft, current.originator)
             resource = Resource(current, kind=kind.name, ref=kind.ref(row), new_label=banner)
             decision = check(node, conn, principal, "update", resource)

@@ -71,7 +71,15 @@ def _decode(text: str) -> dict[str, Portion]:
 
 
 def _search_text(portions: dict[str, Portion]) -> str:
-    return " ".join(str(p.value) for p in portions.values() if isinstance(p.value, str)).lower()
+    """Lower-cased text of the portions' string values (and of a structured portion's
+    top-level string fields, e.g. an incident's reference and place)."""
+    words: list[str] = []
+    for portion in portions.values():
+        if isinstance(portion.value, str):
+            words.append(portion.value)
+        elif isinstance(portion.value, dict):
+            words += [v for v in portion.value.values() if isinstance(v, str)]
+    return " ".join(words).lower()
 
 
 _RECORD_COLUMNS = (

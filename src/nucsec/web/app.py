@@ -122,6 +122,23 @@ def _include_taxii(app: FastAPI) -> None:
         app.include_router(router)
 
 
+def _include_records(app: FastAPI) -> None:
+    """The incident register, forensics and analyses: REST API and pages."""
+    from nucsec.web import (
+        api_forensics,
+        api_incidents,
+        pages_common,
+        pages_forensics,
+        pages_incidents,
+    )
+
+    app.include_router(api_incidents.router, prefix="/api/v1", tags=["incidents"])
+    app.include_router(api_forensics.router, prefix="/api/v1", tags=["forensics"])
+    app.include_router(pages_incidents.router, include_in_schema=False)
+    app.include_router(pages_forensics.router, include_in_schema=False)
+    app.include_router(pages_common.router, include_in_schema=False)
+
+
 def create_app(node: Node) -> FastAPI:
     """The ASGI application serving ``node``."""
     from nucsec.web import admin, api, pages
@@ -163,6 +180,7 @@ def create_app(node: Node) -> FastAPI:
         return JSONResponse({"status": "ok", "database": "ok"})
 
     app.include_router(api.router, prefix="/api/v1", tags=["api"])
+    _include_records(app)
     app.include_router(pages.router, include_in_schema=False)
     app.include_router(admin.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -1,0 +1,314 @@
+"""Analyses: labelled, versioned records of a spectrum or age analysis an analyst shares.
+
+An analysis holds the result JSON of a method (``spectrum``, ``age``, ``concordance``),
+the method's checked parameters, the versions of the code that computed it and references
+to its inputs: the attachment (SHA-256) and the record it is attached to, or the spectrum
+file itself (attached to the analysis as ``attachment.0``) when it was uploaded on its own.
+Portions: ``title``, ``result``, ``method`` (method, parameters, versions, source) and the
+attachments, all under the label the analyst picks.
+
+The server recomputes every result it stores from the inputs it can read: a client never
+sends a result. A file uploaded for analysis is staged in the blob store and named by an
+**upload ticket** (HMAC of user, SHA-256 and expiry under a key derived from the node key),
+so only its uploader can later share it; a staged blob no record lists is unreachable.
+
+The source record of an analysis is shown only to readers who may read that record (the
+analysis may be marked lower than its source; its id must not leak).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from nucsec.errors import InputError, NotFoundError
+from nucsec.markings import Label
+from nucsec.node import Node
+from nucsec.policy import Principal
+from nucsec.service import analysis_methods as methods
+from nucsec.service import labelled
+from nucsec.service.attachments import (
+    ATTACHABLE,
+    FileUpload,
+    attachments_of,
+    blob_store,
+    read_attachment,
+)
+from nucsec.service.labelled import Draft, Kind
+from nucsec.store.records import RecordRow, VersionRow
+
+__all__ = [
+    "ANALYSIS",
+    "METHODS",
+    "count_analyses",
+    "get_analysis",
+    "list_analyses",
+    "save_age_analysis",
+    "save_spectrum_analysis",
+    "stage_spectrum",
+    "ticket_blob",
+    "upload_ticket",
+]
+
+ANALYSIS = Kind("analysis")
+METHODS = ("spectrum", "age", "concordance")
+TICKET_SECONDS = 8 * 3600
+MAX_TITLE = 300
+PLOT_POINTS = 2048  # channels summed above this in the stored plot
+
+
+@dataclass(frozen=True)
+class _New:
+    method: str
+    title: str
+    result: dict[str, Any]
+    params: dict[str, Any]
+    source: dict[str, Any] | None
+    label: Label
+    note: str = ""
+    extra: dict[str, Any] | None = None  # further portions (the spectrum's plot data)
+
+
+def _view(node: Node, conn: Connection, row: RecordRow, version: VersionRow) -> dict[str, Any]:
+    view = labelled.base_view(node, conn, row, version)
+    p = version.portions
+    method = p["method"].value
+    view.update(
+        title=p["title"].value,
+        method=method["method"],
+        params=method["params"],
+        versions=method["versions"],
+        source=method.get("source"),
+        result=p["result"].value,
+    )
+    view["plot"] = p["plot"].value if "plot" in p else None
+    view["attachments"] = attachments_of(view)
+    return view
+
+
+# -- upload tickets ---------------------------------------------------------------------
+
+
+def _ticket_key(node: Node) -> bytes:
+    return hashlib.sha256(b"nucsec upload ticket v1\x00" + node.key.private_bytes_raw()).digest()
+
+
+def _mac(node: Node, principal: Principal, sha256: str, expires: int) -> str:
+    text = f"{principal.id}|{sha256}|{expires}".encode()
+    return hmac.new(_ticket_key(node), text, hashlib.sha256).hexdigest()[:32]
+
+
+def upload_ticket(node: Node, principal: Principal, sha256: str) -> str:
+    """A ticket naming a staged upload, valid for its uploader for eight hours."""
+    expires = int(node.clock().timestamp()) + TICKET_SECONDS
+    return f"{sha256}.{expires}.{_mac(node, principal, sha256, expires)}"
+
+
+def ticket_blob(node: Node, principal: Principal, ticket: str) -> str:
+    """The SHA-256 a valid ticket of ``principal`` names (InputError otherwise)."""
+    parts = ticket.split(".") if isinstance(ticket, str) else []
+    bad = InputError(
+        "the upload has expired or is not yours: upload the file again", field="upload"
+    )
+    if len(parts) != 3 or not parts[1].isdigit():
+        raise bad
+    sha, expires, mac = parts[0], int(parts[1]), parts[2]
+    if not hmac.compare_digest(mac, _mac(node, principal, sha, expires)):
+        raise bad
+    if expires < node.clock().timestamp():
+        raise bad
+    return sha
+
+
+def stage_spectrum(
+    node: Node,
+    principal: Principal,
+    data: bytes,
+    filename: str,
+    params: dict[str, Any] | None = None,
+) -> tuple[methods.SpectrumRun, str]:
+    """Analyse an uploaded file; when it reads, stage it and return the run and a ticket.
+
+    Nothing is stored when the file is too large or unreadable.
+    """
+    store = blob_store(node)
+    store.check_size(len(data))
+    run = methods.run_spectrum(data, filename, params, max_bytes=store.max_bytes)
+    info = store.put(data)
+    return run, upload_ticket(node, principal, info.sha256)
+
+
+# -- saving -----------------------------------------------------------------------------
+
+
+def _create(
+    node: Node, principal: Principal, new: _New, upload: FileUpload | None = None
+) -> dict[str, Any]:
+    title = new.title.strip()[:MAX_TITLE]
+    if not title:
+        raise InputError("an analysis needs a title", field="title")
+    method = {
+        "method": new.method,
+        "params": new.params,
+        "versions": methods.software_versions(),
+        "source": new.source,
+    }
+    values: dict[str, Any] = {"title": title, "result": new.result, "method": method}
+    labels = {"title": new.label, "result": new.label, "method": new.label}
+    for name, value in (new.extra or {}).items():
+        values[name], labels[name] = value, new.label
+    if upload is not None:
+        values["attachment.0"] = upload.meta(hashlib.sha256(upload.data).hexdigest())
+        labels["attachment.0"] = new.label
+    draft = Draft(values=values, labels=labels, title=title, note=new.note)
+    return labelled.create(node, principal, ANALYSIS, draft, _view)
+
+
+def _spectrum_title(run: methods.SpectrumRun, name: str) -> str:
+    names = ", ".join(n["name"] for n in run.result.get("nuclides", [])) or "no nuclide"
+    return f"Gamma spectrum {name}: {names}"
+
+
+def save_spectrum_analysis(
+    node: Node,
+    principal: Principal,
+    *,
+    source: dict[str, Any],
+    label: Label,
+    params: dict[str, Any] | None = None,
+    title: str = "",
+    note: str = "",
+) -> dict[str, Any]:
+    """Recompute a spectrum analysis and save it under ``label``.
+
+    ``source`` is ``{"kind", "id", "sha256"}`` (a file attached to a record the principal
+    may read) or ``{"upload": ticket}`` (a file the principal uploaded for analysis, which
+    is then attached to the analysis itself).
+    """
+    if not isinstance(source, dict):
+        raise InputError("source must be an object", field="source")
+    store = blob_store(node)
+    upload = None
+    if "upload" in source:
+        sha = ticket_blob(node, principal, str(source["upload"]))
+        name = str(source.get("name") or "spectrum")
+        try:
+            data = store.get(sha)
+        except NotFoundError:
+            raise InputError("the upload is gone: upload the file again", field="upload") from None
+        upload = FileUpload(data, name)
+        ref: dict[str, Any] = {"attachment": upload.meta(sha)}
+    else:
+        kind, rid, sha = (str(source.get(k, "")) for k in ("kind", "id", "sha256"))
+        if kind not in ATTACHABLE:
+            raise InputError(
+                f"source kind must be one of {', '.join(ATTACHABLE)}", field="source.kind"
+            )
+        meta, data = read_attachment(node, principal, kind, rid, sha)
+        name = meta["name"]
+        ref = {"kind": kind, "id": rid, "attachment": {k: meta[k] for k in ("name", "sha256")}}
+    run = methods.run_spectrum(data, name, params, max_bytes=store.max_bytes)
+    new = _New(
+        "spectrum",
+        title or _spectrum_title(run, name),
+        run.result,
+        run.params,
+        ref,
+        label,
+        note,
+        {"plot": run.plot(PLOT_POINTS)},
+    )
+    return _create(node, principal, new, upload)
+
+
+def save_age_analysis(
+    node: Node,
+    principal: Principal,
+    *,
+    params: dict[str, Any],
+    label: Label,
+    parent: dict[str, Any] | None = None,
+    title: str = "",
+    note: str = "",
+) -> dict[str, Any]:
+    """Recompute a model age and save it under ``label`` (``parent``: an optional
+    ``{"kind", "id"}`` record the sample belongs to, which the principal must read)."""
+    result, checked, _ = methods.run_age(params)
+    source = _parent(node, principal, parent)
+    heading = title or (
+        f"Model age {result['chronometer']}: {_fmt(result['age_years'])} ± "
+        f"{_fmt(result['u_age_years'])} y (k=1)"
+    )
+    new = _New("age", heading, result, checked, source, label, note)
+    return _create(node, principal, new)
+
+
+def _fmt(value: Any) -> str:
+    return "inf" if value is None else f"{value:.4g}"
+
+
+def _parent(node: Node, principal: Principal, parent: Any) -> dict[str, Any] | None:
+    if not parent:
+        return None
+    if not isinstance(parent, dict) or parent.get("kind") not in ATTACHABLE:
+        raise InputError(f"parent must be {{kind, id}} of {', '.join(ATTACHABLE)}", field="parent")
+    kind, rid = str(parent["kind"]), str(parent.get("id", ""))
+    k = Kind(kind) if kind != "incident" else _incident_kind()
+    labelled.read(node, principal, k, rid, labelled.base_view)  # NotFoundError if hidden
+    return {"kind": kind, "id": rid}
+
+
+def _incident_kind() -> Kind:
+    from nucsec.service.incidents import INCIDENT
+
+    return INCIDENT
+
+
+# -- reading ----------------------------------------------------------------------------
+
+
+def _may_read(node: Node, principal: Principal, kind: str, record_id: str) -> bool:
+    k = _incident_kind() if kind == "incident" else Kind(kind)
+    try:
+        labelled.read(node, principal, k, record_id, lambda *_: {})
+    except NotFoundError:
+        return False
+    return True
+
+
+def _scrub(node: Node, principal: Principal, view: dict[str, Any]) -> dict[str, Any]:
+    """Hide the source record's reference from readers who may not read that record."""
+    source = view.get("source")
+    if not source or "kind" not in source:
+        return view
+    if _may_read(node, principal, str(source["kind"]), str(source["id"])):
+        return view
+    view["source"] = None
+    view["portions"]["method"]["value"] = {**view["portions"]["method"]["value"], "source": None}
+    return view
+
+
+def get_analysis(node: Node, principal: Principal, analysis_id: str) -> dict[str, Any]:
+    """An analysis the principal may read (NotFoundError otherwise)."""
+    view = labelled.read(node, principal, ANALYSIS, analysis_id, _view)
+    return _scrub(node, principal, view)
+
+
+def list_analyses(
+    node: Node,
+    principal: Principal,
+    *,
+    query: str | None = None,
+    limit: int = 50,
+    after: str | None = None,
+) -> dict[str, Any]:
+    """A page of the analyses the principal may read, newest first."""
+    return labelled.page(node, principal, ANALYSIS, query=query, limit=limit, after=after)
+
+
+def count_analyses(node: Node, principal: Principal, query: str | None = None) -> int:
+    return labelled.count(node, principal, ANALYSIS, query)

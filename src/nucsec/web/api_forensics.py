@@ -1,0 +1,233 @@
+"""REST API of the forensics tools (issues 6 and 7) and of shared analyses, under ``/api/v1``.
+
+- ``POST /spectra/analyze`` (multipart upload) and ``POST /spectra/analyze-attached`` (a
+  file attached to a readable record): the ``nucsec spectrum analyze --json`` shape. An
+  upload is kept (content-addressed, unreachable) only when it reads, and the answer's
+  ``upload`` ticket lets its uploader share the analysis.
+- ``POST /age``, ``POST /age/concordance``, ``GET /age/chronometers``: the ``nucsec age``
+  shapes, with the ingrowth curve.
+- ``GET/POST /analyses``, ``GET /analyses/{id}``: labelled analyses, recomputed by the
+  server from their inputs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi.responses import JSONResponse, Response
+
+from nucsec.errors import InputError
+from nucsec.node import Node
+from nucsec.service import analyses
+from nucsec.service import analysis_methods as methods
+from nucsec.web.api_common import (
+    READ,
+    WRITE,
+    errs,
+    label_input,
+    read_upload,
+    require_multipart,
+    upload_errors,
+)
+from nucsec.web.auth import Caller
+from nucsec.web.deps import get_node, require_json, require_scope
+from nucsec.web.schemas import Count
+from nucsec.web.schemas_records import (
+    AgeIn,
+    AgeOut,
+    AnalysisIn,
+    AnalysisOut,
+    AnalysisPage,
+    AttachedSpectrumIn,
+    ConcordanceIn,
+    SpectrumOut,
+)
+
+__all__ = ["router"]
+
+router = APIRouter()
+Read = Depends(require_scope("read"))
+Write = Depends(require_scope("write"))
+NodeDep = Depends(get_node)
+JsonBody = Depends(require_json)
+Multipart = Depends(require_multipart)
+FileField = File(..., description="a detector file: N42, SPE, CNF, CHN, PCF, SPC, CSV, ...")
+DetectorField = Form(None, max_length=8, description="HPGe, NaI, LaBr3, CsI or CZT")
+BackgroundField = Form(True, description="subtract a background stored in the file")
+PlotField = Form(False, description="include the data of the interactive plot")
+_PLOT_QUERY = Query(False, description="include the data of the interactive plot")
+
+
+# -- spectra ------------------------------------------------------------------------------
+@router.post(
+    "/spectra/analyze",
+    response_model=None,
+    responses={200: {"model": SpectrumOut}, **WRITE},
+    summary="Analyse an uploaded spectrum file: peaks, nuclides with explanations, enrichment",
+)
+def analyze_spectrum(
+    file: UploadFile = FileField,
+    detector: str | None = DetectorField,
+    use_file_background: bool = BackgroundField,
+    plot: bool = PlotField,
+    caller: Caller = Read,
+    node: Node = NodeDep,
+    _multipart: None = Multipart,
+) -> Response:
+    data = read_upload(file, node)
+    params = {"detector": detector or None, "use_file_background": use_file_background}
+    with upload_errors():
+        run, ticket = analyses.stage_spectrum(
+            node, caller.principal, data, file.filename or "spectrum", params
+        )
+    out: dict[str, Any] = {**run.result, "upload": ticket}
+    if plot:
+        out["plot"] = run.plot()
+    return JSONResponse(out)
+
+
+@router.post(
+    "/spectra/analyze-attached",
+    response_model=None,
+    responses={200: {"model": SpectrumOut}, **WRITE, **errs(404)},
+    summary="Analyse a spectrum file attached to an incident, document or analysis",
+)
+def analyze_attached(
+    body: AttachedSpectrumIn, caller: Caller = Read, node: Node = NodeDep, _json: None = JsonBody
+) -> Response:
+    from nucsec.service.attachments import read_attachment
+
+    meta, data = read_attachment(node, caller.principal, body.kind, body.id, body.sha256)
+    params = {"detector": body.detector, "use_file_background": body.use_file_background}
+    run = methods.run_spectrum(data, meta["name"], params, max_bytes=len(data) + 1)
+    out: dict[str, Any] = dict(run.result)
+    if body.plot:
+        out["plot"] = run.plot()
+    return JSONResponse(out)
+
+
+# -- ages ---------------------------------------------------------------------------------
+@router.post(
+    "/age",
+    response_model=None,
+    responses={200: {"model": AgeOut}, **WRITE},
+    summary="Model age and model date from a daughter/parent ratio (GUM / Monte Carlo, k=1)",
+)
+def age(
+    body: AgeIn, caller: Caller = Read, node: Node = NodeDep, _json: None = JsonBody
+) -> Response:
+    params = body.model_dump(exclude={"curve"})
+    result, _, core = methods.run_age(params)
+    if body.curve:
+        result["curve"] = methods.age_curve(core)[0]
+    return JSONResponse(result)
+
+
+@router.post(
+    "/age/concordance",
+    response_model=None,
+    responses={200: {"model": dict[str, Any]}, **WRITE},
+    summary="Do several chronometers of one sample give the same model date?",
+)
+def age_concordance(
+    body: ConcordanceIn, caller: Caller = Read, node: Node = NodeDep, _json: None = JsonBody
+) -> Response:
+    return JSONResponse(methods.run_concordance(body.sample, alpha=body.alpha, seed=body.seed))
+
+
+@router.get(
+    "/age/chronometers",
+    response_model=None,
+    responses={200: {"model": dict[str, Any]}, **READ},
+    summary="The chronometers and half-life data sets",
+)
+def chronometers(caller: Caller = Read) -> Response:
+    from nucsec.forensics.chronometry import CHRONOMETERS, half_life_set_names
+
+    return JSONResponse(
+        {
+            "chronometers": [c.to_dict() for c in CHRONOMETERS.values()],
+            "half_life_sets": half_life_set_names(),
+        }
+    )
+
+
+# -- analyses -----------------------------------------------------------------------------
+@router.get(
+    "/analyses",
+    response_model=None,
+    responses={200: {"model": AnalysisPage}, **READ},
+    summary="Shared analyses the caller may read, newest first",
+)
+def list_analyses(
+    q: str | None = Query(None, max_length=200),
+    limit: int = Query(50, ge=1, le=500),
+    after: str | None = Query(None, max_length=64),
+    caller: Caller = Read,
+    node: Node = NodeDep,
+) -> Response:
+    page = analyses.list_analyses(
+        node, caller.principal, query=q or None, limit=limit, after=after or None
+    )
+    return JSONResponse(page)
+
+
+@router.get(
+    "/analyses/count",
+    response_model=None,
+    responses={200: {"model": Count}, **READ},
+    summary="How many analyses the caller may read",
+)
+def count_analyses(
+    q: str | None = Query(None, max_length=200), caller: Caller = Read, node: Node = NodeDep
+) -> Response:
+    return JSONResponse({"count": analyses.count_analyses(node, caller.principal, q or None)})
+
+
+@router.post(
+    "/analyses",
+    status_code=201,
+    response_model=None,
+    responses={201: {"model": AnalysisOut}, **WRITE, **errs(404)},
+    summary="Share an analysis under a label (recomputed by the server from its inputs)",
+)
+def create_analysis(
+    body: AnalysisIn, caller: Caller = Write, node: Node = NodeDep, _json: None = JsonBody
+) -> Response:
+    label = label_input(body.label, node, "label")
+    if body.method == "spectrum":
+        if body.source is None:
+            raise InputError("a spectrum analysis needs a source", field="source")
+        view = analyses.save_spectrum_analysis(
+            node,
+            caller.principal,
+            source=body.source,
+            label=label,
+            params=body.params,
+            title=body.title,
+            note=body.note,
+        )
+    elif body.method == "age":
+        view = analyses.save_age_analysis(
+            node,
+            caller.principal,
+            params=body.params,
+            label=label,
+            parent=body.parent,
+            title=body.title,
+            note=body.note,
+        )
+    else:
+        raise InputError("method must be spectrum or age", field="method", value=body.method)
+    return JSONResponse(view, status_code=201)
+
+
+@router.get(
+    "/analyses/{analysis_id}",
+    response_model=None,
+    responses={200: {"model": AnalysisOut}, **errs(403, 404)},
+    summary="One analysis (404 if absent or not visible)",
+)
+def get_analysis(analysis_id: str, caller: Caller = Read, node: Node = NodeDep) -> Response:
+    return JSONResponse(analyses.get_analysis(node, caller.principal, analysis_id))

@@ -1,0 +1,332 @@
+"""REST API of the incident register (issue 8) and of attachments, under ``/api/v1``.
+
+Incidents: list (text, year, group, country, type; cursor paging), one incident with its
+IAEA assessment, create, CSV import (multipart upload; all-or-nothing or partial, every bad
+row reported), CSV export (the export twin of the policy: ORCON only to its originator),
+statistics (counts over readable incidents only). Attachments of incidents, documents and
+analyses: list, upload, download. Categorisation of sources and nuclear material.
+
+STIX export of incidents is not offered: ``nucsec.exchange.stix`` maps documents only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi.responses import JSONResponse, Response
+
+from nucsec.errors import InputError
+from nucsec.node import Node
+from nucsec.service import attachments as att
+from nucsec.service import incidents as register
+from nucsec.service.incident_search import IncidentFilter, search_incidents
+from nucsec.web.api_common import (
+    READ,
+    WRITE,
+    errs,
+    file_response,
+    label_input,
+    read_upload,
+    require_multipart,
+    upload_errors,
+)
+from nucsec.web.auth import Caller
+from nucsec.web.deps import get_node, require_json, require_scope
+from nucsec.web.schemas_records import (
+    AttachmentList,
+    ImportOut,
+    IncidentIn,
+    IncidentOut,
+    IncidentPage,
+    MaterialIn,
+    RecordOut,
+    SourceIn,
+    StatsOut,
+)
+
+__all__ = ["router"]
+
+router = APIRouter()
+Read = Depends(require_scope("read"))
+Write = Depends(require_scope("write"))
+NodeDep = Depends(get_node)
+JsonBody = Depends(require_json)
+Multipart = Depends(require_multipart)
+FileField = File(..., description="the file")
+DescriptionField = Form("", max_length=2000)
+LabelField = Form(..., max_length=2000, description="banner, portion mark or JSON label")
+OptionalLabelField = Form(None, max_length=2000, description="the file's portion label")
+PartialField = Form(False, description="import the good incidents, report the bad rows")
+_SHA = "SHA-256 of the file (64 hex digits)"
+_YEAR = Query(None, ge=1900, le=2200)
+
+
+# -- incidents ------------------------------------------------------------------------------
+@router.get(
+    "/incidents",
+    response_model=None,
+    responses={200: {"model": IncidentPage}, **READ},
+    summary="Incidents the caller may read, newest first, with filters",
+)
+def list_incidents(
+    q: str | None = Query(None, max_length=200, description="search text"),
+    year: int | None = _YEAR,
+    group: str | None = Query(None, max_length=8, description="ITDB group I, II or III"),
+    country: str | None = Query(None, max_length=64, description="ISO 3166 alpha-2 or name"),
+    type: str | None = Query(None, max_length=64, description="incident type code"),
+    limit: int = Query(50, ge=1, le=500),
+    after: str | None = Query(None, max_length=64, description="cursor from `next`"),
+    caller: Caller = Read,
+    node: Node = NodeDep,
+) -> Response:
+    flt = IncidentFilter(q or None, year, group or None, country or None, type or None)
+    page = search_incidents(node, caller.principal, flt, limit=limit, after=after or None)
+    return JSONResponse(page)
+
+
+@router.get(
+    "/incidents/stats",
+    response_model=None,
+    responses={200: {"model": StatsOut}, **READ},
+    summary="Counts by year, group, material class, type, country, detection mode "
+    "(readable incidents only)",
+)
+def incident_stats(
+    year_from: int | None = _YEAR,
+    year_to: int | None = _YEAR,
+    caller: Caller = Read,
+    node: Node = NodeDep,
+) -> Response:
+    stats = register.incident_statistics(
+        node, caller.principal, year_from=year_from, year_to=year_to
+    )
+    return JSONResponse(stats.to_dict())
+
+
+@router.get(
+    "/incidents/export",
+    response_model=None,
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "CSV of the exportable incidents"},
+        **READ,
+    },
+    summary="CSV of the incidents the caller may export (ORCON: originator only; audited)",
+)
+def export_incidents(caller: Caller = Read, node: Node = NodeDep) -> Response:
+    text = register.export_incidents(node, caller.principal)
+    day = node.clock().date().isoformat()
+    return Response(
+        text.encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="incidents-{day}.csv"'},
+    )
+
+
+@router.post(
+    "/incidents",
+    status_code=201,
+    response_model=None,
+    responses={201: {"model": IncidentOut}, **WRITE},
+    summary="Record an incident (facts under `label`, each narrative paragraph its own)",
+)
+def create_incident(
+    body: IncidentIn, caller: Caller = Write, node: Node = NodeDep, _json: None = JsonBody
+) -> Response:
+    today = node.clock().date()
+    incident = register.parse_incident(body.incident, today=today)
+    label = label_input(body.label, node, "label")
+    view = register.add_incident(node, caller.principal, incident, label, body.note)
+    return JSONResponse(view, status_code=201)
+
+
+@router.post(
+    "/incidents/import",
+    response_model=None,
+    responses={200: {"model": ImportOut}, **WRITE},
+    summary="Import incidents from a CSV file; every bad row reported (422 lists them)",
+)
+def import_incidents(
+    file: UploadFile = FileField,
+    label: str = LabelField,
+    partial: bool = PartialField,
+    caller: Caller = Write,
+    node: Node = NodeDep,
+    _multipart: None = Multipart,
+) -> Response:
+    data = read_upload(file, node)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError("the CSV file must be UTF-8 text", field="file") from None
+    result = register.import_incidents(
+        node,
+        caller.principal,
+        text,
+        label_input(label, node, "label"),
+        partial=partial,
+        today=node.clock().date(),
+    )
+    return JSONResponse(result)
+
+
+@router.get(
+    "/incidents/{incident_id}",
+    response_model=None,
+    responses={200: {"model": IncidentOut}, **errs(403, 404)},
+    summary="One incident with its IAEA categories (404 if absent or not visible)",
+)
+def get_incident(incident_id: str, caller: Caller = Read, node: Node = NodeDep) -> Response:
+    return JSONResponse(register.get_incident(node, caller.principal, incident_id))
+
+
+# -- attachments ----------------------------------------------------------------------------
+def _list(kind: str, record_id: str, caller: Caller, node: Node) -> Response:
+    return JSONResponse({"items": att.list_attachments(node, caller.principal, kind, record_id)})
+
+
+def _download(kind: str, record_id: str, sha256: str, caller: Caller, node: Node) -> Response:
+    meta, data = att.read_attachment(node, caller.principal, kind, record_id, sha256)
+    return file_response(data, meta["name"])
+
+
+def _attach(
+    kind: str,
+    record_id: str,
+    file: UploadFile,
+    description: str,
+    label: str | None,
+    caller: Caller,
+    node: Node,
+) -> Response:
+    data = read_upload(file, node)
+    upload = att.FileUpload(
+        data, file.filename or "file", file.content_type or "", description or ""
+    )
+    file_label = label_input(label, node, "label") if label else None
+    with upload_errors():
+        view = att.attach_file(node, caller.principal, kind, record_id, upload, label=file_label)
+    return JSONResponse(view, status_code=201)
+
+
+_LIST = {200: {"model": AttachmentList}, **errs(403, 404)}
+_FILE = {
+    200: {"content": {"application/octet-stream": {}}, "description": "the file"},
+    **errs(403, 404),
+}
+_ATTACH = {201: {"model": RecordOut}, **WRITE, **errs(404, 409)}
+
+
+@router.get("/incidents/{incident_id}/attachments", response_model=None, responses=_LIST)
+def incident_attachments(incident_id: str, caller: Caller = Read, node: Node = NodeDep) -> Response:
+    """Files attached to an incident."""
+    return _list("incident", incident_id, caller, node)
+
+
+@router.get("/incidents/{incident_id}/attachments/{sha256}", response_model=None, responses=_FILE)
+def incident_file(
+    incident_id: str, sha256: str, caller: Caller = Read, node: Node = NodeDep
+) -> Response:
+    """Download a file attached to an incident (404 unless the incident lists it)."""
+    return _download("incident", incident_id, sha256, caller, node)
+
+
+@router.post(
+    "/incidents/{incident_id}/attachments",
+    status_code=201,
+    response_model=None,
+    responses=_ATTACH,
+    summary="Attach a file to an incident (a new version; under the facts' label)",
+)
+def attach_to_incident(
+    incident_id: str,
+    file: UploadFile = FileField,
+    description: str = DescriptionField,
+    caller: Caller = Write,
+    node: Node = NodeDep,
+    _multipart: None = Multipart,
+) -> Response:
+    return _attach("incident", incident_id, file, description, None, caller, node)
+
+
+@router.get("/documents/{doc_id}/attachments", response_model=None, responses=_LIST)
+def document_attachments(doc_id: str, caller: Caller = Read, node: Node = NodeDep) -> Response:
+    """Files attached to a document."""
+    return _list("document", doc_id, caller, node)
+
+
+@router.get("/documents/{doc_id}/attachments/{sha256}", response_model=None, responses=_FILE)
+def document_file(
+    doc_id: str, sha256: str, caller: Caller = Read, node: Node = NodeDep
+) -> Response:
+    """Download a file attached to a document (404 unless the document lists it)."""
+    return _download("document", doc_id, sha256, caller, node)
+
+
+@router.post(
+    "/documents/{doc_id}/attachments",
+    status_code=201,
+    response_model=None,
+    responses=_ATTACH,
+    summary="Attach a file to a document (a new version; the file has its own portion label)",
+)
+def attach_to_document(
+    doc_id: str,
+    file: UploadFile = FileField,
+    description: str = DescriptionField,
+    label: str | None = OptionalLabelField,
+    caller: Caller = Write,
+    node: Node = NodeDep,
+    _multipart: None = Multipart,
+) -> Response:
+    return _attach("document", doc_id, file, description, label, caller, node)
+
+
+@router.get("/analyses/{analysis_id}/attachments/{sha256}", response_model=None, responses=_FILE)
+def analysis_file(
+    analysis_id: str, sha256: str, caller: Caller = Read, node: Node = NodeDep
+) -> Response:
+    """Download the spectrum file of an analysis (404 unless the analysis lists it)."""
+    return _download("analysis", analysis_id, sha256, caller, node)
+
+
+# -- categorisation -------------------------------------------------------------------------
+@router.post(
+    "/categorize/source",
+    response_model=None,
+    responses={200: {"model": dict[str, object]}, **WRITE},
+    summary="IAEA source category 1-5 from the sum of A/D of items held together",
+)
+def categorize_source(
+    body: SourceIn, caller: Caller = Read, node: Node = NodeDep, _json: None = JsonBody
+) -> Response:
+    from nucsec.incidents.categorize import categorize_sources
+    from nucsec.incidents.records import parse_date, source_from_spec
+
+    sources = [source_from_spec(s, field=f"items[{i}]") for i, s in enumerate(body.items)]
+    on: dt.date | None = parse_date(body.date, "date")
+    return JSONResponse(categorize_sources(sources, on_date=on).to_dict())
+
+
+@router.post(
+    "/categorize/material",
+    response_model=None,
+    responses={200: {"model": dict[str, object]}, **WRITE},
+    summary="INFCIRC/225/Rev.5 category of nuclear material and the weapons-usable flag",
+)
+def categorize_material(
+    body: MaterialIn, caller: Caller = Read, node: Node = NodeDep, _json: None = JsonBody
+) -> Response:
+    from nucsec.incidents.items import MaterialItem
+    from nucsec.incidents.material import categorize_material as categorize
+
+    item = MaterialItem(
+        body.material,
+        body.mass_g,
+        mass_unc_g=body.mass_unc_g,
+        enrichment_pct=body.enrichment_pct,
+        enrichment_unc_pct=body.enrichment_unc_pct,
+        pu_isotopics_pct=(("Pu-238", body.pu238_pct),) if body.pu238_pct is not None else (),
+        irradiated=body.irradiated,
+    )
+    return JSONResponse(categorize(item).to_dict())

@@ -1,0 +1,221 @@
+// nucsec spectrum plot: zoom, pan, log/linear, peaks and identified lines annotated.
+// Reads the plot data from <script type="application/json" id="plot-data"> (not executed)
+// and draws SVG; the server's static SVG stays when scripts are off.
+"use strict";
+
+(function () {
+  const source = document.getElementById("plot-data");
+  const figure = document.getElementById("spectrum-plot");
+  if (!source || !figure) {
+    return;
+  }
+  const data = JSON.parse(source.textContent);
+  const area = figure.querySelector(".plot-area");
+  const controls = figure.querySelector(".plot-controls");
+  const NS = "http://www.w3.org/2000/svg";
+  const W = 1000, H = 420, L = 64, R = 16, T = 16, B = 44;
+  const PW = W - L - R, PH = H - T - B;
+  const COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000"];
+  const energies = data.energy_kev.map(function (e) { return e === null ? NaN : e; });
+  const lo0 = energies.find(function (e) { return !isNaN(e); }) || 0;
+  const hi0 = energies.slice().reverse().find(function (e) { return !isNaN(e); }) || 1;
+  const nuclides = Array.from(new Set(data.lines.map(function (l) { return l.nuclide; })));
+  const state = { lo: lo0, hi: hi0, log: true, lines: true, drag: null };
+
+  function svg(tag, attrs, text) {
+    const node = document.createElementNS(NS, tag);
+    Object.keys(attrs).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined) {
+      node.textContent = text;
+    }
+    return node;
+  }
+
+  function visible() {
+    let a = 0, b = energies.length - 1;
+    while (a < b && !(energies[a] >= state.lo)) { a++; }
+    while (b > a && !(energies[b] <= state.hi)) { b--; }
+    return [a, b];
+  }
+
+  function yval(v) {
+    if (v === null || isNaN(v)) { return NaN; }
+    return state.log ? Math.log10(Math.max(v, 0.5)) : v;
+  }
+
+  function ticks(lo, hi, n) {
+    const span = hi - lo;
+    if (!(span > 0)) { return [lo]; }
+    const raw = span / n, mag = Math.pow(10, Math.floor(Math.log10(raw)));
+    const step = [1, 2, 5, 10].map(function (m) { return m * mag; }).find(function (s) { return span / s <= n; });
+    const out = [];
+    for (let v = Math.ceil(lo / step) * step; v <= hi; v += step) { out.push(v); }
+    return out;
+  }
+
+  function polyline(range, values, sx, sy, colour, width) {
+    // a path broken where values are missing; at most two points (min and max) per pixel
+    // column, so narrow peaks survive however far the view is zoomed out
+    const parts = [];
+    let run = [], col = -1, cmin = null, cmax = null;
+    function flush() {
+      if (cmin) { run.push(cmin); }
+      if (cmax && cmax !== cmin) { run.push(cmax); }
+      cmin = cmax = null;
+    }
+    function end() {
+      flush();
+      if (run.length > 1) { parts.push("M" + run.map(function (p) { return p[0] + "," + p[1].toFixed(1); }).join("L")); }
+      run = [];
+      col = -1;
+    }
+    for (let i = range[0]; i <= range[1]; i++) {
+      const y = yval(values[i]), e = energies[i];
+      if (isNaN(y) || isNaN(e)) { end(); continue; }
+      const px = Math.round(sx(e)), py = sy(y);
+      if (px !== col) { flush(); col = px; cmin = cmax = [px, py]; }
+      else if (py < cmax[1]) { cmax = [px, py]; } else if (py > cmin[1]) { cmin = [px, py]; }
+    }
+    end();
+    return svg("path", { d: parts.join(""), fill: "none", stroke: colour, "stroke-width": width });
+  }
+
+  function draw() {
+    const range = visible();
+    let ymax = -Infinity, ymin = Infinity;
+    for (let i = range[0]; i <= range[1]; i++) {
+      const y = yval(data.counts[i]);
+      if (!isNaN(y)) { ymax = Math.max(ymax, y); ymin = Math.min(ymin, y); }
+    }
+    if (!isFinite(ymax)) { ymax = 1; ymin = 0; }
+    ymin = state.log ? Math.min(ymin, 0) : 0;
+    ymax = ymax + 0.08 * (ymax - ymin || 1);
+    const sx = function (e) { return L + (e - state.lo) / (state.hi - state.lo) * PW; };
+    const sy = function (y) { return T + PH - (y - ymin) / (ymax - ymin) * PH; };
+    const root = svg("svg", { viewBox: "0 0 " + W + " " + H, role: "img", class: "plot-svg", "font-family": "sans-serif", "font-size": "11" });
+    root.appendChild(svg("title", {}, "Spectrum " + state.lo.toFixed(0) + "–" + state.hi.toFixed(0) + " keV, " + (state.log ? "log" : "linear") + " counts"));
+    root.appendChild(svg("rect", { x: L, y: T, width: PW, height: PH, fill: "#fff", stroke: "#8c959f" }));
+    const clip = svg("clipPath", { id: "plot-clip" });
+    clip.appendChild(svg("rect", { x: L, y: T, width: PW, height: PH }));
+    root.appendChild(clip);
+    const g = svg("g", { "clip-path": "url(#plot-clip)" });
+    g.appendChild(polyline(range, data.counts, sx, sy, "#1f4e9c", 1));
+    g.appendChild(polyline(range, data.fit, sx, sy, "#d1495b", 1.3));
+    if (state.lines) {
+      data.lines.forEach(function (l) {
+        if (l.energy_kev < state.lo || l.energy_kev > state.hi) { return; }
+        const x = sx(l.energy_kev).toFixed(1);
+        const c = COLOURS[nuclides.indexOf(l.nuclide) % COLOURS.length];
+        const line = svg("line", { x1: x, x2: x, y1: T, y2: T + PH, stroke: c, "stroke-width": l.matched ? 1 : 0.8, "stroke-dasharray": l.matched ? "" : "3,3", opacity: 0.7, class: "nuclide-line", "data-nuclide": l.nuclide });
+        line.appendChild(svg("title", {}, l.nuclide + " " + l.energy_kev + " keV (" + l.intensity_pct + " %)" + (l.matched ? ", matched" : ", not seen")));
+        g.appendChild(line);
+      });
+    }
+    const shown = data.peaks.filter(function (p) { return p.energy_kev >= state.lo && p.energy_kev <= state.hi; });
+    const labelled = shown.length <= 30;
+    shown.forEach(function (p) {
+      const x = sx(p.energy_kev);
+      g.appendChild(svg("path", { d: "M" + x.toFixed(1) + "," + (T + 2) + "l-3,-0l3,6l3,-6z", fill: "#2a9d8f", class: "peak-marker" }));
+      if (p.label && labelled) {
+        const t = svg("text", { x: (x + 3).toFixed(1), y: T + 12, fill: "#1b6f65", "font-size": "10", transform: "rotate(90 " + (x + 3).toFixed(1) + " " + (T + 12) + ")", class: "peak-label" }, p.label + " " + p.energy_kev.toFixed(1));
+        g.appendChild(t);
+      }
+    });
+    root.appendChild(g);
+    ticks(state.lo, state.hi, 8).forEach(function (e) {
+      root.appendChild(svg("line", { x1: sx(e), x2: sx(e), y1: T + PH, y2: T + PH + 5, stroke: "#57606a" }));
+      root.appendChild(svg("text", { x: sx(e), y: T + PH + 18, "text-anchor": "middle" }, String(Math.round(e * 10) / 10)));
+    });
+    ticks(ymin, ymax, 6).forEach(function (y) {
+      root.appendChild(svg("line", { x1: L - 5, x2: L, y1: sy(y), y2: sy(y), stroke: "#57606a" }));
+      const label = state.log ? (Math.abs(y - Math.round(y)) < 1e-9 ? "1e" + Math.round(y) : "") : String(Math.round(y * 100) / 100);
+      root.appendChild(svg("text", { x: L - 8, y: sy(y) + 4, "text-anchor": "end" }, label));
+    });
+    root.appendChild(svg("text", { x: L + PW / 2, y: H - 6, "text-anchor": "middle" }, "energy (keV)"));
+    root.appendChild(svg("text", { x: 14, y: T + PH / 2, "text-anchor": "middle", transform: "rotate(-90 14 " + (T + PH / 2) + ")" }, (state.log ? "log10 " : "") + data.y_label));
+    let lx = L + 8;
+    if (state.lines) {
+      nuclides.forEach(function (n, i) {
+        const c = COLOURS[i % COLOURS.length];
+        root.appendChild(svg("rect", { x: lx, y: T + PH - 16, width: 10, height: 10, fill: c }));
+        root.appendChild(svg("text", { x: lx + 13, y: T + PH - 7, class: "legend" }, n));
+        lx += 14 + 7 * n.length + 10;
+      });
+    }
+    if (state.drag && state.drag.x1 !== undefined) {
+      const a = Math.min(state.drag.x0, state.drag.x1), b = Math.max(state.drag.x0, state.drag.x1);
+      root.appendChild(svg("rect", { x: a, y: T, width: b - a, height: PH, fill: "#0b4f8a", "fill-opacity": 0.15 }));
+    }
+    area.replaceChildren(root);
+    const logButton = controls.querySelector('[data-act="log"]');
+    logButton.setAttribute("aria-pressed", state.log ? "true" : "false");
+    logButton.textContent = state.log ? "Log scale" : "Linear scale";
+  }
+
+  function zoom(factor, centre) {
+    const c = centre === undefined ? (state.lo + state.hi) / 2 : centre;
+    const half = Math.max((state.hi - state.lo) * factor / 2, 1);
+    state.lo = Math.max(lo0, c - half);
+    state.hi = Math.min(hi0, c + half);
+    draw();
+  }
+
+  function pan(fraction) {
+    const span = state.hi - state.lo;
+    const shift = Math.max(lo0 - state.lo, Math.min(hi0 - state.hi, span * fraction));
+    state.lo += shift;
+    state.hi += shift;
+    draw();
+  }
+
+  function act(what) {
+    if (what === "log") { state.log = !state.log; draw(); }
+    else if (what === "in") { zoom(0.5); }
+    else if (what === "out") { zoom(2); }
+    else if (what === "left") { pan(-0.25); }
+    else if (what === "right") { pan(0.25); }
+    else if (what === "reset") { state.lo = lo0; state.hi = hi0; draw(); }
+  }
+
+  function energyAt(event) {
+    const box = area.querySelector("svg").getBoundingClientRect();
+    const x = (event.clientX - box.left) / box.width * W;
+    return { x: x, e: state.lo + (x - L) / PW * (state.hi - state.lo) };
+  }
+
+  controls.hidden = false;
+  controls.addEventListener("click", function (event) {
+    const target = event.target.closest("button[data-act]");
+    if (target) { act(target.dataset.act); }
+  });
+  controls.querySelector('[data-act="lines"]').addEventListener("change", function (event) {
+    state.lines = event.target.checked;
+    draw();
+  });
+  area.addEventListener("keydown", function (event) {
+    const keys = { "+": "in", "=": "in", "-": "out", "ArrowLeft": "left", "ArrowRight": "right", "l": "log", "L": "log", "0": "reset" };
+    if (keys[event.key]) { event.preventDefault(); act(keys[event.key]); }
+  });
+  area.addEventListener("wheel", function (event) {
+    event.preventDefault();
+    zoom(event.deltaY < 0 ? 0.8 : 1.25, energyAt(event).e);
+  }, { passive: false });
+  area.addEventListener("mousedown", function (event) {
+    const at = energyAt(event);
+    state.drag = { x0: at.x, e0: at.e };
+  });
+  area.addEventListener("mousemove", function (event) {
+    if (state.drag) { state.drag.x1 = energyAt(event).x; draw(); }
+  });
+  window.addEventListener("mouseup", function (event) {
+    if (!state.drag) { return; }
+    const d = state.drag, e1 = energyAt(event).e;
+    state.drag = null;
+    if (d.x1 !== undefined && Math.abs(energyAt(event).x - d.x0) > 5) {
+      state.lo = Math.max(lo0, Math.min(d.e0, e1));
+      state.hi = Math.min(hi0, Math.max(d.e0, e1));
+    }
+    draw();
+  });
+  draw();
+})();
