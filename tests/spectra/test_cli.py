@@ -110,3 +110,38 @@ def test_bad_file_gives_exit_code_2(capsys: pytest.CaptureFixture[str], tmp_path
     code, _, err = run(capsys, "spectrum", "analyze", str(bad), "--json")
     assert code == 2
     assert json.loads(err)["error"] == "bad_spectrum_file"
+
+
+def test_the_node_upload_limit_applies_to_spectrum_files(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NUCSEC_HOME", str(tmp_path))
+    path = DATA / "rctools_rc_am241.n42"
+    monkeypatch.setenv("NUCSEC_MAX_UPLOAD_BYTES", str(path.stat().st_size - 1))
+    for command in ("analyze", "info"):
+        code, out, err = run(capsys, "spectrum", command, str(path), "--json")
+        assert code == 2, command
+        assert "bad_spectrum_file" in err or "limit" in err
+        assert str(path.stat().st_size - 1) in err
+    monkeypatch.setenv("NUCSEC_MAX_UPLOAD_BYTES", str(path.stat().st_size))
+    code, out, _ = run(capsys, "spectrum", "analyze", str(path), "--json")
+    assert code == 0 and json.loads(out)["nuclides"][0]["name"] == "Am-241"
+
+
+def test_directory_limit_and_worker_count(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NUCSEC_HOME", str(tmp_path / "node"))
+    for name in ("rctools_rc_am241.n42", "suro_rc101_cs137_EG3X.xml"):
+        shutil.copy(DATA / name, tmp_path / name)
+    small = (DATA / "suro_rc101_cs137_EG3X.xml").stat().st_size
+    big = (DATA / "rctools_rc_am241.n42").stat().st_size
+    monkeypatch.setenv("NUCSEC_MAX_UPLOAD_BYTES", str(min(small, big) + 1))
+    code, out, _ = run(capsys, "spectrum", "analyze", str(tmp_path), "--json", "--workers", "1")
+    assert code == 0
+    by_name = {Path(r["file"]).name: r for r in json.loads(out)}
+    over = max(by_name, key=lambda n: (DATA / n).stat().st_size)
+    assert by_name[over]["error"]["error"] == "bad_spectrum_file"
+    assert "error" not in by_name[min(by_name, key=lambda n: (DATA / n).stat().st_size)]
+    code, _, err = run(capsys, "spectrum", "analyze", str(tmp_path), "--workers", "0")
+    assert code == 2 and "workers" in err

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from conftest import DATA, Truth, load_truth
-from nucsec.forensics.spectra import SpectrumAnalysis, analyze, read_spectrum
+from nucsec.forensics.spectra import SpectrumAnalysis, analyze, load_library, read_spectrum
 
 TRUTH = load_truth()
 KNOWN = sorted(name for name, t in TRUTH.items() if t.known)
@@ -75,11 +75,25 @@ def test_aggregate_recall_and_unexpected() -> None:
     assert per_spectrum <= UNEXPECTED_GOAL
 
 
+#: sources of the U-238 series: natural uranium carries U-235 (0.72 %) with them, whose
+#: 185.7 keV line makes about 40 % of the 186 keV peak of natural material
+URANIUM_SERIES = frozenset({"U-238", "Ra-226"})
+
+
+def _neighbour_lines(a: SpectrumAnalysis) -> list[float]:
+    lines = [m.energy_kev for n in a.nuclides for m in n.matched + n.missing]
+    if URANIUM_SERIES & {n.name for n in a.nuclides}:
+        lines += [ln.energy_kev for ln in load_library()["U-235"].lines if ln.intensity >= 0.01]
+    return lines
+
+
 def _isolated_centroid_errors(name: str) -> list[float]:
-    """Peak minus tabulated energy for strong gamma lines with no other identified line
-    within 1.5 FWHM (blends and shared peaks say nothing about the calibration)."""
+    """Peak minus tabulated energy for strong gamma lines (significance >= 10, >= 50 keV)
+    with no other line of an identified source within 1.5 FWHM (blends and shared peaks
+    say nothing about the calibration); U-235 counts as identified wherever the U-238
+    series is. No line is excluded by name or energy."""
     a = analysed(name)
-    all_lines = [m.energy_kev for n in a.nuclides for m in n.matched + n.missing]
+    all_lines = _neighbour_lines(a)
     errors = []
     for n in a.nuclides:
         for m in n.matched:
@@ -96,15 +110,25 @@ HPGE = [n for n in KNOWN if analysed(n).detector_type == "HPGe"]
 
 
 def test_hpge_centroids_within_0p3_kev_after_recalibration() -> None:
+    """Measured: 188 of 194 lines within 0.3 keV (96.9 %), median 0.052 keV, largest
+    0.39 keV. The six others, with their causes (docs/spectra.md): Eu-152 1005.3 keV in
+    the three copies of the curie spectrum (a true-coincidence sum 964.1 keV + Sm K x-ray
+    at 1004.1 keV under it, its K-beta partner seen at 1009.8 keV), Tl-208 583.2 keV in
+    the portal background (eight detectors whose stored calibrations disagree by up to
+    0.6 keV are summed), Eu-152 244.7 keV in the micro-Detective spectrum (0.302 keV: its
+    multiplet region stops early, 0.286 keV when converged) and Ta-182 67.75 keV in the
+    Lynx disk (+0.34 keV; the low end of that calibration rests on few lines, one of them
+    the Th-234/Th-232 63.3/63.8 keV doublet; not explained)."""
     errors = np.array([e for name in HPGE for e in _isolated_centroid_errors(name)])
     within = float(np.mean(np.abs(errors) <= 0.3))
     print(
         f"\nHPGe isolated lines: {errors.size}, within 0.3 keV: {within:.3f}, "
         f"median |error| {np.median(np.abs(errors)):.3f} keV, max {np.abs(errors).max():.3f}"
     )
-    assert errors.size >= 100
-    assert within >= 0.95
-    assert np.median(np.abs(errors)) < 0.1
+    assert errors.size >= 150
+    assert within >= 0.96
+    assert np.median(np.abs(errors)) < 0.07
+    assert np.abs(errors).max() < 0.45
 
 
 def test_stored_calibration_error_is_corrected_on_alcatraz() -> None:

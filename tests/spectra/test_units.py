@@ -168,3 +168,31 @@ def test_to_dict_shape() -> None:
     assert d["nuclides"][0]["name"] == "Cs-137"
     assert {"confidence", "matched_lines"} <= set(d["nuclides"][0])
     assert d["enrichment"] is None
+
+
+@pytest.mark.parametrize(
+    "name", ["bq_nai_background.spe", "crp2a_labr_example.tka", "bq_nai_digibase_badcal.spe"]
+)
+def test_uncalibrated_files_keep_channel_zero_near_zero_kev(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file without a calibration is aligned to reference lines by gain and offset; a
+    candidate that puts channel 0 hundreds of keV away is a chance alignment of a few
+    peaks and must not be considered (nor win: it once named U-235 in a background)."""
+    from nucsec.forensics.spectra import pipeline
+
+    seen: list[tuple[float, ...]] = []
+    real = pipeline._align
+
+    def spy(*args: object, **kwargs: object) -> list[Correction]:
+        out = real(*args, **kwargs)  # type: ignore[arg-type]
+        seen.extend(c.coefficients for c in out)
+        return out
+
+    monkeypatch.setattr(pipeline, "_align", spy)
+    sf = read_spectrum(DATA / name)
+    assert sf.foreground().calibration.kind == "default" or not sf.foreground().calibration.is_valid
+    a = analyze(sf.foreground(), background=sf.background())
+    window = pipeline.ALIGN_WINDOW["default"][0]
+    assert seen and all(abs(c[0]) <= window for c in seen)
+    assert abs(a.correction.coefficients[0]) <= window

@@ -23,6 +23,15 @@ __all__ = ["spectrum_group"]
 DETECTORS = ("HPGe", "NaI", "LaBr3", "CsI", "CZT")
 
 
+def _max_bytes() -> int:
+    """The node's upload limit (``max_upload_bytes``, from the environment or the node
+    file): a file the node would refuse over the API is refused here too. The library's
+    own default applies to pure Python use."""
+    from nucsec.settings import load
+
+    return int(load().max_upload_bytes)
+
+
 @click.group("spectrum")
 def spectrum_group() -> None:
     """Gamma spectra: read any detector file, find peaks, identify nuclides, enrichment."""
@@ -97,9 +106,12 @@ def _batch(
     files = spectrum_files(directory)
     if not files:
         raise InputError(f"no spectrum files under {directory}", field="path", value=str(directory))
+    if workers is not None and workers < 1:
+        raise InputError("--workers must be at least 1", field="workers", value=workers)
     results: list[dict[str, Any]] = []
+    limit = _max_bytes()
     with click.progressbar(length=len(files), label="analysing", file=sys.stderr) as bar:
-        for res in analyze_many(files, detector=detector, workers=workers):
+        for res in analyze_many(files, detector=detector, workers=workers, max_bytes=limit):
             bar.update(1)
             if jsonl:
                 click.echo(json.dumps(res, ensure_ascii=False, default=str))
@@ -171,9 +183,10 @@ def analyze_cmd(
         return
     from nucsec.forensics.spectra import analyze, plot_svg, read_spectrum
 
-    sf = read_spectrum(path)
+    limit = _max_bytes()
+    sf = read_spectrum(path, max_bytes=limit)
     bg = (
-        read_spectrum(background).foreground()
+        read_spectrum(background, max_bytes=limit).foreground()
         if background
         else (None if no_file_background else sf.background())
     )
@@ -192,7 +205,7 @@ def info_cmd(path: Path, as_json: bool) -> None:
     """Show what a spectrum file holds: records, detector, times, calibration."""
     from nucsec.forensics.spectra import read_spectrum
 
-    summary = read_spectrum(path).summary()
+    summary = read_spectrum(path, max_bytes=_max_bytes()).summary()
 
     def human(s: dict[str, Any]) -> str:
         out = [
@@ -233,7 +246,7 @@ def convert_cmd(path: Path, fmt: str, output: Path | None) -> None:
     """Convert a spectrum file to another format (N42-2012 by default)."""
     from nucsec.forensics.spectra import convert_spectrum
 
-    data = convert_spectrum(path, fmt)
+    data = convert_spectrum(path, fmt, max_bytes=_max_bytes())
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()

@@ -4,28 +4,34 @@ The fit maximises the Poisson likelihood of the counts (Fisher scoring, i.e. ite
 reweighted least squares with weights ``1/model``, plus Levenberg-Marquardt damping). For a
 background-subtracted spectrum the counts are not Poisson, and the fit is a weighted least
 squares with the known variance instead. Peaks are integrated over each channel (error
-function), which matters for narrow HPGe peaks of 2-3 channels sigma.
+function), which matters for narrow HPGe peaks of 2-3 channels sigma. The model and its
+analytic Jacobian are in :mod:`~nucsec.forensics.spectra.peakmodel`.
 
-Parameters per region: continuum ``c0 + c1 t (+ c2 t^2)``, a step height ``h`` (a
-complementary error function under each peak, weighted by the peak areas), peak areas
+All regions of a spectrum are fitted together: they are padded into a few batches of
+similar size and every Levenberg-Marquardt step is one set of array operations over a
+batch (model, Jacobian, normal equations, damped solves), each region keeping its own
+damping and stopping rule. A region is done when a step lowers its deviance by less than
+``1e-3``, after ``max_iter`` accepted steps, or after eight refused ones in a row.
+
+Parameters per region: continuum ``c0 + c1 t (+ c2 t^2)``, a step height ``h``, peak areas
 ``A_j``, centroids ``mu_j`` and one width scale ``s`` (``sigma_j = s * sigma_model_j``),
 which is free only when the region holds a strong peak.
 """
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import erf
 
+from nucsec.forensics.spectra.levmar import minimise, weights_of
 from nucsec.forensics.spectra.model import FloatArray
+from nucsec.forensics.spectra.peakmodel import N_HEAD, Batch
 
-__all__ = ["FittedPeak", "RoiFit", "fit_roi"]
+__all__ = ["FittedPeak", "RoiFit", "RoiSpec", "fit_roi", "fit_rois"]
 
-_SQRT2 = np.sqrt(2.0)
-_INV_SQRT2PI = 1.0 / np.sqrt(2.0 * np.pi)
+MIN_WIDTH_SCALE, MAX_WIDTH_SCALE = 0.4, 2.5
+BATCH_COST = 4000.0  # padded cells that one more batch costs in loop overhead (measured)
 
 
 @dataclass(frozen=True)
@@ -58,56 +64,17 @@ class RoiFit:
     reduced_chi2: float
 
 
-def _evaluate(
-    theta: FloatArray,
-    t_pow: FloatArray,
-    edges: FloatArray,
-    sig0: FloatArray,
-    n_cont: int,
-    free_width: bool,
-    weights: FloatArray,
-    base: FloatArray,
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Model counts per channel, Jacobian and continuum (with step) for parameters ``theta``.
+@dataclass(frozen=True)
+class RoiSpec:
+    """One region to fit: channels ``[lo, hi)``, starting centroids and model sigmas."""
 
-    Error functions and densities are computed once on the channel edges; the step at a
-    channel is the mean of its two edge values.
-    """
-    k = sig0.size
-    amp = theta[n_cont + 1 : n_cont + 1 + k]
-    mu = theta[n_cont + 1 + k : n_cont + 1 + 2 * k]
-    s = theta[-1] if free_width else 1.0
-    h = theta[n_cont]
-    sig = s * sig0
-    z = (edges[:, None] - mu) / sig
-    e = erf(z / _SQRT2)
-    ph = np.exp(-0.5 * z * z) * _INV_SQRT2PI
-    g = 0.5 * (e[1:] - e[:-1])
-    step = 0.5 - 0.25 * (e[1:] + e[:-1])
-    cont = base + theta[:n_cont] @ t_pow
-    step_sum = step @ weights
-    model = cont + h * step_sum + g @ amp
-    m = g.shape[0]
-    jac = np.empty((m, theta.size))
-    jac[:, :n_cont] = t_pow.T
-    jac[:, n_cont] = step_sum
-    jac[:, n_cont + 1 : n_cont + 1 + k] = g
-    dg_dmu = -(ph[1:] - ph[:-1]) / sig
-    ds_dmu = 0.5 * (ph[1:] + ph[:-1]) / sig
-    jac[:, n_cont + 1 + k : n_cont + 1 + 2 * k] = amp * dg_dmu + h * weights * ds_dmu
-    if free_width:
-        zp = z * ph
-        jac[:, -1] = (-(zp[1:] - zp[:-1]) / s) @ amp
-    return model, jac, cont + h * step_sum
-
-
-def _objective(y: FloatArray, model: FloatArray, var: FloatArray | None) -> float:
-    if var is None:
-        m = np.maximum(model, 1e-9)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            term = np.where(y > 0, y * np.log(y / m), 0.0)
-        return float(2.0 * np.sum(m - y + term))
-    return float(np.sum((y - model) ** 2 / var))
+    lo: int
+    hi: int
+    x0: tuple[float, ...]
+    sigma0: tuple[float, ...]
+    free_width: bool = False
+    quadratic: bool = False
+    max_iter: int = 40
 
 
 def fit_roi(
@@ -126,131 +93,182 @@ def fit_roi(
     """Fit peaks at initial channel positions ``x0`` with model widths ``sigma0`` in ``[lo, hi)``.
 
     ``baseline`` (e.g. a SNIP continuum) is added to the polynomial continuum, which then
-    only corrects it; centroids stay within 0.6 FWHM of their starting positions.
+    only corrects it; centroids stay within 1.4 model sigma of their starting positions.
     """
-    y = counts[lo:hi].astype(np.float64)
-    base = np.zeros(hi - lo) if baseline is None else baseline[lo:hi].astype(np.float64)
-    var = None if variance is None else np.maximum(variance[lo:hi], 1.0)
-    m = y.size
-    xc = np.arange(lo, hi, dtype=np.float64) + 0.5
-    t = (xc - xc.mean()) / max(m, 1)
-    sig0 = np.asarray(sigma0, dtype=np.float64)
-    k = sig0.size
-    n_cont = 3 if quadratic else 2
-    edge = max(2, min(4, m // 6))
-    left = float(np.mean(y[:edge] - base[:edge]))
-    right = float(np.mean(y[-edge:] - base[-edge:]))
-    c1 = (right - left) / max(t[-edge // 2] - t[edge // 2], 1e-9)
-    c0 = 0.5 * (left + right)
-    mu0 = np.clip(np.asarray(x0, dtype=np.float64), lo + 0.5, hi - 0.5)
-    idx = np.clip((mu0 - lo).astype(np.int64), 0, m - 1)
-    under = base[idx] + c0 + c1 * ((mu0 - xc.mean()) / max(m, 1))
-    amp0 = np.maximum(y[idx] - under, 1.0) * sig0 * np.sqrt(2 * np.pi)
-    mu_lo = np.maximum(mu0 - 1.4 * sig0, lo + 0.5)
-    mu_hi = np.minimum(mu0 + 1.4 * sig0, hi - 0.5)
-    theta = np.concatenate(
-        [[c0, c1], [0.0] if quadratic else [], [0.0], amp0, mu0, [1.0] if free_width else []]
-    )
-    weights = np.full(k, 1.0 / k)
-    lam = 1e-3
-    edges = np.arange(lo, hi + 1, dtype=np.float64)
-    t_pow = np.vstack([t**i for i in range(n_cont)])
-    model, jac, cont = _evaluate(theta, t_pow, edges, sig0, n_cont, free_width, weights, base)
-    # the continuum, step and areas enter linearly: solve them first (weighted least squares)
-    n_lin = n_cont + 1 + k
-    w0 = 1.0 / (np.maximum(y, 1.0) if var is None else var)
-    a_lin = jac[:, :n_lin]
-    with contextlib.suppress(np.linalg.LinAlgError):
-        theta[:n_lin] = np.linalg.solve(
-            a_lin.T @ (a_lin * w0[:, None]) + 1e-9 * np.eye(n_lin), a_lin.T @ (w0 * (y - base))
-        )
-    model, jac, cont = _evaluate(theta, t_pow, edges, sig0, n_cont, free_width, weights, base)
-    obj = _objective(y, model, var)
-    for _ in range(max_iter):
-        w = 1.0 / (np.maximum(model, 1e-3) if var is None else var)
-        grad = jac.T @ (w * (y - model))
-        hess = jac.T @ (jac * w[:, None])
-        diag = np.diag(hess).copy()
-        improved = False
-        for _ in range(8):
-            try:
-                delta = np.linalg.solve(hess + lam * np.diag(np.maximum(diag, 1e-12)), grad)
-            except np.linalg.LinAlgError:
-                lam *= 10
+    spec = RoiSpec(lo, hi, tuple(x0), tuple(sigma0), free_width, quadratic, max_iter)
+    return fit_rois(counts, [spec], variance=variance, baseline=baseline)[0]
+
+
+def fit_rois(
+    counts: FloatArray,
+    specs: list[RoiSpec],
+    *,
+    variance: FloatArray | None = None,
+    baseline: FloatArray | None = None,
+) -> list[RoiFit]:
+    """Fit every region of ``specs`` (in batches); results in the order of ``specs``."""
+    out: list[RoiFit | None] = [None] * len(specs)
+    base = np.zeros(counts.size) if baseline is None else np.asarray(baseline, np.float64)
+    for group in _batches(specs):
+        fits = _fit_batch(counts, [specs[i] for i in group], variance, base)
+        for i, fit in zip(group, fits, strict=True):
+            out[i] = fit
+    return [f for f in out if f is not None]
+
+
+def _batches(specs: list[RoiSpec]) -> list[list[int]]:
+    """Split regions into batches: similar sizes together, few batches (each costs a loop)."""
+    order = sorted(range(len(specs)), key=lambda i: (len(specs[i].x0), specs[i].hi - specs[i].lo))
+    groups: list[list[int]] = []
+    m_max = k_max = 0
+    for i in order:
+        s = specs[i]
+        m, k = s.hi - s.lo, len(s.x0)
+        if groups:
+            g = groups[-1]
+            grown = len(g) + 1
+            cost_join = grown * max(m, m_max) * max(k, k_max)
+            cost_split = len(g) * m_max * k_max + BATCH_COST + m * k
+            if cost_join <= cost_split:
+                g.append(i)
+                m_max, k_max = max(m, m_max), max(k, k_max)
                 continue
-            trial = theta + delta
-            mus = trial[n_cont + 1 + k : n_cont + 1 + 2 * k]
-            trial[n_cont + 1 + k : n_cont + 1 + 2 * k] = np.clip(mus, mu_lo, mu_hi)
-            if free_width:
-                trial[-1] = float(np.clip(trial[-1], 0.4, 2.5))
-            tmodel, tjac, tcont = _evaluate(
-                trial, t_pow, edges, sig0, n_cont, free_width, weights, base
-            )
-            tobj = _objective(y, tmodel, var)
-            if tobj <= obj:
-                converged = obj - tobj < 1e-3
-                theta, model, jac, cont, obj = trial, tmodel, tjac, tcont, tobj
-                lam = max(lam / 10, 1e-7)
-                improved = True
-                break
-            lam *= 10
-        amps = theta[n_cont + 1 : n_cont + 1 + k]
-        pos = np.maximum(amps, 0.0)
-        weights = pos / pos.sum() if pos.sum() > 0 else np.full(k, 1.0 / k)
-        if not improved or converged:
-            break
-    return _result(y, var, model, jac, cont, theta, obj, lo, hi, sig0, n_cont, free_width)
+        groups.append([i])
+        m_max, k_max = m, k
+    return groups
 
 
-def _result(
-    y: FloatArray,
-    var: FloatArray | None,
+def _pack(
+    counts: FloatArray, specs: list[RoiSpec], variance: FloatArray | None, base: FloatArray
+) -> tuple[Batch, FloatArray, FloatArray, FloatArray]:
+    """Padded arrays of a batch; also the starting parameters and their bounds (centroids
+    within 1.4 model sigma of the search position, width scale within its limits)."""
+    n_b = len(specs)
+    lo = np.array([s.lo for s in specs], dtype=np.int64)
+    n = np.array([s.hi - s.lo for s in specs], dtype=np.int64)
+    kb = np.array([len(s.x0) for s in specs], dtype=np.int64)
+    m, k = int(n.max()), int(kb.max())
+    p = N_HEAD + 2 * k + 1
+    cols = np.arange(m)
+    mask_b = cols[None, :] < n[:, None]
+    mask = mask_b.astype(np.float64)
+    chan = np.minimum(lo[:, None] + cols[None, :], counts.size - 1)
+    y = np.where(mask_b, counts[chan], 0.0)
+    bl = np.where(mask_b, base[chan], 0.0)
+    var = None if variance is None else np.where(mask_b, np.maximum(variance[chan], 1.0), 1.0)
+    t = (cols[None, :] + 0.5 - 0.5 * n[:, None]) / np.maximum(n, 1)[:, None]
+    quad = np.array([s.quadratic for s in specs])
+    t_pow = np.stack([np.ones_like(t), t, np.where(quad[:, None], t * t, 0.0)], axis=1)
+    real_b = np.arange(k)[None, :] < kb[:, None]
+    real = real_b.astype(np.float64)
+    sig0 = np.where(real_b, _padded([s.sigma0 for s in specs], k), 1.0)
+    x0 = _padded([s.x0 for s in specs], k)
+    lo_f, hi_f = lo[:, None] + 0.5, (lo + n)[:, None] - 0.5
+    mu0 = np.clip(x0, lo_f, hi_f)
+    far = (lo - 1e4).astype(np.float64)[:, None]  # padded peaks: far outside, zero content
+    theta = np.zeros((n_b, p))
+    theta[:, N_HEAD + k : N_HEAD + 2 * k] = np.where(real_b, mu0, far)
+    theta[:, -1] = 1.0
+    free = np.array([1.0 if s.free_width else 0.0 for s in specs])
+    fixed = np.zeros((n_b, p), dtype=bool)
+    fixed[:, 2] = ~quad
+    fixed[:, N_HEAD : N_HEAD + k] = ~real_b
+    fixed[:, N_HEAD + k : N_HEAD + 2 * k] = ~real_b
+    fixed[:, -1] = free == 0
+    lower, upper = np.full((n_b, p), -np.inf), np.full((n_b, p), np.inf)
+    lower[:, N_HEAD + k : N_HEAD + 2 * k] = np.where(
+        real_b, np.maximum(mu0 - 1.4 * sig0, lo_f), far
+    )
+    upper[:, N_HEAD + k : N_HEAD + 2 * k] = np.where(
+        real_b, np.minimum(mu0 + 1.4 * sig0, hi_f), far
+    )
+    lower[:, -1], upper[:, -1] = MIN_WIDTH_SCALE, MAX_WIDTH_SCALE
+    edges = lo[:, None] + np.arange(m + 1, dtype=np.float64)[None, :]
+    ylogy = y * np.log(np.where(y > 0, y, 1.0))
+    batch = Batch(y, ylogy, bl, var, mask, edges, t_pow, sig0, real, free, fixed)
+    return batch, theta, lower, upper
+
+
+def _padded(rows: list[tuple[float, ...]], k: int) -> FloatArray:
+    return np.array([r + (0.0,) * (k - len(r)) for r in rows], dtype=np.float64)
+
+
+def _fit_batch(
+    counts: FloatArray, specs: list[RoiSpec], variance: FloatArray | None, base: FloatArray
+) -> list[RoiFit]:
+    b, theta, lower, upper = _pack(counts, specs, variance, base)
+    max_iter = np.array([s.max_iter for s in specs], dtype=np.int64)
+    theta, model, jac, cont, obj = minimise(b, theta, lower, upper, max_iter)
+    return _results(b, specs, theta, model, jac, cont, obj)
+
+
+def _results(
+    b: Batch,
+    specs: list[RoiSpec],
+    theta: FloatArray,
     model: FloatArray,
     jac: FloatArray,
     cont: FloatArray,
-    theta: FloatArray,
-    obj: float,
-    lo: int,
-    hi: int,
-    sig0: FloatArray,
-    n_cont: int,
-    free_width: bool,
-) -> RoiFit:
-    k = sig0.size
-    w = 1.0 / (np.maximum(model, 1e-3) if var is None else var)
-    hess = jac.T @ (jac * w[:, None])
-    # invert the equilibrated Fisher matrix: columns differ by many orders of magnitude
-    d = 1.0 / np.sqrt(np.maximum(np.diag(hess), 1e-300))
-    try:
-        cov = d[:, None] * np.linalg.pinv(hess * d[:, None] * d[None, :]) * d[None, :]
-    except np.linalg.LinAlgError:
-        cov = np.full(hess.shape, np.inf)
-    dof = max(y.size - theta.size, 1)
-    red = obj / dof
-    cov = cov * max(1.0, red)
-    s = theta[-1] if free_width else 1.0
-    peaks = []
-    x_all = lo + 0.5 + np.arange(y.size)
-    for j in range(k):
-        ia, im = n_cont + 1 + j, n_cont + 1 + k + j
-        sig = s * sig0[j]
-        fwhm = 2.3548 * sig
-        mu = float(theta[im])
-        window = np.abs(x_all - mu) <= 1.25 * fwhm
-        b_counts = float(np.sum(cont[window] if var is None else var[window]))
-        ld = 2.71 + 4.65 * np.sqrt(max(b_counts, 0.0))
-        peaks.append(
-            FittedPeak(
-                x=mu,
-                x_unc=float(np.sqrt(max(cov[im, im], 0.0))),
-                fwhm_ch=float(fwhm),
-                fwhm_free=free_width,
-                area=float(theta[ia]),
-                area_unc=float(np.sqrt(max(cov[ia, ia], 0.0))),
-                continuum_counts=b_counts,
-                ld_counts=float(ld),
-                roi=(lo, hi),
-                multiplet=k,
-            )
+    obj: FloatArray,
+) -> list[RoiFit]:
+    """Areas, centroids and their uncertainties from the Fisher matrix (scaled by the
+    reduced chi-square when above 1); continuum and Currie limit under each peak."""
+    k = b.k
+    w = weights_of(b, model)
+    jt = jac.transpose(0, 2, 1)
+    hess = np.matmul(jt, jac * w[..., None])
+    p = theta.shape[1]
+    diag_idx = np.arange(p)
+    d = 1.0 / np.sqrt(np.maximum(hess[:, diag_idx, diag_idx], 1e-300))
+    eq = hess * d[:, :, None] * d[:, None, :]
+    idx = np.nonzero(b.fixed)
+    eq[idx[0], :, idx[1]] = 0.0
+    eq[idx[0], idx[1], :] = 0.0
+    eq[idx[0], idx[1], idx[1]] = 1.0
+    cov = d[:, :, None] * _inverse(eq) * d[:, None, :]
+    var_diag = np.maximum(cov[:, diag_idx, diag_idx], 0.0)
+    n_free = (~b.fixed).sum(axis=1)
+    m_roi = b.mask.sum(axis=1)
+    red = obj / np.maximum(m_roi - n_free, 1.0)
+    var_diag = var_diag * np.maximum(red, 1.0)[:, None]
+    amp = theta[:, N_HEAD : N_HEAD + k]
+    mu = theta[:, N_HEAD + k : N_HEAD + 2 * k]
+    fwhm = 2.3548 * theta[:, -1:] * b.sig0
+    centres = 0.5 * (b.edges[:, :-1] + b.edges[:, 1:])
+    window = np.abs(centres[:, :, None] - mu[:, None, :]) <= 1.25 * fwhm[:, None, :]
+    under = cont if b.var is None else b.var
+    b_counts = np.sum(window * (under * b.mask)[:, :, None], axis=1)
+    ld = 2.71 + 4.65 * np.sqrt(np.maximum(b_counts, 0.0))
+    x_unc = np.sqrt(var_diag[:, N_HEAD + k : N_HEAD + 2 * k])
+    a_unc = np.sqrt(var_diag[:, N_HEAD : N_HEAD + k])
+    columns = [mu, x_unc, fwhm, amp, a_unc, b_counts, ld]
+    rows = zip(*(c.tolist() for c in columns), strict=True)
+    out = []
+    for i, (s, row) in enumerate(zip(specs, rows, strict=True)):
+        n, kb = s.hi - s.lo, len(s.x0)
+        peaks = tuple(
+            FittedPeak(x, xu, fw, s.free_width, a, au, bc, limit, (s.lo, s.hi), kb)
+            for x, xu, fw, a, au, bc, limit in list(zip(*row, strict=True))[:kb]
         )
-    return RoiFit(lo, hi, tuple(peaks), model, cont, float(red))
+        out.append(
+            RoiFit(s.lo, s.hi, peaks, model[i, :n].copy(), cont[i, :n].copy(), float(red[i]))
+        )
+    return out
+
+
+def _inverse(eq: FloatArray) -> FloatArray:
+    """Inverse of each equilibrated Fisher matrix; the pseudo-inverse where one is
+    singular (degenerate parameters, e.g. an unresolved doublet)."""
+    inv: FloatArray
+    try:
+        inv = np.asarray(np.linalg.inv(eq), dtype=np.float64)
+        bad = ~np.all(np.isfinite(inv), axis=(1, 2))
+        bad |= np.max(np.abs(np.matmul(eq, inv) - np.eye(eq.shape[1])), axis=(1, 2)) > 1e-6
+    except np.linalg.LinAlgError:
+        inv, bad = np.empty_like(eq), np.ones(eq.shape[0], dtype=bool)
+    if bad.any():
+        try:
+            inv[bad] = np.linalg.pinv(eq[bad])
+        except np.linalg.LinAlgError:
+            inv[bad] = np.inf
+    return inv

@@ -26,10 +26,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
+from nucsec.forensics.spectra.linetable import (
+    ANNIHILATION,
+    GAMMA,
+    KINDS,
+    XRAY,
+    IntArray,
+    LibraryKey,
+    LineTable,
+    line_table,
+)
+from nucsec.forensics.spectra.model import FloatArray
 from nucsec.forensics.spectra.nucdata import Source
 
 __all__ = ["Identification", "LineMatch", "ObservedPeak", "identify", "relative_efficiency"]
@@ -115,314 +127,316 @@ def relative_efficiency(detector_type: str) -> Fn:
     return eff
 
 
-@dataclass
-class _Ctx:
-    peaks: list[ObservedPeak]
-    residual: np.ndarray
-    residual_unc: np.ndarray  # area uncertainty plus 50 % of what accepted sources predict
-    low_only: bool  # no significant peak above 150 keV
-    scintillator: bool
-    ld: Fn
-    fwhm: Fn
-    eff: Fn
-    e_min: float
-    e_max: float
-    cal_tol: tuple[float, float]
-    energies: np.ndarray = field(default_factory=lambda: np.empty(0))
-    fwhm_key: tuple[float, ...] = ()
-    tol_extra: np.ndarray = field(default_factory=lambda: np.empty(0))
-
-
-@dataclass
-class _Candidate:
-    source: Source
-    groups: list[_Group]
-    rel: np.ndarray
-    match: list[int | None]
-    blend: list[int | None]
-
-
-_FWHM_BY_KEY: dict[tuple[float, ...], Fn] = {}
-
-
-def _fwhm_key(fwhm: Fn) -> tuple[float, ...]:
-    """A hashable fingerprint of a resolution function (bound methods compare by identity)."""
-    key = tuple(round(float(v), 6) for v in np.atleast_1d(fwhm(np.array([50.0, 500.0, 3000.0]))))
-    if len(_FWHM_BY_KEY) > 256:
-        _FWHM_BY_KEY.clear()
-    _FWHM_BY_KEY.setdefault(key, fwhm)
-    return key
-
-
-class _Group(NamedTuple):
-    """A merged line of a candidate source (light: thousands are made per spectrum)."""
-
-    energy_kev: float
-    intensity: float
-    emitter: str
-    kind: str
-    ld_counts: float
-
-
-@lru_cache(maxsize=4096)
-def _merged_lines(
-    source: Source, fwhm_key: tuple[float, ...], e_min: float, e_max: float
-) -> tuple[tuple[float, float, str, str], ...]:
-    """(energy, intensity, emitter, kind) of the source's lines in the energy range, merged
-    within 0.4 FWHM of each group's first line (no chaining)."""
-    lines = [ln for ln in source.lines if e_min <= ln.energy_kev <= e_max]
-    if not lines:
-        return ()
-    fwhm = _FWHM_BY_KEY[fwhm_key]
-    fw = np.atleast_1d(fwhm(np.array([ln.energy_kev for ln in lines])))
-    groups: list[list[Any]] = []
-    first_fw = 0.0
-    for ln, w in zip(lines, fw, strict=True):
-        if groups and ln.energy_kev - groups[-1][0].energy_kev < 0.4 * first_fw:
-            groups[-1].append(ln)
-        else:
-            groups.append([ln])
-            first_fw = float(w)
-    merged = []
-    for g in groups:
-        total = sum(ln.intensity for ln in g)
-        if total <= 0:
-            continue
-        energy = sum(ln.energy_kev * ln.intensity for ln in g) / total
-        main = max(g, key=lambda ln: ln.intensity)
-        by_kind: dict[str, float] = {}
-        for ln in g:
-            by_kind[ln.kind] = by_kind.get(ln.kind, 0.0) + ln.intensity
-        merged.append((energy, total, main.emitter, max(by_kind, key=lambda k: by_kind[k])))
-    return tuple(merged)
-
-
-def _weight(group: _Group, low_only: bool = False) -> float:
-    """Weight of a matched line as evidence.
+def _weights(table: LineTable, low_only: bool) -> tuple[FloatArray, FloatArray]:
+    """Weight of each group as evidence when matched, and as evidence against when missed.
 
     Below 100 keV x-rays, scatter and (for scintillators) calibration non-linearity crowd
     the spectrum, so a line there counts less, unless the spectrum has no significant peak
-    above 150 keV that could be producing them (``low_only``).
+    above 150 keV that could be producing them (``low_only``). x-rays count for little
+    (self-absorption, fluorescence), 511 keV for nothing. Missing lines below 120 keV count
+    little (they may be absorbed); missing x-rays not at all.
     """
-    if group.kind == "annihilation":
-        return 0.0
-    if group.kind == "xray":
-        return 0.25
-    return 0.6 if group.energy_kev < 100 and not low_only else 1.0
+    e, kind = table.energy_kev, table.kind
+    low = 0.6 if not low_only else 1.0
+    weight = np.where(kind == ANNIHILATION, 0.0, np.where(kind == XRAY, 0.25, 1.0))
+    weight = np.where((kind == GAMMA) & (e < 100), low, weight)
+    miss = np.where(kind == XRAY, 0.0, np.where((kind == GAMMA) & (e < 120), 0.2, 1.0))
+    return weight, miss
 
 
-def _miss_weight(group: _Group) -> float:
-    """Weight of a missing line as evidence against: low energies may be absorbed."""
-    if group.kind == "xray":
-        return 0.0
-    return 0.2 if group.energy_kev < 120 and group.kind == "gamma" else 1.0
+def _match(
+    table: LineTable,
+    peaks: list[ObservedPeak],
+    fwhm: FloatArray,
+    cal_tol: tuple[float, float],
+) -> tuple[IntArray, IntArray]:
+    """Peak matched by each group (-1: none) and peak a group is blended into (-1: none).
 
-
-def _dedupe(best: list[int | None], d: np.ndarray) -> list[int | None]:
-    """A peak serves one group of a source: the closest one keeps it."""
-    out = list(best)
-    owner: dict[int, int] = {}
-    for k, i in enumerate(out):
-        if i is None:
-            continue
-        if i in owner and d[owner[i], i] <= d[k, i]:
-            out[k] = None
-            continue
-        if i in owner:
-            out[owner[i]] = None
-        owner[i] = k
-    return out
-
-
-def _prepare_all(library: dict[str, Source], ctx: _Ctx) -> dict[str, _Candidate]:
-    """Merged lines of every source, their detection limits, efficiencies and matches,
-    computed for all sources at once (one vectorised pass)."""
-    per_source = []
-    for src in library.values():
-        merged = list(_merged_lines(src, ctx.fwhm_key, round(ctx.e_min), round(ctx.e_max)))
-        if merged:
-            per_source.append((src, merged))
-    if not per_source:
-        return {}
-    e = np.array([m[0] for _, merged in per_source for m in merged])
-    inten = np.array([m[1] for _, merged in per_source for m in merged])
-    lds = np.atleast_1d(ctx.ld(e))
-    rel_all = inten * np.atleast_1d(ctx.eff(e))
-    fw = np.atleast_1d(ctx.fwhm(e))
-    if ctx.energies.size:
-        dist = np.abs(ctx.energies[None, :] - e[:, None])
-        cal = ctx.cal_tol[0] + ctx.cal_tol[1] * e
-        tol = np.sqrt((0.3 * fw[:, None]) ** 2 + ctx.tol_extra[None, :] + (cal**2)[:, None])
-        d = np.where(dist <= tol, dist, np.inf)
-        best = np.argmin(d, axis=1)
-        ok = np.isfinite(d[np.arange(e.size), best])
-        near = np.argmin(dist, axis=1)
-        close = dist[np.arange(e.size), near] <= np.maximum(0.75 * fw, tol[np.arange(e.size), near])
-    out: dict[str, _Candidate] = {}
-    start = 0
-    for src, merged in per_source:
-        stop = start + len(merged)
-        groups = [
-            _Group(m[0], m[1], m[2], m[3], float(ld))
-            for m, ld in zip(merged, lds[start:stop], strict=True)
-        ]
-        if ctx.energies.size:
-            raw: list[int | None] = [
-                int(b) if o else None for b, o in zip(best[start:stop], ok[start:stop], strict=True)
-            ]
-            match = _dedupe(raw, d[start:stop])
-            blend: list[int | None] = [
-                int(j) if i is None and c else None
-                for i, j, c in zip(match, near[start:stop], close[start:stop], strict=True)
-            ]
-        else:
-            match = [None] * len(groups)
-            blend = [None] * len(groups)
-        out[src.name] = _Candidate(src, groups, rel_all[start:stop], match, blend)
-        start = stop
-    return out
-
-
-def _evaluate(cand: _Candidate, ctx: _Ctx) -> Identification | None:
-    groups, rel = cand.groups, cand.rel
-    matches: list[int | None] = []
-    shared: list[bool] = []
-    for i in cand.match:
-        taken = i is not None and ctx.residual[i] <= 2.0 * ctx.residual_unc[i]
-        shared.append(taken)  # the peak is there, but another source explains it
-        matches.append(None if taken else i)
-    idx = [k for k, i in enumerate(matches) if i is not None and groups[k].kind != "annihilation"]
-    if not idx:
-        return None
-    # lines blended into a matched peak add their share to that peak's prediction
-    rel_peak = rel.copy()
-    for k, j in enumerate(cand.blend):
-        if j is not None and j in matches:
-            rel_peak[matches.index(j)] += rel[k]
-    # scale from matched gamma lines (weighted least squares), dropping gross blends once
-    use = [k for k in idx if groups[k].kind == "gamma"] or idx
-    scale = 0.0
-    for _ in range(2):
-        pk = [matches[k] for k in use]
-        res = np.array([ctx.residual[i] for i in pk])
-        unc2 = np.array([ctx.residual_unc[i] ** 2 for i in pk])
-        r = rel_peak[use]
-        scale = float(np.sum(res * r / unc2) / np.sum(r * r / unc2))
-        keep = [k for k, a in zip(use, res, strict=True) if a <= 3 * scale * rel_peak[k]]
-        if len(keep) == len(use) or not keep:
-            break
-        use = keep
-    blended = [j is not None for j in cand.blend]
-    return _score(
-        cand.source,
-        groups,
-        matches,
-        [a or b for a, b in zip(shared, blended, strict=True)],
-        rel_peak,
-        scale,
-        ctx,
+    A group is matched by the nearest peak within ``sqrt((0.3 FWHM)^2 + (2.5 u_peak)^2 +
+    cal^2)``; a peak serves one group of a source (the closest keeps it). An unmatched
+    group whose nearest peak is within ``max(0.75 FWHM, tolerance)`` is blended into it.
+    """
+    n_g = table.energy_kev.size
+    none = np.full(n_g, -1, dtype=np.int64)
+    if not peaks or n_g == 0:
+        return none, none.copy()
+    e = table.energy_kev
+    energies = np.array([p.energy_kev for p in peaks])
+    extra = np.array([(2.5 * p.energy_unc_kev) ** 2 for p in peaks])
+    base2 = (0.3 * fwhm) ** 2 + (cal_tol[0] + cal_tol[1] * e) ** 2
+    # only peaks within the widest possible tolerance can match: a window per group in the
+    # energy-sorted peaks (a few columns instead of every peak)
+    order = np.argsort(energies, kind="stable")
+    sorted_e = energies[order]
+    reach = np.sqrt(base2 + extra.max())
+    lo = np.searchsorted(sorted_e, e - reach, side="left")
+    hi = np.searchsorted(sorted_e, e + reach, side="right")
+    cols = lo[:, None] + np.arange(max(int((hi - lo).max()), 1))[None, :]
+    cand = order[np.minimum(cols, energies.size - 1)]
+    dist = np.abs(energies[cand] - e[:, None])
+    ok = (cols < hi[:, None]) & (dist <= np.sqrt(base2[:, None] + extra[cand]))
+    d = np.where(ok, dist, np.inf)
+    best_d = d.min(axis=1)
+    # the nearest peak within tolerance; on an exact tie the first peak
+    best = np.where(d == best_d[:, None], cand, energies.size).min(axis=1)
+    match = np.where(np.isfinite(best_d), best, -1)
+    # one peak per source: among a source's groups on the same peak the closest (then the
+    # first) keeps it
+    g = np.nonzero(match >= 0)[0]
+    ranked = g[np.lexsort((g, best_d[g], match[g], table.src[g]))]
+    key = table.src[ranked] * (len(peaks) + 1) + match[ranked]
+    losers = ranked[1:][key[1:] == key[:-1]]
+    match[losers] = -1
+    # the nearest peak at all (either neighbour in energy order; on a tie the first peak)
+    j = np.searchsorted(sorted_e, e)
+    left, right = order[np.maximum(j - 1, 0)], order[np.minimum(j, energies.size - 1)]
+    d_left, d_right = np.abs(energies[left] - e), np.abs(energies[right] - e)
+    near = np.where(
+        d_left < d_right, left, np.where(d_right < d_left, right, np.minimum(left, right))
     )
+    d_near = np.minimum(d_left, d_right)
+    close = d_near <= np.maximum(0.75 * fwhm, np.sqrt(base2 + extra[near]))
+    blend = np.where((match < 0) & close, near, -1)
+    return match, blend
 
 
-def _score(
-    source: Source,
-    groups: list[_Group],
-    matches: list[int | None],
-    shared: list[bool],
-    rel: np.ndarray,
-    scale: float,
-    ctx: _Ctx,
-) -> Identification | None:
-    evidence = penalty = seen_z = total_z = 0.0
-    matched, missing = [], []
-    keys: list[tuple[float, bool]] = []  # (detectability, seen) of gamma lines >= 120 keV
-    for g, i, taken, r in zip(groups, matches, shared, rel, strict=True):
-        expected = scale * r
-        z = expected / max(g.ld_counts, 1.0)
-        if g.kind == "gamma" and g.energy_kev >= 120 and z > EXPECT_Z:
-            keys.append((z, taken or i is not None))
-        if taken:
-            continue  # interference: neither evidence nor a missing line
-        w = _weight(g, ctx.low_only)
-        item = LineMatch(g.energy_kev, g.intensity, g.emitter, g.kind, expected, g.ld_counts, i)
-        if i is not None and g.kind == "annihilation":
-            ratio = ctx.residual[i] / max(expected, 1e-9)
-            if ratio < 0.25 and z > EXPECT_Z:
-                penalty += _miss_weight(g) * min(z * (1 - 4 * ratio), 10.0)
-        if i is not None and g.kind != "annihilation":
-            signif = min(ctx.residual[i] / ctx.residual_unc[i], EVIDENCE_CAP)
-            ratio = ctx.residual[i] / max(expected, 1e-9)
-            if ratio < 0.25 and z > EXPECT_Z:
-                penalty += w * min(z * (1 - 4 * ratio), 10.0)
-                item = LineMatch(**{**item.__dict__, "note": "much weaker than expected"})
-            evidence += w * signif
-            matched.append(item)
-            if z > EXPECT_Z:
-                seen_z += _miss_weight(g) * min(z, 1e3)
-        elif z > EXPECT_Z and _miss_weight(g) > 0:
-            penalty += _miss_weight(g) * min(z - EXPECT_Z, 10.0)
-            missing.append(item)
-        if z > EXPECT_Z:
-            total_z += _miss_weight(g) * min(z, 1e3)
-    if not matched:
-        return None
-    score = evidence - penalty
-    fraction = seen_z / total_z if total_z > 0 else 1.0
-    gam = [k for k, g in enumerate(groups) if g.kind == "gamma" and g.energy_kev >= 100]
-    other_lines = len(gam) >= 2 and sorted(rel[gam])[-2] >= 0.3 * max(rel[gam])
+@dataclass
+class _State:
+    """Everything one identification needs, per group (G) or per source (S)."""
+
+    table: LineTable
+    peaks: list[ObservedPeak]
+    residual: FloatArray  # (N,) area of each peak not yet explained
+    residual_unc: FloatArray  # (N,) its uncertainty plus 50 % of what sources predict
+    low_only: bool  # no significant peak above 150 keV
+    scintillator: bool
+    ld: FloatArray  # (G,) Currie limit at each group
+    rel: FloatArray  # (G,) intensity x relative efficiency
+    match: IntArray  # (G,)
+    blend: IntArray  # (G,)
+    weight: FloatArray  # (G,)
+    miss_weight: FloatArray  # (G,)
+    alive: npt.NDArray[np.bool_]  # (S,) not accepted yet
+
+
+@dataclass
+class _Scores:
+    """Scores of every source against the current residuals."""
+
+    passing: npt.NDArray[np.bool_]  # (S,)
+    score: FloatArray  # (S,)
+    fraction: FloatArray
+    evidence: FloatArray
+    scale: FloatArray
+    other_lines: npt.NDArray[np.bool_]
+    keys_ok: npt.NDArray[np.bool_]
+    # per group
+    eff_match: IntArray  # matched peak still free for this source (-1: none)
+    shared: npt.NDArray[np.bool_]  # interference: neither evidence nor a missing line
+    expected: FloatArray
+    weak: npt.NDArray[np.bool_]  # matched but much weaker than expected
+    missing: npt.NDArray[np.bool_]
+
+
+def _per_source(st: _State, values: Any) -> FloatArray:
+    """Sum of ``values`` (one per group) over the groups of each source."""
+    w = np.asarray(values, dtype=np.float64)
+    out = np.bincount(st.table.src, weights=w, minlength=st.table.n_sources)
+    return np.asarray(out, dtype=np.float64)
+
+
+def _scale(st: _State, use: Any, res: FloatArray, rel: FloatArray, unc2: FloatArray) -> FloatArray:
+    """Weighted least-squares scale of each source's predicted areas to its matched peaks."""
+    num = _per_source(st, np.where(use, res * rel / unc2, 0.0))
+    den = _per_source(st, np.where(use, rel * rel / unc2, 0.0))
+    out: FloatArray = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+    return out
+
+
+def _score_all(st: _State) -> _Scores:
+    """Evidence for and against every source at once (the rules of the module docstring)."""
+    t = st.table
+    src, n_s = t.src, t.n_sources
+    has = st.match >= 0
+    at = np.where(has, st.match, 0)
+    taken = has & (st.residual[at] <= 2.0 * st.residual_unc[at])  # another source took it
+    eff = np.where(taken, -1, st.match)
+    matched = eff >= 0
+    annih, gamma = t.kind == ANNIHILATION, t.kind == GAMMA
+    line = matched & ~annih
+    # lines blended into a matched peak add their share to that peak's prediction
+    rel = st.rel.copy()
+    owner = np.full((n_s, len(st.peaks) + 1), -1, dtype=np.int64)
+    owner[src[matched], eff[matched]] = np.nonzero(matched)[0]
+    bl = st.blend >= 0
+    target = owner[src[bl], st.blend[bl]]
+    np.add.at(rel, target[target >= 0], st.rel[bl][target >= 0])
+    # scale from matched gamma lines (weighted least squares), dropping gross blends once
+    res = np.where(matched, st.residual[np.where(matched, eff, 0)], 0.0)
+    unc = st.residual_unc[np.where(matched, eff, 0)]
+    unc2 = unc * unc
+    n_gamma = _per_source(st, line & gamma)
+    use = line & (gamma | (n_gamma[src] == 0))
+    scale1 = _scale(st, use, res, rel, unc2)
+    keep = use & (res <= 3 * scale1[src] * rel)
+    n_use, n_keep = _per_source(st, use), _per_source(st, keep)
+    scale = np.where((n_keep != n_use) & (n_keep > 0), _scale(st, keep, res, rel, unc2), scale1)
+    shared = taken | bl
+    expected = scale[src] * rel
+    z = expected / np.maximum(st.ld, 1.0)
+    big = z > EXPECT_Z
+    ratio = res / np.maximum(expected, 1e-9)
+    weak = matched & (ratio < 0.25) & big
+    w, mw = st.weight, st.miss_weight
+    missing = ~shared & ~line & big & (mw > 0)
+    penalty = np.where(
+        weak, np.where(annih, mw, w) * np.minimum(z * (1 - 4 * ratio), 10.0), 0.0
+    ) + np.where(missing, mw * np.minimum(z - EXPECT_Z, 10.0), 0.0)
+    evidence = _per_source(st, np.where(line, w * np.minimum(res / unc, EVIDENCE_CAP), 0.0))
+    zc = mw * np.minimum(z, 1e3)
+    seen_z = _per_source(st, np.where(line & big, zc, 0.0))
+    total_z = _per_source(st, np.where(~shared & big, zc, 0.0))
+    score = evidence - _per_source(st, penalty)
+    fraction = np.divide(seen_z, total_z, out=np.ones_like(seen_z), where=total_z > 0)
+    other = _other_lines(st, gamma & (t.energy_kev >= 100), rel)
+    keyed = gamma & (t.energy_kev >= 120) & big
+    keys_ok = _keys_ok(st, keyed, z, shared | matched)
+    n_line = _per_source(st, line)
+    n_g100 = _per_source(st, line & gamma & (t.energy_kev >= 100))
+    threshold = np.minimum(MIN_SCORE / t.prior**2, 8 * MIN_SCORE)
+    threshold = threshold * np.where((n_g100 <= 1) & other, 2.0, 1.0)
+    if not st.low_only and st.scintillator:
+        threshold = threshold * np.where(n_g100 == 0, 2.0, 1.0)
+    passing = (
+        st.alive & (n_line > 0) & (fraction >= 0.5) & keys_ok & (n_gamma > 0) & (score >= threshold)
+    )
+    return _Scores(
+        passing, score, fraction, evidence, scale, other, keys_ok, eff, shared, expected,
+        weak & line, missing,
+    )  # fmt: skip
+
+
+def _other_lines(st: _State, gam: Any, rel: FloatArray) -> npt.NDArray[np.bool_]:
+    """Sources with a second gamma line (>= 100 keV) at least 30 % of the strongest."""
+    n_s = st.table.n_sources
+    out = np.zeros(n_s, dtype=bool)
+    gi = np.nonzero(gam)[0]
+    if gi.size == 0:
+        return out
+    # groups are stored source by source: reduce over each source's segment
+    sg, vals = st.table.src[gi], rel[gi]
+    starts = np.concatenate([[0], np.nonzero(np.diff(sg))[0] + 1])
+    top = np.maximum.reduceat(vals, starts)
+    seg = np.repeat(np.arange(starts.size), np.diff(np.append(starts, sg.size)))
+    first_top = np.zeros(vals.size, dtype=bool)
+    is_top = np.nonzero(vals == top[seg])[0]
+    first_top[is_top[np.unique(seg[is_top], return_index=True)[1]]] = True
+    second = np.maximum.reduceat(np.where(first_top, -np.inf, vals), starts)
+    two = np.diff(np.append(starts, sg.size)) >= 2
+    out[sg[starts][two]] = second[two] >= 0.3 * top[two]
+    return out
+
+
+def _keys_ok(st: _State, keyed: Any, z: FloatArray, seen: Any) -> npt.NDArray[np.bool_]:
+    """Of the three most detectable gamma lines (>= 120 keV) of a source, two were seen."""
+    n_s = st.table.n_sources
+    ki = np.nonzero(keyed)[0]
+    order = ki[np.lexsort((-seen[ki].astype(np.int64), -z[ki], st.table.src[ki]))]
+    so = st.table.src[order]
+    first = np.searchsorted(so, np.arange(n_s), side="left")
+    top = (np.arange(order.size) - first[so]) < 3
+    n_top = np.bincount(so[top], minlength=n_s)
+    n_seen = np.bincount(so[top], weights=seen[order][top].astype(np.float64), minlength=n_s)
+    out: npt.NDArray[np.bool_] = (n_top < 2) | (n_seen >= 2)
+    return out
+
+
+def _identification(st: _State, sc: _Scores, s: int) -> Identification:
+    """The full record of source ``s`` (matched and missing lines) from its scores."""
+    t = st.table
+    matched: list[LineMatch] = []
+    missing: list[LineMatch] = []
+    lo, hi = int(t.start[s]), int(t.start[s + 1])
+    eff = sc.eff_match[lo:hi]
+    is_line = (eff >= 0) & (t.kind[lo:hi] != ANNIHILATION) & ~sc.shared[lo:hi]
+    is_missing = sc.missing[lo:hi] & ~is_line
+    for k in (lo + np.nonzero(is_line | is_missing)[0]).tolist():
+        peak = int(sc.eff_match[k]) if sc.eff_match[k] >= 0 else None
+        item = LineMatch(
+            float(t.energy_kev[k]),
+            float(t.intensity[k]),
+            str(t.emitter[k]),
+            KINDS[t.kind[k]],
+            float(sc.expected[k]),
+            float(st.ld[k]),
+            peak,
+            "much weaker than expected" if sc.weak[k] else "",
+        )
+        (matched if is_line[k - lo] else missing).append(item)
+    score = float(sc.score[s])
+    fraction = float(sc.fraction[s])
     confidence = float(np.clip(fraction * (1 - np.exp(-max(score, 0) / (2 * MIN_SCORE))), 0, 1))
-    top = sorted(keys, reverse=True)[:3]
-    keys_ok = len(top) < 2 or sum(seen for _, seen in top) >= 2
+    src = t.sources[s]
     return Identification(
-        name=source.name,
-        category=source.category,
+        name=src.name,
+        category=src.category,
         confidence=round(confidence, 3),
-        score=float(score),
+        score=score,
         matched=tuple(matched),
         missing=tuple(missing),
-        scale=float(scale),
+        scale=float(sc.scale[s]),
         extra={
             "fraction": fraction,
-            "prior": source.prior,
-            "evidence": evidence,
-            "other_lines": bool(other_lines),
-            "keys_ok": keys_ok,
+            "prior": src.prior,
+            "evidence": float(sc.evidence[s]),
+            "other_lines": bool(sc.other_lines[s]),
+            "keys_ok": bool(sc.keys_ok[s]),
         },
     )
 
 
-def _passes(ident: Identification, ctx: _Ctx) -> bool:
-    if ident.extra["fraction"] < 0.5 or not ident.extra.get("keys_ok", True):
-        return False
-    threshold = min(MIN_SCORE / ident.extra["prior"] ** 2, 8 * MIN_SCORE)
-    gammas = [m for m in ident.matched if m.kind == "gamma" and m.energy_kev >= 100]
-    if not [m for m in ident.matched if m.kind == "gamma"]:
-        return False
-    if len(gammas) <= 1 and ident.extra["other_lines"]:
-        threshold *= 2  # a multi-line source seen through a single line
-    if not gammas and not ctx.low_only and ctx.scintillator:
-        threshold *= 2  # only low-energy evidence, among x-rays and scatter of other peaks
-    return ident.score >= threshold
-
-
-def _dominant_annihilation(source: Source, ctx: _Ctx) -> Identification | None:
-    """A source seen only through 511 keV (F-18): the 511 keV peak must dominate."""
-    strong = [ln for ln in source.lines if ln.intensity >= 0.01]
-    if not strong or any(ln.kind != "annihilation" for ln in strong):
+def _best(sc: _Scores, prior: FloatArray) -> int | None:
+    """The passing source with the most evidence (weighted by its prior), first on ties."""
+    cand = np.nonzero(sc.passing)[0]
+    if cand.size == 0:
         return None
-    total = sum(max(p.area, 0.0) for p in ctx.peaks)
-    for i, p in enumerate(ctx.peaks):
-        if abs(p.energy_kev - 511.0) < max(0.5 * p.fwhm_kev, 1.5) and total > 0:
+    primary = sc.score[cand] * prior[cand]
+    cand = cand[primary == primary.max()]
+    return int(cand[np.argmax(sc.score[cand])])
+
+
+@lru_cache(maxsize=8)
+def _annihilation_only(library: Any) -> tuple[Source, ...]:
+    """Sources whose only strong line (>= 1 %) is 511 keV (F-18 and the like)."""
+    out = []
+    for src in library.obj.values():
+        strong = [ln for ln in src.lines if ln.intensity >= 0.01]
+        if strong and all(ln.kind == "annihilation" for ln in strong):
+            out.append(src)
+    return tuple(out)
+
+
+def _dominant_annihilation(
+    source: Source, peaks: list[ObservedPeak], ld: Fn
+) -> Identification | None:
+    """A source seen only through 511 keV (F-18): the 511 keV peak must dominate."""
+    ln = next(ln for ln in source.lines if ln.intensity >= 0.01)
+    near = [
+        i for i, p in enumerate(peaks) if abs(p.energy_kev - 511.0) < max(0.5 * p.fwhm_kev, 1.5)
+    ]
+    total = sum(max(p.area, 0.0) for p in peaks) if near else 0.0
+    for i in near:
+        p = peaks[i]
+        if total > 0:
             signif = p.area / p.area_unc
             if p.area >= 0.6 * total and signif >= 10:
-                ln = strong[0]
                 m = LineMatch(
                     ln.energy_kev,
                     ln.intensity,
                     ln.emitter,
                     ln.kind,
                     p.area,
-                    float(ctx.ld(511.0)),
+                    float(ld(511.0)),
                     i,
                     "511 keV dominates the spectrum",
                 )
@@ -453,57 +467,61 @@ def identify(
     """Identify sources; return them in order of acceptance (strongest evidence first).
 
     ``cal_tol`` is the calibration uncertainty allowed in matching, ``(keV, fraction of E)``.
+    Every source is scored at once on flat arrays of the library's lines; after each
+    acceptance the residual areas change and the scores are recomputed.
     """
-    residual = np.array([0.0 if p.excluded else max(p.area, 0.0) for p in peaks])
-    residual_unc = np.array([max(p.area_unc, 1e-9) for p in peaks])
+    if not peaks:
+        return []
+    table = line_table(library, fwhm_kev, *energy_range_kev)
+    e = table.energy_kev
     low_only = not any(
         p.energy_kev >= 150 and p.area > 5 * p.area_unc and not p.excluded for p in peaks
     )
-    ctx = _Ctx(
-        peaks,
-        residual,
-        residual_unc,
-        low_only,
-        scintillator,
-        ld_counts,
-        fwhm_kev,
-        efficiency,
-        energy_range_kev[0],
-        energy_range_kev[1],
-        cal_tol,
+    fwhm = np.atleast_1d(fwhm_kev(e)) if e.size else np.empty(0)
+    match, blend = _match(table, peaks, fwhm, cal_tol)
+    # a source none of whose lines (511 keV aside) matches a peak can never be named
+    line = (match >= 0) & (table.kind != ANNIHILATION)
+    table, groups = table.subset(np.bincount(table.src[line], minlength=table.n_sources) > 0)
+    e, match, blend = table.energy_kev, match[groups], blend[groups]
+    weight, miss_weight = _weights(table, low_only)
+    st = _State(
+        table=table,
+        peaks=peaks,
+        residual=np.array([0.0 if p.excluded else max(p.area, 0.0) for p in peaks]),
+        residual_unc=np.array([max(p.area_unc, 1e-9) for p in peaks]),
+        low_only=low_only,
+        scintillator=scintillator,
+        ld=np.atleast_1d(ld_counts(e)) if e.size else np.empty(0),
+        rel=table.intensity * np.atleast_1d(efficiency(e)) if e.size else np.empty(0),
+        match=match,
+        blend=blend,
+        weight=weight,
+        miss_weight=miss_weight,
+        alive=np.ones(table.n_sources, dtype=bool),
     )
-    ctx.energies = np.array([p.energy_kev for p in peaks])
-    ctx.fwhm_key = _fwhm_key(fwhm_kev)
-    ctx.tol_extra = np.array([(2.5 * p.energy_unc_kev) ** 2 for p in peaks])
     accepted: list[Identification] = []
-    remaining = _prepare_all(library, ctx)
-    for src in library.values():
-        dom = _dominant_annihilation(src, ctx)
-        if dom is not None:
+    for src in _annihilation_only(LibraryKey(library)):
+        dom = _dominant_annihilation(src, peaks, ld_counts)
+        if dom is not None and dom.matched[0].peak is not None:
             accepted.append(dom)
-            ctx.residual[dom.matched[0].peak] = 0.0
-            remaining.pop(src.name, None)
+            st.residual[dom.matched[0].peak] = 0.0
+            if src.name in table.names:
+                st.alive[table.names.index(src.name)] = False
             break
-    results = {name: _evaluate(c, ctx) for name, c in remaining.items()}
-    while remaining:
-        passing = [r for r in results.values() if r is not None and _passes(r, ctx)]
-        if not passing:
+    while st.alive.any():
+        scores = _score_all(st)
+        best = _best(scores, table.prior)
+        if best is None:
             break
-        best = max(passing, key=lambda r: (r.score * r.extra["prior"], r.score))
-        accepted.append(best)
-        remaining.pop(best.name)
-        results.pop(best.name)
-        changed = set()
-        for m in best.matched:
+        ident = _identification(st, scores, best)
+        accepted.append(ident)
+        st.alive[best] = False
+        for m in ident.matched:
             if m.peak is not None:
                 # the prediction is uncertain (generic efficiency): 50 % of it joins the
                 # uncertainty of what is left for other sources
-                ctx.residual[m.peak] = max(ctx.residual[m.peak] - m.expected_counts, 0.0)
-                ctx.residual_unc[m.peak] = float(
-                    np.hypot(ctx.residual_unc[m.peak], 0.5 * m.expected_counts)
+                st.residual[m.peak] = max(st.residual[m.peak] - m.expected_counts, 0.0)
+                st.residual_unc[m.peak] = float(
+                    np.hypot(st.residual_unc[m.peak], 0.5 * m.expected_counts)
                 )
-                changed.add(m.peak)
-        for name, c in remaining.items():  # only sources touching a changed peak move
-            if changed & (set(c.match) | set(c.blend)):
-                results[name] = _evaluate(c, ctx)
     return accepted

@@ -13,6 +13,7 @@ two FWHM per channel.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from dataclasses import dataclass
 
@@ -21,7 +22,7 @@ import numpy.typing as npt
 
 from nucsec.forensics.spectra.model import FloatArray
 
-__all__ = ["Candidate", "estimate_continuum", "search_peaks"]
+__all__ = ["Candidate", "ContinuumMemo", "estimate_continuum", "search_peaks"]
 
 
 @dataclass(frozen=True)
@@ -35,21 +36,50 @@ class Candidate:
 
 def estimate_continuum(counts: FloatArray, fwhm_ch: FloatArray, windows: float = 2.0) -> FloatArray:
     """SNIP continuum of ``counts`` with a per-channel window of ``windows`` x FWHM."""
+    return _snip(counts, _snip_width(fwhm_ch, windows, counts.size))
+
+
+class ContinuumMemo:
+    """SNIP continua of one set of counts, computed once per distinct set of windows
+    (calibrations that differ by a fraction of a channel give the same windows)."""
+
+    def __init__(self, counts: FloatArray, windows: float = 2.0) -> None:
+        self.counts = counts
+        self.windows = windows
+        self._memo: dict[bytes, FloatArray] = {}
+
+    def __call__(self, fwhm_ch: FloatArray) -> FloatArray:
+        width = _snip_width(fwhm_ch, self.windows, self.counts.size)
+        key = width.tobytes()
+        if key not in self._memo:
+            self._memo[key] = _snip(self.counts, width)
+        return self._memo[key]
+
+
+def _snip_width(fwhm_ch: FloatArray, windows: float, n: int) -> npt.NDArray[np.int64]:
+    out: npt.NDArray[np.int64] = np.clip(
+        np.round(windows * fwhm_ch).astype(np.int64), 1, max(1, n // 4)
+    )
+    return out
+
+
+def _snip(counts: FloatArray, width: npt.NDArray[np.int64]) -> FloatArray:
     y = np.maximum(counts, 0.0)
     v = np.log(np.log(np.sqrt(y + 1.0) + 1.0) + 1.0)
     n = v.size
-    width = np.clip(np.round(windows * fwhm_ch).astype(np.int64), 1, max(1, n // 4))
-    p_max = int(width.max())
-    idx = np.arange(n)
-    for p in range(p_max, 0, -1):  # decreasing windows: the classic clipping order
-        active = (width >= p) & (idx >= p) & (idx < n - p)
-        if not active.any():
+    # channels whose window reaches p lie between the first and the last with width >= p
+    first = np.searchsorted(np.maximum.accumulate(width), np.arange(width.max() + 1))
+    last = n - np.searchsorted(np.maximum.accumulate(width[::-1]), np.arange(width.max() + 1))
+    for p in range(int(width.max()), 0, -1):  # decreasing windows: the classic clipping order
+        lo, hi = max(int(first[p]), p), min(int(last[p]), n - p)
+        if lo >= hi:
             continue
-        lo, hi = idx[active] - p, idx[active] + p
-        mean = 0.5 * (v[lo] + v[hi])
-        v[active] = np.minimum(v[active], mean)
+        seg = v[lo:hi]
+        clipped = np.minimum(seg, 0.5 * (v[lo - p : hi - p] + v[lo + p : hi + p]))
+        v[lo:hi] = np.where(width[lo:hi] >= p, clipped, seg)
     back = (np.exp(np.exp(v) - 1.0) - 1.0) ** 2 - 1.0
-    return np.minimum(np.maximum(back, 0.0), y)
+    out: FloatArray = np.minimum(np.maximum(back, 0.0), y)
+    return out
 
 
 def _kernel(sigma_ch: float) -> FloatArray:
@@ -66,22 +96,26 @@ def _bands(fwhm_ch: FloatArray, ratio: float = 1.25) -> list[tuple[int, int, flo
     level = np.floor(np.log(fwhm_ch) / np.log(ratio)).astype(np.int64)
     cuts = np.concatenate([[0], np.nonzero(np.diff(level))[0] + 1, [fwhm_ch.size]])
     # merge very short runs (noisy widths) into their neighbour
-    bands: list[tuple[int, int, float]] = []
+    runs: list[tuple[int, int]] = []
     for lo, hi in itertools.pairwise(cuts.tolist()):
-        if bands and (hi - lo < 16 or bands[-1][1] - bands[-1][0] < 16):
-            lo = bands.pop()[0]
-        bands.append((int(lo), int(hi), float(np.median(fwhm_ch[lo:hi]))))
-    return bands
+        if runs and (hi - lo < 16 or runs[-1][1] - runs[-1][0] < 16):
+            lo = runs.pop()[0]
+        runs.append((int(lo), int(hi)))
+    return [(lo, hi, float(np.median(fwhm_ch[lo:hi]))) for lo, hi in runs]
 
 
 def _separated(
     idx: npt.NDArray[np.int64], signif: FloatArray, fwhm_ch: FloatArray, min_separation: float
 ) -> npt.NDArray[np.int64]:
+    """Maxima in decreasing significance, each kept when no kept one is closer than
+    ``min_separation`` FWHM (its nearest kept neighbours, found by bisection)."""
     keep: list[int] = []
     for i in sorted(idx.tolist(), key=lambda j: -signif[j]):
-        if all(abs(i - k) >= min_separation * fwhm_ch[i] for k in keep):
-            keep.append(i)
-    return np.array(sorted(keep), dtype=np.int64)
+        at = bisect.bisect_left(keep, i)
+        reach = min_separation * fwhm_ch[i]
+        if (at == 0 or i - keep[at - 1] >= reach) and (at == len(keep) or keep[at] - i >= reach):
+            keep.insert(at, i)
+    return np.array(keep, dtype=np.int64)
 
 
 def search_peaks(

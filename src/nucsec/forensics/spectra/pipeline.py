@@ -28,7 +28,7 @@ from nucsec.forensics.spectra.model import (
     rebin,
 )
 from nucsec.forensics.spectra.nucdata import Source
-from nucsec.forensics.spectra.peaks import estimate_continuum
+from nucsec.forensics.spectra.peaks import ContinuumMemo
 from nucsec.forensics.spectra.resolution import (
     Resolution,
     classify_resolution,
@@ -95,7 +95,11 @@ def _strong_widths(
 
 
 def _infer_family(
-    counts: FloatArray, var: FloatArray | None, cal: EnergyCalibration, guess: str
+    counts: FloatArray,
+    var: FloatArray | None,
+    cal: EnergyCalibration,
+    guess: str,
+    continuum: ContinuumMemo,
 ) -> tuple[str, PeakSet | None]:
     """Detector family from the widths of the strongest peaks.
 
@@ -116,6 +120,7 @@ def _infer_family(
             start_channel=start,
             strong_for_width=8,
             only_strong=True,
+            baseline=continuum(fwhm_channels(cal, res)),
         )
         e, fw, w = _strong_widths(ps, cal, min_sig=8.0)
         if e.size == 0:
@@ -130,15 +135,20 @@ def _infer_family(
 
 
 def _peaks_and_resolution(
-    counts: FloatArray, var: FloatArray | None, cal: EnergyCalibration, det: str, inferred: bool
+    counts: FloatArray,
+    var: FloatArray | None,
+    cal: EnergyCalibration,
+    det: str,
+    inferred: bool,
+    continuum: ContinuumMemo,
 ) -> tuple[PeakSet, Resolution, str, int, FloatArray]:
     """Peaks fitted with a resolution refined on the strong ones; also the continuum."""
     strong: PeakSet | None = None
     if inferred:
-        det, strong = _infer_family(counts, var, cal, det)
+        det, strong = _infer_family(counts, var, cal, det, continuum)
     res = default_resolution(det)
     start = _start_channel(counts, cal, res, det)
-    baseline = estimate_continuum(counts, fwhm_channels(cal, res))
+    baseline = continuum(fwhm_channels(cal, res))
     if strong is None:
         strong = find_peaks(
             counts,
@@ -183,6 +193,10 @@ def _align(
     )
     if hpge:
         cands = cands[:1]
+    if uncalibrated:
+        # channel 0 of an analyser is near 0 keV: a correction that moves it by more than
+        # the search window is a chance alignment (the same bound as for refined ones)
+        cands = [(s, c) for s, c in cands if abs(c.coefficients[0]) <= abs_kev]
     out = [Correction()]  # the stored calibration itself is always a candidate
     for _, corr in cands:
         refined = align_to_references(
@@ -244,25 +258,27 @@ def _without_backscatter(peaks: list[Peak], det: str) -> list[Peak]:
 def _to_peaks(ps: PeakSet, cal: EnergyCalibration, res: Resolution) -> list[Peak]:
     """Fitted peaks in energy units; free-width peaks much wider than the resolution are
     continuum structures (Compton edges, scatter humps) and are labelled as such."""
-    out = []
-    for p in ps.peaks:
-        e = float(cal.energy_kev(p.x))
-        gain = float(cal.gain_kev_per_channel(p.x))
-        fwhm = p.fwhm_ch * gain
-        broad = p.fwhm_free and fwhm > BROAD_FACTOR * float(res.fwhm_kev(e))
-        out.append(
-            Peak(
-                e,
-                p.x_unc * gain,
-                fwhm,
-                p.area,
-                p.area_unc,
-                p.continuum_counts,
-                p.ld_counts,
-                p.significance,
-                "broad structure (Compton edge or scatter)" if broad else None,
-            )
+    if not ps.peaks:
+        return []
+    x = np.array([p.x for p in ps.peaks])
+    energy = cal.energy_kev(x)
+    gain = cal.gain_kev_per_channel(x)
+    fwhm = np.array([p.fwhm_ch for p in ps.peaks]) * gain
+    broad = np.array([p.fwhm_free for p in ps.peaks]) & (fwhm > BROAD_FACTOR * res.fwhm_kev(energy))
+    out = [
+        Peak(
+            float(e),
+            p.x_unc * float(g),
+            float(f),
+            p.area,
+            p.area_unc,
+            p.continuum_counts,
+            p.ld_counts,
+            p.significance,
+            "broad structure (Compton edge or scatter)" if b else None,
         )
+        for p, e, g, f, b in zip(ps.peaks, energy, gain, fwhm, broad, strict=True)
+    ]
     return sorted(out, key=lambda p: p.energy_kev)
 
 
@@ -352,13 +368,16 @@ def run_pass(
     With ``fixed`` (the pass on the gross spectrum), its detector family, resolution and
     calibration are reused: a background-subtracted spectrum has fewer lines to calibrate on.
     """
+    memo = ContinuumMemo(counts)
     if fixed is None:
-        ps, res, det, start, continuum = _peaks_and_resolution(counts, var, file_cal, det, inferred)
+        ps, res, det, start, continuum = _peaks_and_resolution(
+            counts, var, file_cal, det, inferred, memo
+        )
         peaks0 = _without_backscatter(_to_peaks(ps, file_cal, res), det)
         corrections = _align(peaks0, lib, det, file_cal.kind == "default")
     else:
         res, det, start = fixed.res, fixed.det, fixed.start
-        continuum = estimate_continuum(counts, fwhm_channels(file_cal, res))
+        continuum = memo(fwhm_channels(file_cal, res))
         ps = find_peaks(
             counts, file_cal, res, variance=var, start_channel=start, baseline=continuum
         )
@@ -371,11 +390,7 @@ def run_pass(
         base = (
             var
             if var is not None
-            else (
-                continuum
-                if corr.method == "file"
-                else estimate_continuum(counts, fwhm_channels(cal, res))
-            )
+            else (continuum if corr.method == "file" else memo(fwhm_channels(cal, res)))
         )
         peaks = _without_backscatter(_to_peaks(ps, cal, res), det)
         ld = _ld_function(base, cal, res)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nucsec.forensics.spectra.fitting import FittedPeak, RoiFit, fit_roi
+from nucsec.forensics.spectra.fitting import FittedPeak, RoiFit, RoiSpec, fit_rois
 from nucsec.forensics.spectra.model import EnergyCalibration, FloatArray
 from nucsec.forensics.spectra.peaks import Candidate, estimate_continuum, search_peaks
 from nucsec.forensics.spectra.resolution import Resolution
@@ -71,8 +71,7 @@ def find_peaks(
     )
     if baseline is None:
         baseline = estimate_continuum(counts, fwhm_ch)
-    fits: list[RoiFit] = []
-    peaks: list[FittedPeak] = []
+    specs: list[RoiSpec] = []
     groups = _group(cands, n)
     if only_strong:  # the strongest regions are enough to measure the resolution
         groups = sorted(groups, key=lambda g: -max(c.significance for c in g))[:MAX_STRONG_FITS]
@@ -82,26 +81,26 @@ def find_peaks(
         hi = int(min(n, np.ceil(group[-1].x + 2.0 * w_hi + 2)))
         if hi - lo < 6:
             continue
-        sig0 = [c.fwhm_ch / 2.3548 for c in group]
         best = max(c.significance for c in group)
         strong = best >= strong_for_width
         if only_strong and not strong:
             continue
-        fit = fit_roi(
-            counts,
-            lo,
-            hi,
-            [c.x for c in group],
-            sig0,
-            variance=variance,
-            baseline=baseline,
-            free_width=strong,
-            quadratic=(hi - lo) > 12 * w_hi,
-            max_iter=40 if best >= 10 else 8,
+        specs.append(
+            RoiSpec(
+                lo,
+                hi,
+                tuple(c.x for c in group),
+                tuple(c.fwhm_ch / 2.3548 for c in group),
+                free_width=strong,
+                quadratic=(hi - lo) > 12 * w_hi,
+                max_iter=40 if best >= 10 else 8,
+            )
         )
-        fits.append(fit)
-        for p in fit.peaks:
-            inside = lo + 0.5 <= p.x <= hi - 0.5
-            if inside and p.area > 0 and p.significance >= min_significance:
-                peaks.append(p)
+    fits = fit_rois(counts, specs, variance=variance, baseline=baseline)
+    peaks = [
+        p
+        for fit in fits
+        for p in fit.peaks
+        if fit.lo + 0.5 <= p.x <= fit.hi - 0.5 and p.area > 0 and p.significance >= min_significance
+    ]
     return PeakSet(tuple(peaks), tuple(fits), signif)
