@@ -268,8 +268,11 @@ def seed_incidents(node: Node, nations: set[str]) -> int:
             level = node.ctx.equivalent(label.level_of(node.ctx), node.nation)
             label = label.with_(authority=node.nation, level=level.name)
             incident = _relabel_narrative(node, incident)
+        author_name = INCIDENT_AUTHORS.get(label.authority)
+        if author_name is None:
+            continue  # a nation without demo users (e.g. one added by data only)
         with node.engine.connect() as conn:
-            author = get_user(conn, INCIDENT_AUTHORS[label.authority]).principal
+            author = get_user(conn, author_name).principal
         add_incident(node, author, incident, label, note="demo")
         created += 1
     return created

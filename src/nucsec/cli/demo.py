@@ -1,15 +1,19 @@
 """``nucsec demo``: the main job of ``make demo``.
 
-Creates a fresh joint working-group node under ``$NUCSEC_HOME/demo`` (default
-``./var/demo``), seeds the demo, prints the node (agencies, users, documents with banners
-and who may read them) and three access decisions with their reasons, then verifies the
-audit log the run produced.
+Creates two national nodes under ``$NUCSEC_HOME/demo`` (default ``./var/demo``): USA and
+JPN, each with its own database and key, seeded with its nation's agencies, users,
+documents and incidents, peered with the other's pinned public key, served on localhost
+and synced both ways. It then shows what the working group's platform does — documents
+and who may read them on each node, what crossed to the partner, three access decisions
+with the reference monitor's reasons, the verified audit logs — prints both URLs and the
+demo logins, and serves until interrupted (``--no-serve`` stops after the showing).
 """
 
 from __future__ import annotations
 
-import shutil
+import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -22,79 +26,66 @@ def _section(title: str) -> None:
     click.echo("-" * len(title))
 
 
-@click.command("demo")
-@click.option(
-    "--home",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="where to create the demo node (default $NUCSEC_HOME/demo)",
-)
-def demo_cmd(home: Path | None) -> None:
-    """Create and show the demo working-group node."""
-    from nucsec import settings as settings_mod
-    from nucsec.demo import DEMO_PASSWORD, seed
-    from nucsec.node import init_node
-    from nucsec.service.documents import explain_document, list_documents
+def _documents(node: Any) -> None:
+    """Each document on the node, its banner, origin and which chiefs may read it."""
+    from nucsec.service.documents import list_documents
     from nucsec.service.users import list_users
-    from nucsec.web.passwords import hash_password
-
-    base = settings_mod.load()
-    home = home or (base.home / "demo")
-    if home.exists():
-        shutil.rmtree(home)
-    settings = settings_mod.load(home=home, database_url="")
-    node = init_node(settings, "USA", demo=True, joint=True)
-    counts = seed(node, password_hash=hash_password(DEMO_PASSWORD))
-    click.echo(
-        f"demo node at {home} ({node.origin}): {counts['users']} users, "
-        f"{counts['documents']} documents"
-    )
-
-    _section("Agencies of the working group")
-    for nation in node.ctx.nations.values():
-        names = ", ".join(f"{a.code} ({a.name_en})" for a in nation.agencies)
-        click.echo(f"{nation.code} {nation.name_en} / {nation.name_ja}: {names}")
 
     with node.engine.connect() as conn:
-        users = list_users(conn)
-    _section("Users (login password on this demo node: " + DEMO_PASSWORD + ")")
-    for u in users:
+        chiefs = [u for u in list_users(conn) if u.username.endswith(".chief")]
+    seen: dict[str, dict[str, Any]] = {}
+    readable: dict[str, set[str]] = {}
+    for chief in chiefs:
+        items = list_documents(node, chief.principal, limit=200)["items"]
+        readable[chief.username] = {d["id"] for d in items}
+        seen.update({d["id"]: d for d in items})
+    click.echo(f"{'banner':40} {'from':5} " + " ".join(f"{c.agency:>4}" for c in chiefs))
+    for doc_id, d in seen.items():
+        marks = " ".join(f"{'yes' if doc_id in readable[c.username] else '-':>4}" for c in chiefs)
         click.echo(
-            f"{u.username:14} {u.nation}.{u.agency:5} {u.clearance:16} "
-            f"{','.join(u.roles):17} {','.join(u.compartments) or '-'}"
+            f"{str(d['banner'])[:40]:40} {d['origin'] or 'here':5} {marks}  {str(d['title'])[:38]}"
         )
 
-    chiefs = [u for u in users if u.username.endswith(".chief")]
-    by_id: dict[str, dict[str, object]] = {}
-    visible: dict[str, set[str]] = {}
-    for u in users:
-        page = list_documents(node, u.principal, limit=100)
-        visible[u.username] = {d["id"] for d in page["items"]}
-        for d in page["items"]:
-            by_id[d["id"]] = d
-    _section("Documents: banner, and which section chiefs may read them (the SQL twin)")
-    click.echo(" " * 44 + " ".join(f"{c.agency:>4}" for c in chiefs))
-    for doc_id, d in by_id.items():
-        marks = " ".join(f"{'yes' if doc_id in visible[c.username] else '-':>4}" for c in chiefs)
-        click.echo(f"{str(d['banner'])[:43]:43} {marks}  {str(d['title'])[:40]}")
 
-    _section("Three access decisions, with the reference monitor's reasons")
-    by_title = {str(d["title"]): doc_id for doc_id, d in by_id.items()}
-    cases = [
-        ("npa.analyst", "Gamma survey of seized container"),
-        ("npa.analyst", "Talking points for the Seoul 2012"),
-        ("dhs.analyst", "Uranium enrichment measurement"),
-    ]
-    users_by_name = {u.username: u for u in users}
-    for username, title_start in cases:
-        doc_id = next(i for t, i in by_title.items() if t.startswith(title_start))
-        result = explain_document(node, users_by_name[username].principal, doc_id, actor="system")
-        verdict = "ALLOWED" if result["allowed"] else "DENIED"
-        click.echo(f"{username} reads '{title_start}...' [{result['banner']}]: {verdict}")
-        for reason in result["reasons"]:
-            click.echo(f"    {reason}")
+def _decisions(nodes: dict[str, Any]) -> None:
+    from nucsec.exchange.explain import explain_release
+    from nucsec.service.documents import explain_document, list_documents
+    from nucsec.service.users import principal_of
 
-    _section("Audit log")
+    usa, jpn = nodes["usa"], nodes["jpn"]
+
+    def find(node: Any, user: str, title: str) -> str:
+        items = list_documents(node, principal_of(node, user), query=title, limit=5)["items"]
+        return str(items[0]["id"])
+
+    npa = principal_of(jpn, "npa.analyst")
+    survey = find(jpn, "npa.analyst", "Gamma survey of seized container")
+    r = explain_document(jpn, npa, survey, actor="system")
+    click.echo(
+        f"1. On the JPN node, npa.analyst reads the US survey [{r['banner']}]: "
+        + ("ALLOWED" if r["allowed"] else "DENIED")
+    )
+    for reason in r["reasons"]:
+        click.echo(f"     {reason}")
+    talking = find(usa, "dos.chief", "Talking points for the Seoul 2012")
+    e = explain_release(usa, talking, "jpn", actor="system")
+    click.echo(
+        f"2. The USA node releases the Seoul talking points [{e['banner']}] to JPN: "
+        + ("RELEASED" if e["allowed"] else "NOT RELEASED")
+    )
+    for reason in e["monitor"]["reasons"]:
+        click.echo(f"     {reason}")
+    uranium = find(usa, "doe.analyst", "Uranium enrichment measurement")
+    r = explain_document(usa, principal_of(usa, "dhs.analyst"), uranium, actor="system")
+    click.echo(
+        f"3. On the USA node, dhs.analyst reads the enrichment result [{r['banner']}]: "
+        + ("ALLOWED" if r["allowed"] else "DENIED")
+    )
+    for reason in r["reasons"]:
+        click.echo(f"     {reason}")
+
+
+def _audit(name: str, node: Any) -> None:
     from nucsec.audit.verify import verify_log
 
     with node.engine.begin() as conn:
@@ -103,8 +94,71 @@ def demo_cmd(home: Path | None) -> None:
         report = verify_log(conn, origin=node.origin, public_keys=[node.key.public_key()])
     state = "intact" if report.ok else f"NOT intact: {report.problems[0].message}"
     click.echo(
-        f"{report.events} events, {report.checkpoints} signed checkpoints, "
+        f"{name}: {report.events} events, {report.checkpoints} signed checkpoints, "
         f"root {report.root_hash.hex()[:16]}...: {state}"
     )
-    click.echo(f"(check it yourself: NUCSEC_HOME={home} nucsec audit verify)")
-    node.close()
+
+
+@click.command("demo")
+@click.option(
+    "--home",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="where to create the demo nodes (default $NUCSEC_HOME/demo)",
+)
+@click.option(
+    "--ports", default="8811,8812", show_default=True, help="ports of the USA and JPN nodes"
+)
+@click.option(
+    "--serve/--no-serve",
+    default=True,
+    show_default=True,
+    help="keep serving the two nodes after the showing",
+)
+def demo_cmd(home: Path | None, ports: str, serve: bool) -> None:
+    """Two federated national nodes (USA, JPN) with the demo working group."""
+    from nucsec import settings
+    from nucsec.exchange.demo import start_pair
+    from nucsec.node import open_node
+
+    try:
+        port_pair = tuple(int(p) for p in ports.split(","))
+    except ValueError:
+        port_pair = ()
+    if len(port_pair) != 2:
+        raise click.BadParameter("two ports, e.g. 8811,8812", param_hint="--ports")
+    base = home or (settings.load().home / "demo")
+    base.mkdir(parents=True, exist_ok=True)
+    click.echo(f"creating the USA and JPN nodes in {base} ...")
+    procs = start_pair(base, (port_pair[0], port_pair[1]), echo=click.echo)
+    try:
+        nodes = {
+            n: open_node(settings.load(env={}, home=base / n, database_url=""))
+            for n in ("usa", "jpn")
+        }
+        _section("Agencies of the working group")
+        ctx = nodes["usa"].ctx
+        for nation in ctx.nations.values():
+            names = ", ".join(f"{a.code} ({a.name_en})" for a in nation.agencies)
+            click.echo(f"{nation.code} {nation.name_en} / {nation.name_ja}: {names}")
+        for node in nodes.values():
+            _section(f"Documents on the {node.nation} node, and which section chiefs may read them")
+            _documents(node)
+        _section("Three access decisions, with the reference monitor's reasons")
+        _decisions(nodes)
+        _section("Audit logs")
+        for name, node in nodes.items():
+            _audit(name, node)
+        for node in nodes.values():
+            node.close()
+        if serve:
+            click.echo("\nServing both nodes; press Ctrl-C to stop.")
+            while all(p.poll() is None for p in procs):
+                time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(20)

@@ -482,8 +482,8 @@ def sync_all(node: Node) -> list[SyncResult]:
 
 def run_periodic(node: Node, stop: threading.Event, interval_s: float | None = None) -> None:
     """Pull from every peer every ``interval_s`` (default: setting ``sync_seconds``) until
-    ``stop`` is set. For ``nucsec serve``: run it in a daemon thread from the app lifespan
-    and set ``stop`` at shutdown. An interval of 0 disables it."""
+    ``stop`` is set. ``nucsec serve`` runs it in a daemon thread of the serving process
+    (:func:`nucsec.web.server.serve`). An interval of 0 disables it."""
     interval = node.settings.sync_seconds if interval_s is None else interval_s
     if interval <= 0:
         return

@@ -117,7 +117,13 @@ def page_label(labels: Iterable[Label], ctx: MarkingContext, viewer_nation: str)
         if mine is not None:
             readers = mine if readers is None else _intersect(readers, mine)
     rel_to: frozenset[str] = frozenset()
-    if not noforn and readers is not None and readers != {authority}:
+    if noforn and readers is not None:
+        # nationals only; if items restrict the authority's agencies, REL TO those
+        # agencies says the same and keeps the restriction (as markings.rollup does)
+        home = frozenset(e for e in readers if e.split(".")[0] == authority)
+        if home and home != {authority}:
+            rel_to, noforn = home, False
+    elif readers is not None and readers != {authority}:
         rel_to = readers
         if not any(e.split(".")[0] == authority for e in rel_to):
             rel_to = rel_to | {authority}  # unreachable for items the viewer reads

@@ -70,8 +70,17 @@ def serve(
     workers: int = 1,
     log_level: str = "info",
 ) -> None:
-    """Serve ``node`` with uvicorn until interrupted (several workers: one node each)."""
+    """Serve ``node`` with uvicorn until interrupted (several workers: one node each).
+
+    The serving process also pulls from the node's federation peers every
+    ``sync_seconds`` (0: never), in one background thread with its own connections —
+    once per node, whatever the number of workers.
+    """
+    import threading
+
     import uvicorn
+
+    from nucsec.exchange.sync import run_periodic
 
     host = host or node.settings.host
     port = port or node.settings.port
@@ -82,10 +91,21 @@ def serve(
         "server_header": False,
         "proxy_headers": False,
     }
-    if workers > 1:
-        node.close()
-        uvicorn.run("nucsec.web.server:app_from_env", factory=True, workers=workers, **common)  # type: ignore[arg-type]
-        return
-    from nucsec.web.app import create_app
+    stop = threading.Event()
+    sync_node = open_node(node.settings)
+    puller = threading.Thread(
+        target=run_periodic, args=(sync_node, stop), name="nucsec-sync", daemon=True
+    )
+    puller.start()
+    try:
+        if workers > 1:
+            node.close()
+            uvicorn.run("nucsec.web.server:app_from_env", factory=True, workers=workers, **common)  # type: ignore[arg-type]
+            return
+        from nucsec.web.app import create_app
 
-    uvicorn.run(create_app(for_serving(node)), **common)  # type: ignore[arg-type]
+        uvicorn.run(create_app(for_serving(node)), **common)  # type: ignore[arg-type]
+    finally:
+        stop.set()
+        puller.join(timeout=10)
+        sync_node.close()

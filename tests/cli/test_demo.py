@@ -1,0 +1,30 @@
+"""`make demo`'s main job: two federated nodes, the showing, then (here) no serving."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.federation.nodes import free_port
+
+
+def test_demo_runs_two_federated_nodes_and_verifies_their_logs(tmp_path: Path) -> None:
+    nucsec = str(Path(sys.executable).with_name("nucsec"))
+    ports = f"{free_port()},{free_port()}"
+    done = subprocess.run(
+        [nucsec, "demo", "--no-serve", "--home", str(tmp_path / "demo"), "--ports", ports],
+        capture_output=True, text=True, timeout=300, check=False,
+        env={"PATH": "/usr/bin:/bin", "NUCSEC_HOME": str(tmp_path)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "jpn <- usa: received" in out and "rejected 0" in out
+    assert (
+        "1. On the JPN node, npa.analyst reads the US survey [SECRET//REL TO USA, JPN]: "
+        "ALLOWED" in out
+    )
+    assert "NOT RELEASED" in out and "NOFORN keeps this information in USA" in out
+    assert "exceeds the principal's CONFIDENTIAL clearance" in out
+    assert out.count(": intact") == 2
+    assert "demo-only-password" in out
