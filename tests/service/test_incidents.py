@@ -152,18 +152,26 @@ def test_maintained_counts_equal_a_naive_count_for_every_user(demo_node):
 
     node = demo_node
     dhs = user(node, "dhs.chief")
-    first = add_incident(node, dhs, teletherapy("MOVE-1", "UNCLASSIFIED"),
-                         parse_banner("UNCLASSIFIED", node.ctx))
-    moved = incident_from_record({**{k: v for k, v in first["incident"].items()
-                                     if k != "narrative"},
-                                  "country": "JP", "itdb_group": "III",
-                                  "incident_date": "2012-03-01", "report_date": "2012-03-02"})
-    update_incident(node, dhs, first["id"], moved,
-                    parse_banner("CONFIDENTIAL//NOFORN", node.ctx))  # re-labelled, moved
+    first = add_incident(
+        node, dhs, teletherapy("MOVE-1", "UNCLASSIFIED"), parse_banner("UNCLASSIFIED", node.ctx)
+    )
+    moved = incident_from_record(
+        {
+            **{k: v for k, v in first["incident"].items() if k != "narrative"},
+            "country": "JP",
+            "itdb_group": "III",
+            "incident_date": "2012-03-01",
+            "report_date": "2012-03-02",
+        }
+    )
+    update_incident(
+        node, dhs, first["id"], moved, parse_banner("CONFIDENTIAL//NOFORN", node.ctx)
+    )  # re-labelled, moved
     with node.engine.connect() as conn:
         people = list_users(conn)
     for person in people:
         p = person.principal
         assert incident_statistics(node, p).to_dict() == _naive_stats(node, p), person.username
-        assert (incident_statistics(node, p, year_from=2006, year_to=2012).to_dict()
-                == _naive_stats(node, p, 2006, 2012)), person.username
+        assert incident_statistics(node, p, year_from=2006, year_to=2012).to_dict() == _naive_stats(
+            node, p, 2006, 2012
+        ), person.username
