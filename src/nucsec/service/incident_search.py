@@ -27,24 +27,11 @@ from nucsec.policy.sql import visible_label_ids
 from nucsec.service.labelled import summary
 from nucsec.service.trail import digest, emit, reading
 from nucsec.store.labels import LABEL_TABLES, load_label
-from nucsec.store.records import RecordRow
+from nucsec.store.records import RECORD_COLUMNS, record_row
 from nucsec.store.schema import records
 
 __all__ = ["IncidentFilter", "counted_labels", "search_incidents"]
 
-_COLUMNS = (
-    records.c.pk,
-    records.c.id,
-    records.c.kind,
-    records.c.label_id,
-    records.c.head_version,
-    records.c.title,
-    records.c.created_at,
-    records.c.updated_at,
-    records.c.created_by,
-    records.c.origin,
-    records.c.recalled,
-)
 _FACTS = (
     incident_facts.c.reference,
     incident_facts.c.event_date,
@@ -143,7 +130,7 @@ def search_incidents(
         else:
             page_where = where
         rows = conn.execute(
-            _joined(*_COLUMNS, *_FACTS)
+            _joined(*RECORD_COLUMNS, *_FACTS)
             .where(*page_where)
             .order_by(records.c.pk.desc())
             .limit(limit + 1)
@@ -169,8 +156,10 @@ def search_incidents(
 
 
 def _item(node: Node, conn: Any, r: Any) -> dict[str, Any]:
-    row = RecordRow(*r[: len(_COLUMNS)])
-    facts = dict(zip(("reference", "event_date", *_FACTS_NAMES), r[len(_COLUMNS) :], strict=True))
+    row = record_row(r[: len(RECORD_COLUMNS)])
+    facts = dict(
+        zip(("reference", "event_date", *_FACTS_NAMES), r[len(RECORD_COLUMNS) :], strict=True)
+    )
     out = summary(node, conn, row)
     out.update(
         reference=facts["reference"],

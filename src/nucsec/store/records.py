@@ -82,7 +82,8 @@ def _search_text(portions: dict[str, Portion]) -> str:
     return " ".join(words).lower()
 
 
-_RECORD_COLUMNS = (
+#: the columns a :class:`RecordRow` is built from, in its field order
+RECORD_COLUMNS = (
     records.c.pk,
     records.c.id,
     records.c.kind,
@@ -97,7 +98,8 @@ _RECORD_COLUMNS = (
 )
 
 
-def _row(r: Any) -> RecordRow:
+def record_row(r: Any) -> RecordRow:
+    """A :class:`RecordRow` from a row selected with :data:`RECORD_COLUMNS`."""
     return RecordRow(*r)
 
 
@@ -200,9 +202,9 @@ class RecordStore:
     # -- reads (unfiltered: the caller decides with the reference monitor) --------
     def get(self, kind: str, record_id: str) -> RecordRow | None:
         r = self.conn.execute(
-            select(*_RECORD_COLUMNS).where(records.c.kind == kind, records.c.id == record_id)
+            select(*RECORD_COLUMNS).where(records.c.kind == kind, records.c.id == record_id)
         ).first()
-        return _row(r) if r else None
+        return record_row(r) if r else None
 
     def version(self, row: RecordRow, version: int | None = None) -> VersionRow:
         v = row.version if version is None else version
@@ -260,9 +262,9 @@ class RecordStore:
                 raise InputError("invalid page cursor", field="next", value=after)
             where.append(records.c.pk < cursor_pk)
         rows = self.conn.execute(
-            select(*_RECORD_COLUMNS).where(*where).order_by(records.c.pk.desc()).limit(limit + 1)
+            select(*RECORD_COLUMNS).where(*where).order_by(records.c.pk.desc()).limit(limit + 1)
         ).all()
-        page = [_row(r) for r in rows[:limit]]
+        page = [record_row(r) for r in rows[:limit]]
         return page, (page[-1].id if len(rows) > limit else None)
 
     def count_visible(self, kind: str, principal: Principal, query: str | None = None) -> int:
