@@ -59,11 +59,16 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else None
         upstream = http.client.HTTPConnection("127.0.0.1", self.server.upstream_port, timeout=60)
         headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
-        upstream.request(self.command, self.path, body=body, headers=headers)
-        response = upstream.getresponse()
-        payload = response.read()
-        status, reply_headers = response.status, response.getheaders()
-        upstream.close()
+        try:
+            upstream.request(self.command, self.path, body=body, headers=headers)
+            response = upstream.getresponse()
+            payload = response.read()
+            status, reply_headers = response.status, response.getheaders()
+        except (OSError, http.client.HTTPException):
+            self.close_connection = True  # the partner died: so does this reply
+            return
+        finally:
+            upstream.close()
         faults = self.server.faults
         objects = "/objects/" in self.path and self.command == "GET" and "versions" not in self.path
         mode = "pass"

@@ -99,7 +99,7 @@ class Parsed:
 
 
 def loads(data: bytes | str) -> Parsed:
-    """Parse JSON; ``exotic`` is True if a float or a too-large integer occurred."""
+    """Parse JSON; ``exotic`` is True on a float, a too-large integer or a non-ASCII key."""
     exotic = False
 
     def on_float(text: str) -> float:
@@ -114,7 +114,15 @@ def loads(data: bytes | str) -> Parsed:
             exotic = True
         return value
 
-    value = json.loads(data, parse_float=on_float, parse_int=on_int)
+    def on_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        # RFC 8785 sorts keys by UTF-16 code units; json.dumps by code points. The two
+        # orders agree on ASCII keys only, so any other key takes the slow path.
+        nonlocal exotic
+        if not exotic and not all(key.isascii() for key, _ in pairs):
+            exotic = True
+        return dict(pairs)
+
+    value = json.loads(data, parse_float=on_float, parse_int=on_int, object_pairs_hook=on_object)
     return Parsed(value, exotic)
 
 
