@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 
 def test_add_show_list_stats(demo):
     added = demo(
@@ -39,6 +41,13 @@ def test_add_show_list_stats(demo):
     }
     stats = demo("incident", "stats", "--as", "npa.analyst", "--json").json
     assert stats["total"] >= 1 and stats["by_year"]["2010"] >= 1
+    neither = demo("release", "recall", "--as", "dhs.chief", "--json")
+    assert neither.code == 2
+    recalled = demo("release", "recall", "--incident", incident_id, "--as", "dhs.chief", "--json")
+    assert recalled.code == 0, recalled.err
+    assert demo("incident", "show", incident_id, "--as", "npa.analyst").code == 4
+    after = demo("incident", "stats", "--as", "npa.analyst", "--json").json
+    assert after["total"] == stats["total"] - 1
 
 
 def test_bad_input_names_the_field(demo):
@@ -119,3 +128,18 @@ def test_import_and_export(demo, tmp_path):
     assert partial.json["errors"][0]["line"] == 3
     exported = demo("incident", "export", "--as", "dhs.chief")
     assert "IMP-1" in exported.out and "IMP-2" not in exported.out
+    bundle_path = tmp_path / "incidents.json"
+    stix = demo(
+        "incident", "export", "--as", "dhs.chief", "--format", "stix", "-o", str(bundle_path)
+    )
+    assert stix.code == 0
+    bundle = json.loads(bundle_path.read_text(encoding="utf-8"))
+    assert bundle["type"] == "bundle"
+    facts = [
+        p["value"]
+        for o in bundle["objects"]
+        if o["type"] == "x-nucsec-incident"
+        for p in o["portions"]
+        if p["name"] == "facts"
+    ]
+    assert "IMP-1" in {f["reference"] for f in facts}

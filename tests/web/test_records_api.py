@@ -85,6 +85,33 @@ def test_export_is_csv_with_a_header(api_of: Api) -> None:
     assert "ITDB-2005-JP-FUKUI" in r.text
 
 
+def test_stix_export_is_a_valid_bundle_of_the_exportable_incidents(api_of: Api) -> None:
+    from stix2validator import ValidationOptions, validate_instance
+
+    client, headers = api_of("npa.analyst")
+    csv_refs = {
+        line.split(",")[0]
+        for line in client.get("/api/v1/incidents/export", headers=headers).text.splitlines()[1:]
+    }
+    r = client.get("/api/v1/incidents/export", headers=headers, params={"format": "stix"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/stix+json")
+    bundle = r.json()
+    results = validate_instance(bundle, ValidationOptions(version="2.1"))
+    assert results.is_valid, [str(e) for e in results.errors]
+    incidents = [o for o in bundle["objects"] if o["type"] == "x-nucsec-incident"]
+    refs = {
+        next(p["value"]["reference"] for p in o["portions"] if p["name"] == "facts")
+        for o in incidents
+    }
+    assert refs == csv_refs and "DEMO-US-2024-003" not in refs  # NOFORN stays home
+    markings = {o["id"] for o in bundle["objects"] if o["type"] == "marking-definition"}
+    for obj in incidents:  # every marking an incident references travels with it
+        refs_used = {g["marking_ref"] for g in obj["granular_markings"]}
+        assert refs_used | set(obj["object_marking_refs"]) <= markings
+    bad = client.get("/api/v1/incidents/export", headers=headers, params={"format": "xml"})
+    assert bad.status_code == 422
+
+
 def test_create_and_refuse_bad_incidents(fresh_node: Node) -> None:
     client = client_of(fresh_node)
     headers = bearer(fresh_node, "dhs.chief")

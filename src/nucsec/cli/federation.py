@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from nucsec.cli._common import emit, json_option
+from nucsec.errors import InputError
 
 __all__ = ["peer_group", "release_group", "sync_cmd"]
 
@@ -224,15 +225,23 @@ def approve_cmd(doc_id: str, peer_name: str, as_user: str, as_json: bool) -> Non
 
 
 @release_group.command("recall")
-@click.option("--document", "doc_id", required=True)
+@click.option("--document", "doc_id", default=None, help="the document to recall")
+@click.option("--incident", "incident_id", default=None, help="or the incident to recall")
 @click.option("--as", "as_user", required=True, help="the originator agency or a security officer")
 @json_option
-def recall_cmd(doc_id: str, as_user: str, as_json: bool) -> None:
-    """Recall a document: hidden from every user here, and from partners' users."""
+def recall_cmd(doc_id: str | None, incident_id: str | None, as_user: str, as_json: bool) -> None:
+    """Recall a document or an incident: hidden from every user here, and from partners'
+    users (an incident leaves the statistics on both sides)."""
     from nucsec.cli._node import acting, node
     from nucsec.service.documents import recall_document
+    from nucsec.service.incidents import recall_incident
 
-    n = node()
-    result = recall_document(n, acting(n, as_user), doc_id)
-    n.close()
+    if (doc_id is None) == (incident_id is None):
+        raise InputError("name one record: --document ID or --incident ID", field="record")
+    with node() as n:
+        principal = acting(n, as_user)
+        if doc_id is not None:
+            result = recall_document(n, principal, doc_id)
+        else:
+            result = recall_incident(n, principal, str(incident_id))
     emit(result, as_json, lambda r: f"recalled {r['id']} (version {r['version']})")

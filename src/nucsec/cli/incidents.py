@@ -329,15 +329,24 @@ def import_cmd(path: str, as_user: str, label_text: str, partial: bool, as_json:
     default=None,
     help="write to a file instead of stdout",
 )
-def export_cmd(as_user: str, output: str | None) -> None:
-    """CSV of the incidents the user may export (ORCON: originator only)."""
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "stix"]),
+    default="csv",
+    show_default=True,
+    help="csv: the register's columns; stix: a STIX 2.1 bundle (the federation mapping)",
+)
+def export_cmd(as_user: str, output: str | None, fmt: str) -> None:
+    """The incidents the user may export (ORCON: originator only), as CSV or STIX 2.1."""
     from pathlib import Path
 
     from nucsec.cli._node import acting, node
-    from nucsec.service.incidents import export_incidents
+    from nucsec.service.incidents import export_incidents, export_incidents_stix
 
+    export = export_incidents_stix if fmt == "stix" else export_incidents
     with node() as n:
-        text = export_incidents(n, acting(n, as_user))
+        text = export(n, acting(n, as_user))
     if output:
         Path(output).write_text(text, encoding="utf-8", newline="")
     else:

@@ -43,6 +43,23 @@ _TLP_IDS = frozenset(
 )
 
 
+#: all a revocation may carry: anything else (a portion, a granular marking) is content
+_REVOCATION_KEYS = frozenset(
+    {
+        "type",
+        "spec_version",
+        "id",
+        "created_by_ref",
+        "created",
+        "modified",
+        "record_version",
+        "revoked",
+        "object_marking_refs",
+        "extensions",
+    }
+)
+
+
 @dataclass(frozen=True)
 class Verdict:
     """The boundary's answer: allowed, or the reasons it refused."""
@@ -167,7 +184,7 @@ def check_object(
     (``revoked: true``, no content) always passes: it withdraws, it discloses nothing new.
     """
     if obj.get("revoked") is True:
-        has_content = any(k in obj for k in ("granular_markings", "title", "body"))
+        has_content = bool(set(obj) - _REVOCATION_KEYS)
         return Verdict(not has_content, () if not has_content else ("revocation with content",))
     refs = _marking_refs(obj)
     if refs is None:

@@ -27,11 +27,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, select
+from sqlalchemy import Connection, func, insert, select
 
-from nucsec.audit.queries import placeholder
 from nucsec.errors import InputError
 from nucsec.exchange import boundary, stix
+from nucsec.exchange.kinds import ADAPTERS, service_kind
 from nucsec.exchange.peers import Peer, peer_principal
 from nucsec.exchange.tables import (
     exchange_definitions,
@@ -43,33 +43,22 @@ from nucsec.markings.label import Label
 from nucsec.markings.rollup import rollup
 from nucsec.node import Node
 from nucsec.policy import Resource, decide
+from nucsec.service import labelled
 from nucsec.service.trail import emit
-from nucsec.store.labels import intern_label
-from nucsec.store.records import Portion, RecordRow, RecordStore, _encode, _search_text
-from nucsec.store.schema import record_versions, records
+from nucsec.store.labels import intern_label, load_label
+from nucsec.store.records import (
+    NewRecord,
+    Portion,
+    RecordRow,
+    RecordStore,
+    VersionRow,
+    bulk_insert,
+)
+from nucsec.store.schema import records
 
 __all__ = ["Importer", "PageResult", "Refused"]
 
 _TLP_BY_ID = {obj["id"]: level for level, obj in stix.tlp_markings().items()}
-
-
-def _bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """INSERT many rows through the driver (a page's records are a few hundred rows:
-    SQLAlchemy's per-row parameter processing would be a third of the import time)."""
-    if not rows:
-        return
-    cols = list(rows[0])
-    procs = [table.c[c].type.bind_processor(conn.dialect) for c in cols]
-    mark = placeholder(conn)
-    sql = (
-        f"INSERT INTO {table.name} ({', '.join(cols)}) "  # noqa: S608 - our own tables
-        f"VALUES ({', '.join([mark] * len(cols))})"
-    )
-    params = [
-        tuple(p(r[c]) if p is not None else r[c] for c, p in zip(cols, procs, strict=True))
-        for r in rows
-    ]
-    conn.exec_driver_sql(sql, params)
 
 
 class Refused(InputError):
@@ -182,6 +171,9 @@ class Importer:
             raise Refused(f"unknown marking {ref} (fail closed)")
         return marking.label
 
+    def _label_by_id(self, label_id: int) -> Label:
+        return load_label(self.conn, label_id)
+
     def _label_id(self, ref: str) -> int:
         found = self._label_ids.get(ref)
         if found is None:
@@ -271,6 +263,9 @@ class Importer:
                     continue
                 payload = stix.parse_record(obj)
                 self._may_receive(payload)
+                if not payload.revoked:  # content its kind's views and hooks can take
+                    values = {n: v for n, (v, _) in payload.portions.items()}
+                    ADAPTERS[payload.rtype.kind].check(values)
                 writer.record(payload, obj, digest)
             except (Refused, stix.StixError, LabelError) as exc:
                 writer.flush()
@@ -364,13 +359,12 @@ class _Writer:
     def _existing(self, record_ids: list[str]) -> dict[str, RecordRow]:
         store = RecordStore(self.conn, self.imp.node.ctx)
         out = {}
-        for rid in self.conn.execute(
-            select(records.c.id).where(records.c.id.in_(record_ids))
-        ).scalars():
-            for kind in stix.RECORD_TYPES:
-                row = store.get(kind, rid)
-                if row is not None:
-                    out[rid] = row
+        for rid, kind in self.conn.execute(
+            select(records.c.id, records.c.kind).where(records.c.id.in_(record_ids))
+        ):
+            row = store.get(kind, rid)
+            if row is not None:
+                out[rid] = row
         return out
 
     def record(self, p: stix.RecordPayload, obj: Mapping[str, Any], digest: str) -> None:
@@ -414,6 +408,14 @@ class _Writer:
     def _note(self, p: stix.RecordPayload) -> str:
         return f"received from {self.peer.name} (originator version {p.version})"
 
+    def _title(self, p: stix.RecordPayload) -> str:
+        return ADAPTERS[p.rtype.kind].title({n: v for n, (v, _) in p.portions.items()})
+
+    def _written(self, row: RecordRow, version: VersionRow) -> None:
+        """The kind's after-write hooks (e.g. incident statistics) for a received version."""
+        banner = self.imp._label_by_id(version.label_id)
+        labelled.after_write(self.imp.node, self.conn, service_kind(row.kind), row, version, banner)
+
     def _update(self, row: RecordRow, p: stix.RecordPayload, digest: str) -> None:
         store = RecordStore(self.conn, self.imp.node.ctx)
         new = store.add_version(
@@ -422,17 +424,22 @@ class _Writer:
             self.imp._label_id(p.banner_marking),
             author_id=None,
             now=_parse_time(p.modified, "modified"),
-            title=p.portions[p.rtype.title_field][0],
+            title=self._title(p),
             note=self._note(p),
         )
+        self._written(new, store.version(new))
         self.existing[p.record_id] = new
         self._inbound(p, f"{p.rtype.stix_type}--{p.record_id}", digest, new.version)
         self.result.records.append(f"{p.rtype.kind}:{p.record_id}#v{new.version}")
 
     def _recall(self, row: RecordRow, p: stix.RecordPayload, digest: str) -> None:
+        """A new version without content (each portion emptied, labels kept), recalled."""
         store = RecordStore(self.conn, self.imp.node.ctx)
         current = store.version(row)
-        blank = {name: Portion("", portion.label_id) for name, portion in current.portions.items()}
+        blank = {
+            name: Portion({} if isinstance(portion.value, dict) else "", portion.label_id)
+            for name, portion in current.portions.items()
+        }
         new = store.add_version(
             row,
             blank,
@@ -443,6 +450,7 @@ class _Writer:
             note=f"recalled by the originator ({self.peer.name})",
             recalled=True,
         )
+        self._written(new, store.version(new))
         self.existing[p.record_id] = new
         self.result.recalled.append(f"{p.rtype.kind}:{p.record_id}#v{new.version}")
 
@@ -470,52 +478,29 @@ class _Writer:
         }
 
     def flush(self) -> None:
-        """Create the pending new records in bulk."""
+        """Create the pending new records in bulk (through the record service, which runs
+        each kind's after-write hooks)."""
         if not self.pending:
             return
         items = list(self.pending.values())
         self.pending.clear()
-        rows, versions = [], []
+        by_kind: dict[str, list[NewRecord]] = {}
         for p, _ in items:
-            portions = self._portions(p)
-            rows.append(
-                {
-                    "id": p.record_id,
-                    "kind": p.rtype.kind,
-                    "label_id": self.imp._label_id(p.banner_marking),
-                    "head_version": 1,
-                    "title": p.portions[p.rtype.title_field][0],
-                    "search_text": _search_text(portions),
-                    "created_at": _parse_time(p.created, "created"),
-                    "updated_at": _parse_time(p.modified, "modified"),
-                    "created_by": None,
-                    "origin": self.peer.name,
-                    "recalled": False,
-                }
+            by_kind.setdefault(p.rtype.kind, []).append(
+                NewRecord(
+                    kind=p.rtype.kind,
+                    portions=self._portions(p),
+                    label_id=self.imp._label_id(p.banner_marking),
+                    title=self._title(p),
+                    created_at=_parse_time(p.created, "created"),
+                    version_at=_parse_time(p.modified, "modified"),
+                    record_id=p.record_id,
+                    origin=self.peer.name,
+                    note=self._note(p),
+                )
             )
-            versions.append((p, portions))
-        _bulk_insert(self.conn, records, rows)
-        pks = dict(
-            self.conn.execute(
-                select(records.c.id, records.c.pk).where(records.c.id.in_([r["id"] for r in rows]))
-            ).all()
-        )
-        _bulk_insert(
-            self.conn,
-            record_versions,
-            [
-                {
-                    "record_pk": pks[p.record_id],
-                    "version": 1,
-                    "label_id": row["label_id"],
-                    "author_id": None,
-                    "created_at": row["updated_at"],
-                    "content": _encode(portions),
-                    "note": self._note(p),
-                }
-                for (p, portions), row in zip(versions, rows, strict=True)
-            ],
-        )
+        for kind, new in by_kind.items():
+            labelled.create_many(self.imp.node, self.conn, service_kind(kind), new)
         inbound = []
         for p, digest in items:
             sid = f"{p.rtype.stix_type}--{p.record_id}"
@@ -523,5 +508,5 @@ class _Writer:
             self.seen.add((sid, p.modified))
             self.last_version[sid] = p.version
             self.result.records.append(f"{p.rtype.kind}:{p.record_id}#v1")
-        _bulk_insert(self.conn, exchange_inbound, inbound)
+        bulk_insert(self.conn, exchange_inbound, inbound)
         self.created.update(p.record_id for p, _ in items)

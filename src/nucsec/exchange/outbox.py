@@ -22,11 +22,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, tuple_
+from sqlalchemy import Connection, func, insert, select
 
 from nucsec.errors import AccessDenied, InputError, NotFoundError
 from nucsec.exchange import stix
-from nucsec.exchange.jws import canonical_json
+from nucsec.exchange.jws import JWSError, canonical_json
+from nucsec.exchange.objects import ObjectBuilder, times_of, version_times
 from nucsec.exchange.peers import Peer, get_peer, list_peers, peer_principal
 from nucsec.exchange.tables import exchange_outbox, exchange_peers
 from nucsec.markings.label import Label
@@ -35,8 +36,8 @@ from nucsec.policy import Decision, Principal, Resource, decide
 from nucsec.service.guard import record_decision
 from nucsec.service.trail import emit
 from nucsec.store.labels import load_label
-from nucsec.store.records import RecordRow, RecordStore, VersionRow
-from nucsec.store.schema import orcon_approvals, record_versions, records
+from nucsec.store.records import RECORD_COLUMNS, RecordRow, RecordStore, VersionRow, record_row
+from nucsec.store.schema import orcon_approvals, records
 
 __all__ = [
     "Releaser",
@@ -44,6 +45,7 @@ __all__ = [
     "backfill",
     "on_version_written",
     "orcon_nations",
+    "version_times",
 ]
 
 _ONE_US = dt.timedelta(microseconds=1)
@@ -62,20 +64,6 @@ def orcon_nations(conn: Connection, record_pk: int) -> frozenset[str]:
     return frozenset(r[0] for r in rows)
 
 
-def version_times(created: Sequence[dt.datetime]) -> list[str]:
-    """STIX ``modified`` of each version: its creation time, strictly increasing."""
-    out: list[str] = []
-    last: dt.datetime | None = None
-    for when in created:
-        if when.tzinfo is not None:
-            when = when.astimezone(dt.UTC).replace(tzinfo=None)
-        if last is not None and when <= last:
-            when = last + _ONE_US
-        out.append(stix.timestamp(when))
-        last = when
-    return out
-
-
 @dataclass
 class Releaser:
     """Releases record versions to one peer inside the caller's transaction."""
@@ -84,8 +72,6 @@ class Releaser:
     conn: Connection
     peer: Peer
     principal: Principal = field(init=False)
-    _labels: dict[int, Label] = field(default_factory=dict)
-    _markings: dict[int, dict[str, Any]] = field(default_factory=dict)
     _sent_definitions: set[str] = field(default_factory=set)
     _last_added: dt.datetime | None = None
     _decisions: dict[tuple[int, frozenset[str], bool], Decision] = field(default_factory=dict)
@@ -113,14 +99,12 @@ class Releaser:
             )
         ).scalar()
         self._last_added = _parse_ts(last) if last else None
-        self._identity = stix.node_identity(self.node.nation, self.node.origin)
+        self._objects = ObjectBuilder(self.node, self.conn)
+        self._identity = self._objects.identity
 
     # -- helpers --------------------------------------------------------------------
     def label(self, label_id: int) -> Label:
-        found = self._labels.get(label_id)
-        if found is None:
-            found = self._labels[label_id] = load_label(self.conn, label_id)
-        return found
+        return self._objects.label(label_id)
 
     def _next_added(self) -> str:
         now = self.node.clock().astimezone(dt.UTC).replace(tzinfo=None)
@@ -129,8 +113,17 @@ class Releaser:
         self._last_added = now
         return stix.timestamp(now)
 
-    def _row(self, obj: dict[str, Any], record_id: str | None) -> dict[str, Any]:
-        body = canonical_json(obj, exotic=False)
+    @staticmethod
+    def _canonical(obj: dict[str, Any]) -> bytes:
+        # documents and definitions hold no numbers but integers; other kinds may hold
+        # floats, which RFC 8785 formats (JWSError for a value JSON cannot carry, e.g. NaN)
+        plain = obj["type"] == "x-nucsec-document" or "record_version" not in obj
+        return canonical_json(obj, exotic=False if plain else None)
+
+    def _row(
+        self, obj: dict[str, Any], record_id: str | None, body: bytes | None = None
+    ) -> dict[str, Any]:
+        body = self._canonical(obj) if body is None else body
         return {
             "peer": self.peer.name,
             "stix_id": obj["id"],
@@ -155,14 +148,6 @@ class Releaser:
 
     def _base_definitions(self) -> list[dict[str, Any]]:
         return self._definition_rows([*stix.definitions(), self._identity])
-
-    def _marking(self, label_id: int) -> dict[str, Any]:
-        found = self._markings.get(label_id)
-        if found is None:
-            label = self.label(label_id)
-            found = stix.label_marking(label, self.node.ctx, self._identity["id"])
-            self._markings[label_id] = found
-        return found
 
     def decide(
         self, kind: str, row: RecordRow, approvals: frozenset[str], *, audit: bool = True
@@ -196,32 +181,29 @@ class Releaser:
         approvals: frozenset[str],
     ) -> list[dict[str, Any]]:
         """Outbox rows releasing ``version`` of ``row`` (definitions first)."""
-        rt = stix.RECORD_TYPES[kind]
-        label_ids = {version.label_id, *(p.label_id for p in version.portions.values())}
-        markings = {lid: self._marking(lid) for lid in sorted(label_ids)}
-        rows = self._base_definitions() + self._definition_rows(markings.values())
         banner = self.label(version.label_id)
-        tlp = stix.tlp_level(banner, self.node.ctx)
-        tlp_id = stix.tlp_markings()[tlp]["id"] if tlp else None
-        if tlp is not None:
-            rows += self._definition_rows([stix.tlp_markings()[tlp]])
-        obj = stix.record_object(
-            rt,
-            record_id=row.id,
-            created=times[0],
-            modified=times[version.version - 1],
-            version=version.version,
-            portions={
-                f: (str(version.portions[f].value), markings[version.portions[f].label_id]["id"])
-                for f in rt.fields
-            },
-            banner_marking=markings[version.label_id]["id"],
-            tlp_marking=tlp_id,
-            created_by=self._identity["id"],
+        definitions, obj = self._objects.record(
+            kind,
+            row,
+            version,
+            times,
             orcon_approved_for=(approvals & {self.peer.nation}) if banner.orcon else (),
+            released=self.releases,
         )
-        rows.append(self._row(obj, row.id))
+        body = self._canonical(obj)  # before any definition is counted as sent
+        rows = self._base_definitions() + self._definition_rows(definitions)
+        rows.append(self._row(obj, row.id, body))
         return rows
+
+    def releases(self, kind: str, record_id: str) -> bool:
+        """Is the local record ``record_id`` released to this peer now (monitor, not
+        audited)? For references one record makes to another (:mod:`.kinds`)."""
+        if kind not in stix.RECORD_TYPES:
+            return False
+        row = RecordStore(self.conn, self.node.ctx).get(kind, record_id)
+        if row is None or row.origin is not None or row.recalled:
+            return False
+        return self.decide(kind, row, orcon_nations(self.conn, row.pk), audit=False).allowed
 
     def revocation_rows(
         self, kind: str, row: RecordRow, times: Sequence[str]
@@ -278,17 +260,29 @@ class Releaser:
             withdrawn = self.write(self.revocation_rows(kind, row, times))
             return "withdrawn" if withdrawn else "denied"
         version = RecordStore(self.conn, self.node.ctx).version(row)
-        self.write(self.record_rows(kind, row, version, times, approvals))
+        try:
+            rows = self.record_rows(kind, row, version, times, approvals)
+        except JWSError as exc:  # a value JSON cannot carry exactly (e.g. a NaN)
+            _unsendable(self, kind, row, exc.message)
+            return "denied"
+        self.write(rows)
         return "queued"
 
 
+def _unsendable(releaser: Releaser, kind: str, row: RecordRow, reason: str) -> None:
+    emit(
+        releaser.node,
+        releaser.conn,
+        actor=releaser.principal.id,
+        action="release.send",
+        obj=f"{kind}:{row.id}#v{row.version}",
+        outcome="denied",
+        details={"peer": releaser.peer.name, "reasons": [reason[:500]]},
+    )
+
+
 def _times(conn: Connection, record_pk: int) -> list[str]:
-    created = conn.execute(
-        select(record_versions.c.created_at)
-        .where(record_versions.c.record_pk == record_pk)
-        .order_by(record_versions.c.version)
-    ).scalars()
-    return version_times(list(created))
+    return times_of(conn, [record_pk])[record_pk]
 
 
 def on_version_written(
@@ -339,38 +333,19 @@ def backfill(node: Node, conn: Connection, peer: Peer) -> dict[str, int]:
 
 
 def _record_chunk(conn: Connection, kind: str, after_pk: int) -> list[RecordRow]:
-    cols = (
-        records.c.pk,
-        records.c.id,
-        records.c.kind,
-        records.c.label_id,
-        records.c.head_version,
-        records.c.title,
-        records.c.created_at,
-        records.c.updated_at,
-        records.c.created_by,
-        records.c.origin,
-        records.c.recalled,
-    )
     rows = conn.execute(
-        select(*cols)
+        select(*RECORD_COLUMNS)
         .where(records.c.kind == kind, records.c.origin.is_(None), records.c.pk > after_pk)
         .order_by(records.c.pk)
         .limit(_CHUNK)
     ).all()
-    return [RecordRow(*r) for r in rows]
+    return [record_row(r) for r in rows]
 
 
 def _backfill_chunk(releaser: Releaser, kind: str, rows: list[RecordRow]) -> dict[str, int]:
     conn = releaser.conn
     pks = [r.pk for r in rows]
-    created: dict[int, list[dt.datetime]] = {}
-    for pk, when in conn.execute(
-        select(record_versions.c.record_pk, record_versions.c.created_at)
-        .where(record_versions.c.record_pk.in_(pks))
-        .order_by(record_versions.c.record_pk, record_versions.c.version)
-    ):
-        created.setdefault(pk, []).append(when)
+    times = times_of(conn, pks)
     approvals: dict[int, set[str]] = {}
     for pk, nation in conn.execute(
         select(orcon_approvals.c.record_pk, orcon_approvals.c.nation).where(
@@ -387,13 +362,16 @@ def _backfill_chunk(releaser: Releaser, kind: str, rows: list[RecordRow]) -> dic
         else:
             allowed.append(row)
     _audit_backfill(releaser, kind, rows, approvals)
-    versions = _head_versions(conn, allowed)
+    versions = RecordStore(conn, releaser.node.ctx).head_versions(allowed)
     out_rows: list[dict[str, Any]] = []
     for row in allowed:
-        times = version_times(created[row.pk])
-        out_rows += releaser.record_rows(
-            kind, row, versions[row.pk], times, frozenset(approvals.get(row.pk, ()))
-        )
+        try:
+            out_rows += releaser.record_rows(
+                kind, row, versions[row.pk], times[row.pk], frozenset(approvals.get(row.pk, ()))
+            )
+        except JWSError as exc:  # a value JSON cannot carry exactly (e.g. a NaN)
+            _unsendable(releaser, kind, row, exc.message)
+            denied += 1
     return {"queued": releaser.write(out_rows), "denied": denied}
 
 
@@ -424,29 +402,6 @@ def _audit_backfill(
             outcome="success" if allowed else "denied",
             details=details,
         )
-
-
-def _head_versions(conn: Connection, rows: list[RecordRow]) -> dict[int, VersionRow]:
-    if not rows:
-        return {}
-    from nucsec.store.records import _decode  # the store's own content encoding
-
-    query = select(
-        record_versions.c.record_pk,
-        record_versions.c.version,
-        record_versions.c.label_id,
-        record_versions.c.author_id,
-        record_versions.c.created_at,
-        record_versions.c.content,
-        record_versions.c.note,
-    ).where(
-        tuple_(record_versions.c.record_pk, record_versions.c.version).in_(
-            [(r.pk, r.version) for r in rows]
-        )
-    )
-    return {
-        r[0]: VersionRow(r[1], r[2], r[3], r[4], _decode(r[5]), r[6]) for r in conn.execute(query)
-    }
 
 
 def approve_orcon(

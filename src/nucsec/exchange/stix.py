@@ -3,8 +3,12 @@
 Wire format (see ``docs/federation.md``):
 
 - each record type is a new STIX Domain Object defined by an ``extension-definition``
-  (``x-nucsec-document`` now; incidents, analyses, practices plug in as further
-  :class:`RecordType` rows). Its portions are top-level string properties;
+  (``x-nucsec-document``, ``x-nucsec-incident``, ``x-nucsec-analysis``; practices and
+  library entries plug in as further :class:`RecordType` rows). A document's portions are
+  top-level string properties (wire format 1.0, unchanged); incidents and analyses, whose
+  portion names are dynamic (``narrative.N``, ``attachment.N``) and whose values may be
+  JSON objects, carry one ``portions`` list of ``{name, value}`` entries, entry ``i``
+  marked by the granular marking selecting ``portions.[i]`` (:mod:`.portions`);
 - each label is a ``marking-definition`` whose ``name`` is the CAPCO banner and whose
   property extension (:data:`EXT_LABEL`) carries the full label (authority, level, REL TO,
   NOFORN, ORCON, compartments, originator, legal basis, review date). Its id is derived
@@ -31,6 +35,7 @@ from importlib import resources
 from typing import Any
 
 from nucsec.errors import InputError
+from nucsec.exchange.portions import PortionError, PortionRule, describe, list_portions, parse_list
 from nucsec.markings.banner import render_banner
 from nucsec.markings.context import MarkingContext
 from nucsec.markings.errors import LabelError
@@ -42,6 +47,7 @@ __all__ = [
     "PROJECT_IDENTITY",
     "RECORD_TYPES",
     "TLP2_EXTENSION",
+    "PortionRule",
     "RecordPayload",
     "RecordType",
     "StixError",
@@ -79,25 +85,75 @@ class StixError(InputError):
 
 @dataclass(frozen=True)
 class RecordType:
-    """One labelled record kind as a STIX Domain Object defined by an extension."""
+    """One labelled record kind as a STIX Domain Object defined by an extension.
+
+    ``layout`` is ``properties`` (each portion a top-level string property: documents,
+    whose wire format 1.0 is kept byte for byte) or ``list`` (a ``portions`` list of
+    ``{name, value}`` entries: dynamic names, string or JSON-object values).
+    """
 
     kind: str  # nucsec record kind ("document")
     stix_type: str  # "x-nucsec-document"
     extension_id: str  # its extension-definition id
-    fields: tuple[str, ...]  # portions: string properties, each with a granular marking
-    title_field: str
+    rules: tuple[PortionRule, ...]  # the portions it carries (others are not shipped)
+    layout: str
     description: str
 
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Top-level portion properties (``properties`` layout; empty for ``list``)."""
+        return tuple(r.name for r in self.rules) if self.layout == "properties" else ()
 
+    def carries(self, portion: str) -> bool:
+        """Whether a stored portion of this kind travels (a document's files do not)."""
+        return any(rule.matches(portion) for rule in self.rules)
+
+
+_ATTACHMENT = PortionRule("attachment.N", "object")
 RECORD_TYPES: dict[str, RecordType] = {
     "document": RecordType(
         kind="document",
         stix_type="x-nucsec-document",
         extension_id="extension-definition--d0d38967-dd56-4cbb-9bf9-9358a2aa3137",
-        fields=("title", "body"),
-        title_field="title",
+        rules=(
+            PortionRule("title", "string", required=True),
+            PortionRule("body", "string", required=True),
+        ),
+        layout="properties",
         description="A labelled document of the working group: a title and a body, each "
         "with its own portion marking (granular markings) under the object's banner.",
+    ),
+    "incident": RecordType(
+        kind="incident",
+        stix_type="x-nucsec-incident",
+        extension_id="extension-definition--c14b5346-10a5-44a2-a3ae-30e714a1cbe7",
+        rules=(
+            PortionRule("facts", "object", required=True),
+            PortionRule("narrative.N", "string"),
+            _ATTACHMENT,
+        ),
+        layout="list",
+        description="An illicit-trafficking incident of the register (ITDB-style): its "
+        "facts (the incident record without narrative, as nucsec.incidents.incident_to_record "
+        "writes it), each narrative paragraph and each attached file's metadata as a portion "
+        "with its own marking under the object's banner. File bytes are not carried.",
+    ),
+    "analysis": RecordType(
+        kind="analysis",
+        stix_type="x-nucsec-analysis",
+        extension_id="extension-definition--97fb931b-a4af-4c21-a50b-ad837d3ca5de",
+        rules=(
+            PortionRule("title", "string", required=True),
+            PortionRule("result", "object", required=True),
+            PortionRule("method", "object", required=True),
+            PortionRule("plot", "object"),
+            _ATTACHMENT,
+        ),
+        layout="list",
+        description="A shared forensic analysis (gamma spectrum, model age): its title, "
+        "result, method (method, parameters, software versions, source reference), plot data "
+        "and attached file metadata, each a portion with its own marking under the object's "
+        "banner. File bytes are not carried.",
     ),
 }
 BY_STIX_TYPE = {rt.stix_type: rt for rt in RECORD_TYPES.values()}
@@ -199,12 +255,24 @@ def _extension_definition(
 
 
 def _record_schema(rt: RecordType) -> str:
-    fields = ", ".join(rt.fields)
+    if rt.layout == "properties":  # wire format 1.0 of documents: this text is immutable
+        fields = ", ".join(rt.fields)
+        return (
+            f"New SDO {rt.stix_type}: string properties {fields} (each with a granular "
+            "marking naming its portion label), record_version (integer, the originator's "
+            "version), optional orcon_approved_for (nations the originator approved for an "
+            "ORCON record). object_marking_refs names the banner label's marking. A revoked "
+            "version carries no content."
+        )
     return (
-        f"New SDO {rt.stix_type}: string properties {fields} (each with a granular marking "
-        "naming its portion label), record_version (integer, the originator's version), "
-        "optional orcon_approved_for (nations the originator approved for an ORCON "
-        "record). object_marking_refs names the banner label's marking. A revoked version "
+        f"New SDO {rt.stix_type}: portions (list of {{name, value}} objects sorted by name, "
+        "numbered names by their stem and then by number; value a string or a JSON object as "
+        "the names below say), entry i marked by exactly one granular marking whose selectors are "
+        '["portions.[i]"] and whose marking_ref names the portion label. Portion names: '
+        f"{describe(rt.rules)}; N is a decimal integer without leading zeros. "
+        "record_version (integer, the originator's version), optional orcon_approved_for "
+        "(nations the originator approved for an ORCON record). object_marking_refs names the "
+        "banner label's marking, the roll-up of the portion labels. A revoked version "
         "carries no content."
     )
 
@@ -308,15 +376,14 @@ def record_object(
     created: str,
     modified: str,
     version: int,
-    portions: Mapping[str, tuple[str, str]],
+    portions: Mapping[str, tuple[Any, str]],
     banner_marking: str,
     tlp_marking: str | None,
     created_by: str,
     orcon_approved_for: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """One version of a record as its SDO. ``portions``: field -> (value, marking id)."""
-    if set(portions) != set(rt.fields):
-        raise StixError(f"{rt.kind} needs exactly the portions {', '.join(rt.fields)}")
+    """One version of a record as its SDO. ``portions``: name -> (value, marking id), the
+    portions the type carries (:meth:`RecordType.carries`)."""
     obj: dict[str, Any] = {
         "type": rt.stix_type,
         "spec_version": "2.1",
@@ -326,11 +393,26 @@ def record_object(
         "modified": modified,
         "record_version": version,
         "object_marking_refs": [banner_marking, *([tlp_marking] if tlp_marking else [])],
-        "granular_markings": [{"marking_ref": portions[f][1], "selectors": [f]} for f in rt.fields],
-        "extensions": {rt.extension_id: {"extension_type": "new-sdo"}},
     }
-    for f in rt.fields:
-        obj[f] = portions[f][0]
+    if rt.layout == "properties":
+        if set(portions) != set(rt.fields):
+            raise StixError(f"{rt.kind} needs exactly the portions {', '.join(rt.fields)}")
+        obj["granular_markings"] = [
+            {"marking_ref": portions[f][1], "selectors": [f]} for f in rt.fields
+        ]
+        obj["extensions"] = {rt.extension_id: {"extension_type": "new-sdo"}}
+        for f in rt.fields:
+            if not isinstance(portions[f][0], str):
+                raise StixError(f"portion `{f}` must be a string", field=f)
+            obj[f] = portions[f][0]
+    else:
+        try:
+            entries, granular = list_portions(rt.rules, portions)
+        except PortionError as exc:
+            raise StixError(exc.message, field=exc.field, value=exc.value) from None
+        obj["granular_markings"] = granular
+        obj["extensions"] = {rt.extension_id: {"extension_type": "new-sdo"}}
+        obj["portions"] = entries
     approved = sorted(set(orcon_approved_for))
     if approved:
         obj["orcon_approved_for"] = approved
@@ -374,7 +456,7 @@ class RecordPayload:
     revoked: bool
     banner_marking: str
     other_markings: tuple[str, ...]
-    portions: dict[str, tuple[str, str]]  # field -> (value, marking id); empty if revoked
+    portions: dict[str, tuple[Any, str]]  # name -> (value, marking id); empty if revoked
     orcon_approved_for: frozenset[str]
 
 
@@ -414,7 +496,8 @@ def parse_record(obj: Mapping[str, Any]) -> RecordPayload:
         raise StixError(f"unknown object type {obj.get('type')!r}", field="type")
     if obj.get("spec_version") != "2.1":
         raise StixError("spec_version must be 2.1", field="spec_version")
-    unknown = sorted(set(obj) - set(_COMMON) - set(rt.fields))
+    content = rt.fields if rt.layout == "properties" else ("portions",)
+    unknown = sorted(set(obj) - set(_COMMON) - set(content))
     if unknown:
         raise StixError(f"unknown property {unknown[0]!r}", field=unknown[0])
     _check_extensions(obj, rt)
@@ -431,7 +514,7 @@ def parse_record(obj: Mapping[str, Any]) -> RecordPayload:
     approved = obj.get("orcon_approved_for", [])
     if not isinstance(approved, list) or not all(isinstance(n, str) for n in approved):
         raise StixError("orcon_approved_for must be a list of nations", field="orcon")
-    portions = {} if revoked else _portions(obj, rt)
+    portions = {} if revoked else _portions(obj, rt)  # a revocation's content is ignored
     return RecordPayload(
         rtype=rt,
         record_id=record_id,
@@ -446,7 +529,12 @@ def parse_record(obj: Mapping[str, Any]) -> RecordPayload:
     )
 
 
-def _portions(obj: Mapping[str, Any], rt: RecordType) -> dict[str, tuple[str, str]]:
+def _portions(obj: Mapping[str, Any], rt: RecordType) -> dict[str, tuple[Any, str]]:
+    if rt.layout == "list":
+        try:
+            return parse_list(rt.rules, obj.get("portions"), obj.get("granular_markings"))
+        except PortionError as exc:
+            raise StixError(exc.message, field=exc.field, value=exc.value) from None
     granular = obj.get("granular_markings")
     if not isinstance(granular, list):
         raise StixError("every portion needs a granular marking", field="granular_markings")
@@ -461,7 +549,7 @@ def _portions(obj: Mapping[str, Any], rt: RecordType) -> dict[str, tuple[str, st
         if field not in rt.fields or field in by_field:
             raise StixError(f"granular marking selects {field!r}", field="granular_markings")
         by_field[field] = ref
-    out = {}
+    out: dict[str, tuple[Any, str]] = {}
     for field in rt.fields:
         value = obj.get(field)
         if not isinstance(value, str):
@@ -486,14 +574,36 @@ def register_stix2() -> dict[str, Any]:
     fast path equal to the library). Returns the registered classes by STIX type/id.
     """
     import stix2
-    from stix2.properties import BooleanProperty, IntegerProperty, ListProperty, StringProperty
+    from stix2.properties import (
+        BooleanProperty,
+        IntegerProperty,
+        ListProperty,
+        Property,
+        StringProperty,
+    )
+
+    class PortionProperty(Property):
+        """One ``{name, value}`` entry of a ``portions`` list (value: any JSON)."""
+
+        def clean(
+            self, value: Any, allow_custom: bool = False, interoperability: bool = False
+        ) -> tuple[dict[str, Any], bool]:
+            if not isinstance(value, Mapping) or set(value) != {"name", "value"}:
+                raise ValueError("a portion is an object {name, value}")
+            if not isinstance(value["name"], str):
+                raise ValueError("a portion's name is a string")
+            return dict(value), False
 
     classes: dict[str, Any] = {}
     for rt in RECORD_TYPES.values():
-        props = [(f, StringProperty()) for f in rt.fields] + [
+        common = [
             ("record_version", IntegerProperty(required=True)),
             ("orcon_approved_for", ListProperty(StringProperty)),
         ]
+        if rt.layout == "properties":
+            props = [(f, StringProperty()) for f in rt.fields] + common
+        else:
+            props = [("portions", ListProperty(PortionProperty)), *common]
 
         @stix2.v21.CustomObject(rt.stix_type, props, extension_name=rt.extension_id)
         class _Record:

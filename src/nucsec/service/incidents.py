@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
@@ -32,6 +34,7 @@ from nucsec.incidents import (
     write_incidents_csv,
 )
 from nucsec.incidents.countries import country_name
+from nucsec.incidents.errors import IncidentError
 from nucsec.incidents.tables import COUNTED_DIMENSIONS, incident_counts, incident_facts
 from nucsec.markings import Label, LabelError, parse_label, render_banner
 from nucsec.node import Node
@@ -48,10 +51,14 @@ __all__ = [
     "INCIDENT",
     "add_incident",
     "export_incidents",
+    "export_incidents_stix",
     "get_incident",
     "import_incidents",
+    "incident_of_portions",
     "incident_statistics",
+    "incident_title",
     "list_incidents",
+    "recall_incident",
     "update_incident",
 ]
 
@@ -70,6 +77,13 @@ def _sync_facts(
     if old is not None and old.counted:
         previous = {d: old._mapping[d] for d in COUNTED_DIMENSIONS}
         _bump(conn, old.label_id, old.year, previous, -1)
+    if row.recalled:  # counted no more; a recall received from a peer carries no content
+        conn.execute(
+            incident_facts.update()
+            .where(f.record_pk == row.pk)
+            .values(counted=False, label_id=row.label_id)
+        )
+        return
     incident = _incident_of(version)
     values = {d: getattr(incident, d) for d in COUNTED_DIMENSIONS}
     year = incident.event_date.year
@@ -130,20 +144,29 @@ def _draft(node: Node, incident: Incident, label: Label, note: str = "") -> Draf
             ) from exc
         values[f"narrative.{i}"] = portion["text"]
         labels[f"narrative.{i}"] = portion_label
-    title = f"{incident.reference}: {incident.place or country_name(incident.country)}"
-    return Draft(values=values, labels=labels, title=title[:500], note=note)
+    return Draft(values=values, labels=labels, title=incident_title(incident), note=note)
+
+
+def incident_title(incident: Incident) -> str:
+    """A record's title: ``REFERENCE: place`` (or the country's name)."""
+    return f"{incident.reference}: {incident.place or country_name(incident.country)}"[:500]
+
+
+def incident_of_portions(values: Mapping[str, Any]) -> Incident:
+    """The incident stored as portion values (``facts``, ``narrative.N``), validated
+    (IncidentError naming the field otherwise); narrative labels are placeholders."""
+    facts = values.get("facts")
+    if not isinstance(facts, Mapping) or "narrative" in facts:
+        raise IncidentError("facts must be an incident record without narrative", field="facts")
+    keys = sorted(
+        (k for k in values if k.startswith("narrative.")), key=lambda k: int(k.split(".")[1])
+    )
+    narrative = [{"label": "UNCLASSIFIED", "text": values[k]} for k in keys]
+    return incident_from_record({**facts, "narrative": narrative})
 
 
 def _incident_of(version: VersionRow) -> Incident:
-    facts = dict(version.portions["facts"].value)
-    keys = sorted(
-        (k for k in version.portions if k.startswith("narrative.")),
-        key=lambda k: int(k.split(".")[1]),
-    )
-    facts["narrative"] = [
-        {"label": "UNCLASSIFIED", "text": version.portions[k].value} for k in keys
-    ]
-    return incident_from_record(facts)
+    return incident_of_portions({k: p.value for k, p in version.portions.items()})
 
 
 def _view(node: Node, conn: Connection, row: RecordRow, version: VersionRow) -> dict[str, Any]:
@@ -261,18 +284,7 @@ def incident_statistics(
 def export_incidents(node: Node, principal: Principal) -> str:
     """CSV of every incident the principal may export (ORCON: originator only); audited."""
     with reading(node) as (conn, recorder):
-        ids = [
-            r[0]
-            for r in conn.execute(
-                select(records.c.id)
-                .where(
-                    records.c.pk.in_(
-                        select(_visible_facts(principal, node, "export").subquery().c.record_pk)
-                    )
-                )
-                .order_by(records.c.pk)
-            )
-        ]
+        ids = _exportable_ids(node, conn, principal)
         store = RecordStore(conn, node.ctx)
         incidents = []
         for record_id in ids:
@@ -294,6 +306,51 @@ def export_incidents(node: Node, principal: Principal) -> str:
             },
         )
     return out.getvalue()
+
+
+def _exportable_ids(node: Node, conn: Connection, principal: Principal) -> list[str]:
+    """Ids of the incidents the principal may export (the policy's SQL twin), oldest first."""
+    exportable = select(_visible_facts(principal, node, "export").subquery().c.record_pk)
+    query = select(records.c.id).where(records.c.pk.in_(exportable)).order_by(records.c.pk)
+    return list(conn.execute(query).scalars())
+
+
+def export_incidents_stix(node: Node, principal: Principal) -> str:
+    """A STIX 2.1 bundle (JSON text) of every incident the principal may export (ORCON:
+    originator only): the federation mapping's ``x-nucsec-incident`` objects with their
+    marking definitions (labels, TLP 2.0 where unclassified) and extension definitions.
+    Audited as an export (``record.export``, format ``stix``)."""
+    from nucsec.exchange.objects import export_bundle
+
+    with reading(node) as (conn, recorder):
+        ids = _exportable_ids(node, conn, principal)
+        store = RecordStore(conn, node.ctx)
+        rows = [row for rid in ids if (row := store.get(INCIDENT.name, rid)) is not None]
+        text = json.dumps(
+            export_bundle(node, conn, INCIDENT.name, rows), ensure_ascii=False, indent=1
+        )
+        emit(
+            node,
+            recorder,
+            actor=principal.id,
+            action="record.export",
+            details={"kind": INCIDENT.name, "format": "stix", "ids": ids, "sha256": digest(text)},
+        )
+    return text
+
+
+def recall_incident(node: Node, principal: Principal, incident_id: str) -> dict[str, Any]:
+    """Recall an incident: a new version flagged recalled, hidden from every user here and
+    out of the statistics; federation withdraws it from every partner that received it.
+    Those who may update it (its originator agency, a security officer) may recall it."""
+    current = get_incident(node, principal, incident_id)
+    draft = Draft(
+        values={name: p["value"] for name, p in current["portions"].items()},
+        labels={name: Label.from_dict(p["label"]) for name, p in current["portions"].items()},
+        title=current["title"],
+        note="recalled",
+    )
+    return labelled.update(node, principal, INCIDENT, incident_id, draft, _view, recalled=True)
 
 
 def _with_labels(node: Node, conn: Connection, version: VersionRow) -> Incident:

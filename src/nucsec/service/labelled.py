@@ -14,20 +14,20 @@ module is installed: it queues the version for every peer the policy releases it
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection
 
-from nucsec.errors import AccessDenied, NotFoundError
+from nucsec.errors import AccessDenied, InputError, NotFoundError
 from nucsec.markings import Label, render_banner, render_in, render_portion, rollup
 from nucsec.node import Node
 from nucsec.policy import Decision, Principal, Resource, decide
 from nucsec.service.guard import check, record_decision
 from nucsec.service.trail import Sink, digest, emit, reading
 from nucsec.store.labels import intern_label, load_label, resolve_basis
-from nucsec.store.records import Portion, RecordRow, RecordStore, VersionRow
+from nucsec.store.records import NewRecord, Portion, RecordRow, RecordStore, VersionRow
 
 __all__ = [
     "Draft",
@@ -35,6 +35,7 @@ __all__ = [
     "banner_fields",
     "count",
     "create",
+    "create_many",
     "explain",
     "page",
     "portion_views",
@@ -126,6 +127,29 @@ def after_write(
             return
         raise
     publisher.on_version_written(node, conn, kind.name, row, banner)
+
+
+def create_many(
+    node: Node, conn: Connection, kind: Kind, new: Sequence[NewRecord]
+) -> list[RecordRow]:
+    """Write records decided elsewhere (version 1 each) in bulk, in the caller's
+    transaction, and run :func:`after_write` for each (the kind's hooks, e.g. incident
+    statistics, then federation's publisher).
+
+    For a caller that already checked every record: the federation importer, which ran
+    the reference monitor and the boundary check on what it received. Nothing is decided
+    or audited here; the caller audits what it wrote.
+    """
+    wrong = [n.kind for n in new if n.kind != kind.name]
+    if wrong:
+        raise InputError(f"a {wrong[0]} record given as {kind.name}", field="kind")
+    rows = RecordStore(conn, node.ctx).create_many(new)
+    for row, item in zip(rows, new, strict=True):
+        version = VersionRow(
+            1, item.label_id, item.author_id, item.version_at, item.portions, item.note
+        )
+        after_write(node, conn, kind, row, version, load_label(conn, item.label_id))
+    return rows
 
 
 # -- views ---------------------------------------------------------------------------

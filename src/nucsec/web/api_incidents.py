@@ -6,12 +6,14 @@ row reported), CSV export (the export twin of the policy: ORCON only to its orig
 statistics (counts over readable incidents only). Attachments of incidents, documents and
 analyses: list, upload, download. Categorisation of sources and nuclear material.
 
-STIX export of incidents is not offered: ``nucsec.exchange.stix`` maps documents only.
+STIX export (``?format=stix``) is a bundle built by the federation mapping
+(``nucsec.exchange.objects.export_bundle``) over the same exportable set.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
@@ -108,18 +110,32 @@ def incident_stats(
     "/incidents/export",
     response_model=None,
     responses={
-        200: {"content": {"text/csv": {}}, "description": "CSV of the exportable incidents"},
+        200: {
+            "content": {"text/csv": {}, "application/stix+json": {}},
+            "description": "CSV (default) or a STIX 2.1 bundle of the exportable incidents",
+        },
         **READ,
     },
-    summary="CSV of the incidents the caller may export (ORCON: originator only; audited)",
+    summary="The incidents the caller may export (ORCON: originator only; audited)",
 )
-def export_incidents(caller: Caller = Read, node: Node = NodeDep) -> Response:
-    text = register.export_incidents(node, caller.principal)
+def export_incidents(
+    caller: Caller = Read,
+    node: Node = NodeDep,
+    fmt: Literal["csv", "stix"] = Query(
+        "csv", alias="format", description="csv or stix (a STIX 2.1 bundle)"
+    ),
+) -> Response:
     day = node.clock().date().isoformat()
+    if fmt == "stix":
+        text = register.export_incidents_stix(node, caller.principal)
+        media, name = "application/stix+json;version=2.1", f"incidents-{day}.stix.json"
+    else:
+        text = register.export_incidents(node, caller.principal)
+        media, name = "text/csv; charset=utf-8", f"incidents-{day}.csv"
     return Response(
         text.encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="incidents-{day}.csv"'},
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
