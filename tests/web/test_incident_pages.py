@@ -110,6 +110,10 @@ def test_create_with_a_narrative_paragraph_of_its_own(fresh_node: Node) -> None:
 def test_csv_import_page_reports_every_bad_row(fresh_node: Node) -> None:
     client = client_of(fresh_node)
     csrf = sign_in(client, "npa.chief")
+    listing = client.get("/incidents").text
+    assert 'href="/api/v1/incidents/export?format=stix"' in listing
+    stix = client.get("/api/v1/incidents/export?format=stix")  # the page's link, signed in
+    assert stix.status_code == 200 and stix.json()["type"] == "bundle"
     header = client.get("/api/v1/incidents/export").text.splitlines()[0]
     cols = header.split(",")
 
