@@ -16,7 +16,7 @@ from nucsec.service import users as users_service
 from nucsec.web import audit_view
 from nucsec.web.auth import Caller
 from nucsec.web.banners import SCHEME_LANG
-from nucsec.web.deps import Form, csrf_form, first, get_node, page_caller
+from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
 from nucsec.web.passwords import hash_password
 from nucsec.web.tokens import issue_token, list_tokens, revoke_token
 from nucsec.web.views import render
@@ -24,7 +24,6 @@ from nucsec.web.views import render
 __all__ = ["router"]
 
 router = APIRouter()
-NodeDep = Depends(get_node)
 CallerDep = Depends(page_caller)
 FormDep = Depends(csrf_form)
 MIN_PASSWORD = 12

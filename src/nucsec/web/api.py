@@ -23,7 +23,14 @@ from nucsec.web import audit_view
 from nucsec.web.access import access_report
 from nucsec.web.auth import Caller
 from nucsec.web.banners import SCHEME_LANG
-from nucsec.web.deps import api_caller, get_node, require_json, require_scope
+from nucsec.web.deps import (
+    JsonBody,
+    NodeDep,
+    Read,
+    Write,
+    api_caller,
+    require_scope,
+)
 from nucsec.web.passwords import hash_password
 from nucsec.web.schemas import (
     AccessReport,
@@ -74,11 +81,7 @@ _READ = _errs(401, 403, 422)
 _WRITE = _errs(400, 401, 403, 413, 415, 422)
 
 AnyScope = Depends(api_caller)
-Read = Depends(require_scope("read"))
-Write = Depends(require_scope("write"))
 Admin = Depends(require_scope("admin"))
-JsonBody = Depends(require_json)
-NodeDep = Depends(get_node)
 SinceQuery = Query(None, description="ISO 8601 time with zone")
 
 

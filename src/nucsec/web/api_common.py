@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import Request, UploadFile
+from fastapi import Depends, Request, UploadFile
 from fastapi.responses import Response
 
 from nucsec.errors import InputError
@@ -21,6 +21,7 @@ from nucsec.web.schemas import ErrorOut
 __all__ = [
     "READ",
     "WRITE",
+    "Multipart",
     "errs",
     "file_response",
     "label_input",
@@ -102,3 +103,6 @@ def file_response(data: bytes, name: str) -> Response:
         media_type="application/octet-stream",
         headers={"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff"},
     )
+
+
+Multipart = Depends(require_multipart)

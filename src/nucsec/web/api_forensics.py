@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from nucsec.errors import InputError
@@ -24,14 +24,14 @@ from nucsec.service import analysis_methods as methods
 from nucsec.web.api_common import (
     READ,
     WRITE,
+    Multipart,
     errs,
     label_input,
     read_upload,
-    require_multipart,
     upload_errors,
 )
 from nucsec.web.auth import Caller
-from nucsec.web.deps import get_node, require_json, require_scope
+from nucsec.web.deps import JsonBody, NodeDep, Read, Write
 from nucsec.web.schemas import Count
 from nucsec.web.schemas_records import (
     AgeIn,
@@ -47,11 +47,6 @@ from nucsec.web.schemas_records import (
 __all__ = ["router"]
 
 router = APIRouter()
-Read = Depends(require_scope("read"))
-Write = Depends(require_scope("write"))
-NodeDep = Depends(get_node)
-JsonBody = Depends(require_json)
-Multipart = Depends(require_multipart)
 FileField = File(..., description="a detector file: N42, SPE, CNF, CHN, PCF, SPC, CSV, ...")
 DetectorField = Form(None, max_length=8, description="HPGe, NaI, LaBr3, CsI or CZT")
 BackgroundField = Form(True, description="subtract a background stored in the file")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from nucsec.errors import InputError
@@ -26,15 +26,15 @@ from nucsec.service.incident_search import IncidentFilter, search_incidents
 from nucsec.web.api_common import (
     READ,
     WRITE,
+    Multipart,
     errs,
     file_response,
     label_input,
     read_upload,
-    require_multipart,
     upload_errors,
 )
 from nucsec.web.auth import Caller
-from nucsec.web.deps import get_node, require_json, require_scope
+from nucsec.web.deps import JsonBody, NodeDep, Read, Write
 from nucsec.web.schemas_records import (
     AttachmentList,
     ImportOut,
@@ -50,11 +50,6 @@ from nucsec.web.schemas_records import (
 __all__ = ["router"]
 
 router = APIRouter()
-Read = Depends(require_scope("read"))
-Write = Depends(require_scope("write"))
-NodeDep = Depends(get_node)
-JsonBody = Depends(require_json)
-Multipart = Depends(require_multipart)
 FileField = File(..., description="the file")
 DescriptionField = Form("", max_length=2000)
 LabelField = Form(..., max_length=2000, description="banner, portion mark or JSON label")

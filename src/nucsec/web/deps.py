@@ -17,6 +17,10 @@ __all__ = [
     "LOGIN_COOKIE",
     "SESSION_COOKIE",
     "Form",
+    "JsonBody",
+    "NodeDep",
+    "Read",
+    "Write",
     "api_caller",
     "csrf_form",
     "get_node",
@@ -158,3 +162,10 @@ def first(form: Form, key: str, default: str = "") -> str:
     """The single value of a form field (the first if repeated)."""
     values = form.get(key)
     return values[0] if values else default
+
+
+# Route dependencies shared by the routers (FastAPI ``Depends`` markers).
+NodeDep = Depends(get_node)
+Read = Depends(require_scope("read"))
+Write = Depends(require_scope("write"))
+JsonBody = Depends(require_json)

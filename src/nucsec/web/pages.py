@@ -25,9 +25,9 @@ from nucsec.web.deps import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
     Form,
+    NodeDep,
     csrf_form,
     first,
-    get_node,
     optional_page_caller,
     page_caller,
     read_form,
@@ -40,7 +40,6 @@ __all__ = ["router"]
 
 router = APIRouter()
 PAGE_SIZE = 25
-NodeDep = Depends(get_node)
 CallerDep = Depends(page_caller)
 MaybeCallerDep = Depends(optional_page_caller)
 FormDep = Depends(csrf_form)

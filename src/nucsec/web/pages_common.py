@@ -16,7 +16,7 @@ from nucsec.markings import Label, rollup
 from nucsec.node import Node
 from nucsec.web.auth import Caller, check_csrf
 from nucsec.web.banners import banner_view
-from nucsec.web.deps import Form, csrf_form, first, get_node, page_caller
+from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
 from nucsec.web.errors import PayloadTooLargeError, UnsupportedMediaTypeError
 from nucsec.web.picker import label_from_form
 
@@ -99,7 +99,6 @@ def preview(form: Form, prefixes: Iterable[str], caller: Caller, node: Node) -> 
 
 FormDep = Depends(csrf_form)
 CallerDep = Depends(page_caller)
-NodeDep = Depends(get_node)
 
 
 @router.post("/ui/banner-preview")

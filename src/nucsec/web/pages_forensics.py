@@ -25,7 +25,7 @@ from nucsec.service import analysis_methods as methods
 from nucsec.service import attachments as att
 from nucsec.service.documents import get_document
 from nucsec.web.auth import Caller
-from nucsec.web.deps import Form, csrf_form, first, get_node, page_caller
+from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
 from nucsec.web.pages_common import UploadForm, labels_of, preview, read_upload_form
 from nucsec.web.picker import label_from_form, picker_options
 from nucsec.web.views import label_of_summary, render
@@ -33,7 +33,6 @@ from nucsec.web.views import label_of_summary, render
 __all__ = ["router"]
 
 router = APIRouter()
-NodeDep = Depends(get_node)
 CallerDep = Depends(page_caller)
 FormDep = Depends(csrf_form)
 PAGE_SIZE = 25

@@ -33,7 +33,7 @@ from nucsec.service import incidents as register
 from nucsec.service.incident_search import IncidentFilter, counted_labels, search_incidents
 from nucsec.web.auth import Caller
 from nucsec.web.charts import bar_chart_svg, stacked_years_svg
-from nucsec.web.deps import Form, csrf_form, first, get_node, page_caller
+from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
 from nucsec.web.pages_common import labels_of, preview, read_upload_form
 from nucsec.web.picker import label_from_form, picker_options
 from nucsec.web.views import label_of_summary, render
@@ -44,7 +44,6 @@ __all__ = ["router"]
 router = APIRouter()
 PAGE_SIZE = 25
 NARRATIVE_SLOTS = 3
-NodeDep = Depends(get_node)
 CallerDep = Depends(page_caller)
 FormDep = Depends(csrf_form)
 YearQuery = Query(None, ge=1900, le=2200)
