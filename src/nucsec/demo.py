@@ -252,16 +252,23 @@ DEMO_DOCUMENTS: list[DemoDocument] = [
 INCIDENT_AUTHORS = {"USA": "dhs.chief", "JPN": "npa.chief"}
 
 
-def seed_incidents(node: Node, nations: set[str]) -> int:
+#: in a federated demo, who records each public case: the nation where it happened, else USA
+_PUBLIC_CASE_NATION = {"JP": "JPN", "US": "USA"}
+
+
+def seed_incidents(node: Node, nations: set[str], *, federated: bool = False) -> int:
     """Record the demo incidents: real public cases (unclassified, in the node's own
     scheme when the node's nation differs) and fictional restricted ones of the nations
-    the node hosts."""
+    the node hosts. ``federated``: the node's partner records the other public cases and
+    federation brings them (each case exists once in the pair)."""
     from nucsec.incidents.demo import demo_incidents
     from nucsec.service.incidents import add_incident
 
     created = 0
     for banner, incident in demo_incidents():
         label = parse_banner(banner, node.ctx)
+        if federated and _PUBLIC_CASE_NATION.get(incident.country, "USA") not in nations:
+            continue  # the partner records it
         if label.authority not in nations:
             if not (label.is_public_unclassified and label.rank(node.ctx) == 0):
                 continue  # the partner's restricted incident arrives by federation
@@ -294,9 +301,9 @@ def _relabel_narrative(node: Node, incident: Any) -> Any:
     return replace(incident, narrative=tuple(portions))
 
 
-def seed(node: Node, *, password_hash: str | None) -> dict[str, int]:
+def seed(node: Node, *, password_hash: str | None, federated: bool = False) -> dict[str, int]:
     """Create the demo users of the node's nation (all nations on a joint node), their
-    documents and incidents. Returns counts."""
+    documents and incidents (``federated``: see :func:`seed_incidents`). Returns counts."""
     nations = set(node.ctx.nations) if node.joint else {node.nation}
     with node.engine.begin() as conn:
         users = [u for u in DEMO_USERS if u["nation"] in nations]
@@ -316,5 +323,5 @@ def seed(node: Node, *, password_hash: str | None) -> dict[str, int]:
     return {
         "users": len(users),
         "documents": created,
-        "incidents": seed_incidents(node, nations),
+        "incidents": seed_incidents(node, nations, federated=federated),
     }

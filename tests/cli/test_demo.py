@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -28,3 +29,11 @@ def test_demo_runs_two_federated_nodes_and_verifies_their_logs(tmp_path: Path) -
     assert "exceeds the principal's CONFIDENTIAL clearance" in out
     assert out.count(": intact") == 2
     assert "demo-only-password" in out
+    for node, reader in (("usa", "dhs.chief"), ("jpn", "npa.chief")):  # each case once per node
+        listed = subprocess.run(
+            [nucsec, "incident", "list", "--as", reader, "--json"],
+            capture_output=True, text=True, timeout=60, check=True,
+            env={"PATH": "/usr/bin:/bin", "NUCSEC_HOME": str(tmp_path / "demo" / node)},
+        )  # fmt: skip
+        refs = [i["title"].split(":")[0] for i in json.loads(listed.stdout)["items"]]
+        assert len(refs) == len(set(refs)) and "ITDB-2005-JP-FUKUI" in refs, refs

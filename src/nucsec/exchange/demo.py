@@ -33,7 +33,7 @@ def _init(home: Path, nation: str) -> Node:
     if home.exists():
         shutil.rmtree(home)
     node = init_node(settings.load(env={}, home=home, database_url=""), nation, demo=True)
-    seed(node, password_hash=hash_password(DEMO_PASSWORD))
+    seed(node, password_hash=hash_password(DEMO_PASSWORD), federated=True)
     return node
 
 
