@@ -45,4 +45,6 @@ incident_counts = Table(
     Column("dimension", String(32), primary_key=True),
     Column("value", String(64), primary_key=True),
     Column("n", Integer, nullable=False),
+    # statistics read the counts in grouping order, filtered by label, from the index alone
+    Index("ix_incident_counts_grouping", "year", "dimension", "value", "label_id", "n"),
 )
