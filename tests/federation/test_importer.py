@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from nucsec.audit.tables import audit_events
 from nucsec.exchange import stix
-from nucsec.exchange.importer import Importer, PageResult
+from nucsec.exchange.importer import Importer, PageResult, local_id
 from nucsec.exchange.jws import canonical_json
 from nucsec.exchange.peers import add_peer, get_peer
 from nucsec.exchange.tables import exchange_outbox, exchange_rejections
@@ -215,15 +215,26 @@ def test_what_cannot_be_interpreted_or_received_is_refused_with_its_reason(
         )
 
 
-def test_a_record_id_of_another_origin_is_refused(nodes: dict[str, Any]) -> None:
+def test_a_record_id_of_another_origin_never_touches_that_record(nodes: dict[str, Any]) -> None:
+    """A peer's object whose id is a local record's id: the local record is untouched and
+    the peer's record is stored under an id of its own (found later by origin and id)."""
     jpn, objects = nodes["jpn"], nodes["objects"]
     with jpn.engine.connect() as conn:
-        local = conn.execute(
-            select(records.c.id).where(records.c.origin.is_(None)).limit(1)
-        ).scalar_one()
+        local, head = conn.execute(
+            select(records.c.id, records.c.head_version).where(records.c.origin.is_(None)).limit(1)
+        ).one()
     obj = dict(a_document(objects), id=f"x-nucsec-document--{local}", record_version=9)
     result = receive(jpn, "usa", [*definitions(objects), obj])
-    assert any("did not come from usa" in r for r in reasons(result))
+    assert not result.rejected and result.records == [f"document:{local_id('usa', local)}#v1"]
+    with jpn.engine.connect() as conn:
+        after = conn.execute(
+            select(records.c.head_version, records.c.origin).where(records.c.id == local)
+        ).one()
+    assert tuple(after) == (head, None)
+    again = receive(
+        jpn, "usa", [dict(obj, record_version=10, modified=obj["modified"][:-2] + "9Z")]
+    )
+    assert again.records == [f"document:{local_id('usa', local)}#v2"], again.rejected
 
 
 def test_a_revocation_of_an_unknown_record_changes_nothing(nodes: dict[str, Any]) -> None:

@@ -148,6 +148,13 @@ def test_only_the_releasable_incident_is_listed_and_shown(net: dict[str, Any]) -
     # the receiving node's monitor governs it: a HI-cleared analyst does not see it
     assert b.cli("incident", "show", net["rel"], "--as", "mext.analyst").code == 4
     assert b.cli("incident", "show", net["noforn"], "--as", "npa.chief").code == 4
+    why = run(
+        net["a"], "release", "explain", "--incident", net["noforn"], "--peer", "jpn", "--json"
+    )
+    assert why["allowed"] is False and any("NOFORN" in r for r in why["monitor"]["reasons"])
+    assert run(net["a"], "release", "explain", "--incident", net["rel"], "--peer", "jpn", "--json")[
+        "allowed"
+    ]
 
 
 def test_statistics_of_the_receiving_node_count_it_for_its_readers_only(

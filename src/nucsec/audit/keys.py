@@ -55,10 +55,17 @@ def generate_key(key_dir: Path, *, overwrite: bool = False) -> Ed25519PrivateKey
 
 
 def load_private_key(key_dir: Path) -> Ed25519PrivateKey:
-    """Load the node's private key; a clear :class:`ConfigurationError` when it is missing."""
+    """Load the node's private key; a clear :class:`ConfigurationError` when it is missing
+    or readable by anyone but its owner (fail closed: a signing key others may read)."""
     path = key_dir / PRIVATE_KEY_FILE
     if not path.exists():
         raise ConfigurationError(f"no node key at {path}: run `nucsec init` first")
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise ConfigurationError(
+            f"{path} is readable by others (mode {mode:o}): `chmod 600 {path}` and check "
+            "who may have copied it"
+        )
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ConfigurationError(f"{path} is not an Ed25519 private key")

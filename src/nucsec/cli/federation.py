@@ -175,18 +175,45 @@ def release_group() -> None:
     """Release to partners: explain, ORCON approval, recall."""
 
 
+_RECORD_KINDS = ("document", "incident", "analysis")
+
+
+def _record_options(f: Any) -> Any:
+    """``--document ID``, ``--incident ID`` or ``--analysis ID``: the record released."""
+    for kind in reversed(_RECORD_KINDS):
+        f = click.option(f"--{kind}", f"{kind}_id", default=None, help=f"a {kind} id")(f)
+    return f
+
+
+def _one_record(**ids: str | None) -> tuple[str, str]:
+    given = [(name.removesuffix("_id"), v) for name, v in ids.items() if v is not None]
+    if len(given) != 1:
+        raise InputError(
+            "name one record: --document ID, --incident ID or --analysis ID", field="record"
+        )
+    return given[0]
+
+
 @release_group.command("explain")
-@click.option("--document", "doc_id", required=True)
+@_record_options
 @click.option("--peer", "peer_name", required=True)
 @json_option
-def explain_cmd(doc_id: str, peer_name: str, as_json: bool) -> None:
-    """Why was this document released to the peer, or not (both checks' reasons)."""
+def explain_cmd(
+    document_id: str | None,
+    incident_id: str | None,
+    analysis_id: str | None,
+    peer_name: str,
+    as_json: bool,
+) -> None:
+    """Why was this record released to the peer, or not (both checks' reasons)."""
     from nucsec.cli._node import node
     from nucsec.exchange.explain import explain_release
 
-    n = node()
-    result = explain_release(n, doc_id, peer_name)
-    n.close()
+    kind, record_id = _one_record(
+        document_id=document_id, incident_id=incident_id, analysis_id=analysis_id
+    )
+    with node() as n:
+        result = explain_release(n, record_id, peer_name, kind=kind)
 
     def human(r: dict[str, Any]) -> str:
         lines = [
@@ -207,20 +234,29 @@ def explain_cmd(doc_id: str, peer_name: str, as_json: bool) -> None:
 
 
 @release_group.command("approve")
-@click.option("--document", "doc_id", required=True)
+@_record_options
 @click.option("--peer", "peer_name", required=True)
 @click.option("--as", "as_user", required=True, help="a user of the originator agency")
 @json_option
-def approve_cmd(doc_id: str, peer_name: str, as_user: str, as_json: bool) -> None:
-    """Originator approval to release an ORCON document to a peer's nation."""
+def approve_cmd(
+    document_id: str | None,
+    incident_id: str | None,
+    analysis_id: str | None,
+    peer_name: str,
+    as_user: str,
+    as_json: bool,
+) -> None:
+    """Originator approval to release an ORCON record to a peer's nation."""
     from nucsec.cli._node import acting, node
     from nucsec.exchange.outbox import approve_orcon
 
-    n = node()
-    principal = acting(n, as_user)
-    with n.engine.begin() as conn:
-        result = approve_orcon(n, conn, principal, "document", doc_id, peer_name)
-    n.close()
+    kind, record_id = _one_record(
+        document_id=document_id, incident_id=incident_id, analysis_id=analysis_id
+    )
+    with node() as n:
+        principal = acting(n, as_user)
+        with n.engine.begin() as conn:
+            result = approve_orcon(n, conn, principal, kind, record_id, peer_name)
     emit(result, as_json, lambda r: f"approved for {r['nation']} ({r['peer']}): {r['outcome']}")
 
 

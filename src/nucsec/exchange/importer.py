@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,7 +57,7 @@ from nucsec.store.records import (
 )
 from nucsec.store.schema import records
 
-__all__ = ["Importer", "PageResult", "Refused"]
+__all__ = ["Importer", "PageResult", "Refused", "local_id"]
 
 _TLP_BY_ID = {obj["id"]: level for level, obj in stix.tlp_markings().items()}
 
@@ -94,6 +95,15 @@ def _parse_time(text: str, name: str) -> dt.datetime:
     if when.tzinfo is None:
         raise Refused(f"`{name}` must be UTC", field=name)
     return when.astimezone(dt.UTC)
+
+
+_LOCAL_IDS = uuid.UUID("5f0c3a52-8d4e-4c59-9a51-0d7c2f1e6b21")
+
+
+def local_id(peer: str, record_id: str) -> str:
+    """The id a peer's record is stored under when another origin's record already holds
+    its own id (a collision, or a peer squatting an id): a UUIDv5 of (peer, id)."""
+    return str(uuid.uuid5(_LOCAL_IDS, f"{peer}\n{record_id}"))
 
 
 class Importer:
@@ -262,6 +272,8 @@ class Importer:
                     (result.accepted if fresh else result.unchanged).append(entry)
                     continue
                 payload = stix.parse_record(obj)
+                _parse_time(payload.created, "created")
+                _parse_time(payload.modified, "modified")
                 self._may_receive(payload)
                 if not payload.revoked:  # content its kind's views and hooks can take
                     values = {n: v for n, (v, _) in payload.portions.items()}
@@ -357,14 +369,22 @@ class _Writer:
         return {r[0]: int(r[1] or 0) for r in rows}
 
     def _existing(self, record_ids: list[str]) -> dict[str, RecordRow]:
+        """This peer's records among ``record_ids`` (STIX id suffixes), by that suffix: a
+        peer's record is found by (origin, id), under its own id or :func:`local_id`."""
         store = RecordStore(self.conn, self.imp.node.ctx)
+        wanted = {rid: rid for rid in record_ids}
+        wanted.update({local_id(self.peer.name, rid): rid for rid in record_ids})
         out = {}
-        for rid, kind in self.conn.execute(
-            select(records.c.id, records.c.kind).where(records.c.id.in_(record_ids))
-        ):
-            row = store.get(kind, rid)
-            if row is not None:
-                out[rid] = row
+        for start in range(0, len(wanted), 500):
+            chunk = list(wanted)[start : start + 500]
+            for stored, kind in self.conn.execute(
+                select(records.c.id, records.c.kind).where(
+                    records.c.id.in_(chunk), records.c.origin == self.peer.name
+                )
+            ):
+                row = store.get(kind, stored)
+                if row is not None:
+                    out[wanted[stored]] = row
         return out
 
     def record(self, p: stix.RecordPayload, obj: Mapping[str, Any], digest: str) -> None:
@@ -376,8 +396,8 @@ class _Writer:
         if p.record_id in self.pending:
             self.flush()
         row = self._row(p)
-        if row is not None and (row.origin != self.peer.name or row.kind != p.rtype.kind):
-            raise Refused(f"{sid} names a record that did not come from {self.peer.name}")
+        if row is not None and row.kind != p.rtype.kind:
+            raise Refused(f"{sid} names a {row.kind} this peer sent under another type")
         if row is not None and row.recalled:
             raise Refused(f"{sid} was recalled: later versions are refused")
         if p.revoked:
@@ -395,9 +415,7 @@ class _Writer:
     def _row(self, p: stix.RecordPayload) -> RecordRow | None:
         if p.record_id in self.created:
             self.created.discard(p.record_id)
-            row = RecordStore(self.conn, self.imp.node.ctx).get(p.rtype.kind, p.record_id)
-            if row is not None:
-                self.existing[p.record_id] = row
+            self.existing.update(self._existing([p.record_id]))
         return self.existing.get(p.record_id)
 
     def _portions(self, p: stix.RecordPayload) -> dict[str, Portion]:
@@ -430,7 +448,7 @@ class _Writer:
         self._written(new, store.version(new))
         self.existing[p.record_id] = new
         self._inbound(p, f"{p.rtype.stix_type}--{p.record_id}", digest, new.version)
-        self.result.records.append(f"{p.rtype.kind}:{p.record_id}#v{new.version}")
+        self.result.records.append(f"{p.rtype.kind}:{new.id}#v{new.version}")
 
     def _recall(self, row: RecordRow, p: stix.RecordPayload, digest: str) -> None:
         """A new version without content (each portion emptied, labels kept), recalled."""
@@ -452,7 +470,7 @@ class _Writer:
         )
         self._written(new, store.version(new))
         self.existing[p.record_id] = new
-        self.result.recalled.append(f"{p.rtype.kind}:{p.record_id}#v{new.version}")
+        self.result.recalled.append(f"{p.rtype.kind}:{new.id}#v{new.version}")
 
     def _inbound(self, p: stix.RecordPayload, sid: str, digest: str, local: int) -> None:
         self.conn.execute(
@@ -484,6 +502,17 @@ class _Writer:
             return
         items = list(self.pending.values())
         self.pending.clear()
+        taken = set(
+            self.conn.execute(
+                select(records.c.id).where(records.c.id.in_([p.record_id for p, _ in items]))
+            ).scalars()
+        )
+        # another origin's record holds the id: this peer's record gets an id of its own
+        peer = self.peer.name
+        stored_as = {
+            p.record_id: local_id(peer, p.record_id) if p.record_id in taken else p.record_id
+            for p, _ in items
+        }
         by_kind: dict[str, list[NewRecord]] = {}
         for p, _ in items:
             by_kind.setdefault(p.rtype.kind, []).append(
@@ -494,7 +523,7 @@ class _Writer:
                     title=self._title(p),
                     created_at=_parse_time(p.created, "created"),
                     version_at=_parse_time(p.modified, "modified"),
-                    record_id=p.record_id,
+                    record_id=stored_as[p.record_id],
                     origin=self.peer.name,
                     note=self._note(p),
                 )
@@ -507,6 +536,6 @@ class _Writer:
             inbound.append(self._inbound_row(p, sid, digest, 1))
             self.seen.add((sid, p.modified))
             self.last_version[sid] = p.version
-            self.result.records.append(f"{p.rtype.kind}:{p.record_id}#v1")
+            self.result.records.append(f"{p.rtype.kind}:{stored_as[p.record_id]}#v1")
         bulk_insert(self.conn, exchange_inbound, inbound)
         self.created.update(p.record_id for p, _ in items)

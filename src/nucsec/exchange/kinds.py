@@ -114,7 +114,21 @@ def _analysis_check(values: Values) -> None:
         or not isinstance(method.get("source"), dict | None)
     ):
         raise StixError("method must be {method, params, versions, source}", field="method")
+    if method["method"] == "age":
+        result = values["result"]
+        for key in ("age_years", "u_age_years"):
+            if key in result and not _number(result[key]):
+                raise StixError(f"result.{key} must be a number", field="result")
+        interval = result.get("interval_years_k2")
+        if interval is not None and not (
+            isinstance(interval, list) and len(interval) == 2 and all(map(_number, interval))
+        ):
+            raise StixError("result.interval_years_k2 must be two numbers", field="result")
     _attachments(values)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _analysis_title(values: Values) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, select
 
 from nucsec.exchange import stix
 from nucsec.exchange.kinds import ADAPTERS, Released
+from nucsec.exchange.tables import exchange_definitions
 from nucsec.markings.label import Label
 from nucsec.node import Node
 from nucsec.store.labels import load_label
@@ -71,6 +72,27 @@ class ObjectBuilder:
         self.identity = stix.node_identity(node.nation, node.origin)
         self._labels: dict[int, Label] = {}
         self._markings: dict[int, dict[str, Any]] = {}
+        self._creators: dict[str, dict[str, Any]] = {}
+
+    def creator(self, row: RecordRow) -> dict[str, Any]:
+        """The identity that created a record: this node's, or for a record received from a
+        peer, the node identity that peer sent (kept in ``exchange_definitions``)."""
+        if row.origin is None:
+            return self.identity
+        found = self._creators.get(row.origin)
+        if found is None:
+            d = exchange_definitions.c
+            bodies = self.conn.execute(
+                select(d.body).where(
+                    d.peer == row.origin,
+                    d.stix_type == "identity",
+                    d.stix_id != stix.PROJECT_IDENTITY,
+                )
+            ).scalars()
+            identities = [json.loads(b) for b in bodies]
+            found = identities[0] if len(identities) == 1 else self.identity
+            self._creators[row.origin] = found
+        return found
 
     def label(self, label_id: int) -> Label:
         found = self._labels.get(label_id)
@@ -121,7 +143,7 @@ class ObjectBuilder:
             },
             banner_marking=markings[version.label_id]["id"],
             tlp_marking=stix.tlp_markings()[tlp]["id"] if tlp else None,
-            created_by=self.identity["id"],
+            created_by=self.creator(row)["id"],
             orcon_approved_for=orcon_approved_for,
         )
         return definitions, obj
@@ -141,7 +163,7 @@ def export_bundle(
     records = []
     for row in rows:
         more, obj = builder.record(kind, row, versions[row.pk], times[row.pk])
-        for d in more:
+        for d in [builder.creator(row), *more]:
             definitions.setdefault(d["id"], d)
         records.append(obj)
     objects = [*definitions.values(), *records]

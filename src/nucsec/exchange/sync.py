@@ -28,6 +28,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -106,11 +107,45 @@ class _Capture:
         self.last = response
 
 
+class ResponseTooLarge(requests.RequestException):
+    """A peer's answer longer than this node accepts (``max_upload_bytes``)."""
+
+
 class _TimeoutAdapter(HTTPAdapter):
+    """Every request to a peer has a timeout, and its answer is read up to ``max_bytes``
+    (a peer cannot exhaust this node's memory)."""
+
+    def __init__(self, max_bytes: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_bytes = max_bytes
+
     def send(self, request: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = TIMEOUT_S
-        return super().send(request, **kwargs)
+        streamed = kwargs.get("stream", False)
+        kwargs["stream"] = True
+        response = super().send(request, **kwargs)
+        if streamed:
+            return response
+        data = response.raw.read(self.max_bytes + 1, decode_content=True)
+        if len(data) > self.max_bytes:
+            response.close()
+            raise ResponseTooLarge(
+                f"the peer's answer exceeds {self.max_bytes} bytes", response=response
+            )
+        response._content = data
+        response._content_consumed = True
+        response.close()  # content consumed: the connection goes back to the pool
+        return response
+
+
+def _same_origin(base: str, url: str) -> bool:
+    """Whether ``url`` is on the scheme, host and port of ``base`` (a peer's pinned URL)."""
+    try:
+        a, b = urlsplit(base), urlsplit(url)
+        return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
+    except ValueError:  # a port that is not a number
+        return False
 
 
 def _connection(node: Node, peer: Peer) -> tuple[Any, _Capture]:
@@ -128,7 +163,7 @@ def _connection(node: Node, peer: Peer) -> tuple[Any, _Capture]:
         conn = _HTTPConnection(peer.basic_user, password, version="2.1")
     capture = _Capture()
     conn.session.hooks["response"].append(capture)
-    adapter = _TimeoutAdapter(max_retries=0)
+    adapter = _TimeoutAdapter(node.settings.max_upload_bytes, max_retries=0)
     conn.session.mount("http://", adapter)
     conn.session.mount("https://", adapter)
     return conn, capture
@@ -143,15 +178,18 @@ def _find_collection(node: Node, peer: Peer, conn: Any) -> Any:
     """The peer's collection this node reads (looked up once, then remembered)."""
     from taxii2client.v21 import ApiRoot, Collection, Server
 
-    if peer.remote_collection:
+    if peer.remote_collection and _same_origin(peer.url, peer.remote_collection):
         return Collection(peer.remote_collection, conn=conn)
     base = peer.url.rstrip("/")
     server = Server(base + "/" if base.endswith("/taxii2") else base + "/taxii2/", conn=conn)
     found = [server.default] if server.default is not None else list(server.api_roots)
     # taxii2-client gives discovered API roots connections of their own: reuse ours (signed)
-    roots = [ApiRoot(r.url, conn=conn) for r in found]
+    # a discovery answer may name other hosts: we follow only the peer's own (no SSRF)
+    roots = [ApiRoot(r.url, conn=conn) for r in found if _same_origin(peer.url, r.url)]
     for root in roots:
         for coll in root.collections:
+            if not _same_origin(peer.url, coll.url):
+                continue
             wanted = (
                 coll.custom_properties.get("x_nucsec_outbox") if peer.kind == "nucsec" else True
             )

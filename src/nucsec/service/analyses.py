@@ -37,6 +37,7 @@ from nucsec.service.attachments import (
     attachments_of,
     blob_store,
     read_attachment,
+    register_file,
 )
 from nucsec.service.labelled import Draft, Kind
 from nucsec.store.records import RecordRow, VersionRow
@@ -165,7 +166,10 @@ def _create(
         values["attachment.0"] = upload.meta(hashlib.sha256(upload.data).hexdigest())
         labels["attachment.0"] = new.label
     draft = Draft(values=values, labels=labels, title=title, note=new.note)
-    return labelled.create(node, principal, ANALYSIS, draft, _view)
+    view = labelled.create(node, principal, ANALYSIS, draft, _view)
+    if upload is not None:
+        register_file(node, ANALYSIS.name, view["id"], values["attachment.0"]["sha256"])
+    return view
 
 
 def _spectrum_title(run: methods.SpectrumRun, name: str) -> str:

@@ -9,10 +9,14 @@ attachment is labelled, versioned and audited like the rest of the record:
 - a **document** or an **analysis** holds one portion per file, ``attachment.N``, each
   with its own label (the attacher picks it; the record's banner rolls it up).
 
-A file is readable only through a record the caller may read that lists it: fetching by
-hash without such a record answers :class:`~nucsec.errors.NotFoundError` exactly like an
-absent record or file, so the store never tells whether a blob exists. Attaching needs the
-``update`` decision on the record (its originator agency or a security officer).
+A file is readable only through a record the caller may read that lists it **and** to which
+it was attached on this node (``record_files``, written only by :func:`attach_file` and
+:func:`register_file`): a record's file list is data its writer or a peer supplies, so
+naming another record's hash gives nothing. Fetching by hash without such a record answers
+:class:`~nucsec.errors.NotFoundError` exactly like an absent record or file, so the store
+never tells whether a blob exists. A received record's files stay with its originator.
+Attaching needs the ``update`` decision on the record (its originator agency or a security
+officer).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, insert, select
 
 from nucsec.errors import AccessDenied, ConflictError, InputError, NotFoundError
 from nucsec.markings import Label
@@ -34,6 +38,7 @@ from nucsec.service.labelled import Draft, Kind
 from nucsec.service.trail import emit
 from nucsec.store.blobs import BlobStore, is_sha256
 from nucsec.store.records import RecordRow, VersionRow
+from nucsec.store.schema import record_files, records
 
 __all__ = [
     "ATTACHABLE",
@@ -43,6 +48,7 @@ __all__ = [
     "clean_filename",
     "list_attachments",
     "read_attachment",
+    "register_file",
 ]
 
 #: record kinds that take attachments
@@ -156,7 +162,7 @@ def read_attachment(
     k = _kind(kind)
     view = labelled.read(node, principal, k, record_id, _view_of(k))
     found = [a for a in attachments_of(view) if a["sha256"] == sha256] if is_sha256(sha256) else []
-    if not found:
+    if not found or not _attached_here(node, k.name, record_id, sha256):
         raise NotFoundError("attachment not found", field="sha256")
     data = blob_store(node).get(sha256)
     with node.engine.begin() as conn:
@@ -200,12 +206,50 @@ def attach_file(
     note = f"attached {meta['name']}"
     try:
         if k.name == "incident":
-            return _attach_to_incident(node, principal, record_id, view, meta, note)
-        draft = _draft_with(view, meta, label, note)
-        return labelled.update(node, principal, k, record_id, draft, _view_of(k))
+            updated = _attach_to_incident(node, principal, record_id, view, meta, note)
+        else:
+            draft = _draft_with(view, meta, label, note)
+            updated = labelled.update(node, principal, k, record_id, draft, _view_of(k))
     except BaseException:
         store.discard(info)
         raise
+    register_file(node, k.name, record_id, info.sha256)
+    return updated
+
+
+def register_file(node: Node, kind: str, record_id: str, sha256: str) -> None:
+    """Record that a stored blob was attached to a (local) record on this node."""
+    with node.engine.begin() as conn:
+        pk = conn.execute(
+            select(records.c.pk).where(
+                records.c.kind == kind, records.c.id == record_id, records.c.origin.is_(None)
+            )
+        ).scalar()
+        if pk is None:
+            raise NotFoundError("record not found", field="id")
+        known = conn.execute(
+            select(record_files.c.sha256).where(
+                record_files.c.record_pk == pk, record_files.c.sha256 == sha256
+            )
+        ).first()
+        if known is None:
+            conn.execute(
+                insert(record_files).values(record_pk=pk, sha256=sha256, attached_at=node.clock())
+            )
+
+
+def _attached_here(node: Node, kind: str, record_id: str, sha256: str) -> bool:
+    with node.engine.connect() as conn:
+        found = conn.execute(
+            select(record_files.c.sha256)
+            .select_from(record_files.join(records, records.c.pk == record_files.c.record_pk))
+            .where(
+                records.c.kind == kind,
+                records.c.id == record_id,
+                record_files.c.sha256 == sha256,
+            )
+        ).first()
+    return found is not None
 
 
 def _check_update(node: Node, principal: Principal, kind: Kind, view: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ reference only when the importer can read it; otherwise it creates a new one.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import json
@@ -34,7 +35,7 @@ from nucsec.incidents import (
     write_incidents_csv,
 )
 from nucsec.incidents.countries import country_name
-from nucsec.incidents.errors import IncidentError
+from nucsec.incidents.errors import CsvImportError, IncidentError, RowError
 from nucsec.incidents.tables import COUNTED_DIMENSIONS, incident_counts, incident_facts
 from nucsec.markings import Label, LabelError, parse_label, render_banner
 from nucsec.node import Node
@@ -386,17 +387,42 @@ def import_incidents(
     result: ImportResult = read_incidents_csv(
         csv_text, today=today or node.clock().date(), partial=partial
     )
-    created, updated = [], []
-    for incident in result.incidents:  # validate every label before writing anything
-        _draft(node, incident, label)
+    # decide every row before writing any: labels, and whether an update is allowed
+    plan: list[tuple[Incident, str | None]] = []
+    refused: list[RowError] = []
     for incident in result.incidents:
+        draft = _draft(node, incident, label, "re-imported")
         existing = _visible_by_reference(node, principal, incident.reference)
+        reason = None
+        if existing is not None:
+            reason = labelled.update_refusal(node, principal, INCIDENT, existing, draft)
+        if reason is None:
+            plan.append((incident, existing))
+        else:
+            line = _incident_lines(csv_text).get(incident.reference, 0)
+            refused.append(
+                RowError(line, incident.reference, "label", f"cannot update it: {reason}")
+            )
+    if refused and not partial:
+        raise CsvImportError(refused)
+    created, updated = [], []
+    for incident, existing in plan:
         if existing is None:
             created.append(add_incident(node, principal, incident, label, "imported")["id"])
         else:
             update_incident(node, principal, existing, incident, label, "re-imported")
             updated.append(existing)
-    return {"created": created, "updated": updated, "errors": [e.to_dict() for e in result.errors]}
+    errors = sorted([*result.errors, *refused], key=lambda e: e.line)
+    return {"created": created, "updated": updated, "errors": [e.to_dict() for e in errors]}
+
+
+def _incident_lines(csv_text: str) -> dict[str, int]:
+    """The file line of each reference's incident row (header = line 1)."""
+    out: dict[str, int] = {}
+    for line, row in enumerate(csv.DictReader(io.StringIO(csv_text)), start=2):
+        if row.get("record") == "incident" and row.get("reference"):
+            out.setdefault(str(row["reference"]), line)
+    return out
 
 
 def _visible_by_reference(node: Node, principal: Principal, reference: str) -> str | None:

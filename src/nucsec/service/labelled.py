@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from nucsec.errors import AccessDenied, InputError, NotFoundError
-from nucsec.markings import Label, render_banner, render_in, render_portion, rollup
+from nucsec.markings import Label, LabelError, render_banner, render_in, render_portion, rollup
 from nucsec.node import Node
 from nucsec.policy import Decision, Principal, Resource, decide
 from nucsec.service.guard import check, record_decision
@@ -41,6 +41,7 @@ __all__ = [
     "portion_views",
     "read",
     "update",
+    "update_refusal",
     "versions",
 ]
 
@@ -302,11 +303,9 @@ def update(
         visible = row is not None and seen is not None and seen.allowed
         out, decision = None, None
         if row is not None and visible:
-            current = load_label(conn, row.label_id)
-            draft = _carried(draft, RecordStore(conn, node.ctx).version(row), conn)
-            labels, banner = _prepared(node, principal, draft, current.originator)
-            resource = Resource(current, kind=kind.name, ref=kind.ref(row), new_label=banner)
-            decision = check(node, conn, principal, "update", resource)
+            draft, labels, banner, decision = _update_decision(
+                node, conn, principal, kind, row, draft
+            )
             if decision.allowed:
                 store = RecordStore(conn, node.ctx)
                 row = store.add_version(
@@ -327,6 +326,34 @@ def update(
     if out is None:
         raise AccessDenied("; ".join(decision.reasons if decision else []), field="label")
     return out
+
+
+def _update_decision(
+    node: Node, conn: Connection, principal: Principal, kind: Kind, row: RecordRow, draft: Draft
+) -> tuple[Draft, dict[str, Label], Label, Decision]:
+    """The draft with carried portions, its labels and banner, and the monitor's (audited)
+    decision on the update; LabelError if the labels cannot be stored."""
+    current = load_label(conn, row.label_id)
+    draft = _carried(draft, RecordStore(conn, node.ctx).version(row), conn)
+    labels, banner = _prepared(node, principal, draft, current.originator)
+    resource = Resource(current, kind=kind.name, ref=kind.ref(row), new_label=banner)
+    return draft, labels, banner, check(node, conn, principal, "update", resource)
+
+
+def update_refusal(
+    node: Node, principal: Principal, kind: Kind, record_id: str, draft: Draft
+) -> str | None:
+    """Why :func:`update` would refuse this draft now (None: it would write it); nothing
+    is written but a denial's audit event. For all-or-nothing batches (CSV import)."""
+    with node.engine.begin() as conn:
+        row, seen = _readable(node, conn, conn, principal, kind, record_id)
+        if row is None or seen is None or not seen.allowed:
+            return f"{kind.name} {record_id} not found"
+        try:
+            decision = _update_decision(node, conn, principal, kind, row, draft)[3]
+        except LabelError as exc:
+            return exc.message
+    return None if decision.allowed else "; ".join(decision.reasons)
 
 
 def page(

@@ -118,3 +118,13 @@ orcon_approvals = Table(
     Column("approved_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("record_pk", "nation"),
 )
+
+#: files attached HERE to a record (by ``attach_file`` or an uploaded analysis): a blob is
+#: served through a record only if this row exists, whatever the record's metadata lists
+record_files = Table(
+    "record_files",
+    metadata,
+    Column("record_pk", Integer, ForeignKey("records.pk"), primary_key=True),
+    Column("sha256", String(64), primary_key=True),
+    Column("attached_at", DateTime(timezone=True), nullable=False),
+)

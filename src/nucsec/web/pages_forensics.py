@@ -11,13 +11,14 @@ it when sharing).
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from nucsec.errors import AccessDenied, ConflictError, InputError
+from nucsec.errors import AccessDenied, ConflictError, InputError, NucsecError
 from nucsec.markings import Label
 from nucsec.node import Node
 from nucsec.service import analyses
@@ -295,17 +296,32 @@ def analysis(
     return render(request, "analysis.html", context, caller=caller, labels=labels_of(view))
 
 
-def _saved_curve(params: dict[str, Any], result: dict[str, Any]) -> str:
+def _saved_curve(params: dict[str, Any], result: dict[str, Any]) -> str | None:
     """The ingrowth SVG of a saved age: the curve recomputed without Monte Carlo (cheap),
-    the measured point and intervals as saved."""
+    the measured point and intervals as saved. None (no chart) when the saved parameters or
+    numbers cannot be drawn (e.g. a record received from a partner with other software)."""
     from nucsec.forensics.chronometry import ingrowth_curve, ingrowth_svg
 
-    _, _, core = methods.run_age({**params, "monte_carlo": 0})
+    try:
+        _, _, core = methods.run_age({**params, "monte_carlo": 0})
+    except NucsecError:
+        return None
     curve = ingrowth_curve(result=core)
-    for key in ("age_years", "u_age_years", "interval_years_k2"):
+    for key in ("age_years", "u_age_years"):
         if key in result:
+            if not _finite(result[key]):
+                return None
             curve["measured"][key] = result[key]
+    interval = result.get("interval_years_k2")
+    if interval is not None:
+        if not (isinstance(interval, list) and len(interval) == 2 and all(map(_finite, interval))):
+            return None
+        curve["measured"]["interval_years_k2"] = interval
     return str(ingrowth_svg(curve))
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 # -- attachments of a document --------------------------------------------------------------

@@ -1,0 +1,44 @@
+"""Review: a CSV import is all-or-nothing (``import_incidents``: "without ``partial``
+nothing is imported when any row is bad")."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from sqlalchemy import func, select
+
+from nucsec.errors import NucsecError
+from nucsec.markings import parse_banner
+from nucsec.node import Node
+from nucsec.service.incidents import export_incidents, import_incidents
+from nucsec.service.users import principal_of
+from nucsec.store.schema import record_versions
+
+
+def _versions(node: Node) -> int:
+    with node.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(record_versions)).scalar() or 0)
+
+
+def test_finding_import_that_fails_on_a_row_writes_nothing(demo_node: Node) -> None:
+    """NPA's chief imports a CSV made from its own export (narrative rows dropped): first a
+    new incident, then the incidents it reads, among them US incidents it may read but not
+    update (another nation's authority). The import must either succeed or fail with
+    nothing written (the review found the new incident written, then the update of a US
+    incident refused: a half-applied import; every row is now decided before any write)."""
+    npa = principal_of(demo_node, "npa.chief")
+    rows = list(csv.reader(io.StringIO(export_incidents(demo_node, npa))))
+    header, body = rows[0], [r for r in rows[1:] if r[1] != "portion"]
+    assert any(r[0] == "ITDB-2005-US-NJ" for r in body)  # a US incident NPA reads
+    first = body[0][0]
+    new = [["REVIEW-NEW-1", *r[1:]] for r in body if r[0] == first]
+    out = io.StringIO()
+    csv.writer(out).writerows([header, *new, *body])
+    label = parse_banner("HI//REL TO JPN, USA", demo_node.ctx)
+    before = _versions(demo_node)
+    try:
+        import_incidents(demo_node, npa, out.getvalue(), label, today=dt.date(2026, 1, 1))
+    except NucsecError:
+        assert _versions(demo_node) == before  # all or nothing
