@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from sqlalchemy import Connection, insert, select, update
 
@@ -127,7 +128,11 @@ class _TimeoutAdapter(HTTPAdapter):
         response = super().send(request, **kwargs)
         if streamed:
             return response
-        data = response.raw.read(self.max_bytes + 1, decode_content=True)
+        try:
+            data = response.raw.read(self.max_bytes + 1, decode_content=True)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:  # cut off, reset, timed out
+            response.close()
+            raise requests.ConnectionError(f"the peer's answer was cut off: {exc}") from exc
         if len(data) > self.max_bytes:
             response.close()
             raise ResponseTooLarge(
