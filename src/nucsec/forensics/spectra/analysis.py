@@ -60,7 +60,9 @@ def analyze(
     library : dict, optional
         Sources to consider (default: the shipped library).
     """
-    warnings: list[str] = []
+    warnings = list(spectrum.notes)
+    if background is not None:
+        warnings += [f"background: {note}" for note in background.notes]
     lib = library if library is not None else load_library()
     if detector is not None and detector not in DETECTOR_TYPES:
         raise SpectrumError(f"unknown detector type {detector!r}", field="detector", value=detector)

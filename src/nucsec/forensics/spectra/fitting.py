@@ -11,11 +11,13 @@ All regions of a spectrum are fitted together: they are padded into a few batche
 similar size and every Levenberg-Marquardt step is one set of array operations over a
 batch (model, Jacobian, normal equations, damped solves), each region keeping its own
 damping and stopping rule. A region is done when a step lowers its deviance by less than
-``1e-3``, after ``max_iter`` accepted steps, or after eight refused ones in a row.
+``1e-3`` (times the reduced chi-square when above one), after ``max_iter`` accepted
+steps, or after eight refused ones in a row (see :mod:`~nucsec.forensics.spectra.levmar`).
 
 Parameters per region: continuum ``c0 + c1 t (+ c2 t^2)``, a step height ``h``, peak areas
 ``A_j``, centroids ``mu_j`` and one width scale ``s`` (``sigma_j = s * sigma_model_j``),
-which is free only when the region holds a strong peak.
+which is free only when the region holds a strong peak. The step is shared by the peaks
+in proportion to their (positive) areas, as part of the model.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import numpy as np
 
 from nucsec.forensics.spectra.levmar import minimise, weights_of
 from nucsec.forensics.spectra.model import FloatArray
-from nucsec.forensics.spectra.peakmodel import N_HEAD, Batch
+from nucsec.forensics.spectra.peakmodel import N_HEAD, Batch, deviance_floor
 
 __all__ = ["FittedPeak", "RoiFit", "RoiSpec", "fit_roi", "fit_rois"]
 
@@ -185,7 +187,9 @@ def _pack(
     lower[:, -1], upper[:, -1] = MIN_WIDTH_SCALE, MAX_WIDTH_SCALE
     edges = lo[:, None] + np.arange(m + 1, dtype=np.float64)[None, :]
     ylogy = y * np.log(np.where(y > 0, y, 1.0))
-    batch = Batch(y, ylogy, bl, var, mask, edges, t_pow, sig0, real, free, fixed)
+    floor = deviance_floor(y)
+    inside = np.where(mask_b, floor, -np.inf)
+    batch = Batch(y, ylogy, bl, var, mask, edges, t_pow, sig0, real, free, fixed, floor, inside)
     return batch, theta, lower, upper
 
 

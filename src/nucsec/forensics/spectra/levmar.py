@@ -7,22 +7,27 @@ rule. Regions that stop leave the batch, which is then trimmed to what the remai
 need (channels, peaks).
 
 - objective: the Poisson deviance ``2 sum(m - y + y log(y/m))`` of the counts, or
-  ``chi^2`` with a known variance (background-subtracted spectra);
-- start: the continuum, step and areas enter the model linearly, so they are solved for
-  exactly (weighted least squares) at the search centroids and model widths;
+  ``chi^2`` with a known variance (background-subtracted spectra). The peaks' shares of
+  the step are part of the model (computed from the areas of the same parameters, their
+  derivatives in the Jacobian), so every trial is compared with the deviance of the same
+  model. Where the model falls below a tenth of the counts (a bad start can make it
+  negative), the deviance is continued by its second-order expansion: smooth, convex, and
+  its gradient still points back to the data;
+- start: for given step shares the continuum, step and areas enter the model linearly,
+  so they are solved for exactly (weighted least squares) at the search centroids and
+  model widths, the shares following the solved areas for a second round;
 - step: Fisher scoring (iteratively reweighted least squares, weights ``1/m`` or
   ``1/var``) with the analytic Jacobian, damped by ``lambda`` times the diagonal of the
-  normal matrix; ``lambda`` is divided by 10 after an accepted step and multiplied by 10
-  after a refused one; centroids are clipped to their window and the width scale to
-  [0.4, 2.5];
-- after each accepted step the peaks' shares of the step are updated from their areas;
-- stop: after an accepted step that lowers the deviance by less than ``1e-3``, after
-  ``max_iter`` accepted steps, or after eight refused ones in a row.
-
-These are the rules of the one-region fit this replaces, step for step: the results are
-the same to rounding. One known weakness is kept (see ``docs/spectra.md``): the deviance a
-multiplet's next trial is compared with was computed with the previous step shares, so
-most multiplets stop after one accepted step and eight refused ones.
+  normal matrix for every parameter but the continuum polynomial (which enters
+  linearly); after a refused step every parameter is damped until one is accepted.
+  ``lambda`` follows Nielsen's rule: after an accepted step it shrinks by
+  ``max(1/3, 1 - (2 rho - 1)^3)``, ``rho`` being the actual over the predicted decrease;
+  after a refused one it grows by 4, 10, 25... Centroids are clipped to their window and
+  the width scale to [0.4, 2.5]; a parameter at a bound that the gradient pushes
+  outwards is held there for the step;
+- stop: after an accepted step that lowers the deviance by less than ``1e-3`` times the
+  reduced chi-square (when above 1: the precision that uncertainties scaled by it can
+  express), after ``max_iter`` accepted steps, or after eight refused ones in a row.
 
 Internal to :mod:`nucsec.forensics.spectra.fitting`.
 """
@@ -35,14 +40,24 @@ import numpy as np
 import numpy.typing as npt
 
 from nucsec.forensics.spectra.model import FloatArray
-from nucsec.forensics.spectra.peakmodel import N_HEAD, Batch, evaluate, jacobian, objective
+from nucsec.forensics.spectra.peakmodel import (
+    N_HEAD,
+    Batch,
+    Edges,
+    evaluate,
+    jacobian,
+    objective,
+    score,
+    shares,
+)
 
-__all__ = ["minimise", "shares", "solve_pinned", "weights_of"]
+__all__ = ["minimise", "solve_pinned", "start", "weights_of"]
 
-TOL = 1e-3  # deviance decrease below which a region has converged
+TOL = 1e-3  # deviance decrease (times the reduced chi-square if above 1) of convergence
 MAX_REFUSED = 8  # refused steps in a row before a region stops
 INITIAL_LAMBDA = 1e-3
 MIN_LAMBDA = 1e-7
+NU = 4.0  # lambda grows by NU after a refused step, NU * 2.5 after a second one...
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -85,27 +100,25 @@ def weights_of(b: Batch, model: FloatArray) -> FloatArray:
     return out
 
 
-def shares(theta: FloatArray, real: FloatArray) -> FloatArray:
-    """The peaks' shares of the step: of the positive area (equal when none is positive)."""
-    k = real.shape[1]
-    pos = np.maximum(theta[:, N_HEAD : N_HEAD + k], 0.0) * real
-    total = pos.sum(axis=1, keepdims=True)
-    equal = real / np.maximum(real.sum(axis=1, keepdims=True), 1.0)
-    out: FloatArray = np.where(total > 0, pos / np.where(total > 0, total, 1.0), equal)
-    return out
-
-
-def start(b: Batch, theta: FloatArray, weights: FloatArray) -> FloatArray:
+def start(b: Batch, theta: FloatArray, rounds: int = 2) -> FloatArray:
     """Continuum, step and areas solved exactly (weighted least squares) at the starting
-    centroids and widths: they enter the model linearly."""
+    centroids and widths: for given step shares they enter the model linearly. The
+    shares start equal and follow the solved areas for a few ``rounds``."""
     n_lin = N_HEAD + b.k
-    _, _, edges = evaluate(b, theta, weights)
-    a = jacobian(b.t_pow, b.free, theta, weights, edges)[:, :, :n_lin]
     w0 = b.mask / (np.maximum(b.y, 1.0) if b.var is None else b.var)
-    at = (a * w0[..., None]).transpose(0, 2, 1)
-    rhs = np.matmul(at, ((b.y - b.base) * b.mask)[..., None])[..., 0]
+    rhs_y = ((b.y - b.base) * b.mask)[..., None]
     out = theta.copy()
-    out[:, :n_lin] = solve_pinned(np.matmul(at, a), rhs, b.fixed[:, :n_lin])
+    _, _, edges = evaluate(b, out, shares(np.zeros_like(theta), b.real))
+    basis = np.concatenate([b.t_pow.transpose(0, 2, 1), edges.step_sum[..., None], edges.g], axis=2)
+    fixed = b.fixed[:, :n_lin]
+    for _ in range(rounds if b.k > 1 else 1):
+        basis[:, :, :N_HEAD] *= 1.0 - fixed[:, None, :N_HEAD]
+        basis[:, :, N_HEAD:] *= 1.0 - fixed[:, None, N_HEAD:]
+        at = (basis * w0[..., None]).transpose(0, 2, 1)
+        rhs = np.matmul(at, rhs_y)[..., 0]
+        out[:, :n_lin] = solve_pinned(np.matmul(at, basis), rhs, fixed)
+        weights = shares(out, b.real)[:, :, None]
+        basis[:, :, 3] = 0.5 - 0.25 * np.matmul(edges.e_sum, weights)[..., 0]
     return out
 
 
@@ -122,14 +135,22 @@ class _Running:
     cont: FloatArray
     jac: FloatArray
     obj: FloatArray
-    weights: FloatArray
     lam: FloatArray
+    nu: FloatArray  # factor for lambda after the next refused step
     accepted: IntArray
     refused: IntArray
     max_iter: IntArray
     lower: FloatArray
     upper: FloatArray
     pin: FloatArray  # 1 on the diagonal of fixed parameters (their rows are zero)
+    plain: BoolArray  # damp every parameter (after a refused step), not only nonlinear ones
+    dof: FloatArray  # degrees of freedom (at least 1)
+    share_dir: FloatArray  # (B, M, K) S_k - sum_j w_j S_j: how an area moves the step
+
+    def __post_init__(self) -> None:
+        p = self.theta.shape[1]
+        # damped parameters: all but the continuum polynomial, which enters linearly
+        self.damped = (np.arange(p) >= 3).astype(np.float64)[None, :]
 
     def keep(self, rows: npt.NDArray[np.intp]) -> _Running:
         """The regions ``rows``, trimmed to their longest region and largest multiplet
@@ -149,46 +170,105 @@ class _Running:
             b.y[rows, :m], b.ylogy[rows, :m], b.base[rows, :m],
             None if b.var is None else b.var[rows, :m], b.mask[rows, :m],
             b.edges[rows, : m + 1], b.t_pow[rows][:, :, :m], b.sig0[rows, :k],
-            b.real[rows, :k], b.free[rows], b.fixed[rows][:, local],
+            b.real[rows, :k], b.free[rows], b.fixed[rows][:, local], b.floor[rows, :m],
+            b.floor_inside[rows, :m],
         )  # fmt: skip
         return _Running(
             self.index[rows], self.cols[local], sub, self.theta[rows][:, local],
             self.model[rows, :m], self.cont[rows, :m], self.jac[rows][:, :m][:, :, local],
-            self.obj[rows], self.weights[rows, :k], self.lam[rows], self.accepted[rows],
+            self.obj[rows], self.lam[rows], self.nu[rows], self.accepted[rows],
             self.refused[rows], self.max_iter[rows], self.lower[rows][:, local],
-            self.upper[rows][:, local], self.pin[rows][:, local],
+            self.upper[rows][:, local], self.pin[rows][:, local], self.plain[rows], self.dof[rows],
+            self.share_dir[rows][:, :m, :k],
         )  # fmt: skip
+
+
+def _share_dir(edges: Edges) -> FloatArray:
+    out: FloatArray = (0.5 - 0.25 * edges.e_sum) - edges.step_sum[:, :, None]
+    return out
+
+
+def _share_curvature(hess: FloatArray, r: _Running, resid: FloatArray) -> None:
+    """Add (in place) to the Fisher matrix the exact second-order terms of the step shares
+    in the step height and the areas: ``-sum_i resid_i d2m_i`` with
+    ``d2m/dh dA_k = D_k / T`` and ``d2m/dA_j dA_k = -h (D_j + D_k) / T^2`` (``D_k`` the
+    share direction, ``T`` the total positive area). Without them Fisher scoring
+    oscillates between the step and the small areas of a multiplet whose model is off."""
+    k = r.b.k
+    amp = r.theta[:, N_HEAD : N_HEAD + k]
+    pos = (amp > 0) & (r.b.real > 0)
+    total = np.where(pos, amp, 0.0).sum(axis=1)
+    live = total > 0
+    inv_t = np.where(live, 1.0 / np.where(live, total, 1.0), 0.0)
+    u = np.matmul(resid[:, None, :], r.share_dir)[:, 0, :] * pos  # (B, K)
+    c_ha = u * inv_t[:, None]
+    c_aa = -(r.theta[:, 3] * inv_t * inv_t)[:, None, None] * (u[:, :, None] + u[:, None, :])
+    c_aa *= pos[:, :, None] & pos[:, None, :]
+    areas = slice(N_HEAD, N_HEAD + k)
+    hess[:, 3, areas] -= c_ha
+    hess[:, areas, 3] -= c_ha
+    hess[:, areas, areas] -= c_aa
 
 
 def _iterate(r: _Running) -> BoolArray:
     """One damped step for every running region; returns which regions are done."""
     b = r.b
-    w = weights_of(b, r.model)
+    resid, w = score(b, r.model)
     jt = r.jac.transpose(0, 2, 1)
-    grad = np.matmul(jt, (w * (b.y - r.model))[..., None])[..., 0]
+    grad = np.matmul(jt, resid[..., None])[..., 0]
     hess = np.matmul(jt, r.jac * w[..., None])
     p = hess.shape[1]
+    if b.k > 1:
+        _share_curvature(hess, r, resid)
+    pin = r.pin
+    # a parameter at a bound that the gradient pushes outwards is held there this step
+    held = np.where(grad < 0, r.theta <= r.lower, r.theta >= r.upper)
+    if held.any():
+        keep = 1.0 - held
+        hess *= keep[:, :, None] * keep[:, None, :]
+        grad *= keep
+        pin = np.maximum(pin, held)
+    damped = np.where(r.plain[:, None], 1.0, r.damped) if r.plain.any() else r.damped
     diag = hess.reshape(hess.shape[0], p * p)[:, :: p + 1]  # a view: written in place
-    diag += r.lam[:, None] * np.maximum(diag, 1e-12) + r.pin
-    trial = np.clip(r.theta + _solve(hess, grad), r.lower, r.upper)
-    t_model, t_cont, t_edges = evaluate(b, trial, r.weights)
+    damp = r.lam[:, None] * np.maximum(diag, 1e-12) * damped
+    diag += damp + pin
+    step = _solve(hess, grad)
+    # (H + D) step = g: the quadratic model predicts a deviance decrease g.step + step.D.step
+    pred = np.einsum("bp,bp->b", step, grad + damp * step)
+    trial = np.clip(r.theta + step, r.lower, r.upper)
+    t_model, t_cont, t_edges = evaluate(b, trial)
     t_obj = objective(b, t_model)
     ok = t_obj <= r.obj
     done = np.zeros(ok.size, dtype=bool)
     if ok.any():
-        a = np.nonzero(ok)[0]
-        done[a] = r.obj[a] - t_obj[a] < TOL
-        r.theta[a], r.model[a], r.cont[a], r.obj[a] = trial[a], t_model[a], t_cont[a], t_obj[a]
-        r.jac[a] = jacobian(b.t_pow[a], b.free[a], trial[a], r.weights[a], t_edges.take(a))
-        r.lam[a] = np.maximum(r.lam[a] / 10, MIN_LAMBDA)
+        a = np.nonzero(ok)[0] if not ok.all() else slice(None)
+        done[a] = r.obj[a] - t_obj[a] < TOL * np.maximum(r.obj[a] / r.dof[a], 1.0)
+        # Nielsen's rule: less damping the better the quadratic model predicted the decrease
+        gain = np.clip((r.obj[a] - t_obj[a]) / np.maximum(pred[a], 1e-300), 0.0, 1.0)
+        shrink = np.maximum(1.0 / 3.0, 1.0 - (2.0 * gain - 1.0) ** 3)
+        r.lam[a] = np.maximum(r.lam[a] * shrink, MIN_LAMBDA)
+        r.nu[a] = NU
+        if b.k > 1:
+            r.share_dir[a] = _share_dir(t_edges)[a]
+        if isinstance(a, slice):  # all accepted: no copies, the Jacobian in place
+            r.theta, r.model, r.cont, r.obj = trial, t_model, t_cont, t_obj
+            jacobian(b.t_pow, b.free, trial, t_edges, out=r.jac)
+        else:
+            r.theta[a], r.model[a], r.cont[a] = trial[a], t_model[a], t_cont[a]
+            r.obj[a] = t_obj[a]
+            if 2 * a.size >= ok.size:  # most accepted: cheaper than gathering them
+                np.copyto(r.jac, jacobian(b.t_pow, b.free, trial, t_edges), where=ok[:, None, None])
+            else:
+                r.jac[a] = jacobian(b.t_pow[a], b.free[a], trial[a], t_edges.take(a))
         r.accepted[a] += 1
         r.refused[a] = 0
-        if b.k > 1:
-            r.weights[a] = shares(r.theta[a], b.real[a])
+        r.plain[a] = False
         done[a] |= r.accepted[a] >= r.max_iter[a]
     refused = np.nonzero(~ok)[0]
-    r.lam[refused] *= 10
+    r.lam[refused] *= r.nu[refused]
+    r.nu[refused] *= 2.5
     r.refused[refused] += 1
+    r.plain[refused] = True
     done[refused] = r.refused[refused] >= MAX_REFUSED
     return done
 
@@ -202,18 +282,18 @@ def minimise(
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
     """Fit every region of ``b``; returns parameters, model, Jacobian, continuum and
     deviance (or chi-square) per region, in the batch's layout."""
-    weights = shares(np.zeros_like(theta), b.real)
-    theta = start(b, theta, weights)
-    model, cont, edges = evaluate(b, theta, weights)
-    jac = jacobian(b.t_pow, b.free, theta, weights, edges)
+    theta = start(b, theta)
+    model, cont, edges = evaluate(b, theta)
+    jac = jacobian(b.t_pow, b.free, theta, edges)
     obj = objective(b, model)
     n_b = theta.shape[0]
     out = (theta.copy(), model.copy(), jac.copy(), cont.copy(), obj.copy())
     r = _Running(
-        np.arange(n_b), np.arange(theta.shape[1]), b, theta, model, cont, jac, obj, weights,
-        np.full(n_b, INITIAL_LAMBDA), np.zeros(n_b, dtype=np.int64),
+        np.arange(n_b), np.arange(theta.shape[1]), b, theta, model, cont, jac, obj,
+        np.full(n_b, INITIAL_LAMBDA), np.full(n_b, NU), np.zeros(n_b, dtype=np.int64),
         np.zeros(n_b, dtype=np.int64), max_iter.copy(), lower, upper,
-        b.fixed.astype(np.float64),
+        b.fixed.astype(np.float64), np.zeros(n_b, dtype=bool),
+        np.maximum(b.mask.sum(axis=1) - (~b.fixed).sum(axis=1), 1.0), _share_dir(edges),
     )  # fmt: skip
     while True:
         done = _iterate(r)

@@ -150,6 +150,7 @@ class Spectrum:
     longitude: float | None = None
     source_type: str = "unknown"  # foreground, background, calibration, unknown
     title: str = ""
+    notes: tuple[str, ...] = ()  # how the record was made (summing, gain matching)
 
     def __post_init__(self) -> None:
         counts = np.asarray(self.counts, dtype=np.float64)
@@ -243,21 +244,36 @@ def rebin(spectrum: Spectrum, edges_kev: FloatArray) -> FloatArray:
 
 
 def sum_spectra(spectra: list[Spectrum]) -> Spectrum:
-    """Sum records (e.g. the detectors of a portal) onto the binning of the first one."""
+    """Sum records (e.g. the detectors of a portal) on the channels of the first one.
+
+    Records whose calibrations differ are first gain-matched on their common peaks (see
+    :mod:`~nucsec.forensics.spectra.gainmatch`), then moved onto the first record's
+    channel edges by counts-conserving rebinning; ``notes`` says so.
+    """
     first = spectra[0]
     if len(spectra) == 1:
         return first
-    total = first.counts.copy()
-    for other in spectra[1:]:
-        same = other.calibration.edges_kev.size == first.calibration.edges_kev.size and np.allclose(
-            other.calibration.edges_kev, first.calibration.edges_kev
+    edges = first.calibration.edges_kev
+    differ = [
+        not (
+            s.calibration.edges_kev.size == edges.size
+            and np.allclose(s.calibration.edges_kev, edges)
         )
-        if same:
-            total += other.counts
-        elif other.calibration.is_valid and first.calibration.is_valid:
-            total += rebin(other, first.calibration.edges_kev)
-        elif other.n_channels == first.n_channels:
-            total += other.counts
+        for s in spectra
+    ]
+    valid = all(s.calibration.is_valid for s in spectra)
+    notes: list[str] = []
+    if any(differ) and valid:
+        total, notes = _gain_matched_sum(spectra)
+    else:
+        total = first.counts.copy()
+        for other, moved in zip(spectra[1:], differ[1:], strict=True):
+            if not moved:
+                total += other.counts
+            elif other.calibration.is_valid and first.calibration.is_valid:
+                total += rebin(other, edges)
+            elif other.n_channels == first.n_channels:
+                total += other.counts
     live = sum(s.live_time_s for s in spectra) / len(spectra)
     real = sum(s.real_time_s for s in spectra) / len(spectra)
     return first.with_(
@@ -265,4 +281,32 @@ def sum_spectra(spectra: list[Spectrum]) -> Spectrum:
         live_time_s=live,
         real_time_s=real,
         detector_name=f"sum of {len(spectra)} records",
+        notes=first.notes + tuple(notes),
     )
+
+
+def _gain_matched_sum(spectra: list[Spectrum]) -> tuple[FloatArray, list[str]]:
+    from nucsec.forensics.spectra.gainmatch import gain_match
+
+    edges = spectra[0].calibration.edges_kev
+    matches = gain_match(spectra, edges)
+    total = np.zeros(edges.size - 1)
+    for s, m in zip(spectra, matches, strict=True):
+        total += rebin(s.with_(calibration=m.correct(s.calibration)), edges)
+    shifts = [m.max_shift_kev() for m in matches if m.segments]
+    unmatched = [
+        s.detector_name or str(i)
+        for i, (s, m) in enumerate(zip(spectra, matches, strict=True))
+        if not m.segments
+    ]
+    notes = [
+        f"{len(spectra)} records with different energy calibrations were gain-matched on "
+        f"their common peaks (corrections up to {max(shifts, default=0.0):.2f} keV) and "
+        "rebinned by energy onto the first record's channels before summing"
+    ]
+    if unmatched:
+        notes.append(
+            f"records {', '.join(unmatched)} share too few peaks with the others to be "
+            "gain-matched: summed with their stored calibrations"
+        )
+    return total, notes
