@@ -12,8 +12,12 @@ sends a result. A file uploaded for analysis is staged in the blob store and nam
 **upload ticket** (HMAC of user, SHA-256 and expiry under a key derived from the node key),
 so only its uploader can later share it; a staged blob no record lists is unreachable.
 
-The source record of an analysis is shown only to readers who may read that record (the
-analysis may be marked lower than its source; its id must not leak).
+An analysis of a file attached to a record is derived from that file: its label must carry
+at least the file's restrictions, unless its originator agency (or a security officer)
+releases it under a wider label — the monitor's ``update`` decision on the file's label.
+The source record is shown only to readers who may read that record (the originator may
+have marked the analysis lower; the source's id must not leak), and a default title never
+names the source file.
 """
 
 from __future__ import annotations
@@ -25,10 +29,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from nucsec.errors import InputError, NotFoundError
-from nucsec.markings import Label
+from nucsec.errors import AccessDenied, InputError, NotFoundError
+from nucsec.markings import Label, render_banner, rollup
 from nucsec.node import Node
-from nucsec.policy import Principal
+from nucsec.policy import Principal, Resource, decide
 from nucsec.service import analysis_methods as methods
 from nucsec.service import labelled
 from nucsec.service.attachments import (
@@ -39,6 +43,7 @@ from nucsec.service.attachments import (
     read_attachment,
     register_file,
 )
+from nucsec.service.guard import record_decision
 from nucsec.service.labelled import Draft, Kind
 from nucsec.store.records import RecordRow, VersionRow
 
@@ -213,12 +218,15 @@ def save_spectrum_analysis(
                 f"source kind must be one of {', '.join(ATTACHABLE)}", field="source.kind"
             )
         meta, data = read_attachment(node, principal, kind, rid, sha)
+        _check_derived_label(node, principal, kind, rid, Label.from_dict(meta["label"]), label)
         name = meta["name"]
         ref = {"kind": kind, "id": rid, "attachment": {k: meta[k] for k in ("name", "sha256")}}
     run = methods.run_spectrum(data, name, params, max_bytes=store.max_bytes)
+    if upload is None:  # the source's name is in ``ref``, shown to the source's readers only
+        run.result["file"] = None
     new = _New(
         "spectrum",
-        title or _spectrum_title(run, name),
+        title or _spectrum_title(run, name if upload is not None else "analysis"),
         run.result,
         run.params,
         ref,
@@ -227,6 +235,29 @@ def save_spectrum_analysis(
         {"plot": run.plot(PLOT_POINTS)},
     )
     return _create(node, principal, new, upload)
+
+
+def _check_derived_label(
+    node: Node, principal: Principal, kind: str, record_id: str, source: Label, label: Label
+) -> None:
+    """An analysis of a file is derived from it: its label must carry at least the file's
+    restrictions (the roll-up of both is the analysis label), unless the principal may
+    change the file's record to that label (its originator agency or a security officer):
+    the monitor's ``update`` decision, audited. AccessDenied otherwise."""
+    ctx = node.ctx
+    if render_banner(rollup([label, source], ctx), ctx) == render_banner(label, ctx):
+        return
+    resource = Resource(source, kind=kind, ref=f"{kind}:{record_id}", new_label=label)
+    decision = decide(principal, "update", resource, ctx)
+    if not decision.allowed:
+        with node.engine.begin() as conn:
+            record_decision(node, conn, principal, "update", resource, decision)
+        raise AccessDenied(
+            "an analysis of this file must be marked at least "
+            f"{render_banner(rollup([label, source], ctx), ctx)} (or its originator releases "
+            "it): " + "; ".join(decision.reasons),
+            field="label",
+        )
 
 
 def save_age_analysis(
