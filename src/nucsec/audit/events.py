@@ -70,6 +70,7 @@ ACTIONS: frozenset[str] = frozenset(
         "record.create",
         "record.update",
         "record.recall",
+        "file.stage",
         # the reference monitor
         "policy.deny",
         "policy.explain",

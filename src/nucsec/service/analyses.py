@@ -45,6 +45,7 @@ from nucsec.service.attachments import (
 )
 from nucsec.service.guard import record_decision
 from nucsec.service.labelled import Draft, Kind
+from nucsec.service.trail import emit
 from nucsec.store.records import RecordRow, VersionRow
 
 __all__ = [
@@ -136,15 +137,29 @@ def stage_spectrum(
     data: bytes,
     filename: str,
     params: dict[str, Any] | None = None,
-) -> tuple[methods.SpectrumRun, str]:
-    """Analyse an uploaded file; when it reads, stage it and return the run and a ticket.
+    *,
+    keep: bool = True,
+) -> tuple[methods.SpectrumRun, str | None]:
+    """Analyse an uploaded file; when it reads and ``keep`` (the caller may write), stage
+    it (audited as ``file.stage``) and return the run and a ticket to share it.
 
-    Nothing is stored when the file is too large or unreadable.
+    Nothing is stored when the file is too large or unreadable, or without ``keep``.
     """
     store = blob_store(node)
     store.check_size(len(data))
     run = methods.run_spectrum(data, filename, params, max_bytes=store.max_bytes)
+    if not keep:
+        return run, None
     info = store.put(data)
+    with node.engine.begin() as conn:
+        emit(
+            node,
+            conn,
+            actor=principal.id,
+            action="file.stage",
+            obj=f"file:{info.sha256}",
+            details={"size_bytes": len(data), "stored": info.created},
+        )
     return run, upload_ticket(node, principal, info.sha256)
 
 

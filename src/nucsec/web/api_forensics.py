@@ -73,8 +73,13 @@ def analyze_spectrum(
     data = read_upload(file, node)
     params = {"detector": detector or None, "use_file_background": use_file_background}
     with upload_errors():
-        run, ticket = analyses.stage_spectrum(
-            node, caller.principal, data, file.filename or "spectrum", params
+        run, ticket = analyses.stage_spectrum(  # kept to share only with the write scope
+            node,
+            caller.principal,
+            data,
+            file.filename or "spectrum",
+            params,
+            keep="write" in caller.scopes,
         )
     out: dict[str, Any] = {**run.result, "upload": ticket}
     if plot:

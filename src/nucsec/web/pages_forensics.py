@@ -127,7 +127,7 @@ def _analyse_upload(request: Request, caller: Caller, node: Node, form: UploadFo
 
         status = 413 if isinstance(exc, BlobTooLargeError) else 422
         return _spectrum_page(request, caller, node, error=exc.message, status=status)
-    source = {"upload": ticket, "name": file[0]}
+    source = {"upload": ticket or "", "name": file[0]}  # a session keeps its uploads
     return _spectrum_page(request, caller, node, run=run, source=source)
 
 

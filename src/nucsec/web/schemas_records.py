@@ -132,7 +132,8 @@ class AttachmentList(BaseModel):
 
 class SpectrumOut(_Out):
     """The ``nucsec spectrum analyze --json`` shape, plus ``upload`` (a ticket to share
-    the analysis) and ``plot`` (when asked for)."""
+    the analysis; null for a token without the ``write`` scope: nothing is kept) and
+    ``plot`` (when asked for)."""
 
     file: str
     detector: dict[str, Any]
