@@ -45,7 +45,7 @@ from nucsec.service.attachments import (
 )
 from nucsec.service.guard import record_decision
 from nucsec.service.labelled import Draft, Kind
-from nucsec.service.trail import emit
+from nucsec.service.trail import emit, keyed
 from nucsec.store.records import RecordRow, VersionRow
 
 __all__ = [
@@ -157,7 +157,7 @@ def stage_spectrum(
             conn,
             actor=principal.id,
             action="file.stage",
-            obj=f"file:{info.sha256}",
+            obj=f"file:{keyed(node, info.sha256)}",
             details={"size_bytes": len(data), "stored": info.created},
         )
     return run, upload_ticket(node, principal, info.sha256)

@@ -35,7 +35,7 @@ from nucsec.policy import Principal, Resource, decide
 from nucsec.service import labelled
 from nucsec.service.guard import record_decision
 from nucsec.service.labelled import Draft, Kind
-from nucsec.service.trail import emit
+from nucsec.service.trail import emit, keyed
 from nucsec.store.blobs import BlobStore, is_sha256
 from nucsec.store.records import RecordRow, VersionRow
 from nucsec.store.schema import record_files, records
@@ -172,7 +172,7 @@ def read_attachment(
             actor=principal.id,
             action="record.read",
             obj=f"{k.name}:{record_id}#v{view['version']}",
-            details={"kind": k.name, "view": "attachment", "sha256": sha256},
+            details={"kind": k.name, "view": "attachment", "file": keyed(node, sha256)},
         )
     return found[0], data
 

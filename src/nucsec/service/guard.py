@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nucsec.node import Node
 from nucsec.policy import Decision, Principal, Resource, decide
-from nucsec.service.trail import Sink, digest, emit
+from nucsec.service.trail import Sink, emit, keyed
 
 __all__ = ["AUDIT_ACTION", "check", "record_decision"]
 
@@ -41,7 +41,7 @@ def record_decision(
     """Write the audit event of a decision (references and hashes only)."""
     details: dict[str, object] = {
         "kind": resource.kind,
-        "label": digest(resource.label.to_json()),
+        "label": keyed(node, resource.label.to_json()),
     }
     if action == "history":
         details["view"] = "history"

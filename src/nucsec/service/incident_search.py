@@ -25,7 +25,7 @@ from nucsec.node import Node
 from nucsec.policy import Principal
 from nucsec.policy.sql import visible_label_ids
 from nucsec.service.labelled import summary
-from nucsec.service.trail import digest, emit, reading
+from nucsec.service.trail import emit, keyed, reading
 from nucsec.store.labels import LABEL_TABLES, load_label
 from nucsec.store.records import RECORD_COLUMNS, record_row
 from nucsec.store.schema import records
@@ -144,7 +144,7 @@ def search_incidents(
             action="record.search" if f.query or f.active() else "record.list",
             details={
                 "kind": "incident",
-                "query": digest(f.query or ""),
+                "query": keyed(node, f.query or ""),
                 "filters": {k: str(v) for k, v in f.active().items()},
                 "after": after,
                 "ids": [i["id"] for i in items],

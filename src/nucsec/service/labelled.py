@@ -25,7 +25,7 @@ from nucsec.markings import Label, LabelError, render_banner, render_in, render_
 from nucsec.node import Node
 from nucsec.policy import Decision, Principal, Resource, decide
 from nucsec.service.guard import check, record_decision
-from nucsec.service.trail import Sink, digest, emit, reading
+from nucsec.service.trail import Sink, emit, keyed, reading
 from nucsec.store.labels import intern_label, load_label, resolve_basis
 from nucsec.store.records import NewRecord, Portion, RecordRow, RecordStore, VersionRow
 
@@ -265,7 +265,7 @@ def _readable(
             actor=principal.id,
             action="record.read",
             outcome="failure",
-            details={"kind": kind.name, "reason": "not_found", "id": digest(record_id)},
+            details={"kind": kind.name, "reason": "not_found", "id": keyed(node, record_id)},
         )
         return None, None
     label = load_label(conn, row.label_id)
@@ -379,7 +379,7 @@ def page(
             action="record.search" if query else "record.list",
             details={
                 "kind": kind.name,
-                "query": digest(query or ""),
+                "query": keyed(node, query or ""),
                 "origin": origin,
                 "after": after,
                 "ids": [r.id for r in rows],
@@ -397,7 +397,7 @@ def count(node: Node, principal: Principal, kind: Kind, query: str | None = None
             recorder,
             actor=principal.id,
             action="record.search",
-            details={"kind": kind.name, "query": digest(query or ""), "count": n},
+            details={"kind": kind.name, "query": keyed(node, query or ""), "count": n},
         )
     return n
 

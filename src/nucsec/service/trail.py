@@ -11,6 +11,7 @@ references and hashes, never protected content.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -52,8 +53,17 @@ def reading(node: Node) -> Iterator[tuple[Connection, Recorder]]:
 
 
 def digest(text: str) -> str:
-    """``sha256:<hex>`` of a text: how events refer to content they must not contain."""
+    """``sha256:<hex>`` of a text: how events refer to content they must not contain and
+    that is not guessable (a whole export). For short, guessable values use :func:`keyed`."""
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def keyed(node: Node, text: str) -> str:
+    """``hmac:<hex>`` of a short, guessable value (a label, a search, a user name, a file's
+    hash) under a key derived from the node's private key: the node can match it, a reader
+    of the log cannot recover the value by trying candidates."""
+    key = hashlib.sha256(b"nucsec audit pseudonym v1\x00" + node.key.private_bytes_raw())
+    return "hmac:" + hmac.new(key.digest(), text.encode(), hashlib.sha256).hexdigest()
 
 
 def emit(

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, and_, delete, func, insert, select
 from nucsec.errors import NotFoundError
 from nucsec.node import Node
 from nucsec.policy import Principal
-from nucsec.service.trail import digest, emit
+from nucsec.service.trail import emit, keyed
 from nucsec.service.users import User, get_user, get_user_by_id
 from nucsec.store.schema import users
 from nucsec.web.errors import CsrfError, ThrottledError
@@ -173,7 +173,7 @@ def sign_in(node: Node, username: str, password: str, address: str) -> SignIn:
                 actor="anonymous",
                 action="auth.login_failed",
                 outcome="denied",
-                details={"user": digest(username), "reason": "throttled"},
+                details={"user": keyed(node, username), "reason": "throttled"},
             )
         try:
             user: User | None = get_user(conn, username.strip())
@@ -196,7 +196,7 @@ def sign_in(node: Node, username: str, password: str, address: str) -> SignIn:
                 actor="anonymous",
                 action="auth.login_failed",
                 outcome="failure",
-                details={"user": digest(username), "reason": "bad_credentials"},
+                details={"user": keyed(node, username), "reason": "bad_credentials"},
             )
     if not ok or user is None:
         raise AuthenticationError("wrong user name or password", field="password")
