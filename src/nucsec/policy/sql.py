@@ -10,10 +10,24 @@ principals and labels, on SQLite and PostgreSQL.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import ColumnElement, Select, Table, and_, exists, false, not_, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    exists,
+    false,
+    not_,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 
 from nucsec.markings.context import MarkingContext
+from nucsec.markings.errors import LabelError
 from nucsec.policy.compiled import compile_principal
 from nucsec.policy.principal import Principal
 
@@ -36,18 +50,20 @@ def read_predicate(
         raise ValueError(f"no SQL twin for action {action!r}")
     cp = compile_principal(principal, ctx)
     lab, rel, comp = t.labels, t.rel_to, t.compartments
-    # level: per agreement, the clearance's rank under it
-    level = or_(
-        false(),
-        *(and_(lab.c.legal_basis == basis, lab.c.rank <= rank) for basis, rank in cp.ranks.items()),
-    )
+    # level: per agreement, the clearance's rank under it. Ranks come from the marking data
+    # now, not from the rank stored when the label was interned: a level the tables no
+    # longer know matches nothing (fail closed, as decide() does).
+    triple = tuple_(lab.c.legal_basis, lab.c.authority, lab.c.level)
+    cleared = _levels_up_to(ctx, cp.ranks)
+    level = triple.in_(cleared) if cleared else false()
     # nationality
     named = exists().where(rel.c.label_id == lab.c.id, rel.c.nation == cp.nation)
     public_bases = [b for b, table in ctx.agreements.items() if cp.nation in table.nations]
+    unclassified = _levels_up_to(ctx, dict.fromkeys(public_bases, 0))
     nationality = or_(
         lab.c.authority == cp.nation,
         and_(not_(lab.c.noforn), named),
-        and_(lab.c.public, lab.c.legal_basis.in_(public_bases)) if public_bases else false(),
+        and_(lab.c.public, triple.in_(unclassified)) if unclassified else false(),
     )
     # agency: if agencies of my nation are named, mine is one of them
     restricted = exists().where(
@@ -73,6 +89,37 @@ def read_predicate(
             else not_(lab.c.orcon)
         )
     return and_(*rules)
+
+
+@lru_cache(maxsize=32)
+def _rank_table(ctx: MarkingContext) -> dict[tuple[str, str, str], int]:
+    """The common rank of every (legal basis, authority, level name) a stored label can hold
+    and the marking data knows now: every name, abbreviation and native name of every level,
+    resolved as :meth:`Label.level_of` resolves it (the authority's scheme first)."""
+    names = {
+        key
+        for scheme in ctx.schemes.values()
+        for lv in scheme.levels
+        for key in (lv.name, lv.abbrev.upper(), lv.native)
+        if key
+    }
+    out: dict[tuple[str, str, str], int] = {}
+    for authority in sorted(ctx.schemes):
+        for name in sorted(names):
+            try:
+                level = ctx.resolve_level(name, authority)
+            except LabelError:
+                continue
+            for basis, table in ctx.agreements.items():
+                rank = table.rank_of(level.nation, level.name)
+                if rank is not None:
+                    out[(basis, authority, name)] = rank
+    return out
+
+
+def _levels_up_to(ctx: MarkingContext, ranks: dict[str, int]) -> list[tuple[str, str, str]]:
+    """(legal basis, authority, level name) of every level at or below ``ranks[basis]``."""
+    return sorted(k for k, rank in _rank_table(ctx).items() if rank <= ranks.get(k[0], -1))
 
 
 def visible_label_ids(

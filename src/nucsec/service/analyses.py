@@ -46,7 +46,8 @@ from nucsec.service.attachments import (
 from nucsec.service.guard import record_decision
 from nucsec.service.labelled import Draft, Kind
 from nucsec.service.trail import emit, keyed
-from nucsec.store.records import RecordRow, VersionRow
+from nucsec.store.labels import load_label
+from nucsec.store.records import RecordRow, RecordStore, VersionRow
 
 __all__ = [
     "ANALYSIS",
@@ -322,12 +323,15 @@ def _incident_kind() -> Kind:
 
 
 def _may_read(node: Node, principal: Principal, kind: str, record_id: str) -> bool:
-    k = _incident_kind() if kind == "incident" else Kind(kind)
-    try:
-        labelled.read(node, principal, k, record_id, lambda *_: {})
-    except NotFoundError:
-        return False
-    return True
+    """Whether the principal may read the source record: the monitor's decision, not
+    audited as a read (the reader asked for the analysis, not for its source)."""
+    with node.engine.connect() as conn:
+        row = RecordStore(conn, node.ctx).get(kind, record_id)
+        if row is None:
+            return False
+        label = load_label(conn, row.label_id)
+    resource = Resource(label, kind=kind, ref=f"{kind}:{record_id}", recalled=row.recalled)
+    return decide(principal, "read", resource, node.ctx).allowed
 
 
 def _scrub(node: Node, principal: Principal, view: dict[str, Any]) -> dict[str, Any]:
