@@ -122,8 +122,12 @@ def _levels_up_to(ctx: MarkingContext, ranks: dict[str, int]) -> list[tuple[str,
     return sorted(k for k, rank in _rank_table(ctx).items() if rank <= ranks.get(k[0], -1))
 
 
+@lru_cache(maxsize=4096)
 def visible_label_ids(
     principal: Principal, ctx: MarkingContext, t: LabelTables, action: str = "read"
 ) -> Select[tuple[int]]:
-    """``SELECT labels.id WHERE read_predicate`` — for ``records.label_id IN (...)``."""
+    """``SELECT labels.id WHERE read_predicate`` — for ``records.label_id IN (...)``.
+
+    Cached per (principal, context, tables, action): principals and contexts are immutable
+    values, and a statement built once is reused by every request of the same caller."""
     return select(t.labels.c.id).where(read_predicate(principal, ctx, t, action))
