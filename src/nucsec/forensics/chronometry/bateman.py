@@ -26,6 +26,7 @@ Ages are in years, decay constants in 1/y.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -218,7 +219,9 @@ def _solve_second_generation(
         t_new = t_a + step
         # never cross zero from the positive side: halve instead
         t_new = np.where((t_new <= 0) & (target_a > 0) & (t_a > 0), 0.5 * t_a, t_new)
-        moving = ~(np.abs(t_new - t_a) <= rtol * np.abs(t_new))
+        # Newton converges quadratically on this nearly linear g: after a step of relative
+        # size s the error left is ~s**2, so a step below 0.1*sqrt(rtol) means converged
+        moving = ~(np.abs(t_new - t_a) <= 0.1 * math.sqrt(rtol) * np.abs(t_new))
         if active is None:
             t = t_new
             active = np.flatnonzero(moving)
