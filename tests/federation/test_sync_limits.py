@@ -32,6 +32,13 @@ class _Fake(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.server.paths.append(self.path)
+        redirect = self.server.redirects.get(self.path)
+        if redirect is not None:
+            self.send_response(302)
+            self.send_header("Location", redirect)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         body = self.server.answers.get(self.path)
         if body is None:
             self.send_response(404)
@@ -48,7 +55,7 @@ class _Fake(BaseHTTPRequestHandler):
 @pytest.fixture()
 def fake() -> Iterator[Any]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Fake)
-    server.answers, server.paths = {}, []
+    server.answers, server.paths, server.redirects = {}, [], {}
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -96,3 +103,12 @@ def test_an_answer_larger_than_the_limit_is_refused(fake: Any, node: Node, tmp_p
     _feed(node, f"http://127.0.0.1:{port}", tmp_path)
     result = sync_peer(node, "feed")
     assert result.error_kind == "peer" and "exceeds 4096 bytes" in str(result.error)
+
+
+def test_a_redirect_to_another_host_is_not_followed(fake: Any, node: Node, tmp_path: Path) -> None:
+    port = fake.server_address[1]
+    fake.redirects["/taxii2/"] = f"http://localhost:{port}/internal/"  # another origin
+    _feed(node, f"http://127.0.0.1:{port}", tmp_path)
+    result = sync_peer(node, "feed")
+    assert result.error_kind == "peer" and "not the peer's origin" in str(result.error)
+    assert fake.paths == ["/taxii2/"]

@@ -113,14 +113,20 @@ class ResponseTooLarge(requests.RequestException):
 
 
 class _TimeoutAdapter(HTTPAdapter):
-    """Every request to a peer has a timeout, and its answer is read up to ``max_bytes``
-    (a peer cannot exhaust this node's memory)."""
+    """Every request to a peer goes to the peer's pinned origin only (not to a host a
+    discovery answer or a redirect names), has a timeout, and its answer is read up to
+    ``max_bytes`` (a peer cannot exhaust this node's memory)."""
 
-    def __init__(self, max_bytes: int, **kwargs: Any) -> None:
+    def __init__(self, origin: str, max_bytes: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.origin = origin
         self.max_bytes = max_bytes
 
     def send(self, request: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        if not _same_origin(self.origin, str(request.url)):
+            raise requests.ConnectionError(
+                f"refused to contact {urlsplit(str(request.url)).netloc}: not the peer's origin"
+            )
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = TIMEOUT_S
         streamed = kwargs.get("stream", False)
@@ -168,7 +174,7 @@ def _connection(node: Node, peer: Peer) -> tuple[Any, _Capture]:
         conn = _HTTPConnection(peer.basic_user, password, version="2.1")
     capture = _Capture()
     conn.session.hooks["response"].append(capture)
-    adapter = _TimeoutAdapter(node.settings.max_upload_bytes, max_retries=0)
+    adapter = _TimeoutAdapter(peer.url, node.settings.max_upload_bytes, max_retries=0)
     conn.session.mount("http://", adapter)
     conn.session.mount("https://", adapter)
     return conn, capture
