@@ -123,3 +123,39 @@ def pin(node: Node, other: Node, name: str) -> Any:
             public_key=public_key_pem(other.key.public_key()),
         )
         return peer, backfill(node, conn, peer)
+
+
+def outbox_objects(node: Node, peer: str) -> list[dict[str, Any]]:
+    """The STIX objects queued for ``peer`` in ``node``'s outbox, in order."""
+    import json
+
+    from sqlalchemy import select
+
+    from nucsec.exchange.tables import exchange_outbox
+
+    o = exchange_outbox.c
+    with node.engine.connect() as conn:
+        bodies = conn.execute(select(o.body).where(o.peer == peer).order_by(o.seq)).scalars()
+        return [json.loads(b) for b in bodies]
+
+
+def receive(node: Node, peer: str, objects: list[Any]) -> Any:
+    """Import ``objects`` as one verified page from ``peer`` (the importer's PageResult)."""
+    import hashlib
+    import uuid
+
+    from nucsec.exchange.importer import Importer
+    from nucsec.exchange.jws import canonical_json
+    from nucsec.exchange.peers import get_peer
+
+    digests = [hashlib.sha256(canonical_json(o)).hexdigest() for o in objects]
+    with node.engine.begin() as conn:
+        p = get_peer(conn, peer)
+        if p is None:
+            raise LookupError(peer)
+        return Importer(node, conn, p).import_page(objects, f"bundle--{uuid.uuid4()}", digests)
+
+
+def definitions(objects: list[Any]) -> list[Any]:
+    """The definitions (identities, extensions, markings) among STIX objects."""
+    return [o for o in objects if "record_version" not in o]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import uuid
 from collections.abc import Iterator
@@ -14,14 +13,13 @@ from sqlalchemy import func, select
 
 from nucsec.audit.tables import audit_events
 from nucsec.exchange import stix
-from nucsec.exchange.importer import Importer, PageResult, local_id
-from nucsec.exchange.jws import canonical_json
-from nucsec.exchange.peers import add_peer, get_peer
-from nucsec.exchange.tables import exchange_outbox, exchange_rejections
+from nucsec.exchange.importer import PageResult, local_id
+from nucsec.exchange.peers import add_peer
+from nucsec.exchange.tables import exchange_rejections
 from nucsec.markings import parse_banner
 from nucsec.node import Node
 from nucsec.store.schema import records
-from tests.federation.conftest import local_nodes, pin
+from tests.federation.conftest import definitions, local_nodes, outbox_objects, pin, receive
 
 
 @pytest.fixture(scope="module")
@@ -40,28 +38,8 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                 public_key=None,
                 kind="taxii",
             )
-        with usa.engine.connect() as conn:
-            objects = [
-                json.loads(b)
-                for b in conn.execute(
-                    select(exchange_outbox.c.body)
-                    .where(exchange_outbox.c.peer == "jpn")
-                    .order_by(exchange_outbox.c.seq)
-                ).scalars()
-            ]
+        objects = outbox_objects(usa, "jpn")
         yield {"usa": usa, "jpn": jpn, "objects": objects}
-
-
-def receive(node: Node, peer: str, objects: list[Any]) -> PageResult:
-    digests = [hashlib.sha256(canonical_json(o)).hexdigest() for o in objects]
-    with node.engine.begin() as conn:
-        p = get_peer(conn, peer)
-        assert p is not None
-        return Importer(node, conn, p).import_page(objects, f"bundle--{uuid.uuid4()}", digests)
-
-
-def definitions(objects: list[Any]) -> list[Any]:
-    return [o for o in objects if "record_version" not in o]
 
 
 def a_document(objects: list[Any], title_part: str = "Gamma survey") -> dict[str, Any]:

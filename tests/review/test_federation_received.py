@@ -13,19 +13,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from nucsec.errors import NotFoundError
-from nucsec.exchange.importer import Importer, PageResult
-from nucsec.exchange.jws import canonical_json
-from nucsec.exchange.peers import get_peer
-from nucsec.exchange.tables import exchange_outbox
 from nucsec.markings import parse_banner
-from nucsec.node import Node
 from nucsec.service import attachments as att
 from nucsec.service.documents import DocumentInput, create_document
 from nucsec.service.users import principal_of
-from tests.federation.conftest import local_nodes, pin
+from tests.federation.conftest import definitions, local_nodes, outbox_objects, pin, receive
 
 LOCAL_SECRET = b"JPN national file: GOKUHI NOFORN measurement"
 
@@ -36,29 +30,8 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         usa, jpn = make("USA"), make("JPN")
         pin(usa, jpn, "jpn")
         pin(jpn, usa, "usa")
-        with usa.engine.connect() as conn:
-            objects = [
-                json.loads(b)
-                for b in conn.execute(
-                    select(exchange_outbox.c.body)
-                    .where(exchange_outbox.c.peer == "jpn")
-                    .order_by(exchange_outbox.c.seq)
-                ).scalars()
-            ]
+        objects = outbox_objects(usa, "jpn")
         yield {"usa": usa, "jpn": jpn, "objects": objects}
-
-
-def receive(node: Node, peer: str, objects: list[Any]) -> PageResult:
-    digests = [hashlib.sha256(canonical_json(o)).hexdigest() for o in objects]
-    with node.engine.begin() as conn:
-        p = get_peer(conn, peer)
-        if p is None:
-            raise LookupError(peer)
-        return Importer(node, conn, p).import_page(objects, f"bundle--{uuid.uuid4()}", digests)
-
-
-def definitions(objects: list[Any]) -> list[Any]:
-    return [o for o in objects if "record_version" not in o]
 
 
 def an_incident(objects: list[Any]) -> dict[str, Any]:
@@ -174,18 +147,7 @@ def test_finding_another_peer_cannot_squat_a_record_id(
         pin(jpn, usa, "usa")
         pin(jpn, other, "usa2")
 
-        def outbox(node: Node) -> list[Any]:
-            with node.engine.connect() as conn:
-                return [
-                    json.loads(b)
-                    for b in conn.execute(
-                        select(exchange_outbox.c.body)
-                        .where(exchange_outbox.c.peer == "jpn")
-                        .order_by(exchange_outbox.c.seq)
-                    ).scalars()
-                ]
-
-        genuine_objects, squat_objects = outbox(usa), outbox(other)
+        genuine_objects, squat_objects = outbox_objects(usa, "jpn"), outbox_objects(other, "jpn")
         genuine = an_incident(genuine_objects)
         squat = an_incident(squat_objects)
         squat["id"] = genuine["id"]
@@ -216,15 +178,7 @@ def test_finding_received_analysis_result_is_checked_before_it_is_shown(
         label=parse_banner("SECRET//REL TO USA, JPN", usa.ctx),
         title="review age",
     )
-    with usa.engine.connect() as conn:
-        objects = [
-            json.loads(b)
-            for b in conn.execute(
-                select(exchange_outbox.c.body)
-                .where(exchange_outbox.c.peer == "jpn")
-                .order_by(exchange_outbox.c.seq)
-            ).scalars()
-        ]
+    objects = outbox_objects(usa, "jpn")
     obj = copy.deepcopy(next(o for o in objects if o["id"].endswith(made["id"])))
     obj["id"] = f"x-nucsec-analysis--{uuid.uuid4()}"
     result = next(p for p in obj["portions"] if p["name"] == "result")
