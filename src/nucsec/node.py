@@ -9,6 +9,7 @@ signing key, never in the database), ``nucsec.db`` (SQLite, unless
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -66,6 +67,11 @@ class Node:
 
     def public_key_pem(self) -> bytes:
         return keys.public_key_pem(self.key.public_key())
+
+    def subkey(self, purpose: str) -> bytes:
+        """A secret for one purpose (HMAC key), derived from the node's private key:
+        SHA-256 of ``purpose``, a NUL byte and the raw key."""
+        return hashlib.sha256(purpose.encode() + b"\0" + self.key.private_bytes_raw()).digest()
 
     def close(self) -> None:
         self.engine.dispose()

@@ -102,7 +102,7 @@ def _view(node: Node, conn: Connection, row: RecordRow, version: VersionRow) -> 
 
 
 def _ticket_key(node: Node) -> bytes:
-    return hashlib.sha256(b"nucsec upload ticket v1\x00" + node.key.private_bytes_raw()).digest()
+    return node.subkey("nucsec upload ticket v1")
 
 
 def _mac(node: Node, principal: Principal, sha256: str, expires: int) -> str:

@@ -62,8 +62,8 @@ def keyed(node: Node, text: str) -> str:
     """``hmac:<hex>`` of a short, guessable value (a label, a search, a user name, a file's
     hash) under a key derived from the node's private key: the node can match it, a reader
     of the log cannot recover the value by trying candidates."""
-    key = hashlib.sha256(b"nucsec audit pseudonym v1\x00" + node.key.private_bytes_raw())
-    return "hmac:" + hmac.new(key.digest(), text.encode(), hashlib.sha256).hexdigest()
+    key = node.subkey("nucsec audit pseudonym v1")
+    return "hmac:" + hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
 
 def emit(

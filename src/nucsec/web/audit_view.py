@@ -30,8 +30,7 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 def pseudonymiser(node: Node, keep: set[str]) -> Callable[[Any], Any]:
     """A function replacing every UUID not in ``keep`` by its keyed pseudonym, anywhere
     in a JSON-like value."""
-    raw = node.key.private_bytes_raw()
-    key = hashlib.sha256(b"nucsec audit-view pseudonym\0" + raw).digest()
+    key = node.subkey("nucsec audit-view pseudonym")
 
     def name(match: re.Match[str]) -> str:
         value = match.group(0)
