@@ -7,9 +7,10 @@ import csv
 import datetime as dt
 import io
 
+import pytest
 from sqlalchemy import func, select
 
-from nucsec.errors import NucsecError
+from nucsec.incidents.errors import CsvImportError
 from nucsec.markings import parse_banner
 from nucsec.node import Node
 from nucsec.service.incidents import export_incidents, import_incidents
@@ -38,7 +39,13 @@ def test_finding_import_that_fails_on_a_row_writes_nothing(demo_node: Node) -> N
     csv.writer(out).writerows([header, *new, *body])
     label = parse_banner("HI//REL TO JPN, USA", demo_node.ctx)
     before = _versions(demo_node)
-    try:
+    with pytest.raises(CsvImportError) as refused:
         import_incidents(demo_node, npa, out.getvalue(), label, today=dt.date(2026, 1, 1))
-    except NucsecError:
-        assert _versions(demo_node) == before  # all or nothing
+    assert _versions(demo_node) == before  # all or nothing
+    us_rows = [e for e in refused.value.errors if e.reference == "ITDB-2005-US-NJ"]
+    assert us_rows and us_rows[0].line > 1 and "cannot update" in us_rows[0].message
+    partial = import_incidents(
+        demo_node, npa, out.getvalue(), label, partial=True, today=dt.date(2026, 1, 1)
+    )
+    assert partial["created"]  # the new incident is written, the refused rows reported
+    assert "ITDB-2005-US-NJ" in {e["reference"] for e in partial["errors"]}

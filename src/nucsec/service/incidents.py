@@ -390,6 +390,7 @@ def import_incidents(
     # decide every row before writing any: labels, and whether an update is allowed
     plan: list[tuple[Incident, str | None]] = []
     refused: list[RowError] = []
+    lines: dict[str, int] | None = None  # each reference's file line, read once if needed
     for incident in result.incidents:
         draft = _draft(node, incident, label, "re-imported")
         existing = _visible_by_reference(node, principal, incident.reference)
@@ -399,9 +400,14 @@ def import_incidents(
         if reason is None:
             plan.append((incident, existing))
         else:
-            line = _incident_lines(csv_text).get(incident.reference, 0)
+            lines = _incident_lines(csv_text) if lines is None else lines
             refused.append(
-                RowError(line, incident.reference, "label", f"cannot update it: {reason}")
+                RowError(
+                    lines.get(incident.reference, 0),
+                    incident.reference,
+                    "label",
+                    f"cannot update it: {reason}",
+                )
             )
     if refused and not partial:
         raise CsvImportError(refused)
