@@ -87,11 +87,14 @@ def _neighbour_lines(a: SpectrumAnalysis) -> list[float]:
     return lines
 
 
-def _isolated_centroid_errors(name: str) -> list[float]:
+def _isolated_centroid_errors(name: str, *, broadened: bool = False) -> list[float]:
     """Peak minus tabulated energy for strong gamma lines (significance >= 10, >= 50 keV)
     with no other line of an identified source within 1.5 FWHM (blends and shared peaks
     say nothing about the calibration); U-235 counts as identified wherever the U-238
-    series is. No line is excluded by name or energy."""
+    series is. Peaks the analysis flags ``broadened`` (measurably wider than the
+    resolution: an unresolved blend with something the library does not list) are left
+    out, or only they are returned with ``broadened=True``. No line is excluded by name or
+    energy."""
     a = analysed(name)
     all_lines = _neighbour_lines(a)
     errors = []
@@ -101,7 +104,7 @@ def _isolated_centroid_errors(name: str) -> list[float]:
                 continue
             p = a.peaks[m.peak]
             neighbours = [e for e in all_lines if 0 < abs(e - m.energy_kev) < 1.5 * p.fwhm_kev]
-            if p.significance >= 10 and not neighbours:
+            if p.significance >= 10 and not neighbours and p.broadened == broadened:
                 errors.append(p.energy_kev - m.energy_kev)
     return errors
 
@@ -110,25 +113,27 @@ HPGE = [n for n in KNOWN if analysed(n).detector_type == "HPGe"]
 
 
 def test_hpge_centroids_within_0p3_kev_after_recalibration() -> None:
-    """Measured: 185 of 191 lines within 0.3 keV (96.9 %), median 0.055 keV, largest
-    0.38 keV. The six others, with their causes (docs/spectra.md): Eu-152 1005.3 keV in
-    the three copies of the curie spectrum (-0.32 keV: a true-coincidence sum 964.1 keV +
-    Sm K x-ray at 1004.1 keV under it, its K-beta partner seen at 1009.8 keV), Th-232
-    911.2 keV and K-40 1460.8 keV in the portal background (its eight detectors are
-    gain-matched, but the calibration of their mean bends near 600 keV in a way the cubic
-    recalibration does not follow) and Ta-182 67.75 keV in the Lynx disk (+0.34 keV; the
-    low end of that calibration rests on few lines, one of them the Th-234/Th-232
-    63.3/63.8 keV doublet; not explained)."""
+    """Measured: all 189 clean lines within 0.3 keV, median 0.050 keV, largest 0.29 keV
+    (Th-232 583.2 keV in the portal background). Three more lines are flagged
+    ``broadened`` and left out: Eu-152 1005.3 keV in the three copies of the curie
+    spectrum (20 % wider than the resolution, -0.32 keV: a true-coincidence sum 964.1 keV
+    + Sm K-alpha at 1004.1 keV lies under it; docs/spectra.md, "Centroid misses"); the
+    test checks that the flag removes only a few lines and that they stay within 0.45 keV."""
     errors = np.array([e for name in HPGE for e in _isolated_centroid_errors(name)])
-    within = float(np.mean(np.abs(errors) <= 0.3))
+    flagged = np.array(
+        [e for name in HPGE for e in _isolated_centroid_errors(name, broadened=True)]
+    )
     print(
-        f"\nHPGe isolated lines: {errors.size}, within 0.3 keV: {within:.3f}, "
-        f"median |error| {np.median(np.abs(errors)):.3f} keV, max {np.abs(errors).max():.3f}"
+        f"\nHPGe isolated lines: {errors.size}, within 0.3 keV: "
+        f"{np.mean(np.abs(errors) <= 0.3):.3f}, median |error| "
+        f"{np.median(np.abs(errors)):.3f} keV, max {np.abs(errors).max():.3f}; "
+        f"broadened (left out): {flagged.size}, max {np.abs(flagged).max(initial=0.0):.3f}"
     )
     assert errors.size >= 150
-    assert within >= 0.96
+    assert np.all(np.abs(errors) <= 0.3)
     assert np.median(np.abs(errors)) < 0.07
-    assert np.abs(errors).max() < 0.45
+    assert flagged.size <= 0.03 * (errors.size + flagged.size)
+    assert np.all(np.abs(flagged) < 0.45)
 
 
 def test_stored_calibration_error_is_corrected_on_alcatraz() -> None:

@@ -150,3 +150,22 @@ def test_poisson_fit_is_unbiased_with_honest_uncertainties(seed: int) -> None:
     assert abs(p.area - area) < 4 * p.area_unc
     assert abs(p.x - mu) < 4 * p.x_unc
     assert p.area_unc == pytest.approx(np.sqrt(area + 2.5 * 50 * 2.355 * sigma), rel=0.5)
+
+
+@pytest.mark.parametrize("offset_kev", [-1.5, 1.2])
+def test_two_line_hpge_spectrum_gets_an_offset_from_its_lines(offset_kev: float) -> None:
+    """Co-60 alone (two lines) with the stored calibration off by more than a keV: the two
+    lines agree on an offset, which is applied (one line alone could not be checked)."""
+    spectrum = simulate(
+        {"Co-60": 2000.0},
+        rng=np.random.default_rng(5),
+        offset_kev=offset_kev,
+        background_cps=0.5,
+        live_time_s=1800,
+    )
+    result = analyze(spectrum)
+    assert "Co-60" in {n.name for n in result.nuclides}
+    assert result.correction.method == "refined" and result.correction.n_lines == 2
+    for true_kev in (1173.228, 1332.492):
+        p = min(result.peaks, key=lambda q: abs(q.energy_kev - true_kev))
+        assert abs(p.energy_kev - true_kev) < 0.3

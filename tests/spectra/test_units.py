@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.special import erf
 
 from conftest import DATA
 from nucsec.forensics.spectra import (
@@ -24,8 +25,12 @@ from nucsec.forensics.spectra import (
 )
 from nucsec.forensics.spectra.calibration import Correction, apply_correction, refine
 from nucsec.forensics.spectra.enrichment import U235_LINES, U238_LINES
+from nucsec.forensics.spectra.identify import Identification, LineMatch
 from nucsec.forensics.spectra.peaks import search_peaks
+from nucsec.forensics.spectra.pipeline import _calibration_pairs, _to_peaks
 from nucsec.forensics.spectra.resolution import classify_resolution, default_resolution
+from nucsec.forensics.spectra.result import Peak
+from nucsec.forensics.spectra.roi import find_peaks
 
 # ENSDF values (photons per 100 decays) quoted in ../shared/data/nucdata/ENSDF_PROVENANCE.md
 ENSDF_SPOT_CHECKS = [
@@ -196,3 +201,69 @@ def test_uncalibrated_files_keep_channel_zero_near_zero_kev(
     window = pipeline.ALIGN_WINDOW["default"][0]
     assert seen and all(abs(c[0]) <= window for c in seen)
     assert abs(a.correction.coefficients[0]) <= window
+
+
+def _line(energy: float, counts: float, peak: int | None, kind: str = "gamma") -> LineMatch:
+    return LineMatch(energy, 0.1, "x", kind, counts, 10.0, peak)
+
+
+def _ident(name: str, *matched: LineMatch) -> Identification:
+    return Identification(name, "natural", 1.0, 100.0, matched, (), 1.0)
+
+
+def test_calibration_points_take_the_line_that_makes_the_peak() -> None:
+    """A peak claimed by a weak line of one source (Ac-228 1459.1 keV, accepted first)
+    while another source's line makes it (K-40 1460.8 keV) calibrates on the strong line;
+    a line under the 511 keV annihilation peak and a broadened peak are no points."""
+    res = default_resolution("HPGe")
+    peaks = [
+        Peak(510.9, 0.05, 2.6, 900.0, 40.0, 100.0, 30.0, 22.0),
+        Peak(661.6, 0.01, 1.6, 9000.0, 100.0, 100.0, 30.0, 90.0),
+        Peak(1005.0, 0.05, 2.3, 2400.0, 90.0, 100.0, 30.0, 26.0, broadened=True),
+        Peak(1460.8, 0.02, 2.1, 5000.0, 80.0, 100.0, 30.0, 62.0),
+    ]
+    idents = [
+        _ident("Th-232", _line(510.77, 300.0, 0), _line(1459.138, 5.0, 3)),
+        _ident("Cs-137", _line(661.657, 9000.0, 1)),
+        _ident("Eu-152", _line(1005.27, 2000.0, 2)),
+        _ident("K-40", _line(1460.82, 3500.0, 3)),
+    ]
+    meas, tab, unc = _calibration_pairs(idents, peaks, res)
+    assert meas.tolist() == [661.6, 1460.8]
+    # the weak line's 5 counts pull the unresolved centroid by 5 x 1.68 / 3505 keV
+    np.testing.assert_allclose(tab, [661.657, 1460.82 - 5 * 1.682 / 3505], atol=1e-6)
+    assert np.all(unc > 0)
+
+
+def test_calibration_points_skip_blends_that_would_move_the_centroid() -> None:
+    res = default_resolution("HPGe")
+    peaks = [Peak(295.5, 0.02, 1.3, 4600.0, 80.0, 100.0, 30.0, 57.0)]
+    strong, close = _line(295.939, 3800.0, 0), _line(295.224, 800.0, None)
+    assert _calibration_pairs([_ident("Eu-152", strong)], peaks, res)[0].size == 1
+    # an expected line of an identified source 0.7 keV away, not resolved: no point
+    both = [_ident("Eu-152", strong), _ident("Ra-226", close)]
+    assert _calibration_pairs(both, peaks, res)[0].size == 0
+
+
+def _fitted(lines: list[tuple[float, float]], seed: int) -> list[Peak]:
+    cal = EnergyCalibration.polynomial([0.0, 0.5], 4096)
+    res = default_resolution("HPGe")
+    edges = cal.edges_kev
+    mean = np.full(4096, 40.0)
+    for energy, area in lines:
+        sigma = float(res.fwhm_kev(energy)) / 2.3548
+        cdf = 0.5 * (1 + erf((edges - energy) / (sigma * np.sqrt(2))))
+        mean += area * np.diff(cdf)
+    counts = np.random.default_rng(seed).poisson(mean).astype(float)
+    ps = find_peaks(counts, cal, res, strong_for_width=12)
+    return _to_peaks(ps, cal, res)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_unresolved_doublet_is_flagged_broadened_and_a_single_line_is_not(seed: int) -> None:
+    """Two lines 0.6 FWHM apart (3:1) fit as one peak about 20 % wider than the
+    resolution: flagged; a single line of the same counts: not flagged."""
+    double = [p for p in _fitted([(1000.0, 6000.0), (1001.1, 2000.0)], seed) if p.net_counts > 500]
+    single = [p for p in _fitted([(1000.0, 8000.0)], seed) if p.net_counts > 500]
+    assert len(double) == 1 and double[0].broadened
+    assert len(single) == 1 and not single[0].broadened

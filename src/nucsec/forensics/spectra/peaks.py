@@ -168,13 +168,13 @@ def search_peaks(
         (signif[1:-1] > signif[:-2]) & (signif[1:-1] >= signif[2:]) & (signif[1:-1] > threshold)
     )
     peaks = _separated(np.nonzero(is_max)[0] + 1, signif, fwhm_ch, min_separation)
-    out: list[Candidate] = []
-    for i in peaks:
-        # parabolic interpolation of the maximum, in channel coordinates (centre = i + 0.5)
-        y0, y1, y2 = signif[i - 1], signif[i], signif[i + 1]
-        den = y0 - 2 * y1 + y2
-        shift = 0.5 * (y0 - y2) / den if den < 0 else 0.0
-        out.append(
-            Candidate(float(i + 0.5 + np.clip(shift, -0.5, 0.5)), float(y1), float(fwhm_ch[i]))
-        )
+    # parabolic interpolation of each maximum, in channel coordinates (centre = i + 0.5)
+    y0, y1, y2 = signif[peaks - 1], signif[peaks], signif[peaks + 1]
+    den = y0 - 2 * y1 + y2
+    shift = np.where(den < 0, 0.5 * (y0 - y2) / np.where(den < 0, den, -1.0), 0.0)
+    x = peaks + 0.5 + np.clip(shift, -0.5, 0.5)
+    out = [
+        Candidate(a, b, c)
+        for a, b, c in zip(x.tolist(), y1.tolist(), fwhm_ch[peaks].tolist(), strict=True)
+    ]
     return out, signif

@@ -46,6 +46,11 @@ ALIGN_WINDOW = {"HPGe": (10.0, 0.004), "default": (60.0, 0.5)}
 SCINT_WINDOW = (25.0, 0.12)
 STORED_CAL_BONUS = 15.0  # how much better another calibration must explain the peaks
 BROAD_FACTOR = 1.7  # a free-width peak this much wider than the resolution is no photopeak
+#: a free-width peak is "broadened" when its FWHM exceeds the resolution by this fraction and
+#: by three uncertainties of the width ratio (statistical, plus this scatter of single lines)
+BROADENED_MIN, WIDTH_SCATTER = 0.1, 0.03
+ANNIHILATION_KEV = 510.999
+BLEND_SHIFT_KEV = 0.05  # largest centroid shift of a blend that still makes a calibration point
 
 
 def net_counts(
@@ -228,8 +233,9 @@ def _explained(peaks: list[Peak], nuclides: list[Identification]) -> float:
 
 
 def _cal_tolerance(det: str, corr: Correction) -> tuple[float, float]:
-    """Calibration uncertainty allowed when matching lines: (keV, fraction of energy)."""
-    trusted = corr.method != "file"
+    """Calibration uncertainty allowed when matching lines: (keV, fraction of energy). An
+    offset fixed by only two lines is not trusted any further than the stored calibration."""
+    trusted = corr.method != "file" and not (corr.method == "refined" and corr.n_lines < 3)
     if det == "HPGe":
         return (0.2, 0.0) if trusted else (0.5, 0.001)
     return (2.0, 0.02) if trusted else (3.0, 0.05)
@@ -256,19 +262,27 @@ def _without_backscatter(peaks: list[Peak], det: str) -> list[Peak]:
 
 
 def _to_peaks(ps: PeakSet, cal: EnergyCalibration, res: Resolution) -> list[Peak]:
-    """Fitted peaks in energy units; free-width peaks much wider than the resolution are
-    continuum structures (Compton edges, scatter humps) and are labelled as such."""
+    """Fitted peaks in energy units. Free-width peaks much wider than the resolution are
+    continuum structures (Compton edges, scatter humps) and are labelled as such; those
+    measurably wider are flagged ``broadened`` (unresolved blends). The relative standard
+    uncertainty of a fitted width is taken as ``sigma_x / (sqrt(2) sigma)`` (a Gaussian
+    peak's width is known sqrt(2) times better, relatively, than its centroid in sigmas)."""
     if not ps.peaks:
         return []
     x = np.array([p.x for p in ps.peaks])
     energy = cal.energy_kev(x)
     gain = cal.gain_kev_per_channel(x)
     fwhm = np.array([p.fwhm_ch for p in ps.peaks]) * gain
-    broad = np.array([p.fwhm_free for p in ps.peaks]) & (fwhm > BROAD_FACTOR * res.fwhm_kev(energy))
+    x_unc = np.array([p.x_unc for p in ps.peaks]) * gain
+    free = np.array([p.fwhm_free for p in ps.peaks])
+    excess = fwhm / res.fwhm_kev(energy) - 1.0
+    broad = free & (excess > BROAD_FACTOR - 1.0)
+    rel_unc = np.hypot(2.3548 * x_unc / (np.sqrt(2.0) * fwhm), WIDTH_SCATTER)
+    wide = free & ~broad & (excess > np.maximum(BROADENED_MIN, 3.0 * rel_unc))
     out = [
         Peak(
             float(e),
-            p.x_unc * float(g),
+            float(u),
             float(f),
             p.area,
             p.area_unc,
@@ -276,8 +290,9 @@ def _to_peaks(ps: PeakSet, cal: EnergyCalibration, res: Resolution) -> list[Peak
             p.ld_counts,
             p.significance,
             "broad structure (Compton edge or scatter)" if b else None,
+            bool(w),
         )
-        for p, e, g, f, b in zip(ps.peaks, energy, gain, fwhm, broad, strict=True)
+        for p, e, u, f, b, w in zip(ps.peaks, energy, x_unc, fwhm, broad, wide, strict=True)
     ]
     return sorted(out, key=lambda p: p.energy_kev)
 
@@ -322,20 +337,47 @@ def _identify(
 def _calibration_pairs(
     idents: list[Identification], peaks: list[Peak], res: Resolution
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    meas, tab, unc = [], [], []
-    seen: set[int] = set()
-    for ident in idents:
-        for m in ident.matched:
-            if m.peak is None or m.kind != "gamma" or m.peak in seen or m.note:
-                continue
-            p = peaks[m.peak]
-            if p.significance < 5 or m.expected_counts <= 0:
-                continue
-            seen.add(m.peak)
-            meas.append(p.energy_kev)
-            tab.append(m.energy_kev)
-            unc.append(float(np.hypot(p.energy_unc_kev, 0.02 * p.fwhm_kev)))
-    return np.array(meas), np.array(tab), np.array(unc)
+    """Calibration points: (peak centroid, tabulated energy, uncertainty) of clean lines.
+
+    A peak is a point when the gamma line predicted to make most of it (the largest
+    expected counts among the identified lines matched to it) is nearly alone: the lines
+    of identified sources within one FWHM that no other peak resolves (matched to this
+    peak or not seen at all, x-rays included) would move an unresolved centroid, by their
+    count-weighted mean offset, by at most ``BLEND_SHIFT_KEV``; that small shift is added
+    to the tabulated energy (half of it to the uncertainty). So a peak that a weak line of
+    one source claimed first while another source's line makes most of it gives the
+    stronger line's energy. Never a point: a peak measurably wider than the resolution
+    (``broadened``: an unresolved blend), or a line under the 511 keV annihilation peak
+    (Doppler-broadened, made wherever there are positrons or pair production).
+    """
+    empty = np.empty(0)
+    lines = [m for n in idents for m in (*n.matched, *n.missing) if m.expected_counts > 0]
+    if not lines or not peaks:
+        return empty, empty, empty
+    energy = np.array([m.energy_kev for m in lines])
+    counts = np.array([m.expected_counts for m in lines])
+    peak_of = np.array([-1 if m.peak is None else m.peak for m in lines])
+    clean = np.array([m.kind == "gamma" and not m.note for m in lines])
+    idx = np.nonzero(peak_of >= 0)[0]
+    if idx.size == 0:
+        return empty, empty, empty
+    # per peak, its most predicted line (the first listed on ties: a stable sort)
+    order = idx[np.lexsort((-counts[idx], peak_of[idx]))]
+    top = order[np.concatenate([[True], np.diff(peak_of[order]) != 0])]
+    top = top[clean[top]]
+    pk = peak_of[top]
+    e_peak = np.array([peaks[i].energy_kev for i in pk])
+    fw = np.array([peaks[i].fwhm_kev for i in pk])
+    ok = np.array([peaks[i].significance >= 5 and not peaks[i].broadened for i in pk], bool)
+    ok &= np.abs(energy[top] - ANNIHILATION_KEV) >= fw
+    d = energy[None, :] - energy[top][:, None]
+    near = (np.abs(d) < fw[:, None]) & ((peak_of[None, :] == pk[:, None]) | (peak_of < 0))
+    weight = near * counts
+    shift = np.sum(weight * d, axis=1) / np.sum(weight, axis=1)
+    ok &= np.abs(shift) <= BLEND_SHIFT_KEV
+    e_unc = np.array([peaks[i].energy_unc_kev for i in pk])
+    unc = np.hypot(np.hypot(e_unc, 0.02 * fw), 0.5 * shift)
+    return e_peak[ok], (energy[top] + shift)[ok], unc[ok]
 
 
 @dataclass(frozen=True)
@@ -404,22 +446,20 @@ def run_pass(
     if fixed is None:
         # final refinement on the identified lines themselves, then identify again
         meas, tab, unc = _calibration_pairs(nuclides, peaks, res)
+        # HPGe: two lines that agree fix an offset (their residuals check each other)
+        n_min = 2 if det == "HPGe" else 3
+        degree = (3 if det == "HPGe" else 1) if meas.size >= 3 else 0
         fine = (
-            refine(
-                meas,
-                tab,
-                unc,
-                max_degree=3 if det == "HPGe" else 1,
-                outlier_kev=0.5 * res.fwhm_kev(tab),
-            )
-            if meas.size >= 3
+            refine(meas, tab, unc, max_degree=degree, outlier_kev=0.5 * res.fwhm_kev(tab))
+            if meas.size >= n_min
             else None
         )
         good_fit = (
             fine is not None
             and fine.rms_kev is not None
-            and fine.n_lines >= 3
+            and fine.n_lines >= n_min
             and (fine.rms_kev <= 0.2 * float(np.median(res.fwhm_kev(tab))))
+            and (fine.n_lines >= 3 or fine.rms_kev <= max(0.2, 3.0 * float(np.max(unc))))
         )
         if fine is not None and good_fit:
             corr2 = corr.then(fine)
@@ -434,5 +474,7 @@ def run_pass(
             if det == "HPGe" or _explained(peaks2, nuclides2) >= _explained(peaks, nuclides):
                 corr, cal, peaks, nuclides = corr2, cal2, peaks2, nuclides2
         elif det == "HPGe":
-            warnings.append("calibration not refined: fewer than three identified lines")
+            warnings.append(
+                "calibration not refined: fewer than three identified lines, or two that disagree"
+            )
     return Pass(ps, res, det, start, corr, cal, peaks, nuclides, continuum)

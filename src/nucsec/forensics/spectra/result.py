@@ -39,6 +39,9 @@ class Peak:
     ld_counts: float
     significance: float
     label: str | None = None  # the source (or effect) that explains the peak
+    #: a free-width peak measurably wider than the resolution: a blend of lines too close
+    #: to resolve (or x-rays, annihilation, sum peaks); its centroid is no clean energy
+    broadened: bool = False
 
     def observed(self) -> ObservedPeak:
         return ObservedPeak(
@@ -62,6 +65,7 @@ class Peak:
             "continuum_counts": round(self.continuum_counts, 1),
             "ld_counts": round(self.ld_counts, 1),
             "label": self.label,
+            "broadened": self.broadened,
         }
 
 
