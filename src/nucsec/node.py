@@ -27,6 +27,8 @@ from nucsec.settings import Settings, load
 from nucsec.store.db import make_engine
 
 if TYPE_CHECKING:
+    from nucsec.audit.events import AuditEvent
+    from nucsec.audit.group import GroupCommit
     from nucsec.audit.log import AuditLog
 
 __all__ = ["Node", "init_node", "open_node", "utcnow"]
@@ -60,6 +62,18 @@ class Node:
             checkpoint_seconds=self.settings.checkpoint_seconds,
             clock=self.clock,
         )
+
+    @cached_property
+    def read_audit(self) -> GroupCommit:
+        """Where reads append their events: one write transaction for those of concurrent
+        threads (see :mod:`nucsec.audit.group`)."""
+        from nucsec.audit.group import GroupCommit
+
+        def commit(events: list[AuditEvent]) -> None:
+            with self.engine.begin() as conn:
+                self.audit.append(conn, events)
+
+        return GroupCommit(commit)
 
     @property
     def demo(self) -> bool:

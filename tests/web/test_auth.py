@@ -209,6 +209,32 @@ def test_expired_token_is_refused(fresh_node: Node) -> None:
     assert client.get("/api/v1/me", headers=headers).status_code == 401
 
 
+def test_token_use_is_recorded_at_most_every_few_minutes(fresh_node: Node) -> None:
+    from nucsec.web.tokens import LAST_USED_RESOLUTION
+
+    headers = bearer(fresh_node, "doe.analyst")
+    client = client_of(fresh_node)
+
+    def last_used() -> object:
+        with fresh_node.engine.connect() as conn:
+            return conn.execute(select(api_tokens.c.last_used_at)).scalar_one()
+
+    assert last_used() is None
+    t0 = fresh_node.clock()
+    fresh_node.clock = lambda: t0
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    first = last_used()
+    assert first is not None
+    soon = t0 + LAST_USED_RESOLUTION / 2
+    fresh_node.clock = lambda: soon
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert last_used() == first  # authentication stayed a read
+    later = t0 + LAST_USED_RESOLUTION * 2
+    fresh_node.clock = lambda: later
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert last_used() != first
+
+
 def test_admin_scope_only_for_security_officers(fresh_node: Node) -> None:
     client = client_of(fresh_node)
     officer = bearer(fresh_node, "usa.security", ("read", "write", "admin"))

@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
 from nucsec.audit.checkpoint import Checkpoint, sign_checkpoint
 from nucsec.audit.events import AuditEvent, canonical_bytes
@@ -48,6 +48,29 @@ __all__ = ["AuditLog", "utc_now"]
 def utc_now() -> datetime:
     """The production clock (tests pass their own)."""
     return datetime.now(UTC)
+
+
+#: the head row, locked for the append (statements built once: every request appends)
+_HEAD_FOR_UPDATE = (
+    select(
+        audit_head.c.tree_size,
+        audit_head.c.peaks,
+        audit_head.c.checkpoint_size,
+        audit_head.c.checkpoint_time_utc,
+    )
+    .where(audit_head.c.id == HEAD_ID)
+    .with_for_update()
+)
+_SAVE_HEAD = (
+    update(audit_head)
+    .where(audit_head.c.id == HEAD_ID)
+    .values(
+        tree_size=bindparam("size"),
+        peaks=bindparam("peaks"),
+        checkpoint_size=bindparam("cp_size"),
+        checkpoint_time_utc=bindparam("cp_time"),
+    )
+)
 
 
 @dataclass
@@ -113,14 +136,11 @@ class AuditLog:
     # -- writing ---------------------------------------------------------------------------
 
     def _lock_head(self, conn: Connection) -> _Head:
-        h = audit_head.c
-        query = select(h.tree_size, h.peaks, h.checkpoint_size, h.checkpoint_time_utc).where(
-            h.id == HEAD_ID
-        )
-        row = conn.execute(query.with_for_update()).first()
+        query = _HEAD_FOR_UPDATE
+        row = conn.execute(query).first()
         if row is None:  # first append ever: create the head (a concurrent creator wins)
             conn.execute(_insert_ignore(conn, {"id": HEAD_ID, "tree_size": 0, "peaks": b""}))
-            row = conn.execute(query.with_for_update()).one()
+            row = conn.execute(query).one()
             # only now, holding the lock, is "no head but events" a real inconsistency
             first_event = conn.execute(select(audit_events.c.seq).limit(1)).first()
             if row[0] == 0 and first_event is not None:
@@ -176,16 +196,15 @@ class AuditLog:
 
     def _save_head(self, conn: Connection, head: _Head) -> None:
         conn.execute(
-            update(audit_head)
-            .where(audit_head.c.id == HEAD_ID)
-            .values(
-                tree_size=head.size,
-                peaks=b"".join(head.peaks),
-                checkpoint_size=head.checkpoint_size,
-                checkpoint_time_utc=None
+            _SAVE_HEAD,
+            {
+                "size": head.size,
+                "peaks": b"".join(head.peaks),
+                "cp_size": head.checkpoint_size,
+                "cp_time": None
                 if head.checkpoint_time is None
                 else head.checkpoint_time.isoformat(),
-            )
+            },
         )
 
     def _due(self, head: _Head, now: datetime) -> bool:

@@ -4,7 +4,8 @@ Services call :func:`emit` with the connection of their transaction, so an event
 or rolls back with the change it records. Reads use :func:`reading`: the data is read in
 a read-only transaction (on SQLite it does not hold the write lock, so reads run side by
 side), its events are buffered in a :class:`Recorder` and appended in a short write
-transaction that commits before anything is returned to the caller. Events hold
+transaction (shared with the reads of other threads: :mod:`nucsec.audit.group`) that
+commits before anything is returned to the caller. Events hold
 references and hashes, never protected content.
 """
 
@@ -29,13 +30,8 @@ class Recorder:
     def __init__(self) -> None:
         self.events: list[Any] = []
 
-    def flush(self, node: Node, conn: Connection) -> None:
-        if self.events:
-            node.audit.append(conn, self.events)
-            self.events = []
 
-
-#: where an event goes: a connection (appended now) or a recorder (appended at flush)
+#: where an event goes: a connection (appended now) or a recorder (appended when the read ends)
 Sink = Connection | Recorder
 
 
@@ -48,8 +44,7 @@ def reading(node: Node) -> Iterator[tuple[Connection, Recorder]]:
         conn = conn.execution_options(nucsec_readonly=True)
         with conn.begin():
             yield conn, recorder
-    with node.engine.begin() as write:
-        recorder.flush(node, write)
+    node.read_audit.append(recorder.events)  # group commit: see nucsec.audit.group
 
 
 def digest(text: str) -> str:

@@ -15,7 +15,16 @@ from nucsec.policy import ROLES, Principal
 from nucsec.service.trail import emit
 from nucsec.store.schema import users
 
-__all__ = ["User", "create_user", "get_user", "list_users", "principal_of", "update_user"]
+__all__ = [
+    "USER_COLUMNS",
+    "User",
+    "create_user",
+    "get_user",
+    "list_users",
+    "principal_of",
+    "update_user",
+    "user_from_row",
+]
 
 
 @dataclass(frozen=True)
@@ -56,7 +65,8 @@ class User:
         )
 
 
-_COLUMNS = (
+#: the columns :func:`user_from_row` reads, in its order (for joins with other tables)
+USER_COLUMNS = (
     users.c.id,
     users.c.username,
     users.c.display_name,
@@ -70,7 +80,7 @@ _COLUMNS = (
 )
 
 
-def _user(r: Any) -> User:
+def user_from_row(r: Any) -> User:
     return User(
         id=r[0],
         username=r[1],
@@ -87,20 +97,20 @@ def _user(r: Any) -> User:
 
 def get_user(conn: Connection, username: str) -> User:
     """The active user called ``username``; NotFoundError otherwise."""
-    r = conn.execute(select(*_COLUMNS).where(users.c.username == username)).first()
+    r = conn.execute(select(*USER_COLUMNS).where(users.c.username == username)).first()
     if r is None or not r[8]:
         raise NotFoundError(f"no active user {username!r}", field="user", value=username)
-    return _user(r)
+    return user_from_row(r)
 
 
 def get_user_by_id(conn: Connection, user_id: str) -> User | None:
-    r = conn.execute(select(*_COLUMNS).where(users.c.id == user_id)).first()
-    return _user(r) if r else None
+    r = conn.execute(select(*USER_COLUMNS).where(users.c.id == user_id)).first()
+    return user_from_row(r) if r else None
 
 
 def list_users(conn: Connection) -> list[User]:
-    rows = conn.execute(select(*_COLUMNS).order_by(users.c.nation, users.c.username)).all()
-    return [_user(r) for r in rows]
+    rows = conn.execute(select(*USER_COLUMNS).order_by(users.c.nation, users.c.username)).all()
+    return [user_from_row(r) for r in rows]
 
 
 def principal_of(node: Node, username: str) -> Principal:
@@ -182,10 +192,10 @@ def update_user(
     """Change a user's clearance, compartments, roles, agency or active flag (audited)."""
     user = get_user(conn, username) if changes.get("active", True) else None
     if user is None:
-        r = conn.execute(select(*_COLUMNS).where(users.c.username == username)).first()
+        r = conn.execute(select(*USER_COLUMNS).where(users.c.username == username)).first()
         if r is None:
             raise NotFoundError(f"no user {username!r}", field="user")
-        user = _user(r)
+        user = user_from_row(r)
     spec = {**user.to_dict(), **{k: v for k, v in changes.items() if k != "active"}}
     values = _validated(node, spec)
     values.pop("username")

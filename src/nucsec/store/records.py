@@ -13,9 +13,10 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, func, insert, select, tuple_, update
+from sqlalchemy import Connection, Table, and_, bindparam, func, insert, select, tuple_, update
 
 from nucsec.errors import InputError
 from nucsec.markings.context import MarkingContext
@@ -129,6 +130,13 @@ _VERSION_COLUMNS = (
     record_versions.c.created_at,
     record_versions.c.content,
     record_versions.c.note,
+)
+#: the point reads of every detail request, built once (SQLAlchemy reuses their SQL)
+_GET = select(*RECORD_COLUMNS).where(
+    records.c.kind == bindparam("kind"), records.c.id == bindparam("id")
+)
+_VERSION = select(*_VERSION_COLUMNS).where(
+    record_versions.c.record_pk == bindparam("pk"), record_versions.c.version == bindparam("v")
 )
 
 
@@ -325,18 +333,12 @@ class RecordStore:
 
     # -- reads (unfiltered: the caller decides with the reference monitor) --------
     def get(self, kind: str, record_id: str) -> RecordRow | None:
-        r = self.conn.execute(
-            select(*RECORD_COLUMNS).where(records.c.kind == kind, records.c.id == record_id)
-        ).first()
+        r = self.conn.execute(_GET, {"kind": kind, "id": record_id}).first()
         return record_row(r) if r else None
 
     def version(self, row: RecordRow, version: int | None = None) -> VersionRow:
         v = row.version if version is None else version
-        r = self.conn.execute(
-            select(*_VERSION_COLUMNS).where(
-                record_versions.c.record_pk == row.pk, record_versions.c.version == v
-            )
-        ).first()
+        r = self.conn.execute(_VERSION, {"pk": row.pk, "v": v}).first()
         if r is None:
             raise InputError(f"no version {v}", field="version", value=v)
         return VersionRow(r[0], r[1], r[2], r[3], _decode(r[4]), r[5])
@@ -378,23 +380,22 @@ class RecordStore:
         """
         if not 1 <= limit <= 500:
             raise InputError("limit must be between 1 and 500", field="limit", value=limit)
-        where = [self._visible(kind, principal)]
+        params: dict[str, Any] = {"lim": limit + 1}
         if query:
-            where.append(records.c.search_text.contains(query.lower(), autoescape=True))
-        if origin == "local":
-            where.append(records.c.origin.is_(None))
-        elif origin:
-            where.append(records.c.origin == origin)
+            params["pattern"] = _like_pattern(query.lower())
+        if origin and origin != "local":
+            params["origin"] = origin
         if after is not None:
             cursor_pk = self.conn.execute(
                 select(records.c.pk).where(records.c.id == after, self._visible(kind, principal))
             ).scalar()
             if cursor_pk is None:
                 raise InputError("invalid page cursor", field="next", value=after)
-            where.append(records.c.pk < cursor_pk)
-        rows = self.conn.execute(
-            select(*RECORD_COLUMNS).where(*where).order_by(records.c.pk.desc()).limit(limit + 1)
-        ).all()
+            params["cursor"] = cursor_pk
+        shape = _ListShape(
+            bool(query), origin if origin in (None, "local") else "peer", after is not None
+        )
+        rows = self.conn.execute(_listing(kind, principal, self.ctx, shape), params).all()
         page = [record_row(r) for r in rows[:limit]]
         return page, (page[-1].id if len(rows) > limit else None)
 
@@ -417,3 +418,39 @@ class RecordStore:
             .order_by(record_versions.c.version)
         ).all()
         return [VersionRow(r[0], r[1], r[2], r[3], _decode(r[4]), r[5]) for r in rows]
+
+
+@dataclass(frozen=True)
+class _ListShape:
+    """Which optional filters a listing has (its parameters vary, its SQL does not)."""
+
+    search: bool
+    origin: str | None  # None, "local" or "peer"
+    after: bool
+
+
+def _like_pattern(text: str) -> str:
+    """``%text%`` for ``LIKE ... ESCAPE '/'``, the wildcards of ``text`` escaped."""
+    return "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+
+
+@lru_cache(maxsize=4096)
+def _listing(kind: str, principal: Principal, ctx: MarkingContext, shape: _ListShape) -> Any:
+    """The listing statement of one caller and shape, built once: SQLAlchemy then reuses
+    its cache key and compiled SQL, which a statement built per request recomputes."""
+    c = records.c
+    visible = and_(
+        c.kind == kind,
+        c.recalled.is_(False),
+        c.label_id.in_(visible_label_ids(principal, ctx, LABEL_TABLES)),
+    )
+    where = [visible]
+    if shape.search:
+        where.append(c.search_text.like(bindparam("pattern"), escape="/"))
+    if shape.origin == "local":
+        where.append(c.origin.is_(None))
+    elif shape.origin == "peer":
+        where.append(c.origin == bindparam("origin"))
+    if shape.after:
+        where.append(c.pk < bindparam("cursor"))
+    return select(*RECORD_COLUMNS).where(*where).order_by(c.pk.desc()).limit(bindparam("lim"))

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import Connection, and_, delete, func, insert, select
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select
 
 from nucsec.errors import NotFoundError
 from nucsec.node import Node
 from nucsec.policy import Principal
 from nucsec.service.trail import emit, keyed
-from nucsec.service.users import User, get_user, get_user_by_id
+from nucsec.service.users import USER_COLUMNS, User, get_user, user_from_row
 from nucsec.store.schema import users
 from nucsec.web.errors import CsrfError, ThrottledError
 from nucsec.web.passwords import hash_password, verify_password
@@ -223,23 +223,31 @@ def _open_session(
     return token
 
 
+#: a session's row joined with its user's: one query per signed-in request
+_SESSION_QUERY = (
+    select(
+        web_sessions.c.csrf_token,
+        web_sessions.c.expires_at,
+        web_sessions.c.previous_login_at,
+        *USER_COLUMNS,
+    )
+    .join_from(web_sessions, users, users.c.id == web_sessions.c.user_id)
+    .where(web_sessions.c.token_hash == bindparam("digest"))
+)
+
+
 def session_caller(node: Node, conn: Connection, token: str) -> Caller | None:
     """The caller of a session cookie, or None (unknown, expired, user disabled)."""
-    s = web_sessions.c
-    row = conn.execute(
-        select(s.user_id, s.csrf_token, s.expires_at, s.previous_login_at).where(
-            s.token_hash == secret_digest(token)
-        )
-    ).first()
+    row = conn.execute(_SESSION_QUERY, {"digest": secret_digest(token)}).first()
     if row is None:
         return None
-    expires = utc(row[2])
+    expires = utc(row[1])
     if expires is None or expires <= node.clock():
         return None
-    user = get_user_by_id(conn, row[0])
-    if user is None or not user.active:
+    user = user_from_row(row[3:])
+    if not user.active:
         return None
-    return Caller(user, "session", frozenset(SCOPES), row[1], utc(row[3]))
+    return Caller(user, "session", frozenset(SCOPES), row[0], utc(row[2]))
 
 
 def close_session(node: Node, token: str) -> bool:

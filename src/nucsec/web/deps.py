@@ -11,7 +11,7 @@ from nucsec.errors import AccessDenied, AuthenticationError, InputError
 from nucsec.node import Node
 from nucsec.web.auth import Caller, check_csrf, session_caller
 from nucsec.web.errors import LoginRequired, UnsupportedMediaTypeError
-from nucsec.web.tokens import token_caller
+from nucsec.web.tokens import mark_used, token_caller
 
 __all__ = [
     "LOGIN_COOKIE",
@@ -60,13 +60,20 @@ def _caller(request: Request, *, allow_token: bool) -> Caller | None:
     cookie = request.cookies.get(SESSION_COOKIE)
     if token is None and not cookie:
         return None
-    with node.engine.begin() as conn:
+    due = False
+    caller: Caller | None
+    # a read: it does not take SQLite's write lock
+    with node.engine.connect() as conn, conn.execution_options(nucsec_readonly=True).begin():
         if token is not None:
-            caller = token_caller(node, conn, token)
-            if caller is None:
+            found = token_caller(node, conn, token)
+            if found is None:
                 raise AuthenticationError("unknown, revoked or expired API token")
+            caller, due = found
         else:
             caller = session_caller(node, conn, cookie or "")
+    if due and caller is not None and caller.token_id is not None:
+        with node.engine.begin() as conn:
+            mark_used(node, conn, caller.token_id)
     request.state.caller = caller
     return caller
 

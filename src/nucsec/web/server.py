@@ -6,41 +6,62 @@ they print first: the URL and, on a demo node only, the demo logins.
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from fastapi import FastAPI
 
 from nucsec.node import Node, open_node
 
-__all__ = ["app_from_env", "for_serving", "serve", "startup_lines"]
+__all__ = ["app_from_env", "for_serving", "serve", "serving_app", "startup_lines"]
 
 log = logging.getLogger(__name__)
+
+
+#: connections per server process on SQLite (measured: 1, 2, 4 and 8 under the web bench)
+SQLITE_CONNECTIONS = 2
 
 
 def for_serving(node: Node) -> Node:
     """The node with the connection pool a server process wants.
 
-    On SQLite every nucsec transaction takes the write lock at BEGIN (almost every
-    request appends an audit event), so threads of one worker holding several
-    connections only wait on SQLite's busy handler, whose sleeps make the tail latency.
-    One connection per worker queues them in the pool instead (p99 measured 1.46 s ->
-    0.52 s under the same load). Other databases keep their pool.
+    On SQLite, reads run in WAL snapshots without the write lock, and the audit events of
+    concurrent reads are appended in one shared write transaction
+    (:mod:`nucsec.audit.group`), so few write transactions queue on SQLite's busy
+    handler, whose sleeps make the tail latency. Two connections per process let one
+    thread read while another appends; more only add threads contending for the
+    interpreter and the write lock (the web bench, 16 clients on 2 workers: 1 connection
+    366-404 requests/s, 2 connections 497-527, 4 erratic at 211-415, 8 at 177). Other
+    databases keep their pool.
     """
     from nucsec.store.db import is_sqlite, make_engine
 
     if is_sqlite(node.engine):
         node.engine.dispose()
         node.engine = make_engine(
-            node.settings.db_url, pool_size=1, max_overflow=0, pool_timeout=60
+            node.settings.db_url,
+            pool_size=SQLITE_CONNECTIONS,
+            max_overflow=0,
+            pool_timeout=60,
         )
     return node
 
 
-def app_from_env() -> FastAPI:
-    """Application factory for uvicorn workers (each opens the node in ``$NUCSEC_HOME``)."""
+def serving_app(node: Node) -> FastAPI:
+    """The application of one server process. The objects built so far (modules, marking
+    data, the app) live as long as the process: they are moved out of the collector's
+    generations (``gc.freeze``), so full collections under load do not walk them."""
     from nucsec.web.app import create_app
 
-    return create_app(for_serving(open_node()))
+    app = create_app(for_serving(node))
+    gc.collect()
+    gc.freeze()
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Application factory for uvicorn workers (each opens the node in ``$NUCSEC_HOME``)."""
+    return serving_app(open_node())
 
 
 def startup_lines(node: Node, host: str, port: int) -> list[str]:
@@ -102,9 +123,7 @@ def serve(
             node.close()
             uvicorn.run("nucsec.web.server:app_from_env", factory=True, workers=workers, **common)  # type: ignore[arg-type]
             return
-        from nucsec.web.app import create_app
-
-        uvicorn.run(create_app(for_serving(node)), **common)  # type: ignore[arg-type]
+        uvicorn.run(serving_app(node), **common)  # type: ignore[arg-type]
     finally:
         stop.set()
         puller.join(timeout=10)

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from nucsec.errors import InputError, NotFoundError
 from nucsec.node import Node
 from nucsec.service.trail import emit
-from nucsec.service.users import User, get_user_by_id
+from nucsec.service.users import USER_COLUMNS, User, user_from_row
+from nucsec.store.schema import users
 from nucsec.web.auth import SCOPES, Caller, secret_digest, utc
 from nucsec.web.tables import api_tokens
 
@@ -24,6 +25,7 @@ __all__ = [
     "TokenInfo",
     "issue_token",
     "list_tokens",
+    "mark_used",
     "revoke_token",
     "token_caller",
 ]
@@ -191,24 +193,44 @@ def list_tokens(conn: Connection, user_id: str | None = None) -> list[TokenInfo]
     return [_token(r) for r in conn.execute(query).all()]
 
 
-def token_caller(node: Node, conn: Connection, secret: str) -> Caller | None:
-    """The caller of a bearer token, or None (unknown, revoked, expired, user disabled)."""
-    t = api_tokens.c
-    row = conn.execute(
-        select(t.id, t.user_id, t.scopes, t.expires_at, t.revoked_at, t.last_used_at).where(
-            t.token_hash == secret_digest(secret)
-        )
-    ).first()
-    if row is None or row[4] is not None:
+#: a token's row joined with its user's: one query per authenticated request
+_CALLER_QUERY = (
+    select(
+        api_tokens.c.id,
+        api_tokens.c.scopes,
+        api_tokens.c.expires_at,
+        api_tokens.c.revoked_at,
+        api_tokens.c.last_used_at,
+        *USER_COLUMNS,
+    )
+    .join_from(api_tokens, users, users.c.id == api_tokens.c.user_id)
+    .where(api_tokens.c.token_hash == bindparam("digest"))
+)
+#: how stale ``last_used_at`` may be: coarse, so that authentication is a read
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+
+
+def token_caller(node: Node, conn: Connection, secret: str) -> tuple[Caller, bool] | None:
+    """The caller of a bearer token and whether its ``last_used_at`` is due an update
+    (:func:`mark_used`), or None (unknown, revoked, expired, user disabled). Only reads:
+    ``conn`` may be a read-only transaction."""
+    row = conn.execute(_CALLER_QUERY, {"digest": secret_digest(secret)}).first()
+    if row is None or row[3] is not None:
         return None
     now = node.clock()
-    expires = utc(row[3])
+    expires = utc(row[2])
     if expires is not None and expires <= now:
         return None
-    user = get_user_by_id(conn, row[1])
-    if user is None or not user.active:
+    user = user_from_row(row[5:])
+    if not user.active:
         return None
-    last = utc(row[5])
-    if last is None or now - last > timedelta(minutes=5):  # coarse, to keep reads cheap
-        conn.execute(update(api_tokens).where(t.id == row[0]).values(last_used_at=now))
-    return Caller(user, "token", frozenset(row[2].split()), token_id=row[0])
+    last = utc(row[4])
+    due = last is None or now - last > LAST_USED_RESOLUTION
+    return Caller(user, "token", frozenset(row[1].split()), token_id=row[0]), due
+
+
+def mark_used(node: Node, conn: Connection, token_id: str) -> None:
+    """Record that a token was used now (see :data:`LAST_USED_RESOLUTION`)."""
+    conn.execute(
+        update(api_tokens).where(api_tokens.c.id == token_id).values(last_used_at=node.clock())
+    )
