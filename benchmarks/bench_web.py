@@ -12,7 +12,8 @@ as the DOE analyst with an API token:
 Each request authenticates the token, asks the reference monitor (the SQL twin for the
 list), renders both schemes' banners and appends an audit event. The baseline is the same
 two endpoints in a minimal FastAPI app on the same database, with the same uvicorn
-workers, but without authentication, policy or audit: the ceiling of this stack.
+workers and connection pool, but without authentication, policy or audit: the ceiling of
+this stack.
 
 Goal: >= 500 requests/s and p99 <= 100 ms for each endpoint on 2 cores. Set
 ``NUCSEC_BENCH_WEB_DOCS`` for another size, ``NUCSEC_BENCH_WEB_SECONDS`` for longer runs.
@@ -173,7 +174,11 @@ def baseline_app() -> Any:
     from fastapi.responses import JSONResponse
     from sqlalchemy import create_engine, text
 
-    engine = create_engine(os.environ["BENCH_WEB_DB"])
+    from nucsec.web.server import POSTGRES_CONNECTIONS, SQLITE_CONNECTIONS
+
+    url = os.environ["BENCH_WEB_DB"]
+    size = SQLITE_CONNECTIONS if url.startswith("sqlite") else POSTGRES_CONNECTIONS
+    engine = create_engine(url, pool_size=size, max_overflow=0, pool_timeout=60)  # as ours
     app = FastAPI()
     page = text(
         "SELECT r.id, r.title, l.banner, r.head_version, r.updated_at, r.origin FROM records r "

@@ -392,9 +392,8 @@ class RecordStore:
             if cursor_pk is None:
                 raise InputError("invalid page cursor", field="next", value=after)
             params["cursor"] = cursor_pk
-        shape = _ListShape(
-            bool(query), origin if origin in (None, "local") else "peer", after is not None
-        )
+        where_origin = None if not origin else "local" if origin == "local" else "peer"
+        shape = _ListShape(bool(query), where_origin, after is not None)
         rows = self.conn.execute(_listing(kind, principal, self.ctx, shape), params).all()
         page = [record_row(r) for r in rows[:limit]]
         return page, (page[-1].id if len(rows) > limit else None)

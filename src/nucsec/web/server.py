@@ -18,12 +18,14 @@ __all__ = ["app_from_env", "for_serving", "serve", "serving_app", "startup_lines
 log = logging.getLogger(__name__)
 
 
-#: connections per server process on SQLite (measured: 1, 2, 4 and 8 under the web bench)
+#: database connections per server process (measured under the web bench: see below)
 SQLITE_CONNECTIONS = 2
+POSTGRES_CONNECTIONS = 4
 
 
 def for_serving(node: Node) -> Node:
-    """The node with the connection pool a server process wants.
+    """The node with the connection pool a server process wants: a fixed number of
+    connections, which the request threads share.
 
     On SQLite, reads run in WAL snapshots without the write lock, and the audit events of
     concurrent reads are appended in one shared write transaction
@@ -31,19 +33,19 @@ def for_serving(node: Node) -> Node:
     handler, whose sleeps make the tail latency. Two connections per process let one
     thread read while another appends; more only add threads contending for the
     interpreter and the write lock (the web bench, 16 clients on 2 workers: 1 connection
-    366-404 requests/s, 2 connections 497-527, 4 erratic at 211-415, 8 at 177). Other
-    databases keep their pool.
+    366-404 requests/s, 2 connections 497-527, 4 erratic at 211-415, 8 at 177).
+
+    On PostgreSQL, SQLAlchemy's default pool (5, and 10 more "overflow" connections
+    opened for a burst and closed after it) opened and closed server connections all the
+    time under load, each a new server process: 242-255 list requests/s. A fixed pool of
+    four served 429 (and 480-535 without the pre-ping, which is kept: it survives a
+    restart of the server).
     """
     from nucsec.store.db import is_sqlite, make_engine
 
-    if is_sqlite(node.engine):
-        node.engine.dispose()
-        node.engine = make_engine(
-            node.settings.db_url,
-            pool_size=SQLITE_CONNECTIONS,
-            max_overflow=0,
-            pool_timeout=60,
-        )
+    size = SQLITE_CONNECTIONS if is_sqlite(node.engine) else POSTGRES_CONNECTIONS
+    node.engine.dispose()
+    node.engine = make_engine(node.settings.db_url, pool_size=size, max_overflow=0, pool_timeout=60)
     return node
 
 

@@ -1,0 +1,74 @@
+"""Listing filters (text, origin, page cursor): each selects exactly what it names, and a
+search's wildcard characters are matched literally."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import update
+
+from nucsec.errors import InputError
+from nucsec.markings import parse_banner
+from nucsec.node import Node
+from nucsec.service.documents import DocumentInput, create_document, list_documents
+from nucsec.service.users import principal_of
+from nucsec.store.schema import records
+
+TITLES = ["50% enriched", "50 percent", "U_235 assay", "U-235 assay", "a/b path", "ab path"]
+
+
+@pytest.fixture
+def listed(demo_node: Node) -> dict[str, str]:
+    """Six documents the DOE analyst may read, the last two received from ``jpn``."""
+    doe = principal_of(demo_node, "doe.analyst")
+    label = parse_banner("SECRET//REL TO USA, JPN", demo_node.ctx)
+    ids = {
+        t: create_document(demo_node, doe, DocumentInput(t, "x", label, label))["id"]
+        for t in TITLES
+    }
+    with demo_node.engine.begin() as conn:
+        conn.execute(
+            update(records)
+            .where(records.c.id.in_([ids["a/b path"], ids["ab path"]]))
+            .values(origin="jpn")
+        )
+    return ids
+
+
+def _titles(node: Node, query: str | None = None, origin: str | None = None) -> list[str]:
+    doe = principal_of(node, "doe.analyst")
+    page = list_documents(node, doe, query=query, origin=origin, limit=500)
+    return [i["title"] for i in page["items"]]
+
+
+def test_search_matches_wildcards_literally(demo_node: Node, listed: dict[str, str]) -> None:
+    assert _titles(demo_node, query="50%") == ["50% enriched"]
+    assert _titles(demo_node, query="u_235") == ["U_235 assay"]
+    assert _titles(demo_node, query="a/b") == ["a/b path"]
+    assert set(_titles(demo_node, query="assay")) == {"U_235 assay", "U-235 assay"}
+
+
+def test_origin_filter(demo_node: Node, listed: dict[str, str]) -> None:
+    everything = _titles(demo_node)
+    assert set(TITLES) <= set(everything)
+    assert _titles(demo_node, origin="") == everything  # empty: no filter
+    assert _titles(demo_node, origin="jpn") == ["ab path", "a/b path"]
+    local = _titles(demo_node, origin="local")
+    assert "ab path" not in local and "a/b path" not in local
+    assert set(TITLES[:4]) <= set(local)
+    assert _titles(demo_node, origin="usa") == []
+
+
+def test_pages_follow_the_cursor(demo_node: Node, listed: dict[str, str]) -> None:
+    doe = principal_of(demo_node, "doe.analyst")
+    everything = _titles(demo_node)
+    seen: list[str] = []
+    after = None
+    while True:
+        page = list_documents(demo_node, doe, limit=4, after=after)
+        seen += [i["title"] for i in page["items"]]
+        after = page["next"]
+        if after is None:
+            break
+    assert seen == everything
+    with pytest.raises(InputError):
+        list_documents(demo_node, doe, after="no-such-record")
