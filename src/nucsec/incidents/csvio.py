@@ -5,7 +5,9 @@ reference), ``portion`` (narrative paragraph with its label), ``link``, ``source
 ``material``, ``attachment`` (file metadata; the bytes live in the blob store) or
 ``request`` (forensic support request); only the columns of its kind may be filled. Rows of
 one incident may come in any order. Activities carry their unit (``555 TBq``); Pu isotopics
-are written ``Pu-239=93.8;Pu-240=5.9``.
+are written ``Pu-239=93.8;Pu-240=5.9``. On export, a text cell that a spreadsheet would
+evaluate as a formula (``=``, ``+``, ``-``, ``@``, tab or CR first) gets a leading
+apostrophe, which import removes again.
 
 The unit of import is the incident. Every bad row is reported (file line, reference,
 field, message); without ``partial`` one bad row means nothing is imported
@@ -38,9 +40,12 @@ from nucsec.incidents.units import parse_activity
 
 __all__ = [
     "COLUMNS",
+    "FORMULA_START",
     "ImportResult",
+    "guard_cell",
     "incidents_to_csv",
     "read_incidents_csv",
+    "unguard_cell",
     "write_incidents_csv",
 ]
 
@@ -207,7 +212,8 @@ def _read_rows(stream: TextIO, errors: list[RowError]) -> dict[str, _Group]:
         )
         raise CsvImportError([RowError(1, "", "header", f"bad header: {what}")])
     groups: dict[str, _Group] = {}
-    for start, cells in _numbered(reader, errors):
+    for start, raw in _numbered(reader, errors):
+        cells = [unguard_cell(c) for c in raw]
         if not any(c.strip() for c in cells):
             continue
         if len(cells) > len(header):
@@ -367,14 +373,44 @@ def _rows(incident: Incident) -> Iterable[dict[str, str]]:
         }
 
 
+#: first characters that make a spreadsheet evaluate a cell as a formula (OWASP, "CSV
+#: injection"): an exported narrative could otherwise run on the analyst's machine
+FORMULA_START = frozenset("=+-@\t\r")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def guard_cell(value: str) -> str:
+    """A cell as exported: text a spreadsheet would evaluate (it starts with a formula
+    character, after any apostrophes) gets one more leading apostrophe; numbers such as
+    ``-77.03`` stay as they are. :func:`unguard_cell` undoes it exactly."""
+    if value.lstrip("'")[:1] in FORMULA_START and not _is_number(value):
+        return "'" + value
+    return value
+
+
+def unguard_cell(cell: str) -> str:
+    """A cell as imported: the apostrophe :func:`guard_cell` added is removed."""
+    if cell[:1] == "'" and cell.lstrip("'")[:1] in FORMULA_START:
+        return cell[1:]
+    return cell
+
+
 def write_incidents_csv(incidents: Iterable[Incident], out: TextIO) -> int:
-    """Write incidents as CSV (header first); return the number of data rows."""
+    """Write incidents as CSV (header first); return the number of data rows. Cells a
+    spreadsheet would run as formulas are guarded (:func:`guard_cell`)."""
     writer = csv.DictWriter(out, fieldnames=COLUMNS)  # CRLF: fields with CR or LF get quoted
     writer.writeheader()
     n = 0
     for incident in incidents:
         for row in _rows(incident):
-            writer.writerow(row)
+            writer.writerow({k: guard_cell(v) for k, v in row.items()})
             n += 1
     return n
 
