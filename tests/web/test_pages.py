@@ -296,11 +296,17 @@ def test_equivalence_page_shows_the_table_and_its_version(session_of: Session) -
     assert re.search(r"SECRET.*?GOKUHI.*?極秘", html, re.S)
 
 
-def test_audit_page_shows_verify_status(session_of: Session) -> None:
+def test_audit_page_verifies_on_request(session_of: Session) -> None:
     client, _ = session_of("usa.auditor")
     html = client.get("/audit").text
-    assert "Verification: OK" in html
+    assert "Verification: not run on this visit" in html
+    assert 'href="/audit?verify=1"' in html
     assert "auth.login" in html
+    assert "<td>audit.verify</td>" not in html  # no verification ran, none was recorded
+    html = client.get("/audit", params={"verify": "1"}).text
+    assert "Verification: OK" in html
+    assert "events recomputed" in html
+    assert "<td>audit.verify</td>" in client.get("/audit").text  # the one just run, recorded
 
 
 def test_security_officer_creates_a_user(session_of: Session) -> None:

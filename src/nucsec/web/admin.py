@@ -282,9 +282,13 @@ def equivalence(request: Request, caller: Caller = CallerDep, node: Node = NodeD
 
 # -- audit and account --------------------------------------------------------------------
 @router.get("/audit", response_class=HTMLResponse)
-def audit_page(request: Request, caller: Caller = CallerDep, node: Node = NodeDep) -> Response:
+def audit_page(
+    request: Request, verify: bool = False, caller: Caller = CallerDep, node: Node = NodeDep
+) -> Response:
+    """Recent events and the log's size; ``?verify=1`` recomputes the whole log (seconds
+    for a million events: on request, not on every visit)."""
     _auditor(caller)
-    report = audit_view.verify(node, caller.user.id)
+    report = audit_view.verify(node, caller.user.id) if verify else None
     events = audit_view.recent_events(node, caller.user.id, limit=50)
     return render(
         request,
