@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -143,9 +144,9 @@ def share_spectrum(
         "detector": first(form, "detector") or None,
         "use_file_background": first(form, "use_file_background", "on") == "on",
     }
-    try:
-        label = label_from_form(form, SHARE, caller.principal, node.ctx)
-        view = analyses.save_spectrum_analysis(
+
+    def save(label: Label) -> dict[str, Any]:
+        return analyses.save_spectrum_analysis(
             node,
             caller.principal,
             source=source,
@@ -154,6 +155,21 @@ def share_spectrum(
             title=first(form, "title"),
             note=first(form, "note"),
         )
+
+    return _share(request, caller, node, form, save)
+
+
+def _share(
+    request: Request,
+    caller: Caller,
+    node: Node,
+    form: Form,
+    save: Callable[[Label], dict[str, Any]],
+) -> Response:
+    """Save an analysis under the label chosen in ``form``: its page, or a page saying why
+    it was not saved (403 refused by the policy, 422 bad input)."""
+    try:
+        view = save(label_from_form(form, SHARE, caller.principal, node.ctx))
     except (InputError, AccessDenied) as exc:
         status = 403 if isinstance(exc, AccessDenied) else 422
         return _retry_page(request, caller, node, exc.message, status)
@@ -230,15 +246,14 @@ def age(
 def save_age(
     request: Request, form: Form = FormDep, caller: Caller = CallerDep, node: Node = NodeDep
 ) -> Response:
-    try:
+    def save(label: Label) -> dict[str, Any]:
         try:
             params = json.loads(first(form, "params"))
         except json.JSONDecodeError:
             raise InputError("the calculation was not sent back", field="params") from None
         if not isinstance(params, dict):
             raise InputError("the calculation was not sent back", field="params")
-        label = label_from_form(form, SHARE, caller.principal, node.ctx)
-        view = analyses.save_age_analysis(
+        return analyses.save_age_analysis(
             node,
             caller.principal,
             params=params,
@@ -246,10 +261,8 @@ def save_age(
             title=first(form, "title"),
             note=first(form, "note"),
         )
-    except (InputError, AccessDenied) as exc:
-        status = 403 if isinstance(exc, AccessDenied) else 422
-        return _retry_page(request, caller, node, exc.message, status)
-    return RedirectResponse(f"/analyses/{view['id']}", status_code=303)
+
+    return _share(request, caller, node, form, save)
 
 
 # -- analyses -------------------------------------------------------------------------------
