@@ -136,11 +136,10 @@ class AuditLog:
     # -- writing ---------------------------------------------------------------------------
 
     def _lock_head(self, conn: Connection) -> _Head:
-        query = _HEAD_FOR_UPDATE
-        row = conn.execute(query).first()
+        row = conn.execute(_HEAD_FOR_UPDATE).first()
         if row is None:  # first append ever: create the head (a concurrent creator wins)
             conn.execute(_insert_ignore(conn, {"id": HEAD_ID, "tree_size": 0, "peaks": b""}))
-            row = conn.execute(query).one()
+            row = conn.execute(_HEAD_FOR_UPDATE).one()
             # only now, holding the lock, is "no head but events" a real inconsistency
             first_event = conn.execute(select(audit_events.c.seq).limit(1)).first()
             if row[0] == 0 and first_event is not None:

@@ -357,11 +357,7 @@ class RecordStore:
 
     # -- policy-filtered reads ---------------------------------------------------
     def _visible(self, kind: str, principal: Principal) -> Any:
-        return and_(
-            records.c.kind == kind,
-            records.c.recalled.is_(False),
-            records.c.label_id.in_(visible_label_ids(principal, self.ctx, LABEL_TABLES)),
-        )
+        return _visible(kind, principal, self.ctx)
 
     def list_visible(
         self,
@@ -433,17 +429,21 @@ def _like_pattern(text: str) -> str:
     return "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
 
 
+def _visible(kind: str, principal: Principal, ctx: MarkingContext) -> Any:
+    """Records of ``kind``, not recalled, whose label the principal may read (SQL twin)."""
+    return and_(
+        records.c.kind == kind,
+        records.c.recalled.is_(False),
+        records.c.label_id.in_(visible_label_ids(principal, ctx, LABEL_TABLES)),
+    )
+
+
 @lru_cache(maxsize=4096)
 def _listing(kind: str, principal: Principal, ctx: MarkingContext, shape: _ListShape) -> Any:
     """The listing statement of one caller and shape, built once: SQLAlchemy then reuses
     its cache key and compiled SQL, which a statement built per request recomputes."""
     c = records.c
-    visible = and_(
-        c.kind == kind,
-        c.recalled.is_(False),
-        c.label_id.in_(visible_label_ids(principal, ctx, LABEL_TABLES)),
-    )
-    where = [visible]
+    where = [_visible(kind, principal, ctx)]
     if shape.search:
         where.append(c.search_text.like(bindparam("pattern"), escape="/"))
     if shape.origin == "local":
