@@ -206,3 +206,22 @@ def test_attachment_and_request_rows(row: str, field: str) -> None:
     incident = read_incidents_csv(_HEAD2 + _INC + good).incidents[0]
     assert incident.attachments[0].size_bytes == 12
     assert incident.support_requests[0].to_party == "USA.DOE"
+
+
+def test_incident_lines_count_the_lines_of_multi_line_cells() -> None:
+    from nucsec.incidents.csvio import incident_lines
+
+    incident = next(i for _, i in demo_incidents() if i.narrative)
+    p = replace(incident.narrative[0], text="first line\nsecond line\nthird line")
+    two = [
+        replace(incident, narrative=(p,)),
+        next(i for _, i in demo_incidents() if i.reference != incident.reference),
+    ]
+    text = incidents_to_csv(two)
+    lines = incident_lines(text)
+    physical = text.splitlines()
+    for ref, line in lines.items():
+        row = next(csv.reader([physical[line - 1]]))
+        assert unguard_cell(row[0]) == ref and row[1] == "incident"
+    assert set(lines) == {i.reference for i in two}
+    assert lines[two[1].reference] > 4  # after the three lines of the portion's cell

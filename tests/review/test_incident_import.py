@@ -10,6 +10,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
+from nucsec.audit.tables import audit_events
 from nucsec.incidents.errors import CsvImportError
 from nucsec.markings import parse_banner
 from nucsec.node import Node
@@ -21,6 +22,16 @@ from nucsec.store.schema import record_versions
 def _versions(node: Node) -> int:
     with node.engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(record_versions)).scalar() or 0)
+
+
+def _updates(node: Node) -> dict[str, int]:
+    """Audited update decisions, by outcome."""
+    e = audit_events.c
+    with node.engine.connect() as conn:
+        rows = conn.execute(
+            select(e.outcome, func.count()).where(e.action == "record.update").group_by(e.outcome)
+        ).all()
+    return {str(r[0]): int(r[1]) for r in rows}
 
 
 def test_finding_import_that_fails_on_a_row_writes_nothing(demo_node: Node) -> None:
@@ -38,10 +49,13 @@ def test_finding_import_that_fails_on_a_row_writes_nothing(demo_node: Node) -> N
     out = io.StringIO()
     csv.writer(out).writerows([header, *new, *body])
     label = parse_banner("HI//REL TO JPN, USA", demo_node.ctx)
-    before = _versions(demo_node)
+    before, audited = _versions(demo_node), _updates(demo_node)
     with pytest.raises(CsvImportError) as refused:
         import_incidents(demo_node, npa, out.getvalue(), label, today=dt.date(2026, 1, 1))
     assert _versions(demo_node) == before  # all or nothing
+    # no "successful update" is logged for a row that was not written (the pre-check
+    # recorded two before: its allowed decisions were committed)
+    assert _updates(demo_node).get("success", 0) == audited.get("success", 0)
     us_rows = [e for e in refused.value.errors if e.reference == "ITDB-2005-US-NJ"]
     assert us_rows and us_rows[0].line > 1 and "cannot update" in us_rows[0].message
     partial = import_incidents(

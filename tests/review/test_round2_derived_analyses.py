@@ -79,3 +79,32 @@ def test_finding_analysis_title_names_the_hidden_source_file(demo_node: Node) ->
     seen = analyses.get_analysis(demo_node, npa, saved["id"])
     assert seen["source"] is None  # the scrub applies: NPA may not read the source record
     assert FILE_NAME not in repr(seen)
+
+
+def test_an_allowed_downgrade_of_derived_data_is_audited(demo_node: Node) -> None:
+    """The originator (DOE) may release the analysis of its NOFORN file wider than the
+    file: the monitor's ``update`` decision on the file's record allows it, and that
+    decision is in the log (the denial always was; the allowance was not)."""
+    from sqlalchemy import select
+
+    from nucsec.audit.tables import audit_events
+
+    doc_id, sha = _source(demo_node, "SECRET//NOFORN")
+    doe = principal_of(demo_node, "doe.analyst")
+    label = parse_banner("SECRET//REL TO USA, JPN", demo_node.ctx)
+    source = {"kind": "document", "id": doc_id, "sha256": sha}
+    analyses.save_spectrum_analysis(demo_node, doe, source=source, label=label)
+    e = audit_events.c
+    with demo_node.engine.connect() as conn:
+        outcomes = (
+            conn.execute(
+                select(e.outcome).where(
+                    e.action == "record.update",
+                    e.actor == doe.id,
+                    e.object_ref == f"document:{doc_id}",
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert outcomes == ["success"]

@@ -43,6 +43,7 @@ __all__ = [
     "FORMULA_START",
     "ImportResult",
     "guard_cell",
+    "incident_lines",
     "incidents_to_csv",
     "read_incidents_csv",
     "unguard_cell",
@@ -193,6 +194,25 @@ def _numbered(reader: Any, errors: list[RowError]) -> Iterable[tuple[int, list[s
         raise CsvImportError(
             [*errors, RowError(line, "", None, f"unreadable CSV: {exc}")]
         ) from None
+
+
+def incident_lines(text: str) -> dict[str, int]:
+    """The file line of each reference's incident row (header = line 1; a cell holding
+    line breaks counts its lines, as the import's own error reports do)."""
+    reader = csv.reader(io.StringIO(text))
+    header = [h.lstrip("\ufeff").strip() for h in next(reader, [])]
+    if "reference" not in header or "record" not in header:
+        return {}
+    ref_at, kind_at = header.index("reference"), header.index("record")
+    out: dict[str, int] = {}
+    try:
+        for line, raw in _numbered(reader, []):
+            cells = [unguard_cell(c) for c in raw]
+            if len(cells) > max(ref_at, kind_at) and cells[kind_at].strip().lower() == "incident":
+                out.setdefault(cells[ref_at].strip(), line)
+    except CsvImportError:  # unreadable from here on: the import has reported it
+        pass
+    return out
 
 
 def _read_rows(stream: TextIO, errors: list[RowError]) -> dict[str, _Group]:

@@ -43,7 +43,7 @@ from nucsec.service.attachments import (
     read_attachment,
     register_file,
 )
-from nucsec.service.guard import record_decision
+from nucsec.service.guard import check
 from nucsec.service.labelled import Draft, Kind
 from nucsec.service.trail import emit, keyed
 from nucsec.store.labels import load_label
@@ -264,10 +264,9 @@ def _check_derived_label(
     if render_banner(rollup([label, source], ctx), ctx) == render_banner(label, ctx):
         return
     resource = Resource(source, kind=kind, ref=f"{kind}:{record_id}", new_label=label)
-    decision = decide(principal, "update", resource, ctx)
+    with node.engine.begin() as conn:
+        decision = check(node, conn, principal, "update", resource)
     if not decision.allowed:
-        with node.engine.begin() as conn:
-            record_decision(node, conn, principal, "update", resource, decision)
         raise AccessDenied(
             "an analysis of this file must be marked at least "
             f"{render_banner(rollup([label, source], ctx), ctx)} (or its originator releases "

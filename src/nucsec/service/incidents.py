@@ -13,7 +13,6 @@ reference only when the importer can read it; otherwise it creates a new one.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -35,6 +34,7 @@ from nucsec.incidents import (
     write_incidents_csv,
 )
 from nucsec.incidents.countries import country_name
+from nucsec.incidents.csvio import incident_lines
 from nucsec.incidents.errors import CsvImportError, IncidentError, RowError
 from nucsec.incidents.tables import COUNTED_DIMENSIONS, incident_counts, incident_facts
 from nucsec.markings import Label, LabelError, parse_label, render_banner
@@ -400,7 +400,7 @@ def import_incidents(
         if reason is None:
             plan.append((incident, existing))
         else:
-            lines = _incident_lines(csv_text) if lines is None else lines
+            lines = incident_lines(csv_text) if lines is None else lines
             refused.append(
                 RowError(
                     lines.get(incident.reference, 0),
@@ -420,15 +420,6 @@ def import_incidents(
             updated.append(existing)
     errors = sorted([*result.errors, *refused], key=lambda e: e.line)
     return {"created": created, "updated": updated, "errors": [e.to_dict() for e in errors]}
-
-
-def _incident_lines(csv_text: str) -> dict[str, int]:
-    """The file line of each reference's incident row (header = line 1)."""
-    out: dict[str, int] = {}
-    for line, row in enumerate(csv.DictReader(io.StringIO(csv_text)), start=2):
-        if row.get("record") == "incident" and row.get("reference"):
-            out.setdefault(str(row["reference"]), line)
-    return out
 
 
 def _visible_by_reference(node: Node, principal: Principal, reference: str) -> str | None:

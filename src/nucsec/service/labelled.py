@@ -343,17 +343,26 @@ def _update_decision(
 def update_refusal(
     node: Node, principal: Principal, kind: Kind, record_id: str, draft: Draft
 ) -> str | None:
-    """Why :func:`update` would refuse this draft now (None: it would write it); nothing
-    is written but a denial's audit event. For all-or-nothing batches (CSV import)."""
-    with node.engine.begin() as conn:
+    """Why :func:`update` would refuse this draft now (None: it would write it). For
+    all-or-nothing batches (CSV import): a refusal's events (the read and the denied
+    update) are recorded; when the update would be allowed nothing is recorded here, as
+    :func:`update` records the decisions it then makes."""
+    with node.engine.connect() as conn:
+        tx = conn.begin()
         row, seen = _readable(node, conn, conn, principal, kind, record_id)
         if row is None or seen is None or not seen.allowed:
+            tx.commit()
             return f"{kind.name} {record_id} not found"
         try:
             decision = _update_decision(node, conn, principal, kind, row, draft)[3]
         except LabelError as exc:
+            tx.rollback()
             return exc.message
-    return None if decision.allowed else "; ".join(decision.reasons)
+        if decision.allowed:
+            tx.rollback()
+            return None
+        tx.commit()
+    return "; ".join(decision.reasons)
 
 
 def page(
