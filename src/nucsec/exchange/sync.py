@@ -129,11 +129,8 @@ class _TimeoutAdapter(HTTPAdapter):
             )
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = TIMEOUT_S
-        streamed = kwargs.get("stream", False)
-        kwargs["stream"] = True
+        kwargs["stream"] = True  # read below, at most max_bytes + 1
         response = super().send(request, **kwargs)
-        if streamed:
-            return response
         try:
             data = response.raw.read(self.max_bytes + 1, decode_content=True)
         except (urllib3.exceptions.HTTPError, OSError) as exc:  # cut off, reset, timed out

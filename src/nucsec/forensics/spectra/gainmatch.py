@@ -6,10 +6,10 @@ record by its stored calibration and summing smears every peak. Here each record
 on the peaks it shares with the sum of the *other* records (so no single detector is the
 reference): the matched-filter significance of both (the smoothed second derivative of
 :func:`~nucsec.forensics.spectra.peaks.search_peaks`) is cross-correlated in a few energy
-segments, each segment giving a shift at its peak-weighted energy; a weighted quadratic
-through these shifts (a line for two segments, a constant for one) is the record's energy
-correction (the stored calibrations of one portal disagree non-linearly: by up to 1.4 keV
-near 600 keV and 0.4 keV at 2.6 MeV), held constant beyond the outer segments.
+segments, each segment giving a shift at its peak-weighted energy; the piecewise-linear
+curve through these shifts is the record's energy correction (the stored calibrations of
+one portal disagree non-linearly: by up to 1.4 keV near 600 keV and 0.4 keV at 2.6 MeV),
+held constant beyond the outer segments.
 Counts are then moved onto the common channel edges by counts-conserving rebinning.
 
 Pure functions: no I/O.
@@ -81,11 +81,9 @@ def _fwhm_ch(spectrum: Spectrum, detector_type: str) -> FloatArray:
     return out
 
 
-def _segment_shift(
-    template: FloatArray, signif: FloatArray, max_lag: int, fwhm_ch: float
-) -> tuple[float, float] | None:
+def _segment_shift(template: FloatArray, signif: FloatArray, max_lag: int) -> float | None:
     """Channel shift of ``signif`` against ``template`` (cross-correlation maximum, parabolic
-    refinement) and the maximum's significance, or ``None`` when it is not significant."""
+    refinement), or ``None`` when the maximum is not significant."""
     n = template.size
     lags = np.arange(-max_lag, max_lag + 1)
     corr = np.empty(lags.size)
@@ -99,7 +97,7 @@ def _segment_shift(
     y0, y1, y2 = corr[i - 1], corr[i], corr[i + 1]
     den = y0 - 2.0 * y1 + y2
     frac = 0.5 * (y0 - y2) / den if den < 0 else 0.0
-    return float(lags[i] + np.clip(frac, -0.5, 0.5)), float(corr[i] / noise)
+    return float(lags[i] + np.clip(frac, -0.5, 0.5))
 
 
 def _match_one(
@@ -114,7 +112,6 @@ def _match_one(
     signif = np.maximum(own, 0.0)
     energies: list[float] = []
     shifts: list[float] = []
-    weights: list[float] = []
     bounds = np.linspace(0, own.size, SEGMENTS + 1).astype(np.int64)
     for lo, hi in itertools.pairwise(bounds.tolist()):
         t = template[lo:hi]
@@ -122,14 +119,12 @@ def _match_one(
             continue
         mid = lo + int(np.argmax(t))
         max_lag = max(2, int(np.ceil(MAX_SHIFT_FWHM * fwhm_ch[mid])))
-        found = _segment_shift(t, signif[lo:hi], max_lag, float(fwhm_ch[mid]))
-        if found is None:
+        lag_ch = _segment_shift(t, signif[lo:hi], max_lag)
+        if lag_ch is None:
             continue
-        lag_ch, signif_max = found
         at = float(np.sum(t * t * centers_kev[lo:hi]) / np.sum(t * t))
         energies.append(at)
         shifts.append(lag_ch * float(kev_per_ch[mid]))  # own peaks sit this far above
-        weights.append(signif_max / (fwhm_ch[mid] * kev_per_ch[mid]))  # 1 / standard error
     if not shifts:
         return GainMatch((), ())
     # the others' mean lies (N - 1) / N of the way to the mean of all records
