@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from nucsec.forensics.spectra import enrichment as enr
+from nucsec.forensics.spectra import isotopics as iso
 from nucsec.forensics.spectra.activity import ActivityResult, Efficiency, activity_from_lines
 from nucsec.forensics.spectra.explain import explain, label_peaks
 from nucsec.forensics.spectra.identify import Identification, relative_efficiency
@@ -25,7 +26,7 @@ from nucsec.forensics.spectra.model import (
     SpectrumError,
 )
 from nucsec.forensics.spectra.nucdata import Source, load_library
-from nucsec.forensics.spectra.pipeline import net_counts, run_pass
+from nucsec.forensics.spectra.pipeline import Pass, _ld_function, net_counts, run_pass
 from nucsec.forensics.spectra.result import Peak, SpectrumAnalysis
 
 __all__ = ["analyze"]
@@ -92,7 +93,9 @@ def analyze(
     peaks = main.peaks
     peaks = label_peaks(peaks, nuclides)
     nuclides = [explain(n) for n in nuclides]
-    enrichment = _enrichment(peaks, nuclides, lib, det, spectrum.live_time_s, enrichment_meter_k)
+    enrichment, plutonium = _enrichment(
+        peaks, nuclides, lib, main, spectrum.live_time_s, enrichment_meter_k
+    )
     nuclides = _natural_uranium(nuclides, enrichment)
     activities = _activities(nuclides, peaks, spectrum.live_time_s, efficiency)
     if not nuclides and peaks:
@@ -106,6 +109,7 @@ def analyze(
         peaks=tuple(peaks),
         nuclides=tuple(nuclides),
         enrichment=enrichment,
+        plutonium=plutonium,
         activities=activities,
         warnings=tuple(warnings),
         counts=counts,
@@ -172,48 +176,39 @@ def _remap(ident: Identification, old: list[Peak], new: list[Peak]) -> Identific
     return replace(ident, matched=tuple(matched))
 
 
-def _uranium_peaks(
-    peaks: list[Peak], nuclides: list[Identification], lib: dict[str, Source], eff: Any
-) -> list[enr.UraniumPeak]:
-    """U-235 and U-238-daughter peaks, with other identified sources' predicted areas removed."""
-    out = []
-    others = [n for n in nuclides if n.name not in ("U-235", "U-238") and n.name in lib]
-    for iso, lines in (("U-235", enr.U235_LINES), ("U-238", enr.U238_LINES)):
-        for energy, intensity in lines:
-            near = [p for p in peaks if abs(p.energy_kev - energy) < 0.5 * p.fwhm_kev]
-            if not near:
-                continue
-            p = min(near, key=lambda q: abs(q.energy_kev - energy))
-            foreign = sum(
-                n.scale * ln.intensity * float(eff(ln.energy_kev))
-                for n in others
-                for ln in lib[n.name].lines
-                if abs(ln.energy_kev - p.energy_kev) < 0.6 * p.fwhm_kev
-            )
-            counts = p.net_counts - foreign
-            if counts > 3 * p.unc:
-                out.append(enr.UraniumPeak(energy, intensity, iso, counts, p.unc))
-    return out
-
-
 def _enrichment(
     peaks: list[Peak],
     nuclides: list[Identification],
     lib: dict[str, Source],
-    det: str,
+    main: Pass,
     live_time_s: float,
     meter_k: float | None,
-) -> enr.EnrichmentResult | None:
+) -> tuple[enr.EnrichmentResult | None, enr.PlutoniumResult | None]:
+    """Uranium enrichment and plutonium isotopics, when those elements were identified."""
     names = {n.name for n in nuclides}
-    if not names & {"U-235", "U-238"}:
-        return None
-    if meter_k is not None and live_time_s > 0:
+    args = (peaks, nuclides, lib, relative_efficiency(main.det), main.res.fwhm_kev)
+    ld = _ld_function(main.continuum, main.cal, main.res)
+    uranium = plutonium = None
+    if names & iso.URANIUM_SOURCES:
         near = [p for p in peaks if abs(p.energy_kev - 185.715) < 0.5 * p.fwhm_kev]
-        if near:
+        if meter_k is not None and live_time_s > 0 and near:
             p = near[0]
-            return enr.enrichment_meter(p.net_counts / live_time_s, p.unc / live_time_s, meter_k)
-    eff = relative_efficiency(det)
-    return enr.relative_efficiency_enrichment(_uranium_peaks(peaks, nuclides, lib, eff), eff)
+            uranium = enr.enrichment_meter(p.net_counts / live_time_s, p.unc / live_time_s, meter_k)
+        else:
+            uranium = iso.uranium_enrichment(
+                iso.measured_peaks(*args, iso.URANIUM_SOURCES),
+                main.det,
+                ld_counts=ld,
+                resolution=main.res.fwhm_kev,
+            )
+    if names & iso.PLUTONIUM_SOURCES - {"Am-241"}:
+        plutonium = iso.plutonium_isotopics(
+            iso.measured_peaks(*args, iso.PLUTONIUM_SOURCES),
+            main.det,
+            ld_counts=ld,
+            resolution=main.res.fwhm_kev,
+        )
+    return uranium, plutonium
 
 
 def _natural_uranium(
@@ -223,7 +218,13 @@ def _natural_uranium(
     names = [n.name for n in nuclides]
     if result is None or "U-235" not in names or "U-238" not in names:
         return nuclides
-    if result.u235_pct - 2 * result.u_u235_pct > NATURAL_U235_MAX_PCT:
+    if result.u235_pct is None or result.limit == "upper":
+        return nuclides
+    if result.interval_k2 is not None:
+        lower = result.interval_k2[0]
+    else:
+        lower = result.u235_pct - 2 * (result.u_u235_pct or 0.0)
+    if lower > NATURAL_U235_MAX_PCT:
         return nuclides
     u235 = nuclides[names.index("U-235")]
     out = []

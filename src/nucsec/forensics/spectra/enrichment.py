@@ -1,134 +1,131 @@
-"""Uranium enrichment from a gamma spectrum.
+"""Results of the isotopics (uranium enrichment, plutonium isotopics) and the enrichment meter.
 
-Two methods:
+Two methods give a uranium enrichment:
 
-``relative_efficiency`` (intrinsic, FRAM/InterSpec style, no calibration needed)
-    Every U-235 and U-238-daughter peak gives ``ln(N_i / I_i) = ln A_iso + f(E_i)``, where
-    ``A_iso`` is the activity of U-235 or of U-238 (Th-234 and Pa-234m are in secular
-    equilibrium with it after a few months) and ``f`` is one relative-efficiency curve for
-    both, ``f(E) = b1 x + b2 x^2`` with ``x = ln(E / 200 keV)``. A weighted least-squares fit
-    gives ``ln(A_235 / A_238)`` and its variance; the atom ratio is the activity ratio times
-    the half-life ratio. Lines below the uranium K edge (115.6 keV: Th-234 63.3 keV) are used
-    only when no Pa-234m line is available, since self-absorption jumps at the edge.
+``relative_efficiency_physical`` (:mod:`~nucsec.forensics.spectra.isotopics`, no calibration)
+    The relative activities of U-235 and U-238 (through Th-234 and Pa-234m) fitted jointly
+    with a physical relative efficiency: detector shape x self-attenuation of the item
+    (fitted areal density, slab or sphere) x external absorbers (fitted areal densities of
+    iron and lead). Value and k=1/k=2 intervals from the profile likelihood, chi-square, and
+    a quality flag instead of a number when the data cannot bound the enrichment.
 
 ``enrichment_meter`` (needs a calibration)
     For a sample thick at 185.7 keV, the 185.7 keV count rate is proportional to the
     enrichment: ``wt% = K x rate``, ``K`` measured on standards in the same geometry.
 
-All uncertainties are standard uncertainties (k=1).
+All uncertainties are standard uncertainties (k=1) unless a key says k=2.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
+from nucsec.forensics.spectra import isolines as il
 
-__all__ = ["EnrichmentResult", "UraniumPeak", "enrichment_meter", "relative_efficiency_enrichment"]
+__all__ = [
+    "U235_LINES",
+    "U238_LINES",
+    "EnrichmentResult",
+    "PlutoniumResult",
+    "enrichment_meter",
+    "weight_pct",
+]
 
-T_U235_Y = 7.04e8  # half-lives (years), ICRP-107 as in radioactivedecay
-T_U238_Y = 4.468e9
-M_U235, M_U238 = 235.0439, 238.0508
-U_K_EDGE_KEV = 115.6
-#: relative standard uncertainty of the U-235/U-238 activity ratio from the efficiency-curve
-#: model (a generic shape with one fitted slope): about the bias seen on simulated spectra
-#: whose efficiency curve has a different shape (docs/spectra.md)
-EFFICIENCY_MODEL_REL_UNC = 0.07
+#: (energy keV, photons per decay) of the main U-235 and U-238-daughter lines
+U235_LINES = tuple(
+    (ln.energy_kev, ln.intensity)
+    for ln in il.URANIUM_LINES
+    if ln.isotope == "U-235" and ln.energy_kev in (143.765, 163.357, 185.713, 205.311)
+)
+U238_LINES = tuple(
+    (ln.energy_kev, ln.intensity)
+    for ln in il.URANIUM_LINES
+    if ln.isotope == "U-238" and ln.energy_kev in (63.29, 258.227, 766.42, 1001.03)
+)
 
-#: (energy keV, photons per decay of the parent isotope, isotope) used by the methods
-U235_LINES = ((143.767, 0.1093), (163.356, 0.05074), (185.715, 0.572), (205.316, 0.05034))
-U238_LINES = ((63.29, 0.03665), (258.227, 0.000764), (766.42, 0.003173), (1001.03, 0.008417))
 
-
-@dataclass(frozen=True)
-class UraniumPeak:
-    energy_kev: float
-    intensity: float  # photons per decay
-    isotope: str  # "U-235" or "U-238"
-    counts: float
-    counts_unc: float
+def _r(x: float | None, nd: int = 4) -> float | None:
+    return None if x is None or not math.isfinite(x) else round(x, nd)
 
 
 @dataclass(frozen=True)
 class EnrichmentResult:
-    u235_pct: float  # weight per cent U-235 in U (U-234 neglected)
-    u_u235_pct: float  # standard uncertainty (k=1)
+    """Uranium enrichment. ``u235_pct`` is None when the data support no number (see
+    ``quality``); with ``limit`` set it is a bound (k=2), not a value."""
+
+    u235_pct: float | None  # weight per cent U-235 in U (U-234 neglected)
+    u_u235_pct: float | None  # standard uncertainty (k=1)
     method: str
     atom_pct: float | None = None
-    limit: str | None = None  # None, "lower" or "upper" when only one isotope is seen
+    limit: str | None = None  # None, "lower" or "upper"
     lines_used: tuple[float, ...] = ()
     note: str = ""
+    quality: str = "ok"
+    interval_k1: tuple[float, float] | None = None  # wt%, profile likelihood
+    interval_k2: tuple[float, float] | None = None
+    areal_density_g_cm2: dict[str, dict[str, float]] = field(default_factory=dict)
+    self_attenuation: str | None = None
+    chi2: float | None = None
+    dof: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "u235_pct": round(self.u235_pct, 4),
-            "u_u235_pct": round(self.u_u235_pct, 4),
+            "u235_pct": _r(self.u235_pct),
+            "u_u235_pct": _r(self.u_u235_pct),
             "coverage": "k=1",
             "method": self.method,
-            "atom_pct": None if self.atom_pct is None else round(self.atom_pct, 4),
+            "atom_pct": _r(self.atom_pct),
             "limit": self.limit,
             "lines_used_kev": [round(e, 2) for e in self.lines_used],
             "note": self.note,
+            "quality": self.quality,
+            "interval_k1_pct": None if self.interval_k1 is None else [_r(x) for x in self.interval_k1],
+            "interval_k2_pct": None if self.interval_k2 is None else [_r(x) for x in self.interval_k2],
+            "areal_density_g_cm2": self.areal_density_g_cm2,
+            "self_attenuation": self.self_attenuation,
+            "chi2": _r(self.chi2, 2),
+            "dof": self.dof,
         }
 
 
-def _weight_pct(atom_ratio: float) -> float:
-    return 100.0 * M_U235 * atom_ratio / (M_U235 * atom_ratio + M_U238)
+@dataclass(frozen=True)
+class PlutoniumResult:
+    """Plutonium isotopics: mass per cent of Pu-238..241 (Pu-242 has no usable line and is
+    not included), Am-241 relative to that plutonium; empty when ``quality`` is not ok."""
+
+    mass_pct: dict[str, float]
+    interval_k1_pct: dict[str, tuple[float | None, float | None]]
+    quality: str
+    areal_density_g_cm2: dict[str, dict[str, float]]
+    self_attenuation: str
+    chi2: float
+    dof: int
+    isotopes_fitted: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mass_pct": {k: _r(v) for k, v in self.mass_pct.items()},
+            "interval_k1_pct": {
+                k: [_r(lo), _r(hi)] for k, (lo, hi) in self.interval_k1_pct.items()
+            },
+            "coverage": "k=1",
+            "method": "relative_efficiency_physical",
+            "quality": self.quality,
+            "areal_density_g_cm2": self.areal_density_g_cm2,
+            "self_attenuation": self.self_attenuation,
+            "chi2": _r(self.chi2, 2),
+            "dof": self.dof,
+            "isotopes_fitted": list(self.isotopes_fitted),
+            "note": "Pu-242 has no usable gamma line: fractions are of Pu-238 to Pu-241",
+        }
 
 
-def relative_efficiency_enrichment(
-    peaks: list[UraniumPeak],
-    efficiency: Callable[[Any], Any] | None = None,
-    slope_prior: float = 0.3,
-) -> EnrichmentResult | None:
-    """Enrichment from U-235 and U-238-daughter peaks with a shared efficiency curve.
-
-    The curve is ``efficiency(E) x exp(b1 x)``, ``x = ln(E/200 keV)``: a generic detector
-    shape corrected by a slope fitted to the data with a Gaussian prior of width
-    ``slope_prior`` (the U-235 lines span only 144-205 keV, so the slope is mostly set by
-    the U-238 daughter lines at 258-1001 keV).
-    """
-    usable = [p for p in peaks if p.counts > 0 and p.counts_unc > 0]
-    has_pa = any(p.isotope == "U-238" and p.energy_kev > U_K_EDGE_KEV for p in usable)
-    if has_pa:
-        usable = [p for p in usable if p.energy_kev > U_K_EDGE_KEV]
-    n235 = sum(p.isotope == "U-235" for p in usable)
-    n238 = sum(p.isotope == "U-238" for p in usable)
-    if n235 == 0 or n238 == 0:
-        return None
-    e = np.array([p.energy_kev for p in usable])
-    eff = np.ones_like(e) if efficiency is None else np.asarray(efficiency(e), dtype=float)
-    x = np.log(e / 200.0)
-    y = np.log(np.array([p.counts / p.intensity for p in usable]) / eff)
-    sy = np.array([p.counts_unc / p.counts for p in usable])
-    is235 = np.array([p.isotope == "U-235" for p in usable], dtype=float)
-    design = np.column_stack([is235, 1 - is235, x])
-    w = 1.0 / sy
-    a_mat = np.vstack([design * w[:, None], [0.0, 0.0, 1.0 / slope_prior]])
-    b_vec = np.concatenate([y * w, [0.0]])
-    sol, *_ = np.linalg.lstsq(a_mat, b_vec, rcond=None)
-    cov = np.linalg.pinv(a_mat.T @ a_mat)
-    dof = len(usable) - 2
-    if dof > 0:
-        chi2 = float(np.sum(((design @ sol - y) * w) ** 2)) / dof
-        cov = cov * max(chi2, 1.0)
-    log_ratio = float(sol[0] - sol[1])
-    var = float(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1]) + EFFICIENCY_MODEL_REL_UNC**2
-    atom_ratio = math.exp(log_ratio) * T_U235_Y / T_U238_Y
-    wt = _weight_pct(atom_ratio)
-    u_wt = wt * (1 - wt / 100.0) * math.sqrt(max(var, 0.0))
-    note = "" if has_pa else "Th-234 63.3 keV used: self-absorption below the U K edge ignored"
-    return EnrichmentResult(
-        u235_pct=wt,
-        u_u235_pct=u_wt,
-        method="relative_efficiency",
-        atom_pct=100 * atom_ratio / (1 + atom_ratio),
-        lines_used=tuple(p.energy_kev for p in usable),
-        note=note,
-    )
+def weight_pct(atom_ratio: float) -> float:
+    """Weight per cent U-235 in U-235 + U-238 from the atom ratio N(U-235)/N(U-238)."""
+    m235, m238 = il.MASS_U["U-235"], il.MASS_U["U-238"]
+    return 100.0 * m235 * atom_ratio / (m235 * atom_ratio + m238)
 
 
 def enrichment_meter(

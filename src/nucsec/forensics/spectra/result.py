@@ -7,7 +7,7 @@ from typing import Any
 
 from nucsec.forensics.spectra.activity import ActivityResult
 from nucsec.forensics.spectra.calibration import Correction
-from nucsec.forensics.spectra.enrichment import EnrichmentResult
+from nucsec.forensics.spectra.enrichment import EnrichmentResult, PlutoniumResult
 from nucsec.forensics.spectra.identify import Identification, ObservedPeak
 from nucsec.forensics.spectra.model import EnergyCalibration, FloatArray, Spectrum
 from nucsec.forensics.spectra.resolution import Resolution
@@ -87,6 +87,7 @@ class SpectrumAnalysis:
     continuum: FloatArray = field(repr=False)
     peakset: PeakSet = field(repr=False)
     background: dict[str, Any] | None = None
+    plutonium: PlutoniumResult | None = None
 
     def _nuclide_dict(self, ident: Identification, obs: list[ObservedPeak]) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -136,6 +137,7 @@ class SpectrumAnalysis:
             "peaks": [p.to_dict(s.live_time_s) for p in self.peaks],
             "nuclides": [self._nuclide_dict(n, obs) for n in self.nuclides],
             "enrichment": self.enrichment.to_dict() if self.enrichment else None,
+            "pu_isotopics": self.plutonium.to_dict() if self.plutonium else None,
             "uncertainty_coverage": "k=1",
             "warnings": list(self.warnings),
         }
