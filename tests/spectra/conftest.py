@@ -44,7 +44,7 @@ def load_truth() -> dict[str, Truth]:
 
 
 def spectrum_files() -> list[Path]:
-    return sorted(p for p in DATA.iterdir() if p.suffix.lower() != ".md")
+    return sorted(p for p in DATA.iterdir() if p.is_file() and p.suffix.lower() != ".md")
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,7 @@ from nucsec.forensics.spectra.model import (
     SpectrumError,
 )
 from nucsec.forensics.spectra.nucdata import Source, load_library
-from nucsec.forensics.spectra.pipeline import Pass, _ld_function, net_counts, run_pass
+from nucsec.forensics.spectra.pipeline import Pass, net_counts, run_pass
 from nucsec.forensics.spectra.result import Peak, SpectrumAnalysis
 
 __all__ = ["analyze"]
@@ -186,29 +186,18 @@ def _enrichment(
 ) -> tuple[enr.EnrichmentResult | None, enr.PlutoniumResult | None]:
     """Uranium enrichment and plutonium isotopics, when those elements were identified."""
     names = {n.name for n in nuclides}
-    args = (peaks, nuclides, lib, relative_efficiency(main.det), main.res.fwhm_kev)
-    ld = _ld_function(main.continuum, main.cal, main.res)
-    uranium = plutonium = None
-    if names & iso.URANIUM_SOURCES:
-        near = [p for p in peaks if abs(p.energy_kev - 185.715) < 0.5 * p.fwhm_kev]
-        if meter_k is not None and live_time_s > 0 and near:
-            p = near[0]
-            uranium = enr.enrichment_meter(p.net_counts / live_time_s, p.unc / live_time_s, meter_k)
-        else:
-            uranium = iso.uranium_enrichment(
-                iso.measured_peaks(*args, iso.URANIUM_SOURCES),
-                main.det,
-                ld_counts=ld,
-                resolution=main.res.fwhm_kev,
-            )
-    if names & iso.PLUTONIUM_SOURCES - {"Am-241"}:
-        plutonium = iso.plutonium_isotopics(
-            iso.measured_peaks(*args, iso.PLUTONIUM_SOURCES),
-            main.det,
-            ld_counts=ld,
-            resolution=main.res.fwhm_kev,
-        )
-    return uranium, plutonium
+    want_u = bool(names & iso.URANIUM_SOURCES)
+    want_pu = bool(names & (iso.PLUTONIUM_SOURCES - {"Am-241"}))
+    near = [p for p in peaks if abs(p.energy_kev - 185.715) < 0.5 * p.fwhm_kev]
+    state = (main.det, main.res, main.cal, main.continuum)
+    if want_u and meter_k is not None and live_time_s > 0 and near:
+        p = near[0]
+        meter = enr.enrichment_meter(p.net_counts / live_time_s, p.unc / live_time_s, meter_k)
+        pu = iso.isotopics(peaks, nuclides, lib, *state, uranium=False)[1] if want_pu else None
+        return meter, pu
+    if not (want_u or want_pu):
+        return None, None
+    return iso.isotopics(peaks, nuclides, lib, *state, uranium=want_u, plutonium=want_pu)
 
 
 def _natural_uranium(

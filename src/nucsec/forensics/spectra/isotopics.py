@@ -44,6 +44,7 @@ MIN_ENERGY_KEV = 120.0
 PRINCIPAL = 0.01
 #: a k=2 interval wider than this factor (upper / lower wt%) gives a lower limit, not a value
 WIDE_FACTOR = 3.0
+USEFUL_LOWER_LIMIT_PCT = 0.1
 
 
 @dataclass(frozen=True)
@@ -169,10 +170,9 @@ def _run(
         material,
     )
     best = model.fit()
-    profiles = {
-        iso: model.profile(best, f"lnR_{iso}") for iso in profile if iso in index and iso != present[0]
-    }
-    return _Fit(model, best, profiles)
+    wanted = [iso for iso in profile if iso in index and iso != present[0]]
+    found = model.profiles(best, [f"lnR_{iso}" for iso in wanted])
+    return _Fit(model, best, {iso: found[f"lnR_{iso}"] for iso in wanted})
 
 
 def _areal(best: FitResult) -> dict[str, dict[str, float]]:
@@ -266,6 +266,8 @@ def uranium_enrichment(
     elif prof.lo_k2 is None:
         limit, reported = "upper", k2[1]
         quality = "lines missing"
+    if limit == "lower" and k2[0] < USEFUL_LOWER_LIMIT_PCT:
+        reported, limit = None, None  # "at least 0.00 %" says nothing
     unc = (k1[1] - k1[0]) / 2 if limit is None and reported is not None else None
     atom = math.exp(best.value("lnR_U-235")) * il.T_U235_Y / il.T_U238_Y
     return EnrichmentResult(
@@ -407,3 +409,41 @@ def measured_peaks(
             )
         )
     return out
+
+
+def isotopics(
+    peaks: Sequence[Any],
+    nuclides: Sequence[Any],
+    library: dict[str, Any],
+    detector: str,
+    resolution: Any,
+    calibration: Any,
+    continuum: Any,
+    *,
+    uranium: bool = True,
+    plutonium: bool = True,
+) -> tuple[EnrichmentResult | None, PlutoniumResult | None]:
+    """Both isotopics from the peaks and identifications of an analysis, its detector
+    family, resolution, calibration and continuum (for detection limits), whatever was
+    identified."""
+    from nucsec.forensics.spectra.identify import relative_efficiency
+    from nucsec.forensics.spectra.pipeline import _ld_function
+
+    ld = _ld_function(continuum, calibration, resolution)
+    args = (peaks, nuclides, library, relative_efficiency(detector), resolution.fwhm_kev)
+    u = pu = None
+    if uranium:
+        u = uranium_enrichment(
+            measured_peaks(*args, URANIUM_SOURCES),
+            detector,
+            ld_counts=ld,
+            resolution=resolution.fwhm_kev,
+        )
+    if plutonium:
+        pu = plutonium_isotopics(
+            measured_peaks(*args, PLUTONIUM_SOURCES),
+            detector,
+            ld_counts=ld,
+            resolution=resolution.fwhm_kev,
+        )
+    return u, pu

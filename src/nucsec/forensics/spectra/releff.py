@@ -29,8 +29,8 @@ So a thickness or an absorber the data cannot pin down widens the interval, up t
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -56,6 +56,8 @@ START_FE, START_PB = 0.5, 0.3  # g/cm^2
 FORMS = ("slab", "sphere")
 LN_RATIO_SPAN = 12.0  # how far (in ln) a profile searches for an interval bound
 MAX_ITERATIONS = 60
+#: item areal densities (g/cm^2) at which the thickness is held to profile the ratios
+ITEM_GRID = (1e-3, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 600.0)
 
 
 def self_attenuation(mu_cm2_g: FloatArray, areal_g_cm2: float, form: str) -> FloatArray:
@@ -122,13 +124,12 @@ class FitResult:
         return float(math.sqrt(max(self.cov[i, i], 0.0)))
 
     def areal_density(self, what: str) -> tuple[float, float]:
-        """(value, standard uncertainty) of an areal density in g/cm^2 (delta method);
-        values at the lower limit of the fit are reported as 0."""
+        """(value, standard uncertainty) of an areal density in g/cm^2, fitted as a
+        logarithm (delta method); reported as 0 at the fit's lower limit."""
         ln_value = self.value(f"ln_{what}")
         value = math.exp(ln_value)
-        if ln_value <= math.log(MIN_AREAL_DENSITY) + 1e-6:
-            value = 0.0
-        return value, math.exp(ln_value) * min(self.unc(f"ln_{what}"), 20.0)
+        unc = value * min(self.unc(f"ln_{what}"), 20.0)
+        return (0.0 if ln_value <= math.log(MIN_AREAL_DENSITY) + 1e-6 else value), unc
 
 
 class RelEffModel:
@@ -321,15 +322,28 @@ class RelEffModel:
         if chi2 < best[0] - 1e-9:
             best = (chi2, p, "sphere", jac)
         chi2, p, form, jac = best
-        cov = np.linalg.pinv(jac.T @ jac)
+        cov = self._covariance(p, jac)
         n_priors = 2
         dof = len(self.groups) + n_priors - self.n_params
         return FitResult(p, chi2, dof, form, cov, self.names)
 
+    def _covariance(self, p: FloatArray, jac: FloatArray, fixed: int | None = None) -> FloatArray:
+        """Covariance of the parameters from the Jacobian; a parameter held (``fixed``) or
+        at a bound of the fit is treated as fixed (zero variance), so a vanishing
+        derivative at the lower limit of a log thickness does not blow up the others."""
+        lo, hi = self._bounds()
+        keep = (p > lo + 1e-6) & (p < hi - 1e-6)
+        if fixed is not None:
+            keep[fixed] = False
+        cov = np.zeros((self.n_params, self.n_params))
+        jf = jac[:, keep]
+        cov[np.ix_(keep, keep)] = np.linalg.pinv(jf.T @ jf)
+        return cov
+
     def _at_upper_bound(self, p: FloatArray) -> bool:
         k = self.n_iso
-        caps = np.log([MAX_AREAL_DENSITY[t] for t in THICKNESSES])
-        return bool(np.any(p[k + 2 : k + 5] >= caps - 0.01))
+        caps = np.log([MAX_AREAL_DENSITY["Fe"], MAX_AREAL_DENSITY["Pb"]])
+        return bool(np.any(p[k + 3 : k + 5] >= caps - 0.01))
 
     def chi2_at(self, best: FitResult, name: str, value: float, start: FloatArray) -> tuple[
         float, FloatArray
@@ -339,34 +353,54 @@ class RelEffModel:
         p, chi2, _ = self._solve(start, best.form, fixed=i, value=value)
         return chi2, p
 
-    def profile(self, best: FitResult, name: str) -> ProfileInterval:
-        """k=1 and k=2 profile-likelihood bounds of one parameter (a log ratio)."""
-        i = self.names.index(name)
-        centre = float(best.params[i])
-        step0 = max(best.unc(name), 0.02)
-        bounds: dict[tuple[int, float], float | None] = {}
-        for sign in (-1, 1):
-            start = best.params.copy()
-            prev_v, prev_d = centre, 0.0
-            step = step0
-            found: dict[float, float | None] = {1.0: None, 4.0: None}
-            v = centre
-            while abs(v - centre) < LN_RATIO_SPAN:
-                v = centre + sign * min(abs(v - centre) + step, LN_RATIO_SPAN)
-                chi2, start = self.chi2_at(best, name, v, start)
-                if self._at_upper_bound(start):
-                    break  # only an arbitrary bound on a thickness holds the ratio here
-                d = (chi2 - best.chi2) / best.scale
-                for level in (1.0, 4.0):
-                    if found[level] is None and d >= level:
-                        frac = (level - prev_d) / max(d - prev_d, 1e-12)
-                        found[level] = prev_v + frac * (v - prev_v)
-                if found[4.0] is not None:
-                    break
-                prev_v, prev_d = v, d
-                step *= 1.8
-            bounds[(sign, 1.0)] = found[1.0]
-            bounds[(sign, 4.0)] = found[4.0]
-        return ProfileInterval(
-            bounds[(-1, 1.0)], bounds[(1, 1.0)], bounds[(-1, 4.0)], bounds[(1, 4.0)]
-        )
+    def profiles(self, best: FitResult, names: Sequence[str]) -> dict[str, ProfileInterval]:
+        """k=1 and k=2 profile-likelihood intervals of some parameters (log ratios).
+
+        The item's thickness is the nuisance that makes the chi-square surface a long flat
+        valley (thick items: the U-235 lines no longer tell how thick), where a local
+        profile search gets lost. So it is scanned on a grid from "none" to
+        :data:`MAX_AREAL_DENSITY`: at each thickness every other parameter is refitted
+        (warm start) and the chi-square of each ratio near that fit is the parabola of its
+        covariance (the other parameters profiled); the profile is the lower envelope of
+        those parabolas and of the best fit's own. The interval at k is where the envelope
+        stays within ``k^2`` (times the reduced chi-square when above 1) of its minimum. A
+        side reached only with an absorber at its upper limit is unbounded.
+        """
+        i_item = self.names.index("ln_item")
+        idx = [self.names.index(n) for n in names]
+        points: list[tuple[FloatArray, float, FloatArray, bool]] = []
+        start = best.params.copy()
+        for t in ITEM_GRID:
+            p, chi2, jac = self._solve(start, best.form, fixed=i_item, value=math.log(t))
+            cov = self._covariance(p, jac, fixed=i_item)
+            points.append((p, chi2, np.sqrt(np.maximum(np.diag(cov), 0)), self._at_upper_bound(p)))
+            start = p
+        out = {}
+        for name, j in zip(names, idx, strict=True):
+            centres = np.array([pt[0][j] for pt in points])
+            chi2s = np.array([pt[1] for pt in points])
+            sds = np.maximum(np.array([pt[2][j] for pt in points]), 1e-4)
+            capped = np.array([pt[3] for pt in points])
+            width = 3.0 * math.sqrt(best.scale)
+            ref = float(best.params[j])
+            x = np.linspace(
+                max(np.min(centres - width * sds), ref - LN_RATIO_SPAN),
+                min(np.max(centres + width * sds), ref + LN_RATIO_SPAN),
+                801,
+            )
+            env_each = chi2s[:, None] + ((x[None, :] - centres[:, None]) / sds[:, None]) ** 2
+            env = np.min(env_each, axis=0)
+            floor = min(float(np.min(env)), best.chi2)
+            d = (env - floor) / best.scale
+            bounds: list[float | None] = []
+            for level in (1.0, 4.0):
+                inside = np.nonzero(d <= level)[0]
+                if inside.size == 0:  # the grid misses the best fit's valley: its centre
+                    inside = np.array([int(np.argmin(d))])
+                lo, hi = x[inside[0]], x[inside[-1]]
+                near = (chi2s - floor) / best.scale <= level
+                lo_free = inside[0] > 0 and not np.any(near & capped & (centres <= ref))
+                hi_free = inside[-1] < x.size - 1 and not np.any(near & capped & (centres >= ref))
+                bounds += [float(lo) if lo_free else None, float(hi) if hi_free else None]
+            out[name] = ProfileInterval(bounds[0], bounds[1], bounds[2], bounds[3])
+        return out
