@@ -19,7 +19,7 @@ def test_enrichment_within_10_percent(wt_pct: float) -> None:
         uranium_activities_bq(100.0, wt_pct), rng=np.random.default_rng(7), live_time_s=3600
     )
     result = analyze(spectrum).enrichment
-    assert result is not None and result.method == "relative_efficiency"
+    assert result is not None and result.method == "relative_efficiency_physical"
     assert result.u235_pct == pytest.approx(wt_pct, rel=0.10)
     assert 0 < result.u_u235_pct < result.u235_pct
     assert result.to_dict()["coverage"] == "k=1"

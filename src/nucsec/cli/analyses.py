@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from nucsec.cli._common import emit, json_option
+from nucsec.forensics.spectra.enrichment import enrichment_text
 
 __all__ = ["analysis_group"]
 
@@ -64,9 +65,7 @@ def _show(v: dict[str, Any]) -> str:
             lines.append(f"  {n['name']:8s} {n['category']:11s} confidence {n['confidence']:.2f}")
         enr = result.get("enrichment")
         if enr:
-            lines.append(
-                f"  enrichment {enr['u235_pct']:.3f} ± {enr['u_u235_pct']:.3f} wt% U-235 (k=1)"
-            )
+            lines.append(f"  enrichment {enrichment_text(enr)}")
     elif v["method"] == "age":
         age, u = result.get("age_years"), result.get("u_age_years")
         if age is not None and u is not None:

@@ -17,6 +17,7 @@ import click
 
 from nucsec.cli._common import emit, json_option, to_json
 from nucsec.errors import InputError
+from nucsec.forensics.spectra.enrichment import enrichment_text
 
 __all__ = ["spectrum_group"]
 
@@ -89,9 +90,12 @@ def _human(result: dict[str, Any]) -> str:
             lines.append(f"      {n['explanation']}")
     enr = result.get("enrichment")
     if enr:
+        lines.append(f"enrichment: {enrichment_text(enr)}")
+    pu = result.get("pu_isotopics")
+    if pu:
+        fractions = ", ".join(f"{k} {v:.2f}" for k, v in pu["mass_pct"].items())
         lines.append(
-            f"enrichment: {enr['u235_pct']:.3f} +- {enr['u_u235_pct']:.3f} wt% U-235 "
-            f"(k=1, {enr['method']})"
+            f"plutonium isotopics: {fractions or pu['quality']} (mass %, k=1 intervals in --json)"
         )
     for w in result["warnings"]:
         lines.append(f"warning: {w}")

@@ -12,13 +12,12 @@ A pure function of its inputs: no I/O, no clock, no randomness.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from nucsec.forensics.spectra import enrichment as enr
 from nucsec.forensics.spectra import isotopics as iso
 from nucsec.forensics.spectra.activity import ActivityResult, Efficiency, activity_from_lines
 from nucsec.forensics.spectra.explain import explain, label_peaks
-from nucsec.forensics.spectra.identify import Identification, relative_efficiency
+from nucsec.forensics.spectra.identify import Identification
 from nucsec.forensics.spectra.model import (
     DETECTOR_TYPES,
     EnergyCalibration,

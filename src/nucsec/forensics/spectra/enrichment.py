@@ -30,6 +30,7 @@ __all__ = [
     "EnrichmentResult",
     "PlutoniumResult",
     "enrichment_meter",
+    "enrichment_text",
     "weight_pct",
 ]
 
@@ -81,8 +82,12 @@ class EnrichmentResult:
             "lines_used_kev": [round(e, 2) for e in self.lines_used],
             "note": self.note,
             "quality": self.quality,
-            "interval_k1_pct": None if self.interval_k1 is None else [_r(x) for x in self.interval_k1],
-            "interval_k2_pct": None if self.interval_k2 is None else [_r(x) for x in self.interval_k2],
+            "interval_k1_pct": None
+            if self.interval_k1 is None
+            else [_r(x) for x in self.interval_k1],
+            "interval_k2_pct": None
+            if self.interval_k2 is None
+            else [_r(x) for x in self.interval_k2],
             "areal_density_g_cm2": self.areal_density_g_cm2,
             "self_attenuation": self.self_attenuation,
             "chi2": _r(self.chi2, 2),
@@ -120,6 +125,33 @@ class PlutoniumResult:
             "isotopes_fitted": list(self.isotopes_fitted),
             "note": "Pu-242 has no usable gamma line: fractions are of Pu-238 to Pu-241",
         }
+
+
+def enrichment_text(enr: dict[str, Any]) -> str:
+    """One line for people: value (k=1), or the limit, or the quality flag instead."""
+    value, unc, limit = enr.get("u235_pct"), enr.get("u_u235_pct"), enr.get("limit")
+    if value is None:
+        text = f"uranium, enrichment unknown ({enr.get('quality', 'no value')})"
+    elif limit == "lower":
+        text = f"at least {value:.3f} wt% U-235 (k=2)"
+    elif limit == "upper":
+        text = f"at most {value:.3f} wt% U-235 (k=2)"
+    elif unc is None:
+        text = f"{value:.3f} wt% U-235"
+    else:
+        text = f"{value:.3f} +- {unc:.3f} wt% U-235 (k=1)"
+    text += f", {enr.get('method')}"
+    quality = enr.get("quality")
+    if value is not None and quality and quality != "ok":
+        text += f"; {quality}"
+    areal = enr.get("areal_density_g_cm2") or {}
+    if areal:
+        text += "; areal densities " + ", ".join(
+            f"{k} {v['value']:.3g} g/cm2" for k, v in areal.items()
+        )
+    if enr.get("chi2") is not None:
+        text += f"; chi2 {enr['chi2']:.1f}/{enr.get('dof')} dof"
+    return text
 
 
 def weight_pct(atom_ratio: float) -> float:

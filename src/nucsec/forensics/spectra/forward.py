@@ -23,7 +23,7 @@ the isotopics' own table. Seeded and reproducible.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import erf, erfc
@@ -208,17 +208,24 @@ def _geometry(
     radius, half = item.dimensions_cm()
     rho = item.density_g_cm3
     mu_item = mass_attenuation_cm2_g(item.material, energy_kev) * rho
-    mu_abs = [mass_attenuation_cm2_g(a.material, energy_kev) * MATERIALS[a.material][1] for a in absorbers]
+    mu_abs = [
+        mass_attenuation_cm2_g(a.material, energy_kev) * MATERIALS[a.material][1] for a in absorbers
+    ]
     window = np.ones_like(energy_kev)
     for w in det.window:
-        window *= np.exp(-mass_attenuation_cm2_g(w.material, energy_kev) * MATERIALS[w.material][1] * w.thickness_cm)
+        window *= np.exp(
+            -mass_attenuation_cm2_g(w.material, energy_kev)
+            * MATERIALS[w.material][1]
+            * w.thickness_cm
+        )
     mu_crystal = mass_attenuation_cm2_g(det.crystal, energy_kev) * MATERIALS[det.crystal][1]
     p_fe = _full_energy_fraction(det, energy_kev)
     bound = math.hypot(radius, half)
     # detector face points (centre and a ring at 0.65 r), area-weighted
     ring = 0.65 * det.radius_cm
     faces = [(0.0, 0.0, 0.25)] + [
-        (ring * math.cos(a), ring * math.sin(a), 0.75 / 6) for a in np.linspace(0, 2 * math.pi, 7)[:-1]
+        (ring * math.cos(a), ring * math.sin(a), 0.75 / 6)
+        for a in np.linspace(0, 2 * math.pi, 7)[:-1]
     ]
     area = math.pi * det.radius_cm**2
     volume = item.mass_g / rho
@@ -231,7 +238,6 @@ def _geometry(
         # directions from the face point towards the item, polar grid around the line of sight
         u = (np.arange(n_theta) + 0.5) / n_theta
         cos_a = 1 - u * (1 - cos_max)
-        sin_a = np.sqrt(1 - cos_a**2)
         phi = (np.arange(n_phi) + 0.5) / n_phi * 2 * math.pi
         axis = -point / dist
         e1 = np.cross(axis, [0.0, 1.0, 0.0] if abs(axis[1]) < 0.9 else [1.0, 0.0, 0.0])
@@ -239,7 +245,11 @@ def _geometry(
         e2 = np.cross(axis, e1)
         ca, pp = np.meshgrid(cos_a, phi, indexing="ij")
         sa = np.sqrt(1 - ca**2)
-        dirs = (ca[..., None] * axis + (sa * np.cos(pp))[..., None] * e1 + (sa * np.sin(pp))[..., None] * e2).reshape(-1, 3)
+        dirs = (
+            ca[..., None] * axis
+            + (sa * np.cos(pp))[..., None] * e1
+            + (sa * np.sin(pp))[..., None] * e2
+        ).reshape(-1, 3)
         d_omega = (1 - cos_max) * 2 * math.pi / (n_theta * n_phi)
         if item.shape == "sphere":
             chord = _chord_sphere(point, dirs, radius)
@@ -252,7 +262,9 @@ def _geometry(
         att = np.ones((chord.size, energy_kev.size))
         for mu_a, a in zip(mu_abs, absorbers, strict=True):
             att *= np.exp(-mu_a[None, :] * a.thickness_cm / cos_inc[:, None])
-        path = np.minimum(det.length_cm / cos_inc, 2 * det.radius_cm / np.sqrt(np.maximum(1 - cos_inc**2, 1e-6)))
+        path = np.minimum(
+            det.length_cm / cos_inc, 2 * det.radius_cm / np.sqrt(np.maximum(1 - cos_inc**2, 1e-6))
+        )
         interact = -np.expm1(-mu_crystal[None, :] * path[:, None])
         # flux from the item per unit source density, times the face element's area
         base = along * att * window[None, :] * cos_inc[:, None] * d_omega / (4 * math.pi)
@@ -268,7 +280,9 @@ def _gauss(edges: FloatArray, energy: float, sigma: float) -> FloatArray:
     return out
 
 
-def _tailed(edges: FloatArray, centers: FloatArray, energy: float, fwhm: float, tail: float) -> FloatArray:
+def _tailed(
+    edges: FloatArray, centers: FloatArray, energy: float, fwhm: float, tail: float
+) -> FloatArray:
     """Gaussian peak with a low-energy exponential tail of area ``tail`` (unit area)."""
     sigma = fwhm / 2.3548
     out = (1 - tail) * _gauss(edges, energy, sigma)
@@ -308,7 +322,10 @@ def _escape_fraction(det: DetectorModel, energy_kev: float) -> list[tuple[float,
     for x_kev, yield_k, share in ESCAPE[det.crystal]:
         if energy_kev <= x_kev * 1.15 or energy_kev > 400:
             continue
-        r = float(mass_attenuation_cm2_g(det.crystal, x_kev) / mass_attenuation_cm2_g(det.crystal, energy_kev))
+        r = float(
+            mass_attenuation_cm2_g(det.crystal, x_kev)
+            / mass_attenuation_cm2_g(det.crystal, energy_kev)
+        )
         out.append((energy_kev - x_kev, 0.5 * yield_k * share * (1 - r * math.log1p(1 / r))))
     return out
 
@@ -326,7 +343,9 @@ def simulate_item(
     """Simulate the spectrum of a uranium item seen by a detector (see the module doc)."""
     det = DETECTORS[detector] if isinstance(detector, str) else detector
     if distance_cm <= item.dimensions_cm()[0] + 0.5:
-        raise SpectrumError("the detector must be outside the item", field="distance_cm", value=distance_cm)
+        raise SpectrumError(
+            "the detector must be outside the item", field="distance_cm", value=distance_cm
+        )
     lib = load_library()
     activities = uranium_activities_bq(item.uranium_mass_g, item.u235_wt_pct)
     lines = [
@@ -398,6 +417,10 @@ def _background(
         for ln in lib[name].lines:
             if ln.kind != "gamma" or not 30 < ln.energy_kev < det.max_energy_kev:
                 continue
-            counts = strength * volume * live_time_s * ln.intensity * (ln.energy_kev / 1000.0) ** -0.6
-            out = out + counts * _gauss(edges, ln.energy_kev, float(res.fwhm_kev(ln.energy_kev)) / 2.3548)
+            counts = (
+                strength * volume * live_time_s * ln.intensity * (ln.energy_kev / 1000.0) ** -0.6
+            )
+            out = out + counts * _gauss(
+                edges, ln.energy_kev, float(res.fwhm_kev(ln.energy_kev)) / 2.3548
+            )
     return out

@@ -56,7 +56,9 @@ class IsoLine:
     isotope: str
 
 
-def _lines(isotope: str, rows: tuple[tuple[float, float], ...], scale: float = 0.01) -> tuple[IsoLine, ...]:
+def _lines(
+    isotope: str, rows: tuple[tuple[float, float], ...], scale: float = 0.01
+) -> tuple[IsoLine, ...]:
     return tuple(IsoLine(e, i * scale, isotope) for e, i in rows)
 
 

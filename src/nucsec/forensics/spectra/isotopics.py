@@ -98,7 +98,9 @@ def _groups(
         p = usable[j]
         # a peak is used when it holds a principal line of an isotope: weak lines (poorly
         # known intensities, easily hidden under other sources) only add to such peaks
-        if not any(lines[li].intensity >= PRINCIPAL * strongest[lines[li].isotope] for li, _ in members):
+        if not any(
+            lines[li].intensity >= PRINCIPAL * strongest[lines[li].isotope] for li, _ in members
+        ):
             continue
         blend = p.fwhm_kev > 1.15 * p.resolution_fwhm_kev or any(w < 1 for _, w in members)
         groups.append(
@@ -145,7 +147,9 @@ def _run(
     if isotopes[0] not in seen:
         return None
     # isotopes without a line in any group cannot be fitted: drop them
-    present = tuple(iso for iso in isotopes if any(lines[li].isotope == iso for g in groups for li in g.lines))
+    present = tuple(
+        iso for iso in isotopes if any(lines[li].isotope == iso for g in groups for li in g.lines)
+    )
     index = {iso: i for i, iso in enumerate(present)}
     keep = [i for i, line in enumerate(lines) if line.isotope in index]
     remap = {old: new for new, old in enumerate(keep)}
@@ -190,6 +194,13 @@ def _poor(best: FitResult) -> bool:
 
     p_value = float(chi2_dist.sf(best.chi2, best.dof))
     return p_value < 1e-3 and best.chi2 / best.dof > POOR_FIT_REDUCED_CHI2
+
+
+def _bounded(prof: ProfileInterval | None) -> bool:
+    """Both k=2 bounds found, within a factor the analyst can use."""
+    if prof is None or prof.lo_k2 is None or prof.hi_k2 is None:
+        return False
+    return prof.hi_k2 - prof.lo_k2 < math.log(WIDE_FACTOR)
 
 
 def _wt(ln_ratio: float | None, default: float) -> float:
@@ -242,14 +253,22 @@ def uranium_enrichment(
         return None
     prof = fit.profiles["U-235"]
     lines_used = tuple(
-        sorted({round(fit.model.energies[li], 2) for g in fit.model.groups if g.counts > 0 for li in g.lines})
+        sorted(
+            {
+                round(float(fit.model.energies[li]), 2)
+                for g in fit.model.groups
+                if g.counts > 0
+                for li in g.lines
+            }
+        )
     )
     value = _wt(best.value("lnR_U-235"), float("nan"))
     k1 = (_wt(prof.lo_k1, 0.0), _wt(prof.hi_k1, 100.0))
     k2 = (_wt(prof.lo_k2, 0.0), _wt(prof.hi_k2, 100.0))
     mu186 = float(mass_attenuation_cm2_g("U", il.U235_ANCHOR_KEV))
     thick = mu186 * best.areal_density("item")[0] > THICK_OPTICAL_DEPTH
-    quality, limit, reported = "ok", None, value
+    quality, limit = "ok", None
+    reported: float | None = value
     if _poor(best):
         quality, reported = "fit poor", None
     elif prof.lo_k2 is None and prof.hi_k2 is None:
@@ -266,6 +285,8 @@ def uranium_enrichment(
     elif prof.lo_k2 is None:
         limit, reported = "upper", k2[1]
         quality = "lines missing"
+    if limit is None and reported is not None and reported < USEFUL_LOWER_LIMIT_PCT / 100:
+        quality, reported = "lines missing", None  # the fit put U-235 at nothing: not seen
     if limit == "lower" and k2[0] < USEFUL_LOWER_LIMIT_PCT:
         reported, limit = None, None  # "at least 0.00 %" says nothing
     unc = (k1[1] - k1[0]) / 2 if limit is None and reported is not None else None
@@ -347,7 +368,7 @@ def plutonium_isotopics(
     present = fit.model.isotopes
     if _poor(best):
         quality = "fit poor"
-    elif "Pu-240" not in fit.profiles or fit.profiles["Pu-240"].hi_k2 is None:
+    elif best.dof < 1 or not _bounded(fit.profiles.get("Pu-240")):
         quality = "lines missing"
     else:
         quality = "ok"
@@ -355,8 +376,16 @@ def plutonium_isotopics(
     fractions = il.pu_mass_fractions({"Pu-239": 0.0, **ratios})
     intervals = {}
     for iso, prof in fit.profiles.items():
-        lo = None if prof.lo_k1 is None else il.pu_mass_fractions({"Pu-239": 0.0, **ratios, iso: prof.lo_k1})[iso]
-        hi = None if prof.hi_k1 is None else il.pu_mass_fractions({"Pu-239": 0.0, **ratios, iso: prof.hi_k1})[iso]
+        lo = (
+            None
+            if prof.lo_k1 is None
+            else il.pu_mass_fractions({"Pu-239": 0.0, **ratios, iso: prof.lo_k1})[iso]
+        )
+        hi = (
+            None
+            if prof.hi_k1 is None
+            else il.pu_mass_fractions({"Pu-239": 0.0, **ratios, iso: prof.hi_k1})[iso]
+        )
         intervals[iso] = (lo, hi)
     return PlutoniumResult(
         mass_pct={k: v for k, v in fractions.items()} if quality == "ok" else {},

@@ -56,6 +56,7 @@ START_FE, START_PB = 0.5, 0.3  # g/cm^2
 FORMS = ("slab", "sphere")
 LN_RATIO_SPAN = 12.0  # how far (in ln) a profile searches for an interval bound
 MAX_ITERATIONS = 60
+LN_ACTIVITY_BOUND = 80.0
 #: item areal densities (g/cm^2) at which the thickness is held to profile the ratios
 ITEM_GRID = (1e-3, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 600.0)
 
@@ -74,7 +75,9 @@ def self_attenuation(mu_cm2_g: FloatArray, areal_g_cm2: float, form: str) -> Flo
     tau = np.maximum(0.75 * mu_cm2_g * areal_g_cm2, 1e-12)
     safe = np.maximum(tau, 1e-2)
     exact = (
-        3 / (4 * safe) * (1 - 1 / (2 * safe**2) + (1 / safe + 1 / (2 * safe**2)) * np.exp(-2 * safe))
+        3
+        / (4 * safe)
+        * (1 - 1 / (2 * safe**2) + (1 / safe + 1 / (2 * safe**2)) * np.exp(-2 * safe))
     )
     out = np.where(tau < 1e-2, 1 - 0.75 * tau + 0.4 * tau**2, exact)
     return out
@@ -233,7 +236,9 @@ class RelEffModel:
         jac_peaks = (self.mix @ (line[:, None] * cols)) / sigma[:, None]
         jac_priors = np.zeros((2, self.n_params))
         jac_priors[0, k], jac_priors[1, k + 1] = 1 / self.sd_b1, 1 / self.sd_b2
-        res = np.concatenate([(pred - self.meas) / sigma, [p[k] / self.sd_b1, p[k + 1] / self.sd_b2]])
+        res = np.concatenate(
+            [(pred - self.meas) / sigma, [p[k] / self.sd_b1, p[k + 1] / self.sd_b2]]
+        )
         return res, np.vstack([jac_peaks, jac_priors])
 
     # -- fitting -------------------------------------------------------------------------
@@ -241,6 +246,8 @@ class RelEffModel:
         k = self.n_iso
         lo = np.full(self.n_params, -np.inf)
         hi = np.full(self.n_params, np.inf)
+        lo[:k], hi[:k] = -LN_ACTIVITY_BOUND, LN_ACTIVITY_BOUND  # keeps exp() finite
+        lo[k : k + 2], hi[k : k + 2] = -10.0, 10.0  # detector shape (priors of width < 1)
         lo[k + 2 :] = math.log(MIN_AREAL_DENSITY)
         hi[k + 2 :] = [math.log(MAX_AREAL_DENSITY[t]) for t in THICKNESSES]
         return lo, hi
@@ -345,9 +352,9 @@ class RelEffModel:
         caps = np.log([MAX_AREAL_DENSITY["Fe"], MAX_AREAL_DENSITY["Pb"]])
         return bool(np.any(p[k + 3 : k + 5] >= caps - 0.01))
 
-    def chi2_at(self, best: FitResult, name: str, value: float, start: FloatArray) -> tuple[
-        float, FloatArray
-    ]:
+    def chi2_at(
+        self, best: FitResult, name: str, value: float, start: FloatArray
+    ) -> tuple[float, FloatArray]:
         """Minimum chi-square with one parameter held at ``value`` (the profile)."""
         i = self.names.index(name)
         p, chi2, _ = self._solve(start, best.form, fixed=i, value=value)
