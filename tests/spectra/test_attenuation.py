@@ -12,7 +12,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nucsec.forensics.spectra.attenuation import composition, mass_attenuation_cm2_g, transmission
+from nucsec.forensics.spectra.attenuation import (
+    COMPONENTS,
+    attenuation_components,
+    composition,
+    mass_attenuation_cm2_g,
+    transmission,
+)
 from nucsec.forensics.spectra.model import SpectrumError
 
 NIST = {
@@ -75,3 +81,27 @@ def test_bad_material_and_energy_are_typed_errors() -> None:
         mass_attenuation_cm2_g("Unobtainium", 100.0)
     with pytest.raises(SpectrumError):
         mass_attenuation_cm2_g("Fe", [100.0, -1.0])
+
+
+def test_the_components_add_up_to_the_total() -> None:
+    energies = np.array([60.0, 185.7, 1001.0, 2614.5])
+    parts = attenuation_components("Ge", energies)
+    assert set(parts) == set(COMPONENTS)
+    assert np.allclose(sum(parts.values()), mass_attenuation_cm2_g("Ge", energies), rtol=1e-12)
+    assert parts["pair"][2] == 0.0 < parts["pair"][3]  # pair production only above 1022 keV
+    assert parts["photo"][0] > parts["incoherent"][0]  # Ge at 60 keV: mostly photoabsorption
+    assert parts["photo"][1] < parts["incoherent"][1]  # ... at 186 keV: mostly Compton
+
+
+def test_the_shipped_line_table_matches_the_module() -> None:
+    """``nucsec/data/isotopics/line_attenuation.csv`` (read by the isotopics so that an
+    analysis never opens xraydb's database) holds what this module computes, for every line
+    energy of the isotopics."""
+    from nucsec.forensics.spectra import isolines as il
+    from nucsec.forensics.spectra.isotopics import _stored_attenuation
+
+    stored = _stored_attenuation()
+    energies = sorted({ln.energy_kev for ln in il.URANIUM_LINES + il.PLUTONIUM_LINES})
+    for material in ("U", "Pu", "Fe", "Pb"):
+        got = np.array([stored[material][e] for e in energies])
+        assert np.allclose(got, mass_attenuation_cm2_g(material, energies), rtol=1e-6), material

@@ -39,7 +39,14 @@ import numpy as np
 
 from nucsec.forensics.spectra.model import FloatArray, SpectrumError
 
-__all__ = ["MATERIALS", "composition", "mass_attenuation_cm2_g", "transmission"]
+__all__ = [
+    "COMPONENTS",
+    "MATERIALS",
+    "attenuation_components",
+    "composition",
+    "mass_attenuation_cm2_g",
+    "transmission",
+]
 
 AVOGADRO = 6.02214076e23
 R_ELECTRON_CM = 2.8179403262e-13
@@ -139,12 +146,20 @@ def _elam(element: str, energy_kev: FloatArray, kind: str) -> FloatArray:
     return out
 
 
-def _element_mu(element: str, energy_kev: FloatArray) -> FloatArray:
-    """Total mass attenuation coefficient (cm^2/g) of one element, coherent included."""
+COMPONENTS = ("photo", "coherent", "incoherent", "pair")
+
+
+def _element_components(element: str, energy_kev: FloatArray) -> FloatArray:
+    """Mass attenuation coefficients (cm^2/g) of one element, one row per
+    :data:`COMPONENTS`: photoabsorption, coherent and incoherent scattering, pair
+    production."""
     xdb = _xraydb()
     e = np.asarray(energy_kev, dtype=np.float64)
     low = np.minimum(e, ELAM_MAX_KEV)
-    mu = _elam(element, low, "photo") + _elam(element, low, "coh") + _elam(element, low, "incoh")
+    out = np.zeros((len(COMPONENTS), e.size))
+    out[0] = _elam(element, low, "photo")
+    out[1] = _elam(element, low, "coh")
+    out[2] = _elam(element, low, "incoh")
     high = e > ELAM_MAX_KEV
     if np.any(high):
         eh = e[high]
@@ -155,23 +170,29 @@ def _element_mu(element: str, energy_kev: FloatArray) -> FloatArray:
         coh = _elam(element, ref, "coh")
         incoh = _elam(element, ref[1:], "incoh")
         kn_ref = _klein_nishina_cm2(ref[1:]) * z * per_gram
-        mu_incoh = _klein_nishina_cm2(eh) * z * per_gram * (incoh[0] / kn_ref[0])
-        mu_photo = photo[1] * _sauter(eh) / _sauter(ref[1:])[0]
         slope = math.log(coh[1] / coh[0]) / math.log(ref[1] / ref[0])
-        mu_coh = coh[1] * (eh / ref[1]) ** slope
-        mu_pair = _pair_nuclear_cm2(eh, z) * per_gram
-        mu[high] = mu_incoh + mu_photo + mu_coh + mu_pair
-    return mu
+        out[0, high] = photo[1] * _sauter(eh) / _sauter(ref[1:])[0]
+        out[1, high] = coh[1] * (eh / ref[1]) ** slope
+        out[2, high] = _klein_nishina_cm2(eh) * z * per_gram * (incoh[0] / kn_ref[0])
+        out[3, high] = _pair_nuclear_cm2(eh, z) * per_gram
+    return out
 
 
 @cache
 def _cached(material: str, energies: tuple[float, ...]) -> FloatArray:
     e = np.asarray(energies, dtype=np.float64)
-    total = np.zeros_like(e)
+    total = np.zeros((len(COMPONENTS), e.size))
     for element, fraction in composition(material):
-        total += fraction * _element_mu(element, e)
+        total += fraction * _element_components(element, e)
     total.setflags(write=False)
     return total
+
+
+def _energies(energy_kev: Any) -> FloatArray:
+    e = np.atleast_1d(np.asarray(energy_kev, dtype=np.float64))
+    if np.any(e <= 0) or not np.all(np.isfinite(e)):
+        raise SpectrumError("photon energies must be positive", field="energy_kev")
+    return e
 
 
 def mass_attenuation_cm2_g(material: str, energy_kev: Any) -> FloatArray:
@@ -186,11 +207,20 @@ def mass_attenuation_cm2_g(material: str, energy_kev: Any) -> FloatArray:
         Photon energies, 50-3000 keV (lower energies use the same tables; below 50 keV they
         are not checked against NIST here).
     """
-    e = np.atleast_1d(np.asarray(energy_kev, dtype=np.float64))
-    if np.any(e <= 0) or not np.all(np.isfinite(e)):
-        raise SpectrumError("photon energies must be positive", field="energy_kev")
-    out = np.array(_cached(material, tuple(float(x) for x in e.ravel()))).reshape(e.shape)
+    e = _energies(energy_kev)
+    out = np.array(_cached(material, tuple(float(x) for x in e.ravel())).sum(axis=0))
+    out = out.reshape(e.shape)
     return out if np.ndim(energy_kev) else out.reshape(())
+
+
+def attenuation_components(material: str, energy_kev: Any) -> dict[str, FloatArray]:
+    """The mass attenuation coefficient (cm^2/g) split into :data:`COMPONENTS`
+    (photoabsorption, coherent, incoherent, pair production), for a material and energies
+    as :func:`mass_attenuation_cm2_g` takes them."""
+    e = _energies(energy_kev)
+    table = _cached(material, tuple(float(x) for x in e.ravel()))
+    shape = np.shape(energy_kev)
+    return {name: np.array(table[i]).reshape(shape) for i, name in enumerate(COMPONENTS)}
 
 
 def transmission(material: str, areal_density_g_cm2: float, energy_kev: Any) -> FloatArray:

@@ -8,11 +8,12 @@ the source integrated analytically along each chord: the flux at a point is
 solid angle, no slab and no far-field formula); absorbers are slabs crossed obliquely
 (``t / cos theta`` on each ray); the detector is a crystal whose interaction probability
 follows the path length of each ray, behind a window and a dead layer, with a full-energy
-fraction computed by following the scattered photon (a recursion on the mean Compton
-energy and the crystal's mean chord). Each line then makes a Gaussian peak (a small
-low-energy tail on HPGe), a Compton continuum (Klein-Nishina electron spectrum, plus a
-multiple-scatter plateau up to the peak), a backscatter peak from the surroundings, K x-ray
-escape peaks of the crystal, and the item's own uranium K x-ray fluorescence; an
+fraction from a Monte Carlo of the photons in the crystal (:mod:`crystal`). The resulting
+efficiency shapes lie within the spread of the GADRAS generic detectors of each family
+(``tests/spectra/test_isotopics.py``), which the simulator was not fitted to. Each line
+then makes a Gaussian peak (a small low-energy tail on HPGe), a Compton continuum
+(Klein-Nishina electron spectrum, plus a multiple-scatter plateau up to the peak), a
+backscatter peak from the surroundings, K x-ray escape peaks of the crystal, and the item's own uranium K x-ray fluorescence; an
 environmental background (K-40, the uranium and thorium series, a falling continuum) is
 added and every channel is Poisson-sampled with the generator the caller hands in.
 
@@ -29,6 +30,7 @@ import numpy as np
 from scipy.special import erf, erfc
 
 from nucsec.forensics.spectra.attenuation import MATERIALS, composition, mass_attenuation_cm2_g
+from nucsec.forensics.spectra.crystal import full_energy_fraction
 from nucsec.forensics.spectra.model import EnergyCalibration, FloatArray, Spectrum, SpectrumError
 from nucsec.forensics.spectra.nucdata import load_library
 from nucsec.forensics.spectra.resolution import default_resolution
@@ -141,53 +143,9 @@ def _chord_cylinder(origin: FloatArray, dirs: FloatArray, radius: float, half: f
 
 
 def _full_energy_fraction(det: DetectorModel, energy_kev: FloatArray) -> FloatArray:
-    """Probability that an interaction deposits all the energy: photoabsorption, or a
-    Compton scatter whose photon (at the mean scattered energy) is absorbed in turn over
-    the mean distance from an interior point to the surface (taken as 0.8 x the mean
-    chord ``4V/S``); three generations."""
-    rho = MATERIALS[det.crystal][1]
-    chord = 0.8 * 2 * det.radius_cm * det.length_cm / (det.radius_cm + det.length_cm)
-    e = np.asarray(energy_kev, dtype=np.float64)
-
-    def fe(en: FloatArray, depth: int) -> FloatArray:
-        mu = mass_attenuation_cm2_g(det.crystal, en)
-        k = en / ELECTRON_MASS_KEV
-        # photoabsorption share: the total less Klein-Nishina scattering of all electrons
-        z_over_a = sum(w * _z_over_a(el) for el, w in composition(det.crystal))
-        sigma_kn = _kn_cm2(en) * z_over_a * 6.02214076e23
-        photo = np.clip(1 - sigma_kn / mu, 0.0, 1.0)
-        if depth == 0:
-            return photo
-        mean_scattered = en * (1 - _mean_loss_fraction(k))
-        absorbed = 1 - np.exp(-mass_attenuation_cm2_g(det.crystal, mean_scattered) * rho * chord)
-        out: FloatArray = photo + (1 - photo) * absorbed * fe(mean_scattered, depth - 1)
-        return out
-
-    return fe(e, 3)
-
-
-def _z_over_a(element: str) -> float:
-    import xraydb
-
-    return float(xraydb.atomic_number(element)) / float(xraydb.atomic_mass(element))
-
-
-def _kn_cm2(energy_kev: FloatArray) -> FloatArray:
-    k = energy_kev / ELECTRON_MASS_KEV
-    lg = np.log1p(2 * k)
-    a = (1 + k) / k**2 * (2 * (1 + k) / (1 + 2 * k) - lg / k) + lg / (2 * k)
-    out: FloatArray = 2 * math.pi * 2.8179403262e-13**2 * (a - (1 + 3 * k) / (1 + 2 * k) ** 2)
-    return out
-
-
-def _mean_loss_fraction(k: FloatArray) -> FloatArray:
-    """Mean fraction of the photon energy given to the electron in a Compton scatter
-    (Klein-Nishina), from a numerical average over the angle."""
-    c = np.linspace(-1, 1, 201)[:, None]
-    ratio = 1 / (1 + k[None, :] * (1 - c))
-    weight = ratio**2 * (ratio + 1 / ratio - (1 - c * c))
-    out: FloatArray = np.sum(weight * (1 - ratio), axis=0) / np.sum(weight, axis=0)
-    return out
+    """Probability that an interaction in the crystal deposits all the energy (Monte
+    Carlo of the photon's transport, :mod:`crystal`)."""
+    return full_energy_fraction(det.crystal, det.radius_cm, det.length_cm, energy_kev)
 
 
 @dataclass(frozen=True)
