@@ -13,9 +13,10 @@ efficiency shapes lie within the spread of the GADRAS generic detectors of each 
 (``tests/spectra/test_isotopics.py``), which the simulator was not fitted to. Each line
 then makes a Gaussian peak (a small low-energy tail on HPGe), a Compton continuum
 (Klein-Nishina electron spectrum, plus a multiple-scatter plateau up to the peak), a
-backscatter peak from the surroundings, K x-ray escape peaks of the crystal, and the item's own uranium K x-ray fluorescence; an
-environmental background (K-40, the uranium and thorium series, a falling continuum) is
-added and every channel is Poisson-sampled with the generator the caller hands in.
+backscatter peak from the surroundings, K x-ray escape peaks of the crystal, and the item's
+own uranium K x-ray fluorescence; an environmental background (K-40, the uranium and
+thorium series, a falling continuum) is added and every channel is Poisson-sampled with
+the generator the caller hands in.
 
 Line data: the line library (:func:`~nucsec.forensics.spectra.nucdata.load_library`), not
 the isotopics' own table. Seeded and reproducible.
