@@ -21,6 +21,7 @@ from nucsec.forensics.spectra.identify import Identification
 from nucsec.forensics.spectra.model import (
     DETECTOR_TYPES,
     EnergyCalibration,
+    FloatArray,
     Spectrum,
     SpectrumError,
 )
@@ -30,7 +31,9 @@ from nucsec.forensics.spectra.result import Peak, SpectrumAnalysis
 
 __all__ = ["analyze"]
 
-NATURAL_U235_MAX_PCT = 0.8  # U-235 at or below this (2 sigma) is natural or depleted uranium
+NATURAL_U235_MAX_PCT = (
+    0.72  # a k=2 lower bound of U-235 at or below this: natural (0.711 %) or depleted
+)
 
 
 def analyze(
@@ -93,8 +96,9 @@ def analyze(
     peaks = label_peaks(peaks, nuclides)
     nuclides = [explain(n) for n in nuclides]
     enrichment, plutonium = _enrichment(
-        peaks, nuclides, lib, main, spectrum.live_time_s, enrichment_meter_k
-    )
+        peaks, nuclides, lib, main, spectrum.live_time_s, enrichment_meter_k, (counts, var),
+        efficiency,
+    )  # fmt: skip
     nuclides = _natural_uranium(nuclides, enrichment)
     activities = _activities(nuclides, peaks, spectrum.live_time_s, efficiency)
     if not nuclides and peaks:
@@ -182,8 +186,12 @@ def _enrichment(
     main: Pass,
     live_time_s: float,
     meter_k: float | None,
+    counts_var: tuple[FloatArray, FloatArray | None],
+    efficiency: Efficiency | None,
 ) -> tuple[enr.EnrichmentResult | None, enr.PlutoniumResult | None]:
-    """Uranium enrichment and plutonium isotopics, when those elements were identified."""
+    """Uranium enrichment and plutonium isotopics, when those elements were identified
+    (lines without a peak are measured in the analysed counts; a user efficiency curve
+    gives the detector's shape)."""
     names = {n.name for n in nuclides}
     want_u = bool(names & iso.URANIUM_SOURCES)
     want_pu = bool(names & (iso.PLUTONIUM_SOURCES - {"Am-241"}))
@@ -192,11 +200,19 @@ def _enrichment(
     if want_u and meter_k is not None and live_time_s > 0 and near:
         p = near[0]
         meter = enr.enrichment_meter(p.net_counts / live_time_s, p.unc / live_time_s, meter_k)
-        pu = iso.isotopics(peaks, nuclides, lib, *state, uranium=False)[1] if want_pu else None
+        pu = None
+        if want_pu:
+            pu = iso.isotopics(
+                peaks, nuclides, lib, *state, counts=counts_var[0], variance=counts_var[1],
+                efficiency=efficiency, uranium=False,
+            )[1]  # fmt: skip
         return meter, pu
     if not (want_u or want_pu):
         return None, None
-    return iso.isotopics(peaks, nuclides, lib, *state, uranium=want_u, plutonium=want_pu)
+    return iso.isotopics(
+        peaks, nuclides, lib, *state, counts=counts_var[0], variance=counts_var[1],
+        efficiency=efficiency, uranium=want_u, plutonium=want_pu,
+    )  # fmt: skip
 
 
 def _natural_uranium(

@@ -29,6 +29,7 @@ __all__ = [
     "U238_LINES",
     "EnrichmentResult",
     "PlutoniumResult",
+    "enrichment_class",
     "enrichment_meter",
     "enrichment_text",
     "weight_pct",
@@ -70,6 +71,7 @@ class EnrichmentResult:
     self_attenuation: str | None = None
     chi2: float | None = None
     dof: int | None = None
+    enrichment_class: str | None = None  # see :func:`enrichment_class`
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -92,7 +94,38 @@ class EnrichmentResult:
             "self_attenuation": self.self_attenuation,
             "chi2": _r(self.chi2, 2),
             "dof": self.dof,
+            "class": self.enrichment_class,
         }
+
+
+#: enrichment classes (wt% U-235): depleted below, natural around, LEU up to, HEU from
+DEPLETED_BELOW, NATURAL_PCT, HEU_FROM = 0.6, 0.711, 20.0
+
+
+def enrichment_class(lo_pct: float, hi_pct: float) -> str | None:
+    """The class a k=2 interval of the enrichment decides, or None.
+
+    ``depleted`` (all below 0.6 %), ``natural`` (within 0.6-0.9 % around natural's
+    0.711 %), ``LEU`` (above natural, below 20 %), ``HEU`` (all at or above 20 %), and the
+    weaker ``not HEU`` (below 20 %) or ``enriched`` (all above natural) when the interval
+    straddles more than one class.
+
+    >>> enrichment_class(25.0, 100.0), enrichment_class(2.6, 3.4), enrichment_class(0.5, 40.0)
+    ('HEU', 'LEU', None)
+    """
+    if lo_pct >= HEU_FROM:
+        return "HEU"
+    if hi_pct < DEPLETED_BELOW:
+        return "depleted"
+    if lo_pct >= DEPLETED_BELOW and hi_pct <= 0.9:
+        return "natural"
+    if lo_pct > 0.9 and hi_pct < HEU_FROM:
+        return "LEU"
+    if lo_pct > 0.9:
+        return "enriched"
+    if hi_pct < HEU_FROM:
+        return "not HEU"
+    return None
 
 
 @dataclass(frozen=True)
@@ -140,6 +173,8 @@ def enrichment_text(enr: dict[str, Any]) -> str:
         text = f"{value:.3f} wt% U-235"
     else:
         text = f"{value:.3f} +- {unc:.3f} wt% U-235 (k=1)"
+    if enr.get("class"):
+        text += f" [{enr['class']}]"
     text += f", {enr.get('method')}"
     quality = enr.get("quality")
     if value is not None and quality and quality != "ok":
