@@ -161,12 +161,21 @@ class PlutoniumResult:
 
 
 def enrichment_text(enr: dict[str, Any]) -> str:
-    """One line for people: value (k=1), or the limit, or the quality flag instead."""
+    """One line for people: value (k=1), or the limit (or a k=2 range too wide for a
+    value), or the quality flag instead; the enrichment class when one is decided.
+
+    >>> enrichment_text({"u235_pct": 1.3, "limit": "lower", "interval_k2_pct": [1.3, 4.7],
+    ...                  "class": "LEU", "method": "m"})
+    '1.300 to 4.700 wt% U-235 (k=2), no value [LEU], m'
+    """
     value, unc, limit = enr.get("u235_pct"), enr.get("u_u235_pct"), enr.get("limit")
     if value is None:
         text = f"uranium, enrichment unknown ({enr.get('quality', 'no value')})"
     elif limit == "lower":
+        upper = (enr.get("interval_k2_pct") or [None, None])[1]
         text = f"at least {value:.3f} wt% U-235 (k=2)"
+        if upper is not None and upper < 100:
+            text = f"{value:.3f} to {upper:.3f} wt% U-235 (k=2), no value"
     elif limit == "upper":
         text = f"at most {value:.3f} wt% U-235 (k=2)"
     elif unc is None:
