@@ -3,9 +3,11 @@
 The answer puts side by side the two independent decisions a release needs (the reference
 monitor's ``release`` decision with its reasons, and the boundary check of the object as
 it would leave now), the ORCON approvals on record, and what actually happened: the
-versions queued in the peer's outbox, and whether the peer's signed receipt acknowledged
-them. A record received from a partner is never released (third-party rule): the answer
-says so. Asking is audited (``policy.explain``).
+versions queued in the peer's outbox, whether each is withheld at send time (a version
+queued before the label was tightened does not leave while the record's current state is
+not released: :func:`nucsec.exchange.pages.current_release`), and whether the peer's
+signed receipt acknowledged them. A record received from a partner is never released
+(third-party rule): the answer says so. Asking is audited (``policy.explain``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy import Connection, select
 from nucsec.errors import NotFoundError
 from nucsec.exchange import boundary, stix
 from nucsec.exchange.outbox import Releaser, _times, orcon_nations
+from nucsec.exchange.pages import current_release
 from nucsec.exchange.peers import Peer, get_peer
 from nucsec.exchange.tables import exchange_outbox
 from nucsec.markings.banner import render_banner, render_in
@@ -29,7 +32,9 @@ from nucsec.store.records import RecordRow, RecordStore
 __all__ = ["explain_release"]
 
 
-def _outbox(conn: Connection, peer: Peer, record_id: str) -> list[dict[str, Any]]:
+def _outbox(node: Node, conn: Connection, peer: Peer, record_id: str) -> list[dict[str, Any]]:
+    current = current_release(node, conn, peer, [record_id]).get(record_id)
+    held_back = current is None or bool(current.withheld)
     o = exchange_outbox.c
     rows = conn.execute(
         select(o.record_version, o.modified, o.date_added, o.revoked, o.acked_at)
@@ -42,6 +47,7 @@ def _outbox(conn: Connection, peer: Peer, record_id: str) -> list[dict[str, Any]
             "modified": r[1],
             "queued": r[2],
             "revocation": bool(r[3]),
+            "withheld": held_back and not r[3],  # content that would not leave now
             "acknowledged_at": r[4].isoformat() if r[4] else None,
         }
         for r in rows
@@ -73,6 +79,14 @@ def _boundary(
 def _summary(monitor: bool, bound: bool, sent: list[dict[str, Any]], row: RecordRow) -> str:
     if row.origin is not None:
         return f"received from {row.origin}: never released onward (third-party rule)"
+    held = [s["version"] for s in sent if s["withheld"] and not s["acknowledged_at"]]
+    if held:
+        versions = ", ".join(str(v) for v in held)
+        return (
+            f"withheld at send: the record's current state is not released to the partner, "
+            f"so queued version(s) {versions} do not leave"
+            + ("; only the revocation notice does" if sent[-1]["revocation"] else "")
+        )
     if sent and sent[-1]["revocation"]:
         return "the partner held it; it was then recalled or withdrawn there"
     if monitor and bound:
@@ -99,7 +113,7 @@ def explain_release(
         decision = releaser.decide(kind, row, approvals, audit=False)
         label = releaser.label(row.label_id)
         bound = _boundary(node, conn, peer, kind, row) if row.origin is None else None
-        sent = _outbox(conn, peer, record_id)
+        sent = _outbox(node, conn, peer, record_id)
         emit(
             node,
             conn,

@@ -1,10 +1,14 @@
 """Reading a peer's outbox as TAXII 2.1 resources: signed object pages, manifest, versions.
 
 Each objects response is a STIX bundle signed with a detached JWS that echoes the
-requester's nonce; every record object in it passed the boundary check
-(:mod:`nucsec.exchange.boundary`) at this moment, against the record's current state and
-ORCON approvals. Withheld objects are left out (and audited); the page's
-``X-TAXII-Date-Added-Last`` still moves past them so the partner's cursor advances.
+requester's nonce; every record object in it passed two checks at this moment: the
+reference monitor releases the record's **current** state to the peer (a version queued
+before the label was tightened, e.g. re-marked NOFORN before the peer pulled, does not
+leave: :func:`current_release`), and the boundary check
+(:mod:`nucsec.exchange.boundary`) passes the object itself against the record's current
+state and ORCON approvals. A revocation (no content) always leaves. Withheld objects are
+left out (and audited, with the reasons); the page's ``X-TAXII-Date-Added-Last`` still
+moves past them so the partner's cursor advances.
 
 Filters: ``added_after``, ``limit``, ``next`` (an opaque position), ``match[id]``,
 ``match[type]``, ``match[version]`` (``last`` by default, ``first``, ``all`` or
@@ -25,13 +29,25 @@ from sqlalchemy import Connection, func, select
 from nucsec.errors import InputError
 from nucsec.exchange import boundary
 from nucsec.exchange.jws import sign_detached
-from nucsec.exchange.peers import Peer
+from nucsec.exchange.peers import Peer, peer_principal
 from nucsec.exchange.tables import exchange_outbox
 from nucsec.node import Node
+from nucsec.policy import Resource, decide
 from nucsec.service.trail import emit
+from nucsec.store.labels import load_label
+from nucsec.store.records import RECORD_COLUMNS, record_row
 from nucsec.store.schema import orcon_approvals, records
 
-__all__ = ["MAX_PAGE", "Filters", "Page", "manifest_page", "object_page", "versions_page"]
+__all__ = [
+    "MAX_PAGE",
+    "Current",
+    "Filters",
+    "Page",
+    "current_release",
+    "manifest_page",
+    "object_page",
+    "versions_page",
+]
 
 MAX_PAGE = 1000
 STIX_MEDIA = "application/stix+json;version=2.1"
@@ -149,50 +165,91 @@ def _markings(conn: Connection, peer: Peer) -> dict[str, dict[str, Any]]:
     return {r[0]: json.loads(r[1]) for r in rows}
 
 
-def _record_state(conn: Connection, record_ids: Sequence[str]) -> dict[str, tuple[bool, set[str]]]:
-    if not record_ids:
+@dataclass(frozen=True)
+class Current:
+    """A local record's state now, as sending needs it: recalled, the ORCON approvals on
+    record, and why the monitor does not release its current state to the peer (empty:
+    it does)."""
+
+    recalled: bool
+    approvals: frozenset[str]
+    withheld: tuple[str, ...]
+
+
+def current_release(
+    node: Node, conn: Connection, peer: Peer, record_ids: Sequence[str]
+) -> dict[str, Current]:
+    """The reference monitor's ``release`` decision on each record's *current* label and
+    state for ``peer`` (not audited: the send that uses it is). A record absent here, or
+    received from a partner, is withheld."""
+    ids = sorted(set(record_ids))
+    if not ids:
         return {}
-    state: dict[str, tuple[bool, set[str]]] = {}
-    pk_to_id: dict[int, str] = {}
-    for pk, rid, recalled in conn.execute(
-        select(records.c.pk, records.c.id, records.c.recalled).where(records.c.id.in_(record_ids))
-    ):
-        state[rid] = (bool(recalled), set())
-        pk_to_id[pk] = rid
+    rows = [
+        record_row(r) for r in conn.execute(select(*RECORD_COLUMNS).where(records.c.id.in_(ids)))
+    ]
+    approvals: dict[int, set[str]] = {}
     for pk, nation in conn.execute(
         select(orcon_approvals.c.record_pk, orcon_approvals.c.nation).where(
-            orcon_approvals.c.record_pk.in_(list(pk_to_id))
+            orcon_approvals.c.record_pk.in_([r.pk for r in rows])
         )
     ):
-        state[pk_to_id[pk]][1].add(nation)
-    return state
+        approvals.setdefault(pk, set()).add(nation)
+    principal = peer_principal(node, peer.nation, peer.name)
+    out = {}
+    for row in rows:
+        granted = frozenset(approvals.get(row.pk, ()))
+        resource = Resource(
+            load_label(conn, row.label_id),
+            kind=row.kind,
+            recalled=row.recalled,
+            custodian=node.nation,
+            orcon_approvals=granted,
+        )
+        decision = decide(principal, "release", resource, node.ctx)
+        why: tuple[str, ...] = ()
+        if row.origin is not None:
+            why = ("received from a partner: never released onward",)
+        elif not decision.allowed:
+            why = tuple(
+                f"the record's current state (version {row.version}) is not released to "
+                f"{peer.nation}: {reason}"
+                for reason in decision.reasons
+            )
+        out[row.id] = Current(row.recalled, granted, why)
+    return out
 
 
 def _screen(
     node: Node, conn: Connection, peer: Peer, rows: Sequence[Any]
 ) -> tuple[list[Any], list[tuple[str, tuple[str, ...]]]]:
     """Boundary check of each record object about to leave; returns (sent, withheld)."""
-    state = _record_state(conn, sorted({r.record_id for r in rows if r.record_id}))
+    state = current_release(node, conn, peer, [r.record_id for r in rows if r.record_id])
     markings = _markings(conn, peer) if any(r.record_id for r in rows) else {}
+    absent = Current(True, frozenset(), ("the record no longer exists here",))
     sent, withheld = [], []
     for r in rows:
         if r.record_id is None:
             sent.append(r)
             continue
-        recalled, approvals = state.get(r.record_id, (True, set()))
+        now = state.get(r.record_id, absent)
+        ref = f"{r.stix_type}:{r.record_id}#v{r.record_version}"
+        if now.withheld and not r.revoked:
+            withheld.append((ref, now.withheld))
+            continue
         verdict = boundary.check_object(
             json.loads(r.body),
             markings,
             sender=node.nation,
             recipient=peer.nation,
             ctx=node.ctx,
-            orcon_approvals=approvals,
-            recalled=recalled and not r.revoked,
+            orcon_approvals=now.approvals,
+            recalled=now.recalled and not r.revoked,
         )
         if verdict.allowed:
             sent.append(r)
         else:
-            withheld.append((f"{r.stix_type}:{r.record_id}#v{r.record_version}", verdict.reasons))
+            withheld.append((ref, verdict.reasons))
     return sent, withheld
 
 
