@@ -17,6 +17,7 @@ import datetime as dt
 import io
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
@@ -383,56 +384,76 @@ def import_incidents(
     today: dt.date | None = None,
 ) -> dict[str, Any]:
     """Import incidents from CSV under ``label``. Every bad row is reported; without
-    ``partial`` nothing is imported when any row is bad (CsvImportError)."""
+    ``partial`` nothing is imported when any row is bad (CsvImportError).
+
+    All or nothing: the whole import is one transaction. Every incident is decided first
+    (the CSV reader, the labels, then the reference monitor's create or update decision);
+    a refusal is reported as a bad row (its denial audited). Then every accepted incident
+    is written, queued for release to partners and audited; should any write be refused
+    after all, the transaction rolls back and nothing is written or queued."""
     result: ImportResult = read_incidents_csv(
         csv_text, today=today or node.clock().date(), partial=partial
     )
-    # decide every row before writing any: labels, and whether an update is allowed
-    plan: list[tuple[Incident, str | None]] = []
-    refused: list[RowError] = []
-    lines: dict[str, int] | None = None  # each reference's file line, read once if needed
-    for incident in result.incidents:
-        draft = _draft(node, incident, label, "re-imported")
-        existing = _visible_by_reference(node, principal, incident.reference)
-        reason = None
-        if existing is not None:
-            reason = labelled.update_refusal(node, principal, INCIDENT, existing, draft)
-        if reason is None:
-            plan.append((incident, existing))
-        else:
-            lines = incident_lines(csv_text) if lines is None else lines
-            refused.append(
-                RowError(
-                    lines.get(incident.reference, 0),
-                    incident.reference,
-                    "label",
-                    f"cannot update it: {reason}",
+    drafts = [(i, _draft(node, i, label)) for i in result.incidents]
+    with node.engine.begin() as conn:
+        plan, refused = _decide_rows(node, conn, principal, drafts, csv_text)
+        created: list[str] = []
+        updated: list[str] = []
+        for draft, existing in plan if partial or not refused else []:
+            if existing is None:
+                new = replace(draft, note="imported")
+                created.append(
+                    labelled.create_in(node, conn, principal, INCIDENT, new, _view)["id"]
                 )
-            )
+            else:
+                new = replace(draft, note="re-imported")
+                labelled.update_in(node, conn, principal, INCIDENT, existing, new, _view)
+                updated.append(existing)
     if refused and not partial:
-        raise CsvImportError(refused)
-    created, updated = [], []
-    for incident, existing in plan:
-        if existing is None:
-            created.append(add_incident(node, principal, incident, label, "imported")["id"])
-        else:
-            update_incident(node, principal, existing, incident, label, "re-imported")
-            updated.append(existing)
+        raise CsvImportError(refused)  # after the commit of the refusals' audit events
     errors = sorted([*result.errors, *refused], key=lambda e: e.line)
     return {"created": created, "updated": updated, "errors": [e.to_dict() for e in errors]}
 
 
-def _visible_by_reference(node: Node, principal: Principal, reference: str) -> str | None:
-    with node.engine.connect() as conn:
-        pk = conn.execute(
-            _visible_facts(principal, node)
-            .with_only_columns(incident_facts.c.record_pk)
-            .where(incident_facts.c.reference == reference)
-            .order_by(incident_facts.c.record_pk.desc())
-        ).scalar()
-        if pk is None:
-            return None
-        return conn.execute(select(records.c.id).where(records.c.pk == pk)).scalar()
+def _decide_rows(
+    node: Node,
+    conn: Connection,
+    principal: Principal,
+    drafts: list[tuple[Incident, Draft]],
+    csv_text: str,
+) -> tuple[list[tuple[Draft, str | None]], list[RowError]]:
+    """Each accepted incident's draft with the id it updates (None: new), and the refused
+    incidents as bad rows."""
+    plan: list[tuple[Draft, str | None]] = []
+    refused: list[RowError] = []
+    lines: dict[str, int] | None = None  # each reference's file line, read once if needed
+    for incident, draft in drafts:
+        existing = _visible_by_reference(node, conn, principal, incident.reference)
+        reason = labelled.refusal_in(node, conn, principal, INCIDENT, existing, draft)
+        if reason is None:
+            plan.append((draft, existing))
+            continue
+        lines = incident_lines(csv_text) if lines is None else lines
+        what = "cannot update it" if existing else "cannot create it"
+        refused.append(
+            RowError(lines.get(incident.reference, 0), incident.reference, "label",
+                     f"{what}: {reason}")
+        )  # fmt: skip
+    return plan, refused
+
+
+def _visible_by_reference(
+    node: Node, conn: Connection, principal: Principal, reference: str
+) -> str | None:
+    pk = conn.execute(
+        _visible_facts(principal, node)
+        .with_only_columns(incident_facts.c.record_pk)
+        .where(incident_facts.c.reference == reference)
+        .order_by(incident_facts.c.record_pk.desc())
+    ).scalar()
+    if pk is None:
+        return None
+    return conn.execute(select(records.c.id).where(records.c.pk == pk)).scalar()
 
 
 def parse_incident(data: Any, *, today: dt.date) -> Incident:

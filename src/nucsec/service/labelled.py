@@ -35,13 +35,15 @@ __all__ = [
     "banner_fields",
     "count",
     "create",
+    "create_in",
     "create_many",
     "explain",
     "page",
     "portion_views",
     "read",
+    "refusal_in",
     "update",
-    "update_refusal",
+    "update_in",
     "versions",
 ]
 
@@ -223,29 +225,53 @@ def create(
     """Create a record; AccessDenied (with reasons) if the principal may not."""
     labels, banner = _prepared(node, principal, draft)
     with node.engine.begin() as conn:
-        resource = Resource(banner, kind=kind.name)
-        decision = decide(principal, "create", resource, node.ctx)
-        out = None
-        if not decision.allowed:
-            record_decision(node, conn, principal, "create", resource, decision)
-        else:
-            store = RecordStore(conn, node.ctx)
-            row = store.create(
-                kind.name,
-                _portions(conn, node, draft, labels),
-                intern_label(conn, banner, node.ctx),
-                author_id=principal.id,
-                now=node.clock(),
-                title=draft.title,
-                note=draft.note,
-            )
-            record_decision(node, conn, principal, "create", resource, decision, kind.ref(row))
-            version = store.version(row)
-            after_write(node, conn, kind, row, version, banner)
-            out = view(node, conn, row, version)
+        out, decision = _create_in(node, conn, principal, kind, draft, labels, banner, view)
     if out is None:
         raise AccessDenied("; ".join(decision.reasons), field="label")
     return out
+
+
+def create_in(
+    node: Node, conn: Connection, principal: Principal, kind: Kind, draft: Draft, view: View
+) -> dict[str, Any]:
+    """:func:`create` in the caller's transaction (a batch that must be all or nothing);
+    AccessDenied if refused (the caller's rollback discards everything)."""
+    labels, banner = _prepared(node, principal, draft)
+    out, decision = _create_in(node, conn, principal, kind, draft, labels, banner, view)
+    if out is None:
+        raise AccessDenied("; ".join(decision.reasons), field="label")
+    return out
+
+
+def _create_in(
+    node: Node,
+    conn: Connection,
+    principal: Principal,
+    kind: Kind,
+    draft: Draft,
+    labels: dict[str, Label],
+    banner: Label,
+    view: View,
+) -> tuple[dict[str, Any] | None, Decision]:
+    resource = Resource(banner, kind=kind.name)
+    decision = decide(principal, "create", resource, node.ctx)
+    if not decision.allowed:
+        record_decision(node, conn, principal, "create", resource, decision)
+        return None, decision
+    store = RecordStore(conn, node.ctx)
+    row = store.create(
+        kind.name,
+        _portions(conn, node, draft, labels),
+        intern_label(conn, banner, node.ctx),
+        author_id=principal.id,
+        now=node.clock(),
+        title=draft.title,
+        note=draft.note,
+    )
+    record_decision(node, conn, principal, "create", resource, decision, kind.ref(row))
+    version = store.version(row)
+    after_write(node, conn, kind, row, version, banner)
+    return view(node, conn, row, version), decision
 
 
 def _readable(
@@ -299,33 +325,71 @@ def update(
 ) -> dict[str, Any]:
     """Append a new version; NotFoundError if unreadable, AccessDenied if not allowed."""
     with node.engine.begin() as conn:
-        row, seen = _readable(node, conn, conn, principal, kind, record_id)
-        visible = row is not None and seen is not None and seen.allowed
-        out, decision = None, None
-        if row is not None and visible:
-            draft, labels, banner, decision = _update_decision(
-                node, conn, principal, kind, row, draft
-            )
-            if decision.allowed:
-                store = RecordStore(conn, node.ctx)
-                row = store.add_version(
-                    row,
-                    _portions(conn, node, draft, labels),
-                    intern_label(conn, banner, node.ctx),
-                    author_id=principal.id,
-                    now=node.clock(),
-                    title=draft.title,
-                    note=draft.note,
-                    recalled=recalled,
-                )
-                version = store.version(row)
-                after_write(node, conn, kind, row, version, banner)
-                out = view(node, conn, row, version)
+        visible, out, decision = _update_in(
+            node, conn, principal, kind, record_id, draft, view, recalled
+        )
+    return _updated(kind, record_id, visible, out, decision)
+
+
+def update_in(
+    node: Node,
+    conn: Connection,
+    principal: Principal,
+    kind: Kind,
+    record_id: str,
+    draft: Draft,
+    view: View,
+) -> dict[str, Any]:
+    """:func:`update` in the caller's transaction (a batch that must be all or nothing);
+    NotFoundError or AccessDenied if refused (the caller's rollback discards everything)."""
+    visible, out, decision = _update_in(node, conn, principal, kind, record_id, draft, view)
+    return _updated(kind, record_id, visible, out, decision)
+
+
+def _updated(
+    kind: Kind,
+    record_id: str,
+    visible: bool,
+    out: dict[str, Any] | None,
+    decision: Decision | None,
+) -> dict[str, Any]:
     if not visible:
         raise kind.not_found(record_id)
     if out is None:
         raise AccessDenied("; ".join(decision.reasons if decision else []), field="label")
     return out
+
+
+def _update_in(
+    node: Node,
+    conn: Connection,
+    principal: Principal,
+    kind: Kind,
+    record_id: str,
+    draft: Draft,
+    view: View,
+    recalled: bool | None = None,
+) -> tuple[bool, dict[str, Any] | None, Decision | None]:
+    row, seen = _readable(node, conn, conn, principal, kind, record_id)
+    if row is None or seen is None or not seen.allowed:
+        return False, None, None
+    draft, labels, banner, decision = _update_decision(node, conn, principal, kind, row, draft)
+    if not decision.allowed:
+        return True, None, decision
+    store = RecordStore(conn, node.ctx)
+    row = store.add_version(
+        row,
+        _portions(conn, node, draft, labels),
+        intern_label(conn, banner, node.ctx),
+        author_id=principal.id,
+        now=node.clock(),
+        title=draft.title,
+        note=draft.note,
+        recalled=recalled,
+    )
+    version = store.version(row)
+    after_write(node, conn, kind, row, version, banner)
+    return True, view(node, conn, row, version), decision
 
 
 def _update_decision(
@@ -340,29 +404,35 @@ def _update_decision(
     return draft, labels, banner, check(node, conn, principal, "update", resource)
 
 
-def update_refusal(
-    node: Node, principal: Principal, kind: Kind, record_id: str, draft: Draft
-) -> str | None:
-    """Why :func:`update` would refuse this draft now (None: it would write it). For
-    all-or-nothing batches (CSV import): a refusal's events (the read and the denied
-    update) are recorded; when the update would be allowed nothing is recorded here, as
-    :func:`update` records the decisions it then makes."""
-    with node.engine.connect() as conn:
-        tx = conn.begin()
-        row, seen = _readable(node, conn, conn, principal, kind, record_id)
-        if row is None or seen is None or not seen.allowed:
-            tx.commit()
-            return f"{kind.name} {record_id} not found"
-        try:
+def refusal_in(
+    node: Node, conn: Connection, principal: Principal, kind: Kind, record_id: str | None,
+    draft: Draft,
+) -> str | None:  # fmt: skip
+    """Why a create (``record_id`` None) or an update of ``record_id`` with this draft
+    would be refused now (None: it would be written), decided in the caller's transaction
+    without writing. For all-or-nothing batches (CSV import), which decide every row before
+    writing any: a refusal's events (the read, the denied decision) are recorded; when the
+    write would be allowed nothing is recorded here, as :func:`create_in` and
+    :func:`update_in` record the decisions they then make."""
+    try:
+        if record_id is None:
+            banner = _prepared(node, principal, draft)[1]
+            resource = Resource(banner, kind=kind.name)
+            decision = decide(principal, "create", resource, node.ctx)
+            if not decision.allowed:
+                record_decision(node, conn, principal, "create", resource, decision)
+            return None if decision.allowed else "; ".join(decision.reasons)
+        with conn.begin_nested() as savepoint:
+            row, seen = _readable(node, conn, conn, principal, kind, record_id)
+            if row is None or seen is None or not seen.allowed:
+                return f"{kind.name} {record_id} not found"
             decision = _update_decision(node, conn, principal, kind, row, draft)[3]
-        except LabelError as exc:
-            tx.rollback()
-            return exc.message
-        if decision.allowed:
-            tx.rollback()
-            return None
-        tx.commit()
-    return "; ".join(decision.reasons)
+            if decision.allowed:
+                savepoint.rollback()
+                return None
+            return "; ".join(decision.reasons)
+    except LabelError as exc:
+        return exc.message
 
 
 def page(
