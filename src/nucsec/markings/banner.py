@@ -25,6 +25,7 @@ import re
 from nucsec.markings.context import MarkingContext
 from nucsec.markings.errors import LabelError
 from nucsec.markings.label import Label
+from nucsec.markings.scheme import canonical_name
 
 __all__ = [
     "parse_banner",
@@ -36,7 +37,8 @@ __all__ = [
 ]
 
 _CONTROL_LONG = {"NOFORN": "NOFORN", "NF": "NOFORN", "ORCON": "ORCON", "OC": "ORCON"}
-_REL_TO = re.compile(r"^REL TO\s+(.+)$")
+_REL_TO = re.compile(r"^REL TO\s+(.+)$", re.ASCII)
+_SPACE = " \t\r\n\f\v"  # only ASCII white space separates: a look-alike space is refused
 _ENTRY = re.compile(r"^[A-Z]{3}(\.[A-Z][A-Z0-9_-]*)?$")
 
 
@@ -103,17 +105,17 @@ def render_in(label: Label, ctx: MarkingContext, nation: str, lang: str = "ja") 
 
 def _parse(text: str, ctx: MarkingContext, portion: bool) -> Label:
     original = text
-    body = text.strip()
+    body = text.strip(_SPACE)
     if not body:
         raise LabelError("empty banner", field="banner", value=original)
     authority: str | None = None
     if body.startswith("//"):
         head, _, rest = body[2:].partition(" ")
-        authority = head.strip().upper()
+        authority = canonical_name(head)
         if not ctx.is_nation(authority):
             raise LabelError(f"unknown nation {authority!r}", field="authority", value=authority)
         body = rest
-    segments = [s.strip() for s in body.split("//")]
+    segments = [s.strip(_SPACE) for s in body.split("//")]
     if any(not s for s in segments):
         raise LabelError(f"empty segment in banner {original!r}", field="banner", value=original)
     level = ctx.resolve_level(segments[0], authority)
@@ -124,7 +126,7 @@ def _parse(text: str, ctx: MarkingContext, portion: bool) -> Label:
     flags = {"NOFORN": False, "ORCON": False}
     seen_dissem = False
     for segment in segments[1:]:
-        tokens = [t.strip() for t in segment.split("/")]
+        tokens = [t.strip(_SPACE) for t in segment.split("/")]
         kinds = {_token_kind(t) for t in tokens}
         if kinds == {"compartment"}:
             if seen_dissem or compartments:
@@ -134,7 +136,7 @@ def _parse(text: str, ctx: MarkingContext, portion: bool) -> Label:
                     value=original,
                 )
             for token in tokens:
-                name = token.upper()
+                name = canonical_name(token)
                 if name not in ctx.compartments:
                     raise LabelError(
                         f"unknown marking {token!r}", field="compartments", value=token
@@ -158,14 +160,14 @@ def _parse(text: str, ctx: MarkingContext, portion: bool) -> Label:
 
 
 def _token_kind(token: str) -> str:
-    upper = token.upper()
+    upper = canonical_name(token)
     if upper in _CONTROL_LONG or _REL_TO.match(upper):
         return "control"
     return "compartment"
 
 
 def _add_control(token: str, flags: dict[str, bool], rel_to: set[str], original: str) -> None:
-    upper = token.upper()
+    upper = canonical_name(token)
     if upper in _CONTROL_LONG:
         name = _CONTROL_LONG[upper]
         if flags[name]:
@@ -175,7 +177,7 @@ def _add_control(token: str, flags: dict[str, bool], rel_to: set[str], original:
     m = _REL_TO.match(upper)
     if m is None or rel_to:
         raise LabelError(f"unknown marking {token!r}", field="banner", value=token)
-    for entry in (e.strip() for e in m.group(1).split(",")):
+    for entry in (e.strip(_SPACE) for e in m.group(1).split(",")):
         if not _ENTRY.match(entry):
             raise LabelError(f"malformed REL TO entry {entry!r}", field="rel_to", value=entry)
         if entry in rel_to:
@@ -192,7 +194,7 @@ def parse_banner(text: str, ctx: MarkingContext) -> Label:
 
 def parse_portion(text: str, ctx: MarkingContext) -> Label:
     """Parse and validate a portion mark such as ``(S//REL TO USA, JPN)``."""
-    stripped = text.strip() if isinstance(text, str) else ""
+    stripped = text.strip(_SPACE) if isinstance(text, str) else ""
     if not (stripped.startswith("(") and stripped.endswith(")")):
         raise LabelError(f"a portion mark is enclosed in parentheses: {text!r}", field="banner")
     return _parse(stripped[1:-1], ctx, portion=True).validate(ctx)
@@ -202,7 +204,7 @@ def parse_label(text: str, ctx: MarkingContext) -> Label:
     """Accept a banner, a portion mark or a JSON label (``{"authority": ...}``)."""
     import json
 
-    stripped = text.strip()
+    stripped = text.strip(_SPACE)
     if stripped.startswith("{"):
         try:
             data = json.loads(stripped)

@@ -18,6 +18,7 @@ from nucsec.markings.scheme import (
     EquivalenceTable,
     Level,
     NationalScheme,
+    canonical_name,
     load_agreement,
     load_scheme,
 )
@@ -76,9 +77,10 @@ class MarkingContext:
         return table
 
     def levels_named(self, name: str) -> list[Level]:
-        """Every scheme's level with this banner name, native name or abbreviation."""
-        key = name.strip()
-        return self._level_index.get(key) or self._level_index.get(key.upper()) or []
+        """Every scheme's level with this banner name, native name or abbreviation (in the
+        spelling of :func:`~nucsec.markings.scheme.canonical_name`: a look-alike of a name
+        names nothing)."""
+        return self._level_index.get(canonical_name(name)) or []
 
     def resolve_level(self, name: str, nation: str | None = None) -> Level:
         """The level called ``name``, preferring ``nation``'s scheme; LabelError if unknown."""
