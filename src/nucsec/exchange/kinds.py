@@ -102,6 +102,7 @@ _MAX_TITLE = 300
 
 def _analysis_check(values: Values) -> None:
     from nucsec.service.analyses import METHODS
+    from nucsec.service.analysis_schema import AnalysisSchemaError, check_analysis
 
     title, method = values["title"], values["method"]
     if not title.strip() or len(title) > _MAX_TITLE:
@@ -114,21 +115,11 @@ def _analysis_check(values: Values) -> None:
         or not isinstance(method.get("source"), dict | None)
     ):
         raise StixError("method must be {method, params, versions, source}", field="method")
-    if method["method"] == "age":
-        result = values["result"]
-        for key in ("age_years", "u_age_years"):
-            if key in result and not _number(result[key]):
-                raise StixError(f"result.{key} must be a number", field="result")
-        interval = result.get("interval_years_k2")
-        if interval is not None and not (
-            isinstance(interval, list) and len(interval) == 2 and all(map(_number, interval))
-        ):
-            raise StixError("result.interval_years_k2 must be two numbers", field="result")
+    try:  # every portion a page shows, against its schema
+        check_analysis(method["method"], values["result"], values.get("plot"))
+    except AnalysisSchemaError as exc:
+        raise StixError(exc.message, field=exc.field) from None
     _attachments(values)
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _analysis_title(values: Values) -> str:

@@ -25,6 +25,7 @@ from nucsec.node import Node
 from nucsec.service import analyses
 from nucsec.service import analysis_methods as methods
 from nucsec.service import attachments as att
+from nucsec.service.analysis_schema import schema_problem
 from nucsec.service.documents import get_document
 from nucsec.web.auth import Caller
 from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
@@ -71,7 +72,7 @@ def _spectrum_page(
         context.update(
             result=run.result,
             params=run.params,
-            plot_json=json.dumps(run.plot(), separators=(",", ":")),
+            plot_data=run.plot(),
             svg=run.svg(title=run.result["file"]),
         )
     return render(
@@ -301,10 +302,14 @@ def analysis(
     request: Request, analysis_id: str, caller: Caller = CallerDep, node: Node = NodeDep
 ) -> Response:
     view = analyses.get_analysis(node, caller.principal, analysis_id)
+    # stored data is shown only as the schema says it can be (a partner's record, an
+    # older release's): otherwise as raw JSON with the reason, never an error page
+    invalid = schema_problem(view["method"], view["result"], view["plot"])
     context: dict[str, Any] = {"view": view, "result": view["result"], "svg": None}
-    if view["plot"]:
-        context["plot_json"] = json.dumps(view["plot"], separators=(",", ":"))
-    if view["method"] == "age":
+    context["invalid"] = invalid
+    if view["plot"] and not invalid:
+        context["plot_data"] = view["plot"]
+    if view["method"] == "age" and not invalid:
         context["svg"] = _saved_curve(view["params"], view["result"])
     return render(request, "analysis.html", context, caller=caller, labels=labels_of(view))
 
