@@ -106,6 +106,61 @@ def test_throttling_per_address(fresh_node: Node, monkeypatch: pytest.MonkeyPatc
     assert _post_login(client, "doe.analyst", DEMO_PASSWORD).status_code == 429
 
 
+def _concurrent_attempts(
+    node: Node, monkeypatch: pytest.MonkeyPatch, usernames: list[str]
+) -> tuple[int, list[int]]:
+    """Wrong passwords for ``usernames``, all at once (16 threads, each request on its own
+    event loop against one app and database), from one address. Returns how many
+    passwords were checked and the statuses."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from nucsec.web import auth
+
+    checked, lock = [0], threading.Lock()
+    real = auth.verify_password
+
+    def counting(stored: str, password: str) -> bool:
+        with lock:
+            checked[0] += 1
+        time.sleep(0.02)  # a slow verification widens any race window
+        return real(stored, password)
+
+    monkeypatch.setattr(auth, "verify_password", counting)
+    client = client_of(node)
+
+    def attempt(username: str) -> int:
+        form = {"username": username, "password": "wrong guess", "login_token": "t"}
+        headers = {"Cookie": "nucsec_login=t"}
+        return client.post("/login", data=form, headers=headers).status_code
+
+    with ThreadPoolExecutor(16) as pool:
+        statuses = list(pool.map(attempt, usernames))
+    return checked[0], statuses
+
+
+def test_concurrent_guesses_for_one_user_are_checked_at_most_the_limit(
+    fresh_node: Node, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """60 simultaneous wrong passwords for one user: each attempt is reserved before the
+    password is verified, so at most the limit are checked (the review saw all 60)."""
+    checked, statuses = _concurrent_attempts(fresh_node, monkeypatch, ["npa.analyst"] * 60)
+    assert checked <= MAX_USER_FAILURES, checked
+    assert statuses.count(401) == checked and statuses.count(429) == 60 - checked
+
+
+def test_concurrent_guesses_from_one_address_are_checked_at_most_the_limit(
+    fresh_node: Node, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """80 simultaneous wrong passwords from one address for 80 user names: at most the
+    address limit are checked (the review saw 26 of a limit of 20)."""
+    names = [f"guess{i}" for i in range(80)]
+    checked, statuses = _concurrent_attempts(fresh_node, monkeypatch, names)
+    assert checked <= MAX_ADDRESS_FAILURES, checked
+    assert statuses.count(401) == checked and statuses.count(429) == 80 - checked
+
+
 def test_sign_out_needs_csrf_and_ends_the_session(fresh_node: Node) -> None:
     client = client_of(fresh_node)
     csrf = sign_in(client, "doe.analyst")
