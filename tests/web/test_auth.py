@@ -290,6 +290,42 @@ def test_token_use_is_recorded_at_most_every_few_minutes(fresh_node: Node) -> No
     assert last_used() != first
 
 
+def _token_ids(node: Node, username: str) -> list[str]:
+    from nucsec.service.users import get_user
+    from nucsec.web.tokens import list_tokens
+
+    with node.engine.connect() as conn:
+        return [t.id for t in list_tokens(conn, get_user(conn, username).id) if not t.revoked_at]
+
+
+def test_acting_on_others_tokens_needs_the_admin_scope_and_role(fresh_node: Node) -> None:
+    """A security officer's read-scope token neither lists nor revokes another user's
+    tokens (the review revoked and listed them with one); with the admin scope it does.
+    Revoking one's own token needs the write scope."""
+    client = client_of(fresh_node)
+    bearer(fresh_node, "doe.analyst")
+    victim = _token_ids(fresh_node, "doe.analyst")[0]
+    officer_read = bearer(fresh_node, "usa.security", ("read",))
+    listed = client.get("/api/v1/tokens", params={"user": "doe.analyst"}, headers=officer_read)
+    assert listed.status_code == 403
+    revoked = client.delete(f"/api/v1/tokens/{victim}", headers=officer_read)
+    assert revoked.status_code == 403
+    assert victim in _token_ids(fresh_node, "doe.analyst")
+    # an analyst's read-only token does not revoke even its own token
+    analyst_read = bearer(fresh_node, "doe.analyst", ("read",))
+    (own,) = set(_token_ids(fresh_node, "doe.analyst")) - {victim}
+    assert client.delete(f"/api/v1/tokens/{own}", headers=analyst_read).status_code == 403
+    assert own in _token_ids(fresh_node, "doe.analyst")
+    # the write scope revokes one's own; the admin scope (and role) anyone's
+    analyst_write = bearer(fresh_node, "doe.analyst", ("read", "write"))
+    assert client.delete(f"/api/v1/tokens/{own}", headers=analyst_write).status_code == 200
+    officer_admin = bearer(fresh_node, "usa.security", ("read", "admin"))
+    listed = client.get("/api/v1/tokens", params={"user": "doe.analyst"}, headers=officer_admin)
+    assert listed.status_code == 200 and victim in {t["id"] for t in listed.json()}
+    assert client.delete(f"/api/v1/tokens/{victim}", headers=officer_admin).status_code == 200
+    assert victim not in _token_ids(fresh_node, "doe.analyst")
+
+
 def test_admin_scope_only_for_security_officers(fresh_node: Node) -> None:
     client = client_of(fresh_node)
     officer = bearer(fresh_node, "usa.security", ("read", "write", "admin"))

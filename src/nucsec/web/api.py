@@ -363,11 +363,19 @@ def update_user(
 
 
 # -- API tokens ---------------------------------------------------------------------------
+def _on_others_tokens(caller: Caller, what: str) -> None:
+    """Acting on another user's tokens: the admin scope and the security officer role."""
+    if "admin" not in caller.scopes:
+        raise AccessDenied(f"{what} needs a token with the 'admin' scope", field="scope")
+    _need_role(caller, "security_officer", what)
+
+
 @router.get(
     "/tokens",
     response_model=None,
     responses={200: {"model": list[TokenOut]}, **_READ, **_errs(404)},
-    summary="API tokens: the caller's own (security officers: any user's, with ?user=)",
+    summary="API tokens: the caller's own (security officers with the admin scope: any "
+    "user's, with ?user=)",
 )
 def tokens(
     user: str | None = Query(None, max_length=64),
@@ -376,7 +384,7 @@ def tokens(
 ) -> Response:
     with node.engine.connect() as conn:
         if user is not None and user != caller.user.username:
-            _need_role(caller, "security_officer", "seeing other users' tokens")
+            _on_others_tokens(caller, "seeing other users' tokens")
             target = users_service.get_user(conn, user).id
         else:
             target = caller.user.id
@@ -412,13 +420,19 @@ def create_token(
     "/tokens/{token_id}",
     response_model=None,
     responses={200: {"model": TokenOut}, **_errs(401, 403, 404)},
-    summary="Revoke an API token (its owner or a security officer; audited)",
+    summary="Revoke an API token: one's own (write scope) or anyone's (security officers "
+    "with the admin scope; audited)",
 )
-def delete_token(token_id: str, caller: Caller = Read, node: Node = NodeDep) -> Response:
+def delete_token(token_id: str, caller: Caller = AnyScope, node: Node = NodeDep) -> Response:
     with node.engine.begin() as conn:
         own = {t.id for t in list_tokens(conn, caller.user.id)}
-        if token_id not in own and not caller.has_role("security_officer"):
+        if token_id in own:
+            if "write" not in caller.scopes:
+                raise AccessDenied("revoking a token needs the 'write' scope", field="scope")
+        elif not caller.has_role("security_officer"):
             raise NotFoundError(f"no API token {token_id!r}", field="token", value=token_id)
+        else:
+            _on_others_tokens(caller, "revoking other users' tokens")
         info = revoke_token(node, conn, token_id, actor=caller.user.id)
     return JSONResponse(info.to_dict())
 
