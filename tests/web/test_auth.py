@@ -204,6 +204,64 @@ def test_disabled_user_loses_session_and_tokens(fresh_node: Node) -> None:
     assert client.get("/api/v1/me", headers=headers).status_code == 401
 
 
+def _officer_form(csrf: str, **extra: str) -> dict[str, object]:
+    """The admin form for npa.analyst as it stands (active), plus ``extra``."""
+    return {
+        "csrf_token": csrf,
+        "agency": "JPN.NPA",
+        "clearance": "GOKUHI",
+        "roles": ["analyst"],
+        "compartments": ["FORENSICS"],
+        "active": "on",
+        **extra,
+    }
+
+
+def test_a_password_reset_ends_sessions_and_tokens(fresh_node: Node) -> None:
+    """A security officer resets npa.analyst's password: the sessions and API tokens
+    opened with the old one stop working at once (the review kept using both)."""
+    client = client_of(fresh_node)
+    sign_in(client, "npa.analyst")
+    headers = bearer(fresh_node, "npa.analyst")
+    officer = client_of(fresh_node)
+    csrf = sign_in(officer, "jpn.security")
+    form = _officer_form(csrf, password="a new password of 2026")
+    r = officer.post("/admin/users/npa.analyst", data=form, follow_redirects=False)
+    assert r.status_code == 303
+    assert client.get("/", follow_redirects=False).status_code == 303  # to the sign-in form
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    fresh = client_of(fresh_node)
+    assert _post_login(fresh, "npa.analyst", "a new password of 2026").status_code == 303
+    from nucsec.service.users import principal_of
+
+    npa = principal_of(fresh_node, "npa.analyst").id
+    with fresh_node.engine.connect() as conn:
+        revoked = conn.execute(
+            select(api_tokens.c.revoked_at).where(api_tokens.c.user_id == npa)
+        ).scalars()
+        assert all(t is not None for t in revoked)
+
+
+def test_a_disabled_account_stays_signed_out_when_enabled_again(fresh_node: Node) -> None:
+    """Disabling ends the user's sessions and tokens: enabling the account again (API or
+    page) does not bring them back (the review found them working again)."""
+    client = client_of(fresh_node)
+    sign_in(client, "npa.analyst")
+    headers = bearer(fresh_node, "npa.analyst")
+    api = client_of(fresh_node)
+    officer = bearer(fresh_node, "jpn.security", ("read", "write", "admin"))
+    for active in (False, True):
+        r = api.patch("/api/v1/users/npa.analyst", headers=officer, json={"active": active})
+        assert r.status_code == 200, r.text
+    assert client.get("/", follow_redirects=False).status_code == 303
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    with fresh_node.engine.connect() as conn:
+        sessions = conn.execute(select(web_sessions.c.user_id)).scalars().all()
+    from nucsec.service.users import principal_of
+
+    assert principal_of(fresh_node, "npa.analyst").id not in sessions
+
+
 def test_no_secret_is_stored(fresh_node: Node) -> None:
     client = client_of(fresh_node)
     sign_in(client, "doe.analyst")

@@ -18,7 +18,13 @@ from nucsec.web.auth import Caller
 from nucsec.web.banners import SCHEME_LANG
 from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
 from nucsec.web.passwords import hash_password
-from nucsec.web.tokens import issue_token, list_tokens, revoke_token
+from nucsec.web.tokens import (
+    end_sign_ins,
+    ends_sign_ins,
+    issue_token,
+    list_tokens,
+    revoke_token,
+)
 from nucsec.web.views import render
 
 __all__ = ["router"]
@@ -192,6 +198,9 @@ def update_user(
             changes["password_hash"] = password_hash
         with node.engine.begin() as conn:
             user = users_service.update_user(node, conn, username, changes, actor=caller.user.id)
+            if ends_sign_ins(changes):
+                reason = "password_reset" if "password_hash" in changes else "disabled"
+                end_sign_ins(node, conn, user.id, actor=caller.user.id, reason=reason)
     except InputError as exc:
         return _user_page(request, caller, node, user, error=exc.message, status=422)
     return RedirectResponse(f"/admin/users/{username}", status_code=303)

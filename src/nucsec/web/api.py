@@ -53,7 +53,13 @@ from nucsec.web.schemas import (
     VerifyOut,
     VersionList,
 )
-from nucsec.web.tokens import issue_token, list_tokens, revoke_token
+from nucsec.web.tokens import (
+    end_sign_ins,
+    ends_sign_ins,
+    issue_token,
+    list_tokens,
+    revoke_token,
+)
 
 __all__ = ["router"]
 
@@ -359,6 +365,8 @@ def update_user(
         raise InputError("nothing to change", field="body")
     with node.engine.begin() as conn:
         user = users_service.update_user(node, conn, username, changes, actor=caller.user.id)
+        if ends_sign_ins(changes):
+            end_sign_ins(node, conn, user.id, actor=caller.user.id, reason="disabled")
     return JSONResponse(user.to_dict())
 
 

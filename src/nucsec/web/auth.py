@@ -141,9 +141,7 @@ def _reserve_attempt(
         for kind, key in (("user", user_key), ("address", addr_key))
     )
     # forget failures that no longer count
-    conn.execute(
-        delete(login_attempts).where(a.success.is_(False), a.at < now - THROTTLE_WINDOW)
-    )
+    conn.execute(delete(login_attempts).where(a.success.is_(False), a.at < now - THROTTLE_WINDOW))
     return ids
 
 
