@@ -314,12 +314,14 @@ def log_cmd(user: str | None, since: str | None, limit: int, as_user: str, as_js
     """List audit events (an audited read, for auditors only)."""
     from nucsec.audit import queries as audit_log
     from nucsec.audit.events import AuditEvent
+    from nucsec.service.refusals import flush_due
 
     since_dt = _parse_since(since)
     node = _open_node()
     try:
         actor = _require_auditor(node, as_user)
         with node.engine.begin() as conn:
+            flush_due(node, conn)  # counted refusals whose window passed go in first
             found, more = audit_log.query_events(conn, actor=user, since=since_dt, limit=limit)
             shown = _for_auditor(node, conn, [e.to_dict() for e in found])
             query = {

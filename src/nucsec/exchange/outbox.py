@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
-from nucsec.errors import AccessDenied, InputError, NotFoundError
+from nucsec.errors import InputError, NotFoundError, PolicyDenial
 from nucsec.exchange import stix
 from nucsec.exchange.jws import JWSError, canonical_json
 from nucsec.exchange.objects import ObjectBuilder, times_of, version_times
@@ -439,7 +439,7 @@ def approve_orcon(
             outcome="denied",
             details={"peer": peer.name, "nation": peer.nation},
         )
-        raise AccessDenied(
+        raise PolicyDenial(
             f"only the originator {label.originator} approves release of ORCON material",
             field="as",
         )

@@ -48,7 +48,7 @@ from nucsec.exchange.auth import SignedRequest, nonce_expiry, verify_request
 from nucsec.exchange.peers import Peer, peer_by_thumbprint
 from nucsec.exchange.tables import exchange_nonces
 from nucsec.node import Node
-from nucsec.service.trail import emit
+from nucsec.service.refusals import Refusal, address_source, record_refusal
 
 __all__ = ["TAXII_MEDIA", "router"]
 
@@ -129,22 +129,21 @@ def _authenticate(
 
 
 def _log_refusal(node: Node, request: Request, exc: NucsecError) -> None:
+    """Audit a refused request (logged once per client and reason in a window, then
+    counted: :mod:`nucsec.service.refusals`)."""
+    address = request.client.host if request.client else "unknown"
+    refusal = Refusal(
+        source=address_source(node, address),
+        actor="peer:unknown",
+        action="auth.login_failed",
+        obj="taxii",
+        outcome="denied",
+        reason=exc.message,
+        details={"via": "taxii", "method": request.method, "path": request.url.path[:200]},
+    )
     try:
         with node.engine.begin() as conn:
-            emit(
-                node,
-                conn,
-                actor="peer:unknown",
-                action="auth.login_failed",
-                obj="taxii",
-                outcome="denied",
-                details={
-                    "via": "taxii",
-                    "method": request.method,
-                    "path": request.url.path[:200],
-                    "reason": exc.message[:500],
-                },
-            )
+            record_refusal(node, conn, refusal)
     except Exception:  # pragma: no cover - logging must not hide the refusal
         log.exception("could not log a refused TAXII request")
 

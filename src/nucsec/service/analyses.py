@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from nucsec.errors import AccessDenied, InputError, NotFoundError
+from nucsec.errors import InputError, NotFoundError, PolicyDenial
 from nucsec.markings import Label, render_banner, rollup
 from nucsec.node import Node
 from nucsec.policy import Principal, Resource, decide
@@ -267,7 +267,7 @@ def _check_derived_label(
     with node.engine.begin() as conn:
         decision = check(node, conn, principal, "update", resource)
     if not decision.allowed:
-        raise AccessDenied(
+        raise PolicyDenial(
             "an analysis of this file must be marked at least "
             f"{render_banner(rollup([label, source], ctx), ctx)} (or its originator releases "
             "it): " + "; ".join(decision.reasons),

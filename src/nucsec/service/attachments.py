@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from nucsec.errors import AccessDenied, ConflictError, InputError, NotFoundError
+from nucsec.errors import ConflictError, InputError, NotFoundError, PolicyDenial
 from nucsec.markings import Label
 from nucsec.node import Node
 from nucsec.policy import Principal, Resource, decide
@@ -262,7 +262,7 @@ def _check_update(node: Node, principal: Principal, kind: Kind, view: dict[str, 
     if not decision.allowed:
         with node.engine.begin() as conn:
             record_decision(node, conn, principal, "update", resource, decision)
-        raise AccessDenied("; ".join(decision.reasons), field="label")
+        raise PolicyDenial("; ".join(decision.reasons), field="label")
 
 
 def _draft_with(

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from nucsec.errors import AccessDenied, InputError, NotFoundError
+from nucsec.errors import InputError, NotFoundError, PolicyDenial
 from nucsec.markings import Label, LabelError, render_banner, render_in, render_portion, rollup
 from nucsec.node import Node
 from nucsec.policy import Decision, Principal, Resource, decide
@@ -227,7 +227,7 @@ def create(
     with node.engine.begin() as conn:
         out, decision = _create_in(node, conn, principal, kind, draft, labels, banner, view)
     if out is None:
-        raise AccessDenied("; ".join(decision.reasons), field="label")
+        raise PolicyDenial("; ".join(decision.reasons), field="label")
     return out
 
 
@@ -239,7 +239,7 @@ def create_in(
     labels, banner = _prepared(node, principal, draft)
     out, decision = _create_in(node, conn, principal, kind, draft, labels, banner, view)
     if out is None:
-        raise AccessDenied("; ".join(decision.reasons), field="label")
+        raise PolicyDenial("; ".join(decision.reasons), field="label")
     return out
 
 
@@ -356,7 +356,7 @@ def _updated(
     if not visible:
         raise kind.not_found(record_id)
     if out is None:
-        raise AccessDenied("; ".join(decision.reasons if decision else []), field="label")
+        raise PolicyDenial("; ".join(decision.reasons if decision else []), field="label")
     return out
 
 

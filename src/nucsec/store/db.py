@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import Connection, MetaData, create_engine, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase
 
-__all__ = ["TABLE_MODULES", "Base", "import_all_tables", "is_sqlite", "make_engine"]
+__all__ = [
+    "TABLE_MODULES",
+    "Base",
+    "import_all_tables",
+    "is_sqlite",
+    "lock_keys",
+    "make_engine",
+]
 
 #: every module that defines tables on ``Base.metadata`` (for migrations and tests)
 TABLE_MODULES = (
@@ -86,3 +94,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def lock_keys(conn: Connection, keys: Iterable[str]) -> None:
+    """Serialise the transactions that work on the same keys (hex digests) until they end:
+    on PostgreSQL a transaction advisory lock per key, taken in a fixed order so that two
+    transactions never wait on each other; a SQLite write transaction holds the database's
+    write lock from BEGIN already."""
+    if conn.dialect.name == "postgresql":
+        for key in sorted(set(keys)):
+            conn.execute(select(func.pg_advisory_xact_lock(int(key[:15], 16))))

@@ -19,9 +19,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from nucsec.errors import AuthenticationError, NucsecError
+from nucsec.errors import AccessDenied, AuthenticationError, NucsecError, PolicyDenial
 from nucsec.node import Node
 from nucsec.web.deps import reject_nul
 from nucsec.web.errors import LoginRequired, ThrottledError, http_status
@@ -69,6 +70,40 @@ def _validation_message(exc: RequestValidationError) -> tuple[int, str, str | No
     return 422, (f"{field}: {msg}" if field else msg), field
 
 
+def _route_of(request: Request) -> str:
+    """The request's path with its path parameters named (``/documents/{doc_id}/access``):
+    an event names the route, never a record id."""
+    names = {str(v): k for k, v in request.path_params.items()}
+    parts = [f"{{{names[p]}}}" if p in names else p for p in request.url.path.split("/")]
+    return "/".join(parts)[:200]
+
+
+def audit_refusal(request: Request, exc: AccessDenied) -> None:
+    """Every refusal is an audit event: a role, scope or anti-forgery refusal (403) that
+    the reference monitor did not already record (``PolicyDenial``) is logged as
+    ``policy.deny`` with who, the route (its template: no record id) and why — once per
+    source and kind in a window, then counted (:mod:`nucsec.service.refusals`)."""
+    from nucsec.service.refusals import Refusal, address_source, record_refusal
+
+    node: Node = request.app.state.node
+    caller = getattr(request.state, "caller", None)
+    path = _route_of(request)
+    address = request.client.host if request.client else "unknown"
+    refusal = Refusal(
+        source=caller.user.id if caller is not None else address_source(node, address),
+        actor=caller.user.id if caller is not None else "anonymous",
+        action="policy.deny",
+        outcome="denied",
+        reason=f"{exc.code}: {exc.message}",
+        details={"route": path[:200], "method": request.method, "field": exc.field},
+    )
+    try:
+        with node.engine.begin() as conn:
+            record_refusal(node, conn, refusal)
+    except Exception:  # pragma: no cover - logging must not hide the refusal
+        log.exception("could not log a refused request to %s", path)
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NucsecError)
     async def nucsec_error(request: Request, exc: NucsecError) -> Response:
@@ -78,6 +113,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
             return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
         status = http_status(exc)
+        if isinstance(exc, AccessDenied) and not isinstance(exc, PolicyDenial):
+            await run_in_threadpool(audit_refusal, request, exc)
         headers: dict[str, str] = {}
         if isinstance(exc, ThrottledError):
             headers["Retry-After"] = str(exc.retry_after_s)

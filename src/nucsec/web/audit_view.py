@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from nucsec.node import Node
+from nucsec.service.refusals import flush_due
 from nucsec.service.trail import emit
 from nucsec.service.users import list_users
 
@@ -67,6 +68,7 @@ def recent_events(node: Node, actor: str, limit: int = 50) -> list[dict[str, Any
     from nucsec.audit.queries import get_event, tree_size
 
     with node.engine.begin() as conn:
+        flush_due(node, conn)  # counted refusals whose window passed go in first
         size = tree_size(conn)
         out = []
         for seq in range(size - 1, max(-1, size - 1 - limit), -1):
@@ -83,6 +85,7 @@ def query(
     from nucsec.audit.queries import query_events
 
     with node.engine.begin() as conn:
+        flush_due(node, conn)
         events, more = query_events(conn, actor=who, since=since, limit=limit)
         items = _for_auditor(node, conn, [e.to_dict() for e in events])
         emit(

@@ -22,8 +22,10 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 from nucsec.errors import NotFoundError
 from nucsec.node import Node
 from nucsec.policy import Principal
+from nucsec.service.refusals import Refusal, address_source, record_refusal
 from nucsec.service.trail import emit, keyed
 from nucsec.service.users import USER_COLUMNS, User, get_user, user_from_row
+from nucsec.store.db import lock_keys
 from nucsec.store.schema import users
 from nucsec.web.errors import CsrfError, ThrottledError
 from nucsec.web.passwords import hash_password, verify_password
@@ -114,15 +116,6 @@ def _throttle_wait(conn: Connection, now: datetime, user_key: str, addr_key: str
     return wait
 
 
-def _lock_keys(conn: Connection, keys: tuple[str, ...]) -> None:
-    """Serialise attempts on the same keys for this transaction: on PostgreSQL a
-    transaction advisory lock per key (in a fixed order, so two never wait on each other);
-    a SQLite write transaction holds the database's write lock from BEGIN already."""
-    if conn.dialect.name == "postgresql":
-        for key in sorted(set(keys)):
-            conn.execute(select(func.pg_advisory_xact_lock(int(key[:15], 16))))
-
-
 def _reserve_attempt(
     conn: Connection, now: datetime, user_key: str, addr_key: str
 ) -> tuple[int, ...]:
@@ -188,17 +181,18 @@ def sign_in(node: Node, username: str, password: str, address: str) -> SignIn:
     addr_key = secret_digest("address:" + address)
     reserved: tuple[int, ...] = ()
     with node.engine.begin() as conn:
-        _lock_keys(conn, (user_key, addr_key))
+        lock_keys(conn, (user_key, addr_key))
         wait = _throttle_wait(conn, now, user_key, addr_key)
-        if wait:
-            emit(
-                node,
-                conn,
+        if wait:  # logged once per address and window, then counted (no flooding)
+            refusal = Refusal(
+                source=address_source(node, address),
                 actor="anonymous",
                 action="auth.login_failed",
                 outcome="denied",
-                details={"user": keyed(node, username), "reason": "throttled"},
+                reason="throttled",
+                details={"user": keyed(node, username)},
             )
+            record_refusal(node, conn, refusal)
         else:
             reserved = _reserve_attempt(conn, now, user_key, addr_key)
         try:
