@@ -36,7 +36,7 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 _VERSIONED = re.compile(rf"({_UUID.pattern})#v(\d+)")
 #: details that count what the actor could see, without naming it
 _AGGREGATES = ("count", "total")
-_KEPT = ("seq", "time", "actor", "action", "outcome")
+_KEPT = ("seq", "time", "actor", "action", "outcome", "v")
 
 
 def _refs(event: dict[str, Any]) -> set[tuple[str, int | None]]:
@@ -47,35 +47,50 @@ def _refs(event: dict[str, Any]) -> set[tuple[str, int | None]]:
     return versioned | {(rid, None) for rid in named}
 
 
+_CHUNK = 500  # ids per query (an auditor's page may name tens of thousands)
+
+
+def _chunks(items: list[Any]) -> Iterable[list[Any]]:
+    return (items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK))
+
+
+def _records(conn: Connection, ids: list[str]) -> dict[str, Any]:
+    """pk, kind and current label id of each id that is a record here."""
+    r = records.c
+    query = select(r.id, r.pk, r.kind, r.label_id)
+    return {
+        row.id: row for part in _chunks(ids) for row in conn.execute(query.where(r.id.in_(part)))
+    }
+
+
+def _version_labels(conn: Connection, keys: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """The label id of each (record pk, version)."""
+    v = record_versions.c
+    query = select(v.record_pk, v.version, v.label_id)
+    out = {}
+    for part in _chunks(keys):
+        for pk, version, label_id in conn.execute(
+            query.where(tuple_(v.record_pk, v.version).in_(part))
+        ):
+            out[(pk, version)] = label_id
+    return out
+
+
 def _labels(
-    conn: Connection, refs: Iterable[tuple[str, int | None]]
+    conn: Connection, refs: set[tuple[str, int | None]]
 ) -> dict[tuple[str, int | None], tuple[str, int]]:
-    """(kind, label id) of each reference that is a record here."""
-    refs = set(refs)
-    ids = sorted({rid for rid, _ in refs})
-    rows = {
-        r.id: r
-        for r in conn.execute(
-            select(records.c.id, records.c.pk, records.c.kind, records.c.label_id)
-            .where(records.c.id.in_(ids))
-        )
-    } if ids else {}  # fmt: skip
-    wanted = [(rows[rid].pk, v) for rid, v in refs if rid in rows and v is not None]
-    by_version = {
-        (pk, v): label_id
-        for pk, v, label_id in conn.execute(
-            select(record_versions.c.record_pk, record_versions.c.version,
-                   record_versions.c.label_id)
-            .where(tuple_(record_versions.c.record_pk, record_versions.c.version).in_(wanted))
-        )
-    } if wanted else {}  # fmt: skip
+    """(kind, label id) of each reference that is a record here (users, tokens, bundles
+    are not: nothing to decide)."""
+    rows = _records(conn, sorted({rid for rid, _ in refs}))
+    versioned = sorted({(rows[rid].pk, v) for rid, v in refs if rid in rows and v is not None})
+    by_version = _version_labels(conn, versioned)
     out = {}
     for rid, version in refs:
         row = rows.get(rid)
         if row is None:
-            continue  # not a record (a user, a token, a bundle): nothing to decide
-        label_id = by_version.get((row.pk, version), row.label_id)
-        out[(rid, version)] = (str(row.kind), int(label_id))
+            continue
+        label_id = row.label_id if version is None else by_version.get((row.pk, version))
+        out[(rid, version)] = (str(row.kind), int(label_id or row.label_id))
     return out
 
 

@@ -226,7 +226,8 @@ class TokenCreated(TokenOut):
 
 
 class AuditEventOut(BaseModel):
-    """An audit event as auditors see it: record ids replaced by keyed pseudonyms."""
+    """An audit event as auditors see it: record ids replaced by keyed pseudonyms, and
+    reduced where the reference monitor does not let the auditor read its records."""
 
     seq: int
     time: str
@@ -237,6 +238,11 @@ class AuditEventOut(BaseModel):
     outcome: str
     details: dict[str, Any]
     v: int
+    reduced: bool = Field(
+        False,
+        description="true when the event is about a record the auditor may not read: "
+        "only who, when, action and outcome are shown",
+    )
 
 
 class AuditPage(BaseModel):
