@@ -68,9 +68,7 @@ class Applicability:
 
     def applies_to(self, profile: frozenset[str]) -> bool:
         """True if every dimension this names shares a tag with ``profile``."""
-        return all(
-            not (mine := self.dimension(d)) or bool(mine & profile) for d in _DIMENSIONS
-        )
+        return all(not (mine := self.dimension(d)) or bool(mine & profile) for d in _DIMENSIONS)
 
     def to_list(self) -> list[str]:
         """Sorted tags (JSON-ready)."""

@@ -4,9 +4,9 @@ A :class:`Framework` is valid on creation: every check raises a
 :class:`~nucsec.practices.errors.FrameworkError` (or :class:`WeightSetError`) whose
 ``field`` names the culprit (``nodes[12].parent``, ``weight_sets["1"].weights["2.1"]``).
 
-- Nodes are listed parents first; they are ``category``, ``indicator``, ``subindicator``, ``requirement`` or ``question``;
-  a child's kind comes later in that list than its parent's; only questions are answered,
-  each on the :class:`Scale` it names; questions have no children.
+- Nodes are listed parents first; each is a ``category``, ``indicator``, ``subindicator``,
+  ``requirement`` or ``question``; a child's kind comes later in that list than its
+  parent's; only questions are answered, each on the :class:`Scale` it names.
 - A :class:`WeightSet` gives sibling weights in percent. For each parent it mentions, all
   children are listed and their weights sum to exactly 100 (decimal arithmetic); a parent
   it does not mention weighs its children equally. Weight sets are never edited: a new one
@@ -78,8 +78,12 @@ class ScaleOption:
     compliant: bool
 
     def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "label": self.label, "score": self.score,
-                "compliant": self.compliant}  # fmt: skip
+        return {
+            "code": self.code,
+            "label": self.label,
+            "score": self.score,
+            "compliant": self.compliant,
+        }
 
 
 @dataclass(frozen=True)
@@ -98,8 +102,7 @@ class Scale:
         return [o.code for o in self.options]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title,
-                "options": [o.to_dict() for o in self.options]}  # fmt: skip
+        return {"id": self.id, "title": self.title, "options": [o.to_dict() for o in self.options]}
 
 
 @dataclass(frozen=True)
@@ -189,9 +192,13 @@ class FrameworkMapping:
     status: str = "ours"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"source": str(self.source), "target": str(self.target),
-                "relation": self.relation, "rationale": self.rationale,
-                "status": self.status}  # fmt: skip
+        return {
+            "source": str(self.source),
+            "target": str(self.target),
+            "relation": self.relation,
+            "rationale": self.rationale,
+            "status": self.status,
+        }
 
 
 @dataclass(frozen=True, eq=False)
@@ -276,13 +283,18 @@ class Framework:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form; :func:`~nucsec.practices.loader.framework_from_dict` reads it."""
         return {
-            "framework": {"id": self.id, "version": self.version, "title": self.title,
-                          "default_weight_set": self.default_weight_set,
-                          "provenance": self.provenance},  # fmt: skip
+            "framework": {
+                "id": self.id,
+                "version": self.version,
+                "title": self.title,
+                "default_weight_set": self.default_weight_set,
+                "provenance": self.provenance,
+            },
             "scales": [s.to_dict() for s in self.scales.values()],
             "nodes": [n.to_dict() for n in self.nodes],
-            "weight_sets": {k: {"note": w.note, "weights": dict(w.weights)}
-                            for k, w in self.weight_sets.items()},  # fmt: skip
+            "weight_sets": {
+                k: {"note": w.note, "weights": dict(w.weights)} for k, w in self.weight_sets.items()
+            },
             "mappings": [m.to_dict() for m in self.mappings],
         }
 
@@ -313,13 +325,15 @@ def _check_tree(fw: Framework) -> None:
         if node.kind not in NODE_KINDS:
             raise FrameworkError(
                 f"unknown node kind {node.kind!r} (use {', '.join(NODE_KINDS)})",
-                field=f"{where}.kind", value=node.kind,
-            )  # fmt: skip
+                field=f"{where}.kind",
+                value=node.kind,
+            )
         if node.status not in STATUSES:
             raise FrameworkError(
                 f"unknown status {node.status!r} (use {', '.join(STATUSES)})",
-                field=f"{where}.status", value=node.status,
-            )  # fmt: skip
+                field=f"{where}.status",
+                value=node.status,
+            )
         if node.parent is not None:
             _check_parent(fw, node, where)
         if (node.kind == "question") != (node.scale is not None):
@@ -337,17 +351,22 @@ def _check_tree(fw: Framework) -> None:
 def _check_parent(fw: Framework, node: FrameworkNode, where: str) -> None:
     parent = node.parent or ""
     if not fw.has(parent):
-        raise FrameworkError(f"parent {parent!r} is not a node", field=f"{where}.parent",
-                             value=parent)  # fmt: skip
+        raise FrameworkError(
+            f"parent {parent!r} is not a node", field=f"{where}.parent", value=parent
+        )
     if fw._index[parent] >= fw._index[node.code]:
-        raise FrameworkError(f"parent {parent!r} must come before its children",
-                             field=f"{where}.parent", value=parent)  # fmt: skip
+        raise FrameworkError(
+            f"parent {parent!r} must come before its children",
+            field=f"{where}.parent",
+            value=parent,
+        )
     p = fw.node(parent)
     if NODE_KINDS.index(node.kind) <= NODE_KINDS.index(p.kind):
         raise FrameworkError(
             f"a {node.kind} cannot sit under a {p.kind} ({parent})",
-            field=f"{where}.parent", value=parent,
-        )  # fmt: skip
+            field=f"{where}.parent",
+            value=parent,
+        )
 
 
 def _check_scale(scale: Scale, where: str) -> None:
@@ -362,8 +381,9 @@ def _check_scale(scale: Scale, where: str) -> None:
         seen.add(opt.code)
         score = opt.score
         if isinstance(score, bool) or not isinstance(score, int | float) or not 0 <= score <= 100:
-            raise FrameworkError("score must be a number in [0, 100]", field=f"{at}.score",
-                                 value=repr(score))  # fmt: skip
+            raise FrameworkError(
+                "score must be a number in [0, 100]", field=f"{at}.score", value=repr(score)
+            )
         if not isinstance(opt.compliant, bool):
             raise FrameworkError("compliant must be true or false", field=f"{at}.compliant")
 
@@ -372,8 +392,9 @@ def _check_weights(fw: Framework, ws: WeightSet, where: str) -> None:
     values = {c: decimal_fraction(w, f"{where}.weights[{c!r}]") for c, w in ws.weights.items()}
     for code in values:
         if not fw.has(code):
-            raise WeightSetError(f"weight for unknown node {code!r}",
-                                 field=f"{where}.weights[{code!r}]", value=code)  # fmt: skip
+            raise WeightSetError(
+                f"weight for unknown node {code!r}", field=f"{where}.weights[{code!r}]", value=code
+            )
     for parent, idx in fw._children.items():
         codes = [fw.nodes[i].code for i in idx]
         listed = [c for c in codes if c in values]
@@ -383,28 +404,37 @@ def _check_weights(fw: Framework, ws: WeightSet, where: str) -> None:
         if missing:
             raise WeightSetError(
                 f"weights of the children of {parent or 'the root'} omit {missing[0]!r}",
-                field=f"{where}.weights[{missing[0]!r}]", value=missing[0],
-            )  # fmt: skip
+                field=f"{where}.weights[{missing[0]!r}]",
+                value=missing[0],
+            )
         total = sum((values[c] for c in codes), Fraction(0))
         if total != HUNDRED:
             raise WeightSetError(
                 f"weights of the children of {parent or 'the root'} sum to {float(total):g}, "
                 "not 100",
-                field=f"{where}.weights[{codes[0]!r}]", value=float(total),
-            )  # fmt: skip
+                field=f"{where}.weights[{codes[0]!r}]",
+                value=float(total),
+            )
 
 
 def _check_mapping(fw: Framework, m: FrameworkMapping, where: str) -> None:
     if m.source.framework != fw.id or not fw.has(m.source.code):
-        raise FrameworkError(f"mapping source {m.source} is not a node of {fw.id}",
-                             field=f"{where}.source", value=str(m.source))  # fmt: skip
+        raise FrameworkError(
+            f"mapping source {m.source} is not a node of {fw.id}",
+            field=f"{where}.source",
+            value=str(m.source),
+        )
     if m.relation not in RELATIONS:
         raise FrameworkError(
             f"unknown relation {m.relation!r} (use {', '.join(RELATIONS)})",
-            field=f"{where}.relation", value=m.relation,
-        )  # fmt: skip
+            field=f"{where}.relation",
+            value=m.relation,
+        )
     if m.target.framework == fw.id and not fw.has(m.target.code):
-        raise FrameworkError(f"mapping target {m.target} does not exist",
-                             field=f"{where}.target", value=str(m.target))  # fmt: skip
+        raise FrameworkError(
+            f"mapping target {m.target} does not exist",
+            field=f"{where}.target",
+            value=str(m.target),
+        )
     if m.status not in STATUSES:
         raise FrameworkError(f"unknown status {m.status!r}", field=f"{where}.status")

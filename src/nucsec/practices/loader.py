@@ -103,8 +103,9 @@ def _list(value: object, where: str) -> list[Any]:
 def _text(table: Mapping[str, Any], key: str, where: str, default: str | None = None) -> str:
     value = table.get(key, default)
     if not isinstance(value, str) or (default is None and not value.strip()):
-        raise FrameworkError(f"{where}.{key} must be text", field=f"{where}.{key}",
-                             value=repr(value))  # fmt: skip
+        raise FrameworkError(
+            f"{where}.{key} must be text", field=f"{where}.{key}", value=repr(value)
+        )
     return value
 
 
@@ -137,10 +138,9 @@ def _scale(raw: object, i: int) -> Scale:
     for j, o in enumerate(_list(t.get("options"), f"{where}.options")):
         at = f"{where}.options[{j}]"
         ot = _table(o, at, _OPTION)
-        options.append(
-            ScaleOption(_text(ot, "code", at), _text(ot, "label", at),
-                        ot.get("score"), ot.get("compliant"))  # type: ignore[arg-type]
-        )  # fmt: skip
+        score: Any = ot.get("score")  # checked by the Framework (a number in [0, 100])
+        compliant: Any = ot.get("compliant")
+        options.append(ScaleOption(_text(ot, "code", at), _text(ot, "label", at), score, compliant))
     return Scale(_text(t, "id", where), _text(t, "title", where, ""), tuple(options))
 
 
@@ -221,8 +221,9 @@ def check_crosswalks(frameworks: Iterable[Framework]) -> None:
             if target is None or not target.has(m.target.code):
                 raise FrameworkError(
                     f"{fw.id}: mapping target {m.target} is not a loaded node",
-                    field=f"mappings[{i}].target", value=str(m.target),
-                )  # fmt: skip
+                    field=f"mappings[{i}].target",
+                    value=str(m.target),
+                )
 
 
 @functools.lru_cache(maxsize=1)

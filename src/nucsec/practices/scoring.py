@@ -54,11 +54,16 @@ class NodeScore:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "code": self.code, "maturity": self.maturity, "compliance": self.compliance,
-            "share": self.share, "questions": self.questions, "answered": self.answered,
-            "not_applicable": self.not_applicable, "unanswered": self.unanswered,
+            "code": self.code,
+            "maturity": self.maturity,
+            "compliance": self.compliance,
+            "share": self.share,
+            "questions": self.questions,
+            "answered": self.answered,
+            "not_applicable": self.not_applicable,
+            "unanswered": self.unanswered,
             "verified": self.verified,
-        }  # fmt: skip
+        }
 
 
 @dataclass(frozen=True)
@@ -141,21 +146,24 @@ def _question_values(
     for code in not_applicable:
         out[index[code]] = None
     for code, value in answers.items():
-        i = index.get(code)
-        node = fw.nodes[i] if i is not None else None
+        i = index.get(code, -1)
+        node = fw.nodes[i] if i >= 0 else None
         if node is None or node.scale is None:
-            raise ScaleError(f"{code!r} is not a question of {fw.id}",
-                             field=f"answers[{code!r}]", value=code)  # fmt: skip
+            raise ScaleError(
+                f"{code!r} is not a question of {fw.id}", field=f"answers[{code!r}]", value=code
+            )
         if code in not_applicable:
-            raise ScaleError(f"{code!r} is both answered and N/A",
-                             field=f"answers[{code!r}].value", value=value)  # fmt: skip
+            raise ScaleError(
+                f"{code!r} is both answered and N/A", field=f"answers[{code!r}].value", value=value
+            )
         opt = fw.scales[node.scale].option(value)
         if opt is None:
             raise ScaleError(
                 f"answer {value!r} is not on scale {node.scale!r} "
                 f"({', '.join(fw.scales[node.scale].codes())})",
-                field=f"answers[{code!r}].value", value=value,
-            )  # fmt: skip
+                field=f"answers[{code!r}].value",
+                value=value,
+            )
         out[i] = (float(opt.score), 100.0 if opt.compliant else 0.0)
     return out
 
@@ -190,8 +198,9 @@ def score_answers(
         raise WeightSetError(
             f"weight set {plan.weight_set_version!r} of {framework.id} is not the one the "
             "score was computed with (fingerprint differs)",
-            field="weight_set", value=plan.weight_set_version,
-        )  # fmt: skip
+            field="weight_set",
+            value=plan.weight_set_version,
+        )
     values = _question_values(framework, answers, not_applicable)
     nodes = framework.nodes
     n = len(nodes)
@@ -247,15 +256,14 @@ def _report(
             share[i] = share[p] * plan.weight[i] / den[p]
         if counts[i][0] == 0:
             continue
-        out.append(
-            NodeScore(node.code, None if v is None else v[0], None if v is None else v[1],
-                      share[i], *counts[i], node.verified)  # type: ignore[arg-type]
-        )  # fmt: skip
+        q, a, na, un = counts[i]
+        mat, com = (None, None) if v is None else v
+        out.append(NodeScore(node.code, mat, com, share[i], q, a, na, un, node.verified))
     root = (mat_num[n] / den[n], com_num[n] / den[n]) if den[n] > 0 else None
-    overall = NodeScore(
-        "", None if root is None else root[0], None if root is None else root[1], 1.0,
-        *counts[n], all(x.verified for x in out),  # type: ignore[arg-type]
-    )  # fmt: skip
+    q, a, na, un = counts[n]
+    mat, com = (None, None) if root is None else root
+    overall = NodeScore("", mat, com, 1.0, q, a, na, un, all(x.verified for x in out))
     fw = plan.framework
-    return ScoreReport(fw.id, fw.version, plan.weight_set_version, plan.fingerprint,
-                       overall, tuple(out))  # fmt: skip
+    return ScoreReport(
+        fw.id, fw.version, plan.weight_set_version, plan.fingerprint, overall, tuple(out)
+    )

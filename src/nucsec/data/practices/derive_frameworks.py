@@ -51,8 +51,18 @@ CATEGORIES = [
 ]
 
 # a second weight set: our proposal for discussion (version "1" weighs siblings equally)
-PROPOSED_TOP = {"GM": 5, "PP": 20, "SB": 10, "TR": 10, "RS": 10, "MC": 10, "IN": 15,
-                "RE": 10, "CY": 5, "SC": 5}  # fmt: skip
+PROPOSED_TOP = {
+    "GM": 5,
+    "PP": 20,
+    "SB": 10,
+    "TR": 10,
+    "RS": 10,
+    "MC": 10,
+    "IN": 15,
+    "RE": 10,
+    "CY": 5,
+    "SC": 5,
+}
 
 # facility framework node -> (NTI node, relation, rationale): our crosswalk
 CROSSWALK = [
@@ -93,9 +103,14 @@ def _node(code: str, kind: str, title: str, parent: str | None, **extra: Any) ->
 def _with_question(req: dict[str, Any]) -> list[dict[str, Any]]:
     """A requirement and its one question (ours; unverified if the requirement is)."""
     status = "unverified" if req.get("status") == "unverified" else "ours"
-    question = _node(f"{req['code']}.q", "question",
-                     f"{req['title']}: how far is this in place here?", req["code"],
-                     scale="implementation", status=status)  # fmt: skip
+    question = _node(
+        f"{req['code']}.q",
+        "question",
+        f"{req['title']}: how far is this in place here?",
+        req["code"],
+        scale="implementation",
+        status=status,
+    )
     return [req, question]
 
 
@@ -105,44 +120,69 @@ def nti_index() -> dict[str, Any]:
     nodes = []
     for row in _rows("nti_index_framework.csv"):
         tags = sorted({"theft" if r.startswith("theft") else r for r in row["rankings"].split(";")})
-        nodes.append(_node(row["code"], kinds[row["level"]], row["title"], row["parent_code"],
-                           applicability=tags, status=row["status"],
-                           source=_source(NTI.format(code=row["code"]), row["source_url"]),
-                           note=f"rankings: {row['rankings']}"))  # fmt: skip
+        nodes.append(
+            _node(
+                row["code"],
+                kinds[row["level"]],
+                row["title"],
+                row["parent_code"],
+                applicability=tags,
+                status=row["status"],
+                source=_source(NTI.format(code=row["code"]), row["source_url"]),
+                note=f"rankings: {row['rankings']}",
+            )
+        )
     return {
-        "framework": {"id": "nti-index", "version": "1",
-                      "title": "NTI Nuclear Security Index (partial tree, country level)",
-                      "default_weight_set": "equal-assumed",
-                      "provenance": "nti_index_framework.csv (see PROVENANCE.md)"},
+        "framework": {
+            "id": "nti-index",
+            "version": "1",
+            "title": "NTI Nuclear Security Index (partial tree, country level)",
+            "default_weight_set": "equal-assumed",
+            "provenance": "nti_index_framework.csv (see PROVENANCE.md)",
+        },
         "scales": [],
         "nodes": nodes,
-        "weight_sets": {"equal-assumed": {
-            "note": "NTI's weights are not known: equal sibling weights, our assumption",
-            "weights": {}}},
+        "weight_sets": {
+            "equal-assumed": {
+                "note": "NTI's weights are not known: equal sibling weights, our assumption",
+                "weights": {},
+            }
+        },
         "mappings": [],
-    }  # fmt: skip
+    }
 
 
 def _nss13(by_purpose: dict[str, list[dict[str, str]]]) -> list[dict[str, Any]]:
     groups = [
         ("GM", "GM.1", "Regime elements applied at the facility", [], "all"),
-        ("PP", "PP.III", "Measures for Category I, II and III", ["cat:I", "cat:II", "cat:III"],
-         "theft:III"),
+        (
+            "PP",
+            "PP.III",
+            "Measures for Category I, II and III",
+            ["cat:I", "cat:II", "cat:III"],
+            "theft:III",
+        ),
         ("PP", "PP.II", "Further measures for Category I and II", ["cat:I", "cat:II"], "theft:II"),
         ("PP", "PP.I", "Further measures for Category I", ["cat:I"], "theft:I"),
         ("SB", "SB.1", "Vital areas and graded protection", [], "sabotage"),
         ("TR", "TR.ALL", "Transport responsibilities", [], "transport:"),
         ("TR", "TR.I", "Category I shipments", ["cat:I"], "transport:I"),
         ("TR", "TR.II", "Category II and III shipments", ["cat:II", "cat:III"], "transport:II"),
-    ]  # fmt: skip
+    ]
     out: list[dict[str, Any]] = []
     for cat, code, title, tags, key in groups:
         out.append(_node(code, "indicator", title, cat, applicability=tags, status="ours"))
         for row in by_purpose[key]:
             tags_row = [f"cat:{c}" for c in row["applies_to"].split(";") if c]
-            req = _node(row["id"], "requirement", row["measure"], code,
-                        applicability=tags_row, status=row["status"],
-                        source=_source(NSS13.format(id=row["id"]), row["source_url"]))  # fmt: skip
+            req = _node(
+                row["id"],
+                "requirement",
+                row["measure"],
+                code,
+                applicability=tags_row,
+                status=row["status"],
+                source=_source(NSS13.format(id=row["id"]), row["source_url"]),
+            )
             out += _with_question(req)
     return out
 
@@ -169,16 +209,27 @@ def _nss14() -> list[dict[str, Any]]:
             continue  # prudent management (categories 4-5): no security level
         code = f"RS.{level}"
         if not any(n["code"] == code for n in out):
-            out.append(_node(code, "indicator",
-                             f"Security level {level}: {row['goal']} (category "
-                             f"{row['default_source_categories']} sources by default)", "RS",
-                             applicability=[f"level:{level}"], status=row["status"],
-                             source=_source(f"IAEA NSS 14 security level {level}",
-                                            row["source_url"])))  # fmt: skip
+            out.append(
+                _node(
+                    code,
+                    "indicator",
+                    f"Security level {level}: {row['goal']} (category "
+                    f"{row['default_source_categories']} sources by default)",
+                    "RS",
+                    applicability=[f"level:{level}"],
+                    status=row["status"],
+                    source=_source(f"IAEA NSS 14 security level {level}", row["source_url"]),
+                )
+            )
         goal = f": {row['objective']}" if row["objective"] else ""
-        req = _node(f"{code}.{fn}", "requirement",
-                    f"Level {level} {fn.replace('_', ' ')}{goal}", code, status=row["status"],
-                    source=_source(NSS14.format(level=level, fn=fn), row["source_url"]))  # fmt: skip
+        req = _node(
+            f"{code}.{fn}",
+            "requirement",
+            f"Level {level} {fn.replace('_', ' ')}{goal}",
+            code,
+            status=row["status"],
+            source=_source(NSS14.format(level=level, fn=fn), row["source_url"]),
+        )
         out += _with_question(req)
     return out
 
@@ -191,9 +242,14 @@ def _nti_requirements() -> list[dict[str, Any]]:
         cat = where.get(row["parent_code"])
         if cat is None or row["level"] != "subindicator":
             continue
-        req = _node(f"NTI-{row['code']}", "requirement", row["title"], cat,
-                    status=row["status"],
-                    source=_source(NTI.format(code=row["code"]), row["source_url"]))  # fmt: skip
+        req = _node(
+            f"NTI-{row['code']}",
+            "requirement",
+            row["title"],
+            cat,
+            status=row["status"],
+            source=_source(NTI.format(code=row["code"]), row["source_url"]),
+        )
         out += _with_question(req)
     return out
 
@@ -207,19 +263,33 @@ def _culture() -> list[dict[str, Any]]:
             continue  # beliefs and principles: the culture survey asks about those
         code = f"SC.{layers.index(layer) + 1}"
         if not any(x["code"] == code for x in out):
-            out.append(_node(code, "indicator", layer.replace("_", " ").capitalize(), "SC",
-                             status="confirmed" if layer != "personnel_behaviour"
-                             else "unverified", source=NSS7.format(layer=layer)))  # fmt: skip
-        req = _node(f"SC-{n + 1:02d}", "requirement", row["characteristic"], code,
-                    status=row["status"], source=NSS7.format(layer=layer))  # fmt: skip
+            out.append(
+                _node(
+                    code,
+                    "indicator",
+                    layer.replace("_", " ").capitalize(),
+                    "SC",
+                    status="confirmed" if layer != "personnel_behaviour" else "unverified",
+                    source=NSS7.format(layer=layer),
+                )
+            )
+        req = _node(
+            f"SC-{n + 1:02d}",
+            "requirement",
+            row["characteristic"],
+            code,
+            status=row["status"],
+            source=NSS7.format(layer=layer),
+        )
         out += _with_question(req)
     return out
 
 
 def facility() -> dict[str, Any]:
     """Our facility self-assessment framework, NTI-Index-style."""
-    nodes = [_node(c, "category", t, None, applicability=a, status="ours")
-             for c, t, a in CATEGORIES]  # fmt: skip
+    nodes = [
+        _node(c, "category", t, None, applicability=a, status="ours") for c, t, a in CATEGORIES
+    ]
     children = _nss13(_group_nss13()) + _nss14() + _nti_requirements() + _culture()
     ordered = []
     for cat in nodes:  # each category followed by its subtree, parents first
@@ -230,20 +300,33 @@ def facility() -> dict[str, Any]:
                 ordered.append(node)
                 mine.add(node["code"])
     return {
-        "framework": {"id": "nucsec-facility", "version": "1",
-                      "title": "Facility nuclear security self-assessment (NTI-Index-style)",
-                      "default_weight_set": "1",
-                      "provenance": "derive_frameworks.py from the CSVs (see PROVENANCE.md)"},
+        "framework": {
+            "id": "nucsec-facility",
+            "version": "1",
+            "title": "Facility nuclear security self-assessment (NTI-Index-style)",
+            "default_weight_set": "1",
+            "provenance": "derive_frameworks.py from the CSVs (see PROVENANCE.md)",
+        },
         "scales": [IMPLEMENTATION],
         "nodes": ordered,
         "weight_sets": {
             "1": {"note": "equal sibling weights (ours)", "weights": {}},
-            "2": {"note": "our proposal for discussion: categories weighted, the rest equal",
-                  "weights": PROPOSED_TOP},
+            "2": {
+                "note": "our proposal for discussion: categories weighted, the rest equal",
+                "weights": PROPOSED_TOP,
+            },
         },
-        "mappings": [{"source": s, "target": f"nti-index:{t}", "relation": r,
-                      "rationale": why, "status": "ours"} for s, t, r, why in CROSSWALK],
-    }  # fmt: skip
+        "mappings": [
+            {
+                "source": s,
+                "target": f"nti-index:{t}",
+                "relation": r,
+                "rationale": why,
+                "status": "ours",
+            }
+            for s, t, r, why in CROSSWALK
+        ],
+    }
 
 
 # -- a small TOML writer (strings, numbers, booleans, lists, inline tables) ---------------
