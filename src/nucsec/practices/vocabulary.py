@@ -114,6 +114,6 @@ def topics() -> dict[str, Topic]:
     """The fixed topic vocabulary (``topics.csv``), by code."""
     out: dict[str, Topic] = {}
     for row in read_data_csv("topics.csv"):
-        covered = tuple(t for t in row["guidance_topics"].split(";") if t)
+        covered = tuple(t for t in row["guidance_topics"].split("|") if t)
         out[row["code"]] = Topic(row["code"], row["label_en"], row["label_ja"], covered)
     return out
