@@ -144,7 +144,12 @@ def _question_values(
     out: dict[int, tuple[float, float] | None] = {}
     index = fw._index
     for code in not_applicable:
-        out[index[code]] = None
+        i = index.get(code, -1)
+        if i < 0 or fw.nodes[i].scale is None:
+            raise ScaleError(
+                f"{code!r} is not a question of {fw.id}", field=f"answers[{code!r}]", value=code
+            )
+        out[i] = None
     for code, value in answers.items():
         i = index.get(code, -1)
         node = fw.nodes[i] if i >= 0 else None
