@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from nucsec.practices.errors import ScaleError, WeightSetError
 from nucsec.practices.framework import Framework
@@ -38,9 +38,12 @@ from nucsec.practices.framework import Framework
 __all__ = ["NodeScore", "ScorePlan", "ScoreReport", "plan_for", "score_answers"]
 
 
-@dataclass(frozen=True)
-class NodeScore:
-    """One node's scores (``None``: nothing scored beneath it) and question counts."""
+class NodeScore(NamedTuple):
+    """One node's scores (``None``: nothing scored beneath it) and question counts.
+
+    An immutable named tuple rather than a frozen dataclass: a report holds one per node
+    and building hundreds of frozen dataclasses was most of the scoring time.
+    """
 
     code: str
     maturity: float | None
@@ -100,14 +103,18 @@ class ScoreReport:
 
 @dataclass(frozen=True)
 class ScorePlan:
-    """A framework and weight set compiled to arrays: post-order, parents, weights."""
+    """A framework and weight set compiled to arrays: parents, weights, answer options.
+
+    Nodes are listed parents first (the framework guarantees it), so walking the indices
+    backwards visits every child before its parent.
+    """
 
     framework: Framework
     weight_set_version: str
     fingerprint: str
-    post_order: tuple[int, ...]
     parent: tuple[int, ...]  # index of the parent; len(nodes) for the root
     weight: tuple[float, ...]
+    options: tuple[dict[str, tuple[float, float]] | None, ...]  # questions: code -> values
 
 
 def plan_for(framework: Framework, weight_set: str | None = None) -> ScorePlan:
@@ -116,60 +123,61 @@ def plan_for(framework: Framework, weight_set: str | None = None) -> ScorePlan:
     plan = framework._plans.get(ws.version)
     if isinstance(plan, ScorePlan):
         return plan
-    n = len(framework.nodes)
-    index = {node.code: i for i, node in enumerate(framework.nodes)}
-    parent = tuple(n if nd.parent is None else index[nd.parent] for nd in framework.nodes)
-    weight = tuple(float(ws.weights.get(nd.code, 1.0)) for nd in framework.nodes)
-    order: list[int] = []
-    stack = [(i, False) for i in reversed(range(n)) if parent[i] == n]
-    kids: dict[int, list[int]] = {}
-    for i, p in enumerate(parent):
-        kids.setdefault(p, []).append(i)
-    while stack:
-        i, done = stack.pop()
-        if done:
-            order.append(i)
-            continue
-        stack.append((i, True))
-        stack.extend((c, False) for c in reversed(kids.get(i, [])))
-    plan = ScorePlan(framework, ws.version, ws.fingerprint, tuple(order), parent, weight)
+    nodes, index = framework.nodes, framework._index
+    n = len(nodes)
+    by_scale = {
+        sid: {o.code: (float(o.score), 100.0 if o.compliant else 0.0) for o in scale.options}
+        for sid, scale in framework.scales.items()
+    }
+    plan = ScorePlan(
+        framework,
+        ws.version,
+        ws.fingerprint,
+        tuple(n if nd.parent is None else index[nd.parent] for nd in nodes),
+        tuple(float(ws.weights.get(nd.code, 1.0)) for nd in nodes),
+        tuple(None if nd.scale is None else by_scale[nd.scale] for nd in nodes),
+    )
     framework._plans[ws.version] = plan
     return plan
 
 
+def _not_a_question(fw: Framework, code: str) -> ScaleError:
+    return ScaleError(
+        f"{code!r} is not a question of {fw.id}", field=f"answers[{code!r}]", value=code
+    )
+
+
 def _question_values(
-    fw: Framework, answers: Mapping[str, str], not_applicable: Collection[str]
+    plan: ScorePlan, answers: Mapping[str, str], not_applicable: Collection[str]
 ) -> dict[int, tuple[float, float] | None]:
     """Index -> (maturity, compliance) for answered, None for N/A; validated."""
+    fw = plan.framework
     out: dict[int, tuple[float, float] | None] = {}
-    index = fw._index
+    index, options = fw._index, plan.options
     for code in not_applicable:
         i = index.get(code, -1)
-        if i < 0 or fw.nodes[i].scale is None:
-            raise ScaleError(
-                f"{code!r} is not a question of {fw.id}", field=f"answers[{code!r}]", value=code
-            )
+        if i < 0 or options[i] is None:
+            raise _not_a_question(fw, code)
         out[i] = None
     for code, value in answers.items():
         i = index.get(code, -1)
-        node = fw.nodes[i] if i >= 0 else None
-        if node is None or node.scale is None:
-            raise ScaleError(
-                f"{code!r} is not a question of {fw.id}", field=f"answers[{code!r}]", value=code
-            )
-        if code in not_applicable:
+        opts = options[i] if i >= 0 else None
+        if opts is None:
+            raise _not_a_question(fw, code)
+        if i in out:
             raise ScaleError(
                 f"{code!r} is both answered and N/A", field=f"answers[{code!r}].value", value=value
             )
-        opt = fw.scales[node.scale].option(value)
-        if opt is None:
+        v = opts.get(value) if isinstance(value, str) else None
+        if v is None:
+            scale = fw.nodes[i].scale or ""
             raise ScaleError(
-                f"answer {value!r} is not on scale {node.scale!r} "
-                f"({', '.join(fw.scales[node.scale].codes())})",
+                f"answer {value!r} is not on scale {scale!r} "
+                f"({', '.join(fw.scales[scale].codes())})",
                 field=f"answers[{code!r}].value",
                 value=value,
             )
-        out[i] = (float(opt.score), 100.0 if opt.compliant else 0.0)
+        out[i] = v
     return out
 
 
@@ -206,68 +214,94 @@ def score_answers(
             field="weight_set",
             value=plan.weight_set_version,
         )
-    values = _question_values(framework, answers, not_applicable)
-    nodes = framework.nodes
-    n = len(nodes)
-    wanted = None if applicable is None else {framework._index[c] for c in applicable}
-    mat_num, com_num, den = [0.0] * (n + 1), [0.0] * (n + 1), [0.0] * (n + 1)
-    counts = [[0, 0, 0, 0] for _ in range(n + 1)]  # questions, answered, n/a, unanswered
-    scored: list[tuple[float, float] | None] = [None] * n
-    parent, weight = plan.parent, plan.weight
-    for i in plan.post_order:
-        c, p = counts[i], parent[i]
-        if nodes[i].scale is not None:
+    values = _question_values(plan, answers, not_applicable)
+    wanted = None
+    if applicable is not None:
+        wanted = set()
+        for code in applicable:
+            i = framework._index.get(code, -1)
+            if i < 0 or plan.options[i] is None:
+                raise _not_a_question(framework, code)
+            wanted.add(i)
+    return _report(plan, _roll_up(plan, values, wanted))
+
+
+_MISSING = (0.0, 0.0)  # an unanswered question: 0 for both (fail closed)
+
+
+def _roll_up(
+    plan: ScorePlan, values: dict[int, tuple[float, float] | None], wanted: set[int] | None
+) -> tuple[list[float | None], list[float | None], list[float], list[list[int]]]:
+    """One backwards pass: node maturity, compliance, parents' denominators, counts."""
+    n = len(plan.parent)
+    parent, weight, options = plan.parent, plan.weight, plan.options
+    mat, com, den = [0.0] * (n + 1), [0.0] * (n + 1), [0.0] * (n + 1)
+    q, ans, nas, un = [0] * (n + 1), [0] * (n + 1), [0] * (n + 1), [0] * (n + 1)
+    smat: list[float | None] = [None] * n
+    scom: list[float | None] = [None] * n
+    for i in range(n - 1, -1, -1):
+        p = parent[i]
+        if options[i] is not None:
             if wanted is not None and i not in wanted:
                 continue
-            c[0] = 1
-            if i in values:
-                v = values[i]
-                c[1 if v is not None else 2] = 1
+            q[p] += 1
+            q[i] = 1
+            v = values.get(i, _MISSING)
+            if v is None:  # N/A: counted, not scored
+                nas[i] = 1
+                nas[p] += 1
+                continue
+            if v is _MISSING and i not in values:
+                un[i] = 1
+                un[p] += 1
             else:
-                v = (0.0, 0.0)
-                c[3] = 1
+                ans[i] = 1
+                ans[p] += 1
+            m, c = v
         else:
-            v = (mat_num[i] / den[i], com_num[i] / den[i]) if den[i] > 0 else None
-        scored[i] = v
-        pc = counts[p]
-        pc[0] += c[0]
-        pc[1] += c[1]
-        pc[2] += c[2]
-        pc[3] += c[3]
-        if v is not None:
-            w = weight[i]
-            mat_num[p] += w * v[0]
-            com_num[p] += w * v[1]
-            den[p] += w
-    return _report(plan, scored, counts, mat_num, com_num, den)
+            q[p] += q[i]
+            ans[p] += ans[i]
+            nas[p] += nas[i]
+            un[p] += un[i]
+            d = den[i]
+            if d <= 0:
+                continue
+            m, c = mat[i] / d, com[i] / d
+        smat[i], scom[i] = m, c
+        w = weight[i]
+        mat[p] += w * m
+        com[p] += w * c
+        den[p] += w
+    root_d = den[n]
+    root = (mat[n] / root_d, com[n] / root_d) if root_d > 0 else (None, None)
+    return [*smat, root[0]], [*scom, root[1]], den, [q, ans, nas, un]
 
 
 def _report(
     plan: ScorePlan,
-    scored: list[tuple[float, float] | None],
-    counts: list[list[int]],
-    mat_num: list[float],
-    com_num: list[float],
-    den: list[float],
+    rolled: tuple[list[float | None], list[float | None], list[float], list[list[int]]],
 ) -> ScoreReport:
+    smat, scom, den, (q, ans, nas, un) = rolled
     nodes, n = plan.framework.nodes, len(plan.framework.nodes)
     share = [0.0] * (n + 1)
     share[n] = 1.0
     out = []
-    for i, node in enumerate(nodes):  # file order: parents come before children
-        p = plan.parent[i]
-        v = scored[i]
-        if v is not None and den[p] > 0:
-            share[i] = share[p] * plan.weight[i] / den[p]
-        if counts[i][0] == 0:
+    parent, weight = plan.parent, plan.weight
+    for i in range(n):  # file order: parents come before children
+        if not q[i]:
             continue
-        q, a, na, un = counts[i]
-        mat, com = (None, None) if v is None else v
-        out.append(NodeScore(node.code, mat, com, share[i], q, a, na, un, node.verified))
-    root = (mat_num[n] / den[n], com_num[n] / den[n]) if den[n] > 0 else None
-    q, a, na, un = counts[n]
-    mat, com = (None, None) if root is None else root
-    overall = NodeScore("", mat, com, 1.0, q, a, na, un, all(x.verified for x in out))
+        p = parent[i]
+        if smat[i] is not None and den[p] > 0:
+            share[i] = share[p] * weight[i] / den[p]
+        node = nodes[i]
+        out.append(
+            NodeScore(
+                node.code, smat[i], scom[i], share[i], q[i], ans[i], nas[i], un[i], node.verified
+            )
+        )
+    overall = NodeScore(
+        "", smat[n], scom[n], 1.0, q[n], ans[n], nas[n], un[n], all(x.verified for x in out)
+    )
     fw = plan.framework
     return ScoreReport(
         fw.id, fw.version, plan.weight_set_version, plan.fingerprint, overall, tuple(out)
