@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from nucsec.practices.errors import AssessmentError, ScaleError
+from nucsec.practices.errors import AssessmentError, ScaleError, check_text
 from nucsec.practices.framework import Framework
 from nucsec.practices.scoring import ScoreReport, score_answers
 from nucsec.practices.vocabulary import FINDING_TYPES
@@ -45,14 +45,7 @@ _TEXT_MAX = 20_000
 
 
 def _text(value: object, where: str, *, required: bool = False) -> str:
-    if not isinstance(value, str) or len(value) > _TEXT_MAX or (required and not value.strip()):
-        need = "non-empty text" if required else "text"
-        raise AssessmentError(
-            f"{where} must be {need} (at most {_TEXT_MAX} characters)",
-            field=where,
-            value=repr(value)[:80],
-        )
-    return value
+    return check_text(value, where, _TEXT_MAX, required=required, error=AssessmentError)
 
 
 @dataclass(frozen=True)

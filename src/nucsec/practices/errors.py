@@ -26,6 +26,7 @@ __all__ = [
     "ScaleError",
     "SurveyError",
     "WeightSetError",
+    "check_text",
 ]
 
 
@@ -75,3 +76,18 @@ class LifecycleError(ConflictError):
     """A status change the current status does not allow (e.g. endorsing a draft)."""
 
     code = "invalid_transition"
+
+
+def check_text(
+    value: object, where: str, limit: int, *, required: bool, error: type[InputError]
+) -> str:
+    """``value`` if it is text of at most ``limit`` characters (non-blank if ``required``);
+    else ``error`` naming ``where``."""
+    if not isinstance(value, str) or len(value) > limit or (required and not value.strip()):
+        need = "non-empty text" if required else "text"
+        raise error(
+            f"{where} must be {need} of at most {limit} characters",
+            field=where,
+            value=repr(value)[:80],
+        )
+    return value

@@ -30,7 +30,7 @@ from datetime import date
 from typing import Any
 
 from nucsec.practices.applicability import ANY, Applicability
-from nucsec.practices.errors import PracticeError
+from nucsec.practices.errors import PracticeError, check_text
 from nucsec.practices.framework import Framework, NodeRef
 from nucsec.practices.render import render_markdown
 from nucsec.practices.vocabulary import read_data_csv, topics
@@ -84,14 +84,7 @@ def guidance_documents() -> dict[str, GuidanceDocument]:
 
 
 def _text(value: object, where: str, limit: int, *, required: bool = True) -> str:
-    if not isinstance(value, str) or len(value) > limit or (required and not value.strip()):
-        need = "non-empty text" if required else "text"
-        raise PracticeError(
-            f"{where} must be {need} of at most {limit} characters",
-            field=where,
-            value=repr(value)[:80],
-        )
-    return value
+    return check_text(value, where, limit, required=required, error=PracticeError)
 
 
 @dataclass(frozen=True)
