@@ -18,7 +18,8 @@ federation), CLI, REST and UI build on these. See ``docs/practices.md``.
   :mod:`~nucsec.practices.render`, :mod:`~nucsec.practices.catalogue` — best practices,
   endorsement state machine, safe Markdown, the seed catalogue.
 - :mod:`~nucsec.practices.survey` — security-culture survey; :mod:`~nucsec.practices.adoption`
-  — adoption records and rates.
+  — adoption records and rates; :mod:`~nucsec.practices.records` — facility and assessment
+  records (the shapes the service layer stores).
 """
 
 from nucsec.practices.adoption import AdoptionRecord, adoption_rates
@@ -68,6 +69,7 @@ from nucsec.practices.practice import (
     check_references,
     guidance_documents,
 )
+from nucsec.practices.records import assessment_from_dict, facility_from_dict, facility_to_dict
 from nucsec.practices.render import render_markdown
 from nucsec.practices.scoring import NodeScore, ScoreReport, score_answers
 from nucsec.practices.survey import (
@@ -118,12 +120,15 @@ __all__ = [
     "WeightSetError",
     "adoption_rates",
     "applicable_questions",
+    "assessment_from_dict",
     "check_crosswalks",
     "check_references",
     "compare_facilities",
     "culture_instrument",
     "default_membership",
     "endorse",
+    "facility_from_dict",
+    "facility_to_dict",
     "facility_trend",
     "framework_from_dict",
     "generate_assessment",
