@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nucsec.practices import (
@@ -169,7 +169,7 @@ def assessments(draw: Any) -> tuple[dict[str, str], set[str], str]:
     return answers, na, draw(st.sampled_from(["1", "2"]))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(assessments())
 def test_scores_stay_within_0_and_100(case: tuple[dict[str, str], set[str], str]) -> None:
     answers, na, ws = case
@@ -186,7 +186,7 @@ def _without(fw: Framework, code: str) -> Framework:
     return framework_from_dict(data)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(assessments(), st.sampled_from(QUESTIONS))
 def test_na_is_the_same_as_the_question_absent(
     case: tuple[dict[str, str], set[str], str], q: str
@@ -215,7 +215,7 @@ def test_na_is_the_same_as_the_question_absent(
         assert mine == theirs
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(assessments(), st.sampled_from(QUESTIONS), st.sampled_from(["1", "2", "3", "4"]))
 def test_a_better_answer_never_lowers_a_score(
     case: tuple[dict[str, str], set[str], str], q: str, up: str
