@@ -22,6 +22,7 @@ from typing import Any
 
 from nucsec.errors import InputError
 from nucsec.incidents.items import field_prefix
+from nucsec.practices._fields import as_date, as_list, as_table
 from nucsec.practices.applicability import Applicability
 from nucsec.practices.errors import PracticeError
 from nucsec.practices.framework import Framework, NodeRef
@@ -56,24 +57,11 @@ _KEYS = {
 
 
 def _keys(raw: object, keys: set[str], where: str) -> Mapping[str, Any]:
-    if not isinstance(raw, Mapping):
-        raise PracticeError(f"{where or 'a practice'} must be a table", field=where or None)
-    extra = sorted(set(raw) - keys)
-    if extra:
-        name = f"{where}.{extra[0]}" if where else extra[0]
-        raise PracticeError(f"unknown key {extra[0]!r}", field=name)
-    return raw
+    return as_table(raw, keys, where, PracticeError)
 
 
 def _date(value: object, where: str) -> date:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise PracticeError(
-            f"{where} must be a date (YYYY-MM-DD)", field=where, value=repr(value)
-        ) from None
+    return as_date(value, where, PracticeError)
 
 
 def _endorsement(raw: object) -> Endorsement | None:
@@ -90,11 +78,7 @@ def _endorsement(raw: object) -> Endorsement | None:
 
 
 def _list(value: object, where: str) -> list[Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise PracticeError(f"{where} must be a list", field=where)
-    return value
+    return as_list(value, where, PracticeError)
 
 
 def practice_from_dict(raw: object) -> Practice:

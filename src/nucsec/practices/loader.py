@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from importlib import resources
 from typing import Any
 
+from nucsec.practices._fields import as_list, as_table
 from nucsec.practices.applicability import Applicability
 from nucsec.practices.errors import FrameworkError
 from nucsec.practices.framework import (
@@ -84,20 +85,11 @@ weights = {}
 
 
 def _table(value: object, where: str, keys: set[str]) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise FrameworkError(f"{where} must be a table", field=where)
-    extra = sorted(set(value) - keys)
-    if extra:
-        raise FrameworkError(f"unknown key {extra[0]!r} in {where}", field=f"{where}.{extra[0]}")
-    return value
+    return as_table(value, keys, where, FrameworkError)
 
 
 def _list(value: object, where: str) -> list[Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise FrameworkError(f"{where} must be a list", field=where)
-    return value
+    return as_list(value, where, FrameworkError)
 
 
 def _text(table: Mapping[str, Any], key: str, where: str, default: str | None = None) -> str:

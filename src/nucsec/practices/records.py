@@ -14,44 +14,16 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
-from nucsec.errors import InputError
 from nucsec.incidents.items import field_prefix
 from nucsec.incidents.records import item_from_record, item_to_record
+from nucsec.practices._fields import as_date, as_list, as_table
 from nucsec.practices.assessment import Answer, Assessment, EvidenceRef, Finding
 from nucsec.practices.errors import AssessmentError, FacilityError
 from nucsec.practices.facility import Facility, Holding
 
 __all__ = ["assessment_from_dict", "facility_from_dict", "facility_to_dict"]
-
-
-def _table(raw: object, keys: set[str], where: str, error: type[InputError]) -> Mapping[str, Any]:
-    if not isinstance(raw, Mapping):
-        raise error(f"{where or 'the record'} must be an object", field=where or None)
-    extra = sorted(set(raw) - keys)
-    if extra:
-        raise error(f"unknown key {extra[0]!r}", field=f"{where}.{extra[0]}" if where else extra[0])
-    return raw
-
-
-def _list(raw: object, where: str, error: type[InputError]) -> list[Any]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list | tuple):
-        raise error(f"{where} must be a list", field=where)
-    return list(raw)
-
-
-def _date(raw: object, where: str, error: type[InputError]) -> date:
-    if isinstance(raw, date):
-        return raw
-    try:
-        return date.fromisoformat(str(raw))
-    except ValueError:
-        raise error(f"{where} must be a date (YYYY-MM-DD)", field=where, value=repr(raw)) from None
 
 
 def facility_to_dict(facility: Facility) -> dict[str, Any]:
@@ -73,12 +45,12 @@ def facility_to_dict(facility: Facility) -> dict[str, Any]:
 def facility_from_dict(raw: object) -> Facility:
     """A validated facility from its record."""
     keys = {"id", "name", "operator", "type", "nation", "activities", "holdings"}
-    t = _table(raw, keys, "", FacilityError)
+    t = as_table(raw, keys, "", FacilityError)
     holdings = []
-    for i, h in enumerate(_list(t.get("holdings"), "holdings", FacilityError)):
-        ht = _table(h, {"area", "items"}, f"holdings[{i}]", FacilityError)
+    for i, h in enumerate(as_list(t.get("holdings"), "holdings", FacilityError)):
+        ht = as_table(h, {"area", "items"}, f"holdings[{i}]", FacilityError)
         items = []
-        for j, item in enumerate(_list(ht.get("items"), f"holdings[{i}].items", FacilityError)):
+        for j, item in enumerate(as_list(ht.get("items"), f"holdings[{i}].items", FacilityError)):
             with field_prefix(f"holdings[{i}].items[{j}]"):
                 items.append(item_from_record(item))
         with field_prefix(f"holdings[{i}]"):
@@ -89,7 +61,7 @@ def facility_from_dict(raw: object) -> Facility:
         operator=t.get("operator", ""),
         type=t.get("type", ""),
         holdings=tuple(holdings),
-        activities=frozenset(_list(t.get("activities"), "activities", FacilityError)),
+        activities=frozenset(as_list(t.get("activities"), "activities", FacilityError)),
         nation=t.get("nation", ""),
     )
 
@@ -97,10 +69,10 @@ def facility_from_dict(raw: object) -> Facility:
 def _answer(raw: object, i: int) -> Answer:
     where = f"answers[{i}]"
     keys = {"question", "value", "na_reason", "evidence", "comment", "compensating_measure"}
-    t = _table(raw, keys, where, AssessmentError)
+    t = as_table(raw, keys, where, AssessmentError)
     evidence = []
-    for j, e in enumerate(_list(t.get("evidence"), f"{where}.evidence", AssessmentError)):
-        et = _table(e, {"ref", "description"}, f"{where}.evidence[{j}]", AssessmentError)
+    for j, e in enumerate(as_list(t.get("evidence"), f"{where}.evidence", AssessmentError)):
+        et = as_table(e, {"ref", "description"}, f"{where}.evidence[{j}]", AssessmentError)
         with field_prefix(f"{where}"):
             evidence.append(EvidenceRef(et.get("ref", ""), et.get("description", "")))
     return Answer(
@@ -115,7 +87,7 @@ def _answer(raw: object, i: int) -> Answer:
 
 def _finding(raw: object, i: int) -> Finding:
     where = f"findings[{i}]"
-    t = _table(raw, {"id", "type", "node", "summary", "owner", "due"}, where, AssessmentError)
+    t = as_table(raw, {"id", "type", "node", "summary", "owner", "due"}, where, AssessmentError)
     due = t.get("due")
     return Finding(
         t.get("id", ""),
@@ -123,7 +95,7 @@ def _finding(raw: object, i: int) -> Finding:
         t.get("node", ""),
         t.get("summary", ""),
         t.get("owner", ""),
-        None if due is None else _date(due, f"{where}.due", AssessmentError),
+        None if due is None else as_date(due, f"{where}.due", AssessmentError),
     )
 
 
@@ -141,17 +113,18 @@ def assessment_from_dict(raw: object) -> Assessment:
         "answers",
         "findings",
     }
-    t = _table(raw, keys, "", AssessmentError)
+    t = as_table(raw, keys, "", AssessmentError)
     answers: dict[str, Answer] = {}
-    for i, a in enumerate(_list(t.get("answers"), "answers", AssessmentError)):
+    for i, a in enumerate(as_list(t.get("answers"), "answers", AssessmentError)):
         ans = _answer(a, i)
         if ans.question in answers:
             raise AssessmentError(f"{ans.question!r} answered twice", field=f"answers[{i}]")
         answers[ans.question] = ans
     findings = tuple(
-        _finding(f, i) for i, f in enumerate(_list(t.get("findings"), "findings", AssessmentError))
+        _finding(f, i)
+        for i, f in enumerate(as_list(t.get("findings"), "findings", AssessmentError))
     )
-    questions = tuple(_list(t.get("questions"), "questions", AssessmentError))
+    questions = tuple(as_list(t.get("questions"), "questions", AssessmentError))
     for key in ("id", "facility", "framework", "framework_version", "weight_set"):
         if not isinstance(t.get(key), str) or not t[key]:
             raise AssessmentError(f"{key} must be non-empty text", field=key)
@@ -161,7 +134,7 @@ def assessment_from_dict(raw: object) -> Assessment:
         t["framework"],
         t["framework_version"],
         t["weight_set"],
-        _date(t.get("assessed_on"), "assessed_on", AssessmentError),
+        as_date(t.get("assessed_on"), "assessed_on", AssessmentError),
         questions,
         answers,
         findings,
