@@ -18,8 +18,9 @@ import pytest
 from PIL import Image
 
 from nucsec.markings import Label
-from nucsec.reports import ReportError, render_html, render_pdf
+from nucsec.reports import ReportError, page_banner, render_html, render_pdf
 from nucsec.reports import pdf as pdf_module
+from nucsec.reports.html import page_markup
 from tests.reports._build import (
     C_REL,
     CTX,
@@ -135,21 +136,19 @@ def test_partner_html_has_no_noforn_text() -> None:
     assert NOFORN_TEXT in render_html(report, CTX, US_READER)
 
 
-def test_unsettled_pagination_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_banners_that_do_not_match_the_pages_are_refused() -> None:
+    from weasyprint.text.fonts import FontConfiguration
+
     report, _, _ = multipage_report(table_rows=3)
-    real = pdf_module.portions_by_page
-    calls = {"n": 0}
-
-    def moving(document: object) -> list[frozenset[str]]:
-        calls["n"] += 1
-        pages = real(document)
-        return pages if calls["n"] % 2 else list(reversed(pages))  # never the same twice
-
-    monkeypatch.setattr(pdf_module, "portions_by_page", moving)
+    markup, labels = page_markup(report.check(CTX), CTX, US_READER, paged=True)
+    fonts = FontConfiguration()
+    document = pdf_module.layout(pdf_module.parse(markup), fonts=fonts)
+    pages = pdf_module.portions_by_page(document)
+    assert len(pages) >= 3 and set().union(*pages) == set(labels)
+    banners = [page_banner([labels[i] for i in ids], CTX, "USA") for ids in pages]
     with pytest.raises(ReportError) as err:
-        render_pdf(report, CTX, US_READER)
+        pdf_module.stamp_banners(document, banners[:-1], fonts)  # one page short
     assert err.value.field == "layout"
-    assert calls["n"] == 1 + pdf_module.MAX_PASSES
 
 
 def test_outside_resources_are_never_fetched(tmp_path: Path) -> None:

@@ -5,15 +5,20 @@ How (see ``docs/reports.md``):
 
 1. the report is screened for the reader (the monitor's ``read`` decision per portion) and
    rendered to HTML in which every portion's element carries ``data-portion``;
-2. WeasyPrint lays it out once without banners; walking each page's boxes gives the
-   portions on that page (a block split over two pages counts on both);
-3. each page's banner is the roll-up of those portions' labels (a page with none, which
-   layout does not produce, would carry the whole report's banner: never less), written
-   as one ``@page :nth(N)`` rule per page whose margin boxes hold the banner; the page
-   margins do not change, so the body paginates the same;
-4. the report is laid out again with those rules; if any portion moved to another page the
-   rules are recomputed (at most :data:`MAX_PASSES` passes, then :class:`ReportError`:
-   never a page whose banner does not match what is on it).
+2. WeasyPrint lays the body out once; walking each page's boxes gives the portions on that
+   page (a block split over two pages counts on both); every portion must be found;
+3. each page's banner is the roll-up of those portions' labels, written as one
+   ``@page :nth(N)`` rule per page whose margin boxes hold the banner and the page number;
+4. a document of as many empty pages, same page size and margins, is laid out with those
+   rules (cheap: no body), and its margin boxes are placed on the body's pages before the
+   PDF is written. WeasyPrint itself builds margin boxes after the body is paginated, from
+   the page alone: the body's layout is the one whose portions were counted, so no page can
+   carry a banner computed from another pagination.
+
+If the two documents disagree (page count, page size, a banner box missing) the renderer
+refuses with :class:`ReportError` rather than emit a page whose banner does not match what
+is on it. Steps 2 and 4 use WeasyPrint's box tree (``Page._page_box``), not a public API:
+the version is pinned in ``constraints.txt`` and the tests check every page's text.
 
 WeasyPrint fetches nothing: the figures are inline SVG and every URL is refused. Japanese
 text uses the Noto CJK fonts (Debian ``fonts-noto-cjk``).
@@ -32,19 +37,22 @@ from nucsec.reports.html import page_markup
 from nucsec.reports.model import Report
 
 __all__ = [
-    "MAX_PASSES",
     "css_string",
     "layout",
     "page_rules",
     "parse",
     "portions_by_page",
     "render_pdf",
+    "stamp_banners",
 ]
 
-#: layouts with banners before giving up on a pagination that keeps moving
-MAX_PASSES = 3
 PAGE_CSS = (resources.files("nucsec.reports") / "static" / "pdf.css").read_text(encoding="utf-8")
 RANK_COLOURS = ("#007a33", "#502b85", "#0033a0", "#c8102e", "#b35c00")
+#: the margin boxes every page of a report must receive
+BANNER_BOXES = frozenset({"@top-center", "@bottom-center"})
+_EMPTY_PAGE_CSS = (
+    ".page { height: 1px; break-after: page; } .page:last-child { break-after: auto; }"
+)
 _SAFE = frozenset(" /,.()-:")
 
 
@@ -70,12 +78,29 @@ def _no_fetch() -> Any:
     return NoFetch(fail_on_errors=True)
 
 
-def portions_by_page(document: Any) -> list[frozenset[str]]:
-    """The ``data-portion`` ids whose boxes are on each page of a laid-out document.
+def parse(markup: str) -> Any:
+    """HTML parsed by WeasyPrint (``HTML``) with a fetcher that refuses every URL."""
+    from weasyprint import HTML
 
-    Uses the page's box tree (``Page._page_box``, WeasyPrint's layout; the version is
-    pinned in ``constraints.txt``): public anchors only give an element's first page.
-    """
+    return HTML(string=markup, url_fetcher=_no_fetch())
+
+
+def layout(html: Any, extra_css: str = "", fonts: Any = None) -> Any:
+    """Lay out parsed HTML with the page set-up and ``extra_css``: a WeasyPrint Document.
+    ``fonts`` (a ``FontConfiguration``) is shared by documents whose boxes are combined."""
+    from weasyprint import CSS
+    from weasyprint.urls import FatalURLFetchingError
+
+    sheet = CSS(string=PAGE_CSS + "\n" + extra_css, url_fetcher=_no_fetch())
+    try:
+        return html.render(stylesheets=[sheet], font_config=fonts)
+    except FatalURLFetchingError as exc:
+        raise ReportError(f"the report refers to an outside resource ({exc})") from exc
+
+
+def portions_by_page(document: Any) -> list[frozenset[str]]:
+    """The ``data-portion`` ids whose boxes are on each page of a laid-out document
+    (public anchors would only give an element's first page)."""
     out = []
     for page in document.pages:
         ids = set()
@@ -86,12 +111,6 @@ def portions_by_page(document: Any) -> list[frozenset[str]]:
                 ids.add(pid)
         out.append(frozenset(ids))
     return out
-
-
-def _banner_for(
-    ids: frozenset[str], labels: dict[str, Label], ctx: MarkingContext, nation: str, whole: Banner
-) -> Banner:
-    return page_banner([labels[i] for i in sorted(ids)], ctx, nation) if ids else whole
 
 
 def page_rules(banners: list[Banner]) -> str:
@@ -108,24 +127,40 @@ def page_rules(banners: list[Banner]) -> str:
     return "\n".join(rules)
 
 
-def parse(markup: str) -> Any:
-    """The report's HTML parsed once (WeasyPrint ``HTML``, fetching nothing); every
-    layout pass reuses it."""
-    from weasyprint import HTML
+def stamp_banners(document: Any, banners: list[Banner], fonts: Any) -> None:
+    """Put one banner per page into the margins of ``document``'s pages: the margin boxes
+    of an empty document laid out with :func:`page_rules` (same page set-up)."""
+    from weasyprint.formatting_structure.boxes import MarginBox
 
-    return HTML(string=markup, url_fetcher=_no_fetch())
+    markup = "<html><body>" + '<div class="page"></div>' * len(banners) + "</body></html>"
+    margins = layout(parse(markup), _EMPTY_PAGE_CSS + "\n" + page_rules(banners), fonts)
+    if len(margins.pages) != len(document.pages):
+        raise ReportError(
+            f"{len(margins.pages)} banner pages for {len(document.pages)} pages", field="layout"
+        )
+    for n, (page, source) in enumerate(zip(document.pages, margins.pages, strict=True), 1):
+        if (page.width, page.height) != (source.width, source.height):
+            raise ReportError(f"page {n}: banner page of another size", field="layout")
+        boxes = [c for c in source._page_box.children if isinstance(c, MarginBox)]
+        if not {b.at_keyword for b in boxes} >= BANNER_BOXES:
+            raise ReportError(f"page {n}: no banner box", field="layout")
+        body = [c for c in page._page_box.children if not isinstance(c, MarginBox)]
+        page._page_box.children = (*body, *boxes)
 
 
-def layout(html: Any, extra_css: str = "") -> Any:
-    """Lay out a parsed report with the page set-up and ``extra_css`` (a Document)."""
-    from weasyprint import CSS
-    from weasyprint.urls import FatalURLFetchingError
-
-    sheet = CSS(string=PAGE_CSS + "\n" + extra_css, url_fetcher=_no_fetch())
-    try:
-        return html.render(stylesheets=[sheet])
-    except FatalURLFetchingError as exc:
-        raise ReportError(f"the report refers to an outside resource ({exc})") from exc
+def _banners(
+    pages: list[frozenset[str]], labels: dict[str, Label], ctx: MarkingContext, nation: str
+) -> list[Banner]:
+    """Each page's banner: the roll-up of its portions (a page without any, which layout
+    does not make, would carry the whole report's banner: never less)."""
+    missing = set(labels) - set().union(*pages)
+    if missing:
+        raise ReportError(f"portions on no page: {sorted(missing)[:5]}", field="layout")
+    whole = page_banner(labels.values(), ctx, nation)
+    return [
+        page_banner([labels[i] for i in sorted(ids)], ctx, nation) if ids else whole
+        for ids in pages
+    ]
 
 
 def render_pdf(report: Report, ctx: MarkingContext, reader: Principal) -> bytes:
@@ -152,23 +187,16 @@ def render_pdf(report: Report, ctx: MarkingContext, reader: Principal) -> bytes:
     ReportWithheld
         ``reader`` may not read the report's title portion.
     ReportError
-        The pagination kept changing between passes, or a portion found no page.
+        A page whose portions or banner could not be established (never written).
     LabelError
         A portion label the context does not know, or portions that do not roll up.
     """
+    from weasyprint.text.fonts import FontConfiguration
+
     visible = report.visible_to(reader, ctx).check(ctx)
     markup, labels = page_markup(visible, ctx, reader, paged=True)
-    whole = page_banner(labels.values(), ctx, reader.nation)
-    html = parse(markup)
-    pages = portions_by_page(layout(html))
-    for _ in range(MAX_PASSES):
-        missing = set(labels) - set().union(*pages)
-        if missing:
-            raise ReportError(f"portions on no page: {sorted(missing)[:5]}", field="layout")
-        banners = [_banner_for(ids, labels, ctx, reader.nation, whole) for ids in pages]
-        document = layout(html, page_rules(banners))
-        placed = portions_by_page(document)
-        if placed == pages:
-            return bytes(document.write_pdf())
-        pages = placed
-    raise ReportError(f"the pagination did not settle in {MAX_PASSES} passes", field="layout")
+    fonts = FontConfiguration()
+    document = layout(parse(markup), fonts=fonts)
+    banners = _banners(portions_by_page(document), labels, ctx, reader.nation)
+    stamp_banners(document, banners, fonts)
+    return bytes(document.write_pdf())
