@@ -34,12 +34,12 @@ from tests.reports._build import (
     multipage_report,
 )
 
-POPPLER = shutil.which("pdftotext") and shutil.which("pdftoppm")
+POPPLER = all(shutil.which(t) for t in ("pdftotext", "pdftoppm", "pdfinfo", "pdffonts"))
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
         not POPPLER,
-        reason="needs poppler-utils (pdftotext, pdftoppm): apt-get install poppler-utils",
+        reason="needs Debian poppler-utils (pdftotext, pdftoppm, pdfinfo, pdffonts)",
     ),
 ]
 
@@ -109,6 +109,8 @@ def test_each_page_carries_the_banner_of_its_own_portions(rendered: dict[str, Pa
     assert len({t.split(" / ")[0] for t in texts}) >= 5
     assert not texts[0].startswith("SECRET")
     assert JAPANESE_TEXT in "".join(t.replace(" ", "") for t in texts)
+    fonts = subprocess.run(["pdffonts", str(rendered["home"])], capture_output=True, text=True)
+    assert re.search(r"Noto-?Sans-?CJK-?JP", fonts.stdout)  # the CJK font, not a fallback
 
 
 def test_every_page_is_not_blank(rendered: dict[str, Path], tmp_path: Path) -> None:
