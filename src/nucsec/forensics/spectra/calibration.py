@@ -32,6 +32,7 @@ __all__ = [
     "coarse_candidates",
     "reference_lines",
     "refine",
+    "scale_candidates",
 ]
 
 
@@ -151,6 +152,45 @@ def coarse_candidates(
         if len(out) > keep:
             break
     return sorted(out, key=lambda t: -t[0])
+
+
+def scale_candidates(
+    energies_kev: FloatArray,
+    significance: FloatArray,
+    fwhm_kev: FloatArray,
+    refs: FloatArray,
+    *,
+    max_factor: float = 5.0,
+    keep: int = 8,
+) -> list[tuple[float, Correction]]:
+    """Gains for a file without a calibration: ``E_true = g E_file``, best first.
+
+    Channel 0 of an analyser is near 0 keV, but the gain is unknown to a factor of several
+    (the default calibration spreads 3 MeV over the channels). Every strong peak matched to
+    every reference line proposes a gain within ``max_factor`` of the default; a proposal
+    scores the significance-weighted closeness of all strong peaks to their nearest reference
+    line (widths scale with the gain). Proposals closer than 2 % are one; the best ``keep``
+    are returned, to be refined and judged by how much of the spectrum they explain.
+    """
+    order = np.argsort(-significance)[:10]
+    e, sig, fw = energies_kev[order], significance[order], fwhm_kev[order]
+    weights = np.sqrt(np.minimum(sig, 400.0))
+    tol = np.maximum(0.5 * fw, 0.3)
+    proposals = []
+    for i in range(e.size):
+        for r in refs[refs > 40.0]:
+            g = float(r / e[i])
+            if 1 / max_factor <= g <= max_factor:
+                s, _ = _score(g * e, weights, refs, tol * g)
+                proposals.append((s, g))
+    proposals.sort(reverse=True)
+    out: list[tuple[float, Correction]] = []
+    for s, g in proposals:
+        if all(abs(g / c.coefficients[1] - 1) > 0.02 for _, c in out):
+            out.append((s, Correction((0.0, g), "aligned", 0)))
+        if len(out) >= keep:
+            break
+    return out
 
 
 def refine(

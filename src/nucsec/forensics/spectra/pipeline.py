@@ -18,6 +18,7 @@ from nucsec.forensics.spectra.calibration import (
     coarse_candidates,
     reference_lines,
     refine,
+    scale_candidates,
 )
 from nucsec.forensics.spectra.identify import Identification, identify, relative_efficiency
 from nucsec.forensics.spectra.model import (
@@ -50,7 +51,9 @@ BROAD_FACTOR = 1.7  # a free-width peak this much wider than the resolution is n
 #: by three uncertainties of the width ratio (statistical, plus this scatter of single lines)
 BROADENED_MIN, WIDTH_SCATTER = 0.1, 0.03
 ANNIHILATION_KEV = 510.999
-BLEND_SHIFT_KEV = 0.05  # largest centroid shift of a blend that still makes a calibration point
+BLEND_SHIFT_KEV = 0.05
+#: relative uncertainty of a predicted peak area (generic efficiency shape, no geometry)
+AREA_MODEL_UNC = 0.35  # largest centroid shift of a blend that still makes a calibration point
 
 
 def net_counts(
@@ -199,6 +202,8 @@ def _align(
     if hpge:
         cands = cands[:1]
     if uncalibrated:
+        cands += scale_candidates(e, sig, fw, reference_lines(lib))
+    if uncalibrated:
         # channel 0 of an analyser is near 0 keV: a correction that moves it by more than
         # the search window is a chance alignment (the same bound as for refined ones)
         cands = [(s, c) for s, c in cands if abs(c.coefficients[0]) <= abs_kev]
@@ -226,10 +231,26 @@ def _align(
 
 def _explained(peaks: list[Peak], nuclides: list[Identification]) -> float:
     """How well a set of identifications explains the peaks: the significance of the peaks
-    they match, less a cost per source (rare sources cost more)."""
-    used = {m.peak for n in nuclides for m in n.matched if m.peak is not None}
-    gain = sum(min(peaks[i].significance, 20.0) for i in used)
-    return gain - sum(8.0 / n.extra.get("prior", 1.0) for n in nuclides)
+    they match, less the misfit of the matched peaks' areas to what the sources predict,
+    less half the significance of the peaks left unexplained (not labelled as an effect),
+    less a cost per source (rare sources cost more)."""
+    predicted: dict[int, float] = {}
+    for n in nuclides:
+        for m in n.matched:
+            if m.peak is not None:
+                predicted[m.peak] = predicted.get(m.peak, 0.0) + m.expected_counts
+    gain = sum(min(peaks[i].significance, 20.0) for i in predicted)
+    misfit = sum(
+        min((p.net_counts - pred) ** 2 / (p.unc**2 + (AREA_MODEL_UNC * pred) ** 2), 25.0)
+        for p, pred in ((peaks[i], pred) for i, pred in predicted.items())
+    )
+    unexplained = sum(
+        min(p.significance, 20.0)
+        for i, p in enumerate(peaks)
+        if i not in predicted and p.label is None and p.significance >= 5
+    )
+    cost = sum(8.0 / n.extra.get("prior", 1.0) for n in nuclides)
+    return gain - 0.5 * misfit - 0.5 * unexplained - cost
 
 
 def _cal_tolerance(det: str, corr: Correction) -> tuple[float, float]:
