@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from nucsec.forensics.spectra.linetable import LibraryKey
 from nucsec.forensics.spectra.model import EnergyCalibration, FloatArray
@@ -158,7 +159,7 @@ def scale_candidates(
     energies_kev: FloatArray,
     significance: FloatArray,
     fwhm_kev: FloatArray,
-    refs: FloatArray,
+    library: dict[str, Source],
     *,
     max_factor: float = 5.0,
     keep: int = 8,
@@ -167,30 +168,64 @@ def scale_candidates(
 
     Channel 0 of an analyser is near 0 keV, but the gain is unknown to a factor of several
     (the default calibration spreads 3 MeV over the channels). Every strong peak matched to
-    every reference line proposes a gain within ``max_factor`` of the default; a proposal
-    scores the significance-weighted closeness of all strong peaks to their nearest reference
-    line (widths scale with the gain). Proposals closer than 2 % are one; the best ``keep``
-    are returned, to be refined and judged by how much of the spectrum they explain.
+    every reference line proposes a gain within ``max_factor`` of the default. A proposal
+    scores each strong peak's closeness to its nearest reference line (widths scale with the
+    gain), weighted by the peak's significance, and counts a peak fully only when another
+    peak matches a second line of the same source (at low resolution a single line matches
+    something at almost any gain). Proposals closer than 2 % are one; the best ``keep`` are
+    returned, to be refined and judged by how much of the spectrum they explain.
     """
+    refs, owner = _reference_table(LibraryKey(library))
     order = np.argsort(-significance)[:10]
     e, sig, fw = energies_kev[order], significance[order], fwhm_kev[order]
     weights = np.sqrt(np.minimum(sig, 400.0))
     tol = np.maximum(0.5 * fw, 0.3)
-    proposals = []
-    for i in range(e.size):
-        for r in refs[refs > 40.0]:
-            g = float(r / e[i])
-            if 1 / max_factor <= g <= max_factor:
-                s, _ = _score(g * e, weights, refs, tol * g)
-                proposals.append((s, g))
-    proposals.sort(reverse=True)
+    gains = (refs[None, :] / e[:, None]).ravel()
+    gains = np.unique(np.round(gains[(gains >= 1 / max_factor) & (gains <= max_factor)], 4))
+    if gains.size == 0:
+        return []
+    # (gains, peaks, references): distance of each mapped peak to each reference line
+    d = np.abs(gains[:, None, None] * e[None, :, None] - refs[None, None, :])
+    t = gains[:, None] * tol[None, :]
+    nearest = d.argmin(axis=2)
+    dn = np.take_along_axis(d, nearest[:, :, None], axis=2)[:, :, 0]
+    hit = dn <= t
+    src = np.where(hit, owner[nearest], -1)
+    # a peak counts fully when another peak hits a line of the same source
+    same = (src[:, :, None] == src[:, None, :]) & (src[:, :, None] >= 0)
+    same &= nearest[:, :, None] != nearest[:, None, :]
+    paired = same.any(axis=2)
+    closeness = np.where(hit, 1 - 0.5 * dn / np.maximum(t, 1e-9), 0.0)
+    score = np.sum(weights[None, :] * closeness * np.where(paired, 1.0, 0.5), axis=1)
     out: list[tuple[float, Correction]] = []
-    for s, g in proposals:
+    for i in np.argsort(-score, kind="stable"):
+        g = float(gains[i])
         if all(abs(g / c.coefficients[1] - 1) > 0.02 for _, c in out):
-            out.append((s, Correction((0.0, g), "aligned", 0)))
+            out.append((float(score[i]), Correction((0.0, g), "aligned", 0)))
         if len(out) >= keep:
             break
     return out
+
+
+@lru_cache(maxsize=4)
+def _reference_table(key: LibraryKey) -> tuple[FloatArray, npt.NDArray[np.int64]]:
+    """The strongest gamma lines (>= 2 %, above 50 keV, four per source) of common sources,
+    and the index of the source each belongs to."""
+    energies: list[float] = []
+    owners: list[int] = []
+    for k, src in enumerate(s for s in key.obj.values() if s.prior >= 1.0):
+        gammas = sorted(
+            (
+                ln
+                for ln in src.lines
+                if ln.kind == "gamma" and ln.energy_kev > 50 and ln.intensity >= 0.02
+            ),
+            key=lambda ln: -ln.intensity,
+        )
+        for ln in gammas[:4]:
+            energies.append(ln.energy_kev)
+            owners.append(k)
+    return np.array(energies), np.array(owners, dtype=np.int64)
 
 
 def refine(

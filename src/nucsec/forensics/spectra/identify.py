@@ -51,7 +51,10 @@ MIN_SCORE = 5.0
 EVIDENCE_CAP = 15.0
 #: share of the evidence a source's detectable lines can give that its threshold may ask
 REACHABLE_SHARE = 0.7
-BLEND_FWHM = 1.0  # an unmatched line this close to a peak is unresolved from it
+BLEND_FWHM = 1.0
+#: fewest counts the peak search finds even without background (3 sigma of its matched
+#: filter): below this a line is not "expected to be seen", whatever the Currie limit says
+SEARCH_LIMIT_COUNTS = 15.0  # an unmatched line this close to a peak is unresolved from it
 EXPECT_Z = 2.0  # a line is "expected" when its predicted area is this many detection limits
 
 Fn = Callable[[Any], Any]
@@ -148,6 +151,19 @@ def _weights(table: LineTable, low_only: bool) -> tuple[FloatArray, FloatArray]:
     return weight, miss
 
 
+def _strong_low(peaks: list[ObservedPeak]) -> npt.NDArray[np.bool_]:
+    """Peaks below 100 keV with more than twice the area of all significant peaks above
+    150 keV together: x-ray escape, backscatter and shield fluorescence make a few to a few
+    tens of per cent of the peaks that cause them (and the scatter hump of a scintillator
+    is no narrow peak), so such a peak is a line of its own."""
+    high = sum(
+        p.area for p in peaks if p.energy_kev >= 150 and p.area > 5 * p.area_unc and not p.excluded
+    )
+    return np.array(
+        [p.energy_kev < 100 and not p.excluded and p.area > 2.0 * high for p in peaks], dtype=bool
+    )
+
+
 def _match(
     table: LineTable,
     peaks: list[ObservedPeak],
@@ -215,6 +231,8 @@ class _State:
     residual: FloatArray  # (N,) area of each peak not yet explained
     residual_unc: FloatArray  # (N,) its uncertainty plus 50 % of what sources predict
     low_only: bool  # no significant peak above 150 keV
+    #: (N,) a peak below 100 keV too strong to be an artifact of the peaks above 150 keV
+    strong_low: npt.NDArray[np.bool_]
     scintillator: bool
     ld: FloatArray  # (G,) Currie limit at each group
     rel: FloatArray  # (G,) intensity x relative efficiency
@@ -316,7 +334,9 @@ def _score_all(st: _State) -> _Scores:
     whole = np.where(has, st.area[at], 0.0) / np.maximum(expected, 1e-9)
     ratio = np.where(taken, whole, ratio)
     weak = (matched | taken) & (ratio < 0.25) & big
-    w, mw = st.weight, st.miss_weight
+    # a low-energy gamma line on a peak no higher peak can make counts fully
+    low_real = line & gamma & st.strong_low[np.where(matched, eff, 0)]
+    w, mw = np.where(low_real, 1.0, st.weight), st.miss_weight
     missing = ~shared & ~line & big & (mw > 0)
     penalty = np.where(
         weak, np.where(annih, mw, w) * np.minimum(z * (1 - 4 * ratio), 10.0), 0.0
@@ -334,10 +354,12 @@ def _score_all(st: _State) -> _Scores:
     keyed = gamma & (t.energy_kev >= 120) & big
     keys_ok = _keys_ok(st, keyed, z, shared | matched)
     n_line = _per_source(st, line)
-    n_g100 = _per_source(st, line & gamma & (t.energy_kev >= 100))
+    n_g100 = _per_source(st, line & gamma & ((t.energy_kev >= 100) | low_real))
     # rare sources need more evidence, but never more than their detectable lines can give
     # (a significance of about 4.65 z for a line z detection limits strong)
-    reachable = _per_source(st, np.where(gamma & big, w * np.minimum(4.65 * z, EVIDENCE_CAP), 0))
+    reachable = _per_source(
+        st, np.where(gamma & big & ~missing, w * np.minimum(4.65 * z, EVIDENCE_CAP), 0.0)
+    )
     threshold = np.minimum(MIN_SCORE / t.prior**2, 8 * MIN_SCORE)
     # (one line never suffices for a rare source: the floor needs a second one)
     floor = EVIDENCE_CAP + MIN_SCORE
@@ -589,8 +611,9 @@ def identify(
         residual=np.array([0.0 if p.excluded else max(p.area, 0.0) for p in peaks]),
         residual_unc=np.array([max(p.area_unc, 1e-9) for p in peaks]),
         low_only=low_only,
+        strong_low=_strong_low(peaks),
         scintillator=scintillator,
-        ld=np.atleast_1d(ld_counts(e)) if e.size else np.empty(0),
+        ld=np.maximum(np.atleast_1d(ld_counts(e)), SEARCH_LIMIT_COUNTS) if e.size else np.empty(0),
         rel=table.intensity * np.atleast_1d(efficiency(e)) if e.size else np.empty(0),
         match=match,
         blend=blend,

@@ -202,7 +202,7 @@ def _align(
     if hpge:
         cands = cands[:1]
     if uncalibrated:
-        cands += scale_candidates(e, sig, fw, reference_lines(lib))
+        cands += scale_candidates(e, sig, fw, lib)
     if uncalibrated:
         # channel 0 of an analyser is near 0 keV: a correction that moves it by more than
         # the search window is a chance alignment (the same bound as for refined ones)
@@ -233,6 +233,7 @@ def _explained(peaks: list[Peak], nuclides: list[Identification]) -> float:
     """How well a set of identifications explains the peaks: the significance of the peaks
     they match, less the misfit of the matched peaks' areas to what the sources predict,
     less half the significance of the peaks left unexplained (not labelled as an effect),
+    plus half the sources' scores (their line patterns: evidence less missing and weak lines),
     less a cost per source (rare sources cost more)."""
     predicted: dict[int, float] = {}
     for n in nuclides:
@@ -250,7 +251,9 @@ def _explained(peaks: list[Peak], nuclides: list[Identification]) -> float:
         if i not in predicted and p.label is None and p.significance >= 5
     )
     cost = sum(8.0 / n.extra.get("prior", 1.0) for n in nuclides)
-    return gain - 0.5 * misfit - 0.5 * unexplained - cost
+    # how well each source's own pattern holds (evidence less missing and weak lines)
+    patterns = sum(max(n.score, 0.0) for n in nuclides)
+    return gain + 0.5 * patterns - 0.5 * misfit - 0.5 * unexplained - cost
 
 
 def _cal_tolerance(det: str, corr: Correction) -> tuple[float, float]:
