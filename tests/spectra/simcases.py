@@ -138,6 +138,14 @@ CASES: tuple[SimCase, ...] = (
         allowed=NATURAL | {"Eu-154"}, max_energy_kev=2200.0, uncalibrated=True, seed=4,
     ),
     SimCase(
+        "nai_nocal_cs137", {**ROOM, "Cs-137": 3e4}, "NaI", _one("Cs-137"), n_channels=2048,
+        max_energy_kev=1400.0, uncalibrated=True, seed=14,
+    ),
+    SimCase(
+        "csi_nocal_co60", {**ROOM, "Co-60": 3e4}, "CsI", _one("Co-60"), n_channels=512,
+        max_energy_kev=2000.0, uncalibrated=True, seed=15,
+    ),
+    SimCase(
         "nai_nocal_co60", {**ROOM, "Co-60": 2e4}, "NaI", _one("Co-60"), n_channels=512,
         max_energy_kev=2400.0, uncalibrated=True, seed=5,
     ),

@@ -16,7 +16,9 @@ from typing import Any
 
 from nucsec.forensics.spectra import enrichment as enr
 from nucsec.forensics.spectra.activity import ActivityResult, Efficiency, activity_from_lines
+from nucsec.forensics.spectra.calibration import confidence as cal_confidence
 from nucsec.forensics.spectra.explain import explain, label_peaks
+from nucsec.forensics.spectra.families import report_level
 from nucsec.forensics.spectra.identify import Identification, relative_efficiency
 from nucsec.forensics.spectra.model import (
     DETECTOR_TYPES,
@@ -71,7 +73,8 @@ def analyze(
     if inferred:
         det = "HPGe" if spectrum.n_channels >= 4096 else "NaI"
     file_cal = spectrum.calibration
-    if file_cal.kind == "default" or not file_cal.is_valid:
+    uncalibrated = file_cal.kind == "default" or not file_cal.is_valid
+    if uncalibrated:
         warnings.append("the file has no energy calibration: it was inferred from the peaks")
         if not file_cal.is_valid:
             file_cal = EnergyCalibration.polynomial(
@@ -94,6 +97,7 @@ def analyze(
     nuclides = [explain(n) for n in nuclides]
     enrichment = _enrichment(peaks, nuclides, lib, det, spectrum.live_time_s, enrichment_meter_k)
     nuclides = _natural_uranium(nuclides, enrichment)
+    nuclides = report_level(nuclides, det)
     activities = _activities(nuclides, peaks, spectrum.live_time_s, efficiency)
     if not nuclides and peaks:
         warnings.append("peaks found but no nuclide explains them well enough")
@@ -112,6 +116,7 @@ def analyze(
         continuum=main.continuum,
         peakset=ps,
         background=bg_info,
+        calibration_confidence=cal_confidence(corr, uncalibrated, gross.margin),
     )
 
 

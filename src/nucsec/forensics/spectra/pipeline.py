@@ -13,9 +13,11 @@ import numpy as np
 
 from nucsec.forensics.spectra.calibration import (
     Correction,
+    EdgeEstimate,
     align_to_references,
     apply_correction,
     coarse_candidates,
+    compton_edge_estimate,
     reference_lines,
     refine,
     scale_candidates,
@@ -43,7 +45,7 @@ from nucsec.forensics.spectra.roi import PeakSet, find_peaks, fwhm_channels
 
 MIN_ENERGY_KEV = {"HPGe": 20.0, "CZT": 20.0}  # others: 25 keV
 # how far a stored calibration may be off: (keV, fraction of energy)
-ALIGN_WINDOW = {"HPGe": (10.0, 0.004), "default": (60.0, 0.5)}
+ALIGN_WINDOW = {"HPGe": (10.0, 0.004), "default": (50.0, 1.0)}
 SCINT_WINDOW = (25.0, 0.12)
 STORED_CAL_BONUS = 15.0  # how much better another calibration must explain the peaks
 BROAD_FACTOR = 1.7  # a free-width peak this much wider than the resolution is no photopeak
@@ -53,7 +55,10 @@ BROADENED_MIN, WIDTH_SCATTER = 0.1, 0.03
 ANNIHILATION_KEV = 510.999
 BLEND_SHIFT_KEV = 0.05
 #: relative uncertainty of a predicted peak area (generic efficiency shape, no geometry)
-AREA_MODEL_UNC = 0.35  # largest centroid shift of a blend that still makes a calibration point
+AREA_MODEL_UNC = 0.35
+#: peaks weaker than this (in standard uncertainties) do not decide between calibrations:
+#: a rich library finds lines for noise-level peaks at almost any gain
+JUDGE_MIN_SIG = 8.0  # largest centroid shift of a blend that still makes a calibration point
 
 
 def net_counts(
@@ -182,8 +187,25 @@ def _peaks_and_resolution(
     return ps, refined, det, start, baseline
 
 
+def _edge(counts: FloatArray, cal: EnergyCalibration, ps: PeakSet) -> EdgeEstimate | None:
+    """The Compton-edge estimate of the dominant peak's energy (files without calibration)."""
+    if not ps.peaks:
+        return None
+    return compton_edge_estimate(
+        counts,
+        cal,
+        np.array([p.x for p in ps.peaks]),
+        np.array([p.fwhm_ch for p in ps.peaks]),
+        np.array([max(p.area, 0.0) for p in ps.peaks]),
+    )
+
+
 def _align(
-    peaks: list[Peak], lib: dict[str, Source], det: str, uncalibrated: bool
+    peaks: list[Peak],
+    lib: dict[str, Source],
+    det: str,
+    uncalibrated: bool,
+    edge: EdgeEstimate | None = None,
 ) -> list[Correction]:
     """Candidate corrections of the stored calibration (coarse, then reference-line refined)."""
     usable = [p for p in peaks if p.label is None]
@@ -202,7 +224,10 @@ def _align(
     if hpge:
         cands = cands[:1]
     if uncalibrated:
-        cands += scale_candidates(e, sig, fw, lib)
+        # analysers span 1.5-6 MeV (gain within a factor two of the default 3 MeV) unless
+        # the Compton edge of a dominant line says otherwise
+        factor = 5.0 if edge is not None else 2.0
+        cands += scale_candidates(e, sig, fw, lib, edge=edge, max_factor=factor)
     if uncalibrated:
         # channel 0 of an analyser is near 0 keV: a correction that moves it by more than
         # the search window is a chance alignment (the same bound as for refined ones)
@@ -216,7 +241,7 @@ def _align(
             reference_lines(lib, per_source=6),
             corr,
             rel_tol=0.003 if hpge else 0.03,
-            max_degree=2 if hpge else 1,
+            max_degree=2,
             min_matches=3 if hpge else 4,
         )
         if uncalibrated and abs(refined.coefficients[0]) > abs_kev:
@@ -232,7 +257,7 @@ def _align(
 def _explained(peaks: list[Peak], nuclides: list[Identification]) -> float:
     """How well a set of identifications explains the peaks: the significance of the peaks
     they match, less the misfit of the matched peaks' areas to what the sources predict,
-    less half the significance of the peaks left unexplained (not labelled as an effect),
+    less the significance of the strong peaks left unexplained (not labelled as an effect),
     plus half the sources' scores (their line patterns: evidence less missing and weak lines),
     less a cost per source (rare sources cost more)."""
     predicted: dict[int, float] = {}
@@ -240,7 +265,11 @@ def _explained(peaks: list[Peak], nuclides: list[Identification]) -> float:
         for m in n.matched:
             if m.peak is not None:
                 predicted[m.peak] = predicted.get(m.peak, 0.0) + m.expected_counts
-    gain = sum(min(peaks[i].significance, 20.0) for i in predicted)
+    gain = sum(
+        min(peaks[i].significance, 20.0)
+        for i in predicted
+        if peaks[i].significance >= JUDGE_MIN_SIG
+    )
     misfit = sum(
         min((p.net_counts - pred) ** 2 / (p.unc**2 + (AREA_MODEL_UNC * pred) ** 2), 25.0)
         for p, pred in ((peaks[i], pred) for i, pred in predicted.items())
@@ -248,12 +277,12 @@ def _explained(peaks: list[Peak], nuclides: list[Identification]) -> float:
     unexplained = sum(
         min(p.significance, 20.0)
         for i, p in enumerate(peaks)
-        if i not in predicted and p.label is None and p.significance >= 5
+        if i not in predicted and p.label is None and p.significance >= JUDGE_MIN_SIG
     )
     cost = sum(8.0 / n.extra.get("prior", 1.0) for n in nuclides)
     # how well each source's own pattern holds (evidence less missing and weak lines)
     patterns = sum(max(n.score, 0.0) for n in nuclides)
-    return gain + 0.5 * patterns - 0.5 * misfit - 0.5 * unexplained - cost
+    return gain + 0.5 * patterns - 0.5 * misfit - unexplained - cost
 
 
 def _cal_tolerance(det: str, corr: Correction) -> tuple[float, float]:
@@ -417,6 +446,9 @@ class Pass:
     peaks: list[Peak]
     nuclides: list[Identification]
     continuum: FloatArray
+    #: how much better the chosen calibration explains the spectrum than the best candidate
+    #: that names other sources (None: no such candidate)
+    margin: float | None = None
 
 
 def run_pass(
@@ -440,8 +472,10 @@ def run_pass(
             counts, var, file_cal, det, inferred, memo
         )
         peaks0 = _without_backscatter(_to_peaks(ps, file_cal, res), det)
-        corrections = _align(peaks0, lib, det, file_cal.kind == "default")
+        edge = _edge(counts, file_cal, ps) if file_cal.kind == "default" else None
+        corrections = _align(peaks0, lib, det, file_cal.kind == "default", edge)
     else:
+        edge = None
         res, det, start = fixed.res, fixed.det, fixed.start
         continuum = memo(fwhm_channels(file_cal, res))
         ps = find_peaks(
@@ -451,6 +485,7 @@ def run_pass(
     # each candidate calibration is judged by how well the library then explains the peaks;
     # the stored calibration (first candidate) wins ties
     best: tuple[float, Any] | None = None
+    judged: list[tuple[float, frozenset[str]]] = []
     for corr in corrections:
         cal = apply_correction(file_cal, corr)
         base = (
@@ -464,15 +499,21 @@ def run_pass(
         total = _explained(peaks, nuclides)
         if corr.method == "file" and file_cal.kind != "default":
             total += STORED_CAL_BONUS  # a stored calibration is overridden on clear evidence
+        if edge is not None:
+            total -= edge.penalty(corr)  # one dominant line: its Compton edge fixes the scale
+        judged.append((total, frozenset(n.name for n in nuclides)))
         if best is None or total > best[0] + 1e-9:
             best = (total, (corr, cal, base, peaks, ld, nuclides))
     corr, cal, base, peaks, ld, nuclides = best[1]  # type: ignore[index]
+    chosen = frozenset(n.name for n in nuclides)
+    rivals = [t for t, names in judged if names != chosen]
+    margin = best[0] - max(rivals) if rivals and best is not None else None
     if fixed is None:
         # final refinement on the identified lines themselves, then identify again
         meas, tab, unc = _calibration_pairs(nuclides, peaks, res)
         # HPGe: two lines that agree fix an offset (their residuals check each other)
         n_min = 2 if det == "HPGe" else 3
-        degree = (3 if det == "HPGe" else 1) if meas.size >= 3 else 0
+        degree = (3 if det == "HPGe" else 2) if meas.size >= 3 else 0
         fine = (
             refine(meas, tab, unc, max_degree=degree, outlier_kev=0.5 * res.fwhm_kev(tab))
             if meas.size >= n_min
@@ -501,4 +542,4 @@ def run_pass(
             warnings.append(
                 "calibration not refined: fewer than three identified lines, or two that disagree"
             )
-    return Pass(ps, res, det, start, corr, cal, peaks, nuclides, continuum)
+    return Pass(ps, res, det, start, corr, cal, peaks, nuclides, continuum, margin)
