@@ -168,11 +168,11 @@ CASES: tuple[SimCase, ...] = (
     ),
     # uranium on scintillators and CZT
     SimCase(
-        "nai_heu", {**ROOM, **_u(10.0, 93.0)}, "NaI", _one("U-235"),
+        "nai_heu", {**ROOM, **_u(2.0, 93.0)}, "NaI", _one("U-235"),
         allowed=NATURAL, live_time_s=300.0, seed=10,
     ),
     SimCase(
-        "csi_heu", {**ROOM, **_u(5.0, 90.0)}, "CsI", _one("U-235"),
+        "csi_heu", {**ROOM, **_u(1.0, 90.0)}, "CsI", _one("U-235"),
         allowed=NATURAL, live_time_s=600.0, seed=11,
     ),
     SimCase(
@@ -180,7 +180,7 @@ CASES: tuple[SimCase, ...] = (
         allowed=NATURAL | U_ANY, live_time_s=600.0, seed=12,
     ),
     SimCase(
-        "czt_heu_behind_steel", {**ROOM, **_u(20.0, 90.0)}, "CZT", _one("U-235"),
+        "czt_heu_behind_steel", {**ROOM, **_u(2.0, 90.0)}, "CZT", _one("U-235"),
         allowed=NATURAL, n_channels=2048, live_time_s=900.0, shield=("Fe", 4.0), seed=13,
     ),
     # short-lived medical and industrial nuclides on NaI

@@ -33,6 +33,7 @@ from nucsec.forensics.spectra.result import Peak, SpectrumAnalysis
 __all__ = ["analyze"]
 
 NATURAL_U235_MAX_PCT = 0.8  # U-235 at or below this (2 sigma) is natural or depleted uranium
+LEU_MIN_PCT = 1.5  # ... unless the estimate allows this much (2 sigma): enrichment unknown
 
 
 def analyze(
@@ -224,11 +225,15 @@ def _enrichment(
 def _natural_uranium(
     nuclides: list[Identification], result: enr.EnrichmentResult | None
 ) -> list[Identification]:
-    """Fold U-235 into U-238 when the uranium is natural or depleted (not a separate finding)."""
+    """Fold U-235 into U-238 when the uranium is natural or depleted (not a separate finding):
+    consistent with natural at 2 sigma and, at 2 sigma, not low-enriched either. An estimate
+    too uncertain to exclude LEU keeps both (uranium, enrichment unknown)."""
     names = [n.name for n in nuclides]
     if result is None or "U-235" not in names or "U-238" not in names:
         return nuclides
     if result.u235_pct - 2 * result.u_u235_pct > NATURAL_U235_MAX_PCT:
+        return nuclides
+    if result.u235_pct + 2 * result.u_u235_pct > LEU_MIN_PCT:
         return nuclides
     u235 = nuclides[names.index("U-235")]
     out = []

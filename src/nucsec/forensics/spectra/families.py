@@ -24,7 +24,7 @@ from dataclasses import replace
 
 from nucsec.forensics.spectra.identify import Identification
 
-__all__ = ["FAMILIES", "SERIES", "report_level"]
+__all__ = ["FAMILIES", "SERIES", "chain_parent", "report_level"]
 
 #: decay series a reported source belongs to, named by its parent
 SERIES = {
@@ -50,6 +50,11 @@ FAMILIES = {
 #: members merged under one parent on a low-resolution spectrum (U-232 is not natural: a
 #: reprocessed-uranium signature, kept apart)
 _MERGED = {"Ra-226": "U-238", "Pb-210": "U-238", "Th-228": "Th-232"}
+
+
+def chain_parent(name: str) -> str:
+    """The name a low-resolution spectrum reports ``name`` under (its series' parent)."""
+    return _MERGED.get(name, name)
 
 
 def report_level(nuclides: list[Identification], detector_type: str) -> list[Identification]:

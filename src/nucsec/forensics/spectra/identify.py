@@ -363,10 +363,12 @@ def _score_all(st: _State) -> _Scores:
     fit = np.where(((n_keep != n_use) & (n_keep > 0))[src], keep, use)
     # an effective absorber per source (shielding), then the scale again on the attenuated
     # prediction: attenuated low-energy lines are then neither weak nor missing
-    # (fitted on the lines that carry no blended share: their energy is their own)
-    pure = fit & gamma & (rel == st.rel)
-    ab = fit_absorbers(src, n_s, st.mu, t.energy_kev, pure, res, unc, st.rel)
-    rel = with_blends(st.rel * ab.transmission)
+    # (a line that carries blended shares is attenuated like the intensity-weighted mean of
+    # its lines)
+    mu_eff = np.array([with_blends(st.rel * m) for m in st.mu]) / np.maximum(rel, 1e-300)
+    ab = fit_absorbers(src, n_s, mu_eff, t.energy_kev, fit & gamma, res, unc, rel)
+    own_mu = st.mu[ab.material[src], np.arange(src.size)]
+    rel = with_blends(st.rel * np.exp(-own_mu * ab.areal_density_g_cm2[src]))
     scale = _scale(st, fit, res, rel, unc2)
     shared = taken | bl
     expected = scale[src] * rel
@@ -375,9 +377,12 @@ def _score_all(st: _State) -> _Scores:
     ratio = res / np.maximum(expected, 1e-9)
     # a line on a peak another source took is contradicted all the same when the whole
     # peak holds less than a quarter of what this source predicts there
-    whole = np.where(has, st.area[at], 0.0) / np.maximum(expected, 1e-9)
-    ratio = np.where(taken, whole, ratio)
-    weak = (matched | taken) & (ratio < 0.25) & big
+    # (so is a line blended into a peak that holds less than a quarter of it)
+    near = np.where(has, st.match, np.maximum(st.blend, 0))
+    whole = st.area[near] / np.maximum(expected, 1e-9)
+    blended = ~has & bl
+    ratio = np.where(taken | blended, whole, ratio)
+    weak = (matched | taken | blended) & (ratio < 0.25) & big
     # a low-energy gamma line on a peak no higher peak can make counts fully
     low_real = line & gamma & st.strong_low[np.where(matched, eff, 0)]
     w, mw = np.where(low_real, 1.0, st.weight), st.miss_weight
@@ -416,7 +421,7 @@ def _score_all(st: _State) -> _Scores:
     )
     return _Scores(
         passing, score, fraction, evidence, scale, other, keys_ok, eff, shared, expected,
-        weak & (line | taken), missing, ab.areal_density_g_cm2, ab.material, rel,
+        weak & (line | taken | blended), missing, ab.areal_density_g_cm2, ab.material, rel,
     )  # fmt: skip
 
 
@@ -617,6 +622,35 @@ def _dominant_annihilation(
     return None
 
 
+def _without_explained_annihilation(
+    accepted: list[Identification],
+    library: dict[str, Source],
+    peaks: list[ObservedPeak],
+    efficiency: Fn,
+) -> list[Identification]:
+    """Drop a source named only from a dominant 511 keV peak (F-18) when a positron emitter
+    identified by its gamma lines (Na-22, say) predicts at least 30 % of that peak."""
+    dominant = [n for n in accepted if n.extra.get("other_lines") is False and n.matched
+                and n.matched[0].kind == "annihilation"]  # fmt: skip
+    if not dominant:
+        return accepted
+    k = dominant[0].matched[0].peak
+    area = peaks[k].area if k is not None else 0.0
+    made = 0.0
+    for n in accepted:
+        src = library.get(n.name)
+        if n is dominant[0] or src is None:
+            continue
+        made += sum(
+            n.scale * ln.intensity * float(efficiency(ln.energy_kev))
+            for ln in src.lines
+            if ln.kind == "annihilation"
+        )
+    if made < 0.3 * area:
+        return accepted
+    return [n for n in accepted if n is not dominant[0]]
+
+
 def identify(
     peaks: list[ObservedPeak],
     library: dict[str, Source],
@@ -698,4 +732,4 @@ def identify(
                 st.residual_unc[m.peak] = float(
                     np.hypot(st.residual_unc[m.peak], 0.5 * m.expected_counts)
                 )
-    return accepted
+    return _without_explained_annihilation(accepted, library, peaks, efficiency)

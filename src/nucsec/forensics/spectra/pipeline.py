@@ -22,6 +22,7 @@ from nucsec.forensics.spectra.calibration import (
     refine,
     scale_candidates,
 )
+from nucsec.forensics.spectra.families import chain_parent
 from nucsec.forensics.spectra.identify import Identification, identify, relative_efficiency
 from nucsec.forensics.spectra.model import (
     EnergyCalibration,
@@ -34,7 +35,7 @@ from nucsec.forensics.spectra.nucdata import Source
 from nucsec.forensics.spectra.peaks import ContinuumMemo
 from nucsec.forensics.spectra.resolution import (
     Resolution,
-    classify_resolution,
+    closest_family,
     default_resolution,
 )
 from nucsec.forensics.spectra.resolution import (
@@ -117,11 +118,11 @@ def _infer_family(
     """Detector family from the widths of the strongest peaks.
 
     Each candidate default resolution is tried; the widths the fits measure are compared
-    with it. HPGe is kept when its widths agree within a factor two; otherwise the relative
-    FWHM at 662 keV (scaled as sqrt(E)) picks the scintillator family.
+    with it. HPGe is kept when its widths agree within a factor two; otherwise the family
+    whose resolution model is closest to the widths at their energies.
     """
     tried: dict[str, float] = {}
-    rel662 = None
+    measured: tuple[FloatArray, FloatArray, FloatArray] | None = None
     for family in [guess, "NaI"] if guess == "HPGe" else [guess]:
         res = default_resolution(family)
         start = _start_channel(counts, cal, res, family)
@@ -141,10 +142,10 @@ def _infer_family(
         tried[family] = float(np.exp(np.average(np.log(fw / res.fwhm_kev(e)), weights=w)))
         if family == "HPGe" and 0.5 < tried[family] < 2.0:
             return "HPGe", ps
-        rel662 = float(np.exp(np.average(np.log(fw / np.sqrt(e * 661.657)), weights=w)))
-    if rel662 is None:
+        measured = (e, fw, w)
+    if measured is None:
         return guess, None
-    return classify_resolution(rel662), None
+    return closest_family(*measured), None
 
 
 def _peaks_and_resolution(
@@ -254,7 +255,7 @@ def _align(
     return out
 
 
-def _explained(peaks: list[Peak], nuclides: list[Identification]) -> float:
+def _explained(peaks: list[Peak], nuclides: list[Identification], det: str = "HPGe") -> float:
     """How well a set of identifications explains the peaks: the significance of the peaks
     they match, less the misfit of the matched peaks' areas to what the sources predict,
     less the significance of the strong peaks left unexplained (not labelled as an effect),
@@ -279,7 +280,13 @@ def _explained(peaks: list[Peak], nuclides: list[Identification]) -> float:
         for i, p in enumerate(peaks)
         if i not in predicted and p.label is None and p.significance >= JUDGE_MIN_SIG
     )
-    cost = sum(8.0 / n.extra.get("prior", 1.0) for n in nuclides)
+    # one cost per independent source: on a low-resolution detector the members of a decay
+    # series it cannot separate (radium daughters and uranium) are one source
+    costs = {
+        (n.name if det == "HPGe" else chain_parent(n.name)): 8.0 / n.extra.get("prior", 1.0)
+        for n in nuclides
+    }
+    cost = sum(costs.values())
     # how well each source's own pattern holds (evidence less missing and weak lines)
     patterns = sum(max(n.score, 0.0) for n in nuclides)
     return gain + 0.5 * patterns - 0.5 * misfit - unexplained - cost
@@ -496,7 +503,7 @@ def run_pass(
         peaks = _without_backscatter(_to_peaks(ps, cal, res), det)
         ld = _ld_function(base, cal, res)
         nuclides = _identify(peaks, lib, cal, res, det, ld, start, _cal_tolerance(det, corr))
-        total = _explained(peaks, nuclides)
+        total = _explained(peaks, nuclides, det)
         if corr.method == "file" and file_cal.kind != "default":
             total += STORED_CAL_BONUS  # a stored calibration is overridden on clear evidence
         if edge is not None:
@@ -536,7 +543,9 @@ def run_pass(
             )
             # HPGe: the fit on identified lines is trusted (rms checked above); elsewhere keep
             # it only if the library explains the peaks at least as well
-            if det == "HPGe" or _explained(peaks2, nuclides2) >= _explained(peaks, nuclides):
+            if det == "HPGe" or _explained(peaks2, nuclides2, det) >= _explained(
+                peaks, nuclides, det
+            ):
                 corr, cal, peaks, nuclides = corr2, cal2, peaks2, nuclides2
         elif det == "HPGe":
             warnings.append(

@@ -92,4 +92,5 @@ def fit_absorbers(
         best_rss = np.where(better, rss, best_rss)
     mu_best = mu[best_m[src], np.arange(src.size)]
     transmission = np.exp(-mu_best * best_x[src])
+    transmission = np.where(np.isfinite(transmission), transmission, 1.0)
     return Absorbers(best_x, best_m, transmission)
