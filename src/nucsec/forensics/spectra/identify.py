@@ -23,14 +23,25 @@ Rules, in words (no rule names a file or a specific result):
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from nucsec.forensics.spectra.annihilation import (
+    annihilation_only,
+    dominant_annihilation,
+    without_explained_annihilation,
+)
+from nucsec.forensics.spectra.blends import consistent_blends, strong_low
+from nucsec.forensics.spectra.identification import (
+    Fn,
+    Identification,
+    LineMatch,
+    ObservedPeak,
+)
 from nucsec.forensics.spectra.linetable import (
     ANNIHILATION,
     GAMMA,
@@ -51,66 +62,11 @@ MIN_SCORE = 5.0
 EVIDENCE_CAP = 15.0
 #: share of the evidence a source's detectable lines can give that its threshold may ask
 REACHABLE_SHARE = 0.7
-BLEND_FWHM = 1.0
+BLEND_FWHM = 1.0  # an unmatched line this close to a peak is unresolved from it
 #: fewest counts the peak search finds even without background (3 sigma of its matched
 #: filter): below this a line is not "expected to be seen", whatever the Currie limit says
-SEARCH_LIMIT_COUNTS = 15.0  # an unmatched line this close to a peak is unresolved from it
+SEARCH_LIMIT_COUNTS = 15.0
 EXPECT_Z = 2.0  # a line is "expected" when its predicted area is this many detection limits
-
-Fn = Callable[[Any], Any]
-
-
-@dataclass(frozen=True)
-class ObservedPeak:
-    energy_kev: float
-    energy_unc_kev: float
-    area: float
-    area_unc: float
-    fwhm_kev: float
-    excluded: bool = False  # explained by an effect (backscatter...): never a line match
-
-
-@dataclass(frozen=True)
-class LineMatch:
-    """One (merged) line of a source and what the spectrum says about it."""
-
-    energy_kev: float
-    intensity: float
-    emitter: str
-    kind: str
-    expected_counts: float
-    ld_counts: float
-    peak: int | None = None  # index into the observed peaks
-    note: str = ""
-
-    def to_dict(self, peaks: list[ObservedPeak]) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "energy_kev": round(self.energy_kev, 3),
-            "emitter": self.emitter,
-            "intensity_pct": round(100 * self.intensity, 4),
-            "kind": self.kind,
-            "expected_counts": round(self.expected_counts, 1),
-            "ld_counts": round(self.ld_counts, 1),
-        }
-        if self.peak is not None:
-            out["peak_energy_kev"] = round(peaks[self.peak].energy_kev, 3)
-            out["net_counts"] = round(peaks[self.peak].area, 1)
-        if self.note:
-            out["note"] = self.note
-        return out
-
-
-@dataclass(frozen=True)
-class Identification:
-    name: str
-    category: str
-    confidence: float
-    score: float
-    matched: tuple[LineMatch, ...]
-    missing: tuple[LineMatch, ...]
-    scale: float  # counts per (photon per decay x relative efficiency)
-    explanation: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def relative_efficiency(detector_type: str) -> Fn:
@@ -149,63 +105,6 @@ def _weights(table: LineTable, low_only: bool) -> tuple[FloatArray, FloatArray]:
     weight = np.where((kind == GAMMA) & (e < 100), low, weight)
     miss = np.where(kind == XRAY, 0.0, np.where((kind == GAMMA) & (e < 120), 0.2, 1.0))
     return weight, miss
-
-
-def _consistent_blends(
-    table: LineTable,
-    peaks: list[ObservedPeak],
-    match: IntArray,
-    blend: IntArray,
-    rel: FloatArray,
-    fwhm: FloatArray,
-    cal_tol: tuple[float, float],
-) -> IntArray:
-    """Keep a line blended into a peak only if the peak's centroid agrees with the
-    intensity-weighted centroid of the source's lines in it (matched and blended): a strong
-    line a whole FWHM from a peak that one of its weak neighbours matched is missing, not
-    blended. Agreement: within twice the matching tolerance of the matched line."""
-    out = blend.copy()
-    bl = np.nonzero(blend >= 0)[0]
-    if bl.size == 0:
-        return out
-    n_p = len(peaks)
-    owner = np.full((table.n_sources, n_p + 1), -1, dtype=np.int64)
-    m = np.nonzero(match >= 0)[0]
-    owner[table.src[m], match[m]] = m
-    own = owner[table.src[bl], blend[bl]]
-    has = own >= 0
-    bl, own = bl[has], own[has]
-    if bl.size == 0:
-        return out
-    num = rel[own] * table.energy_kev[own]
-    den = rel[own].copy()
-    uniq, inv = np.unique(own, return_inverse=True)
-    num_o = np.bincount(inv, weights=rel[bl] * table.energy_kev[bl], minlength=uniq.size)
-    den_o = np.bincount(inv, weights=rel[bl], minlength=uniq.size)
-    num, den = num_o + rel[uniq] * table.energy_kev[uniq], den_o + rel[uniq]
-    centroid = np.divide(num, den, out=table.energy_kev[uniq].copy(), where=den > 0)
-    e_peak = np.array([peaks[int(match[o])].energy_kev for o in uniq])
-    u_peak = np.array([peaks[int(match[o])].energy_unc_kev for o in uniq])
-    e_own = table.energy_kev[uniq]
-    tol = np.sqrt(
-        (0.3 * fwhm[uniq]) ** 2 + (cal_tol[0] + cal_tol[1] * e_own) ** 2 + (2.5 * u_peak) ** 2
-    )
-    bad = np.abs(centroid - e_peak) > 2.0 * tol
-    out[bl[bad[inv]]] = -1
-    return out
-
-
-def _strong_low(peaks: list[ObservedPeak]) -> npt.NDArray[np.bool_]:
-    """Peaks below 100 keV with more than twice the area of all significant peaks above
-    150 keV together: x-ray escape, backscatter and shield fluorescence make a few to a few
-    tens of per cent of the peaks that cause them (and the scatter hump of a scintillator
-    is no narrow peak), so such a peak is a line of its own."""
-    high = sum(
-        p.area for p in peaks if p.energy_kev >= 150 and p.area > 5 * p.area_unc and not p.excluded
-    )
-    return np.array(
-        [p.energy_kev < 100 and not p.excluded and p.area > 2.0 * high for p in peaks], dtype=bool
-    )
 
 
 def _match(
@@ -574,83 +473,6 @@ def _best(sc: _Scores, prior: FloatArray) -> int | None:
     return int(cand[np.argmax(sc.score[cand])])
 
 
-@lru_cache(maxsize=8)
-def _annihilation_only(library: Any) -> tuple[Source, ...]:
-    """Sources whose only strong line (>= 1 %) is 511 keV (F-18 and the like)."""
-    out = []
-    for src in library.obj.values():
-        strong = [ln for ln in src.lines if ln.intensity >= 0.01]
-        if strong and all(ln.kind == "annihilation" for ln in strong):
-            out.append(src)
-    return tuple(out)
-
-
-def _dominant_annihilation(
-    source: Source, peaks: list[ObservedPeak], ld: Fn
-) -> Identification | None:
-    """A source seen only through 511 keV (F-18): the 511 keV peak must dominate."""
-    ln = next(ln for ln in source.lines if ln.intensity >= 0.01)
-    near = [
-        i for i, p in enumerate(peaks) if abs(p.energy_kev - 511.0) < max(0.5 * p.fwhm_kev, 1.5)
-    ]
-    total = sum(max(p.area, 0.0) for p in peaks) if near else 0.0
-    for i in near:
-        p = peaks[i]
-        if total > 0:
-            signif = p.area / p.area_unc
-            if p.area >= 0.6 * total and signif >= 10:
-                m = LineMatch(
-                    ln.energy_kev,
-                    ln.intensity,
-                    ln.emitter,
-                    ln.kind,
-                    p.area,
-                    float(ld(511.0)),
-                    i,
-                    "511 keV dominates the spectrum",
-                )
-                return Identification(
-                    source.name,
-                    source.category,
-                    0.5,
-                    signif,
-                    (m,),
-                    (),
-                    p.area / ln.intensity,
-                    extra={"fraction": 1.0, "prior": source.prior, "other_lines": False},
-                )
-    return None
-
-
-def _without_explained_annihilation(
-    accepted: list[Identification],
-    library: dict[str, Source],
-    peaks: list[ObservedPeak],
-    efficiency: Fn,
-) -> list[Identification]:
-    """Drop a source named only from a dominant 511 keV peak (F-18) when a positron emitter
-    identified by its gamma lines (Na-22, say) predicts at least 30 % of that peak."""
-    dominant = [n for n in accepted if n.extra.get("other_lines") is False and n.matched
-                and n.matched[0].kind == "annihilation"]  # fmt: skip
-    if not dominant:
-        return accepted
-    k = dominant[0].matched[0].peak
-    area = peaks[k].area if k is not None else 0.0
-    made = 0.0
-    for n in accepted:
-        src = library.get(n.name)
-        if n is dominant[0] or src is None:
-            continue
-        made += sum(
-            n.scale * ln.intensity * float(efficiency(ln.energy_kev))
-            for ln in src.lines
-            if ln.kind == "annihilation"
-        )
-    if made < 0.3 * area:
-        return accepted
-    return [n for n in accepted if n is not dominant[0]]
-
-
 def identify(
     peaks: list[ObservedPeak],
     library: dict[str, Source],
@@ -682,7 +504,7 @@ def identify(
     table, groups = table.subset(np.bincount(table.src[line], minlength=table.n_sources) > 0)
     e, match, blend = table.energy_kev, match[groups], blend[groups]
     rel = table.intensity * np.atleast_1d(efficiency(e)) if e.size else np.empty(0)
-    blend = _consistent_blends(table, peaks, match, blend, rel, np.atleast_1d(fwhm_kev(e)), cal_tol)
+    blend = consistent_blends(table, peaks, match, blend, rel, np.atleast_1d(fwhm_kev(e)), cal_tol)
     weight, miss_weight = _weights(table, low_only)
     st = _State(
         table=table,
@@ -691,7 +513,7 @@ def identify(
         residual=np.array([0.0 if p.excluded else max(p.area, 0.0) for p in peaks]),
         residual_unc=np.array([max(p.area_unc, 1e-9) for p in peaks]),
         low_only=low_only,
-        strong_low=_strong_low(peaks),
+        strong_low=strong_low(peaks),
         scintillator=scintillator,
         ld=np.maximum(np.atleast_1d(ld_counts(e)), SEARCH_LIMIT_COUNTS) if e.size else np.empty(0),
         rel=rel,
@@ -703,8 +525,8 @@ def identify(
         mu=group_attenuation(e) if e.size else np.empty((len(ABSORBERS), 0)),
     )
     accepted: list[Identification] = []
-    for src in _annihilation_only(LibraryKey(library)):
-        dom = _dominant_annihilation(src, peaks, ld_counts)
+    for src in annihilation_only(LibraryKey(library)):
+        dom = dominant_annihilation(src, peaks, ld_counts)
         if dom is not None and dom.matched[0].peak is not None:
             accepted.append(dom)
             st.residual[dom.matched[0].peak] = 0.0
@@ -732,4 +554,4 @@ def identify(
                 st.residual_unc[m.peak] = float(
                     np.hypot(st.residual_unc[m.peak], 0.5 * m.expected_counts)
                 )
-    return _without_explained_annihilation(accepted, library, peaks, efficiency)
+    return without_explained_annihilation(accepted, library, peaks, efficiency)

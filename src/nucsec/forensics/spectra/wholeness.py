@@ -12,8 +12,9 @@ file is parsed:
 - ORTEC CHN: the header declares the channel count; the counts must all be there;
 - Canberra CNF (CAM): the file header declares the file size;
 - GADRAS PCF: the file is made of 256-byte records;
-- other text (TKA, CSV, TXT): nothing declares a length, so the last line must be complete
-  (end with a line break); a file cut at a line break cannot be told from a whole one.
+- text made of lines of numbers (TKA, CSV, TXT): nothing declares a length, so the last
+  line must be complete (end with a line break); a file cut at a line break cannot be told
+  from a whole one.
 
 Every refusal is a :class:`~nucsec.forensics.spectra.model.TruncatedSpectrumError`, which
 says what was declared and what was found.
@@ -53,12 +54,23 @@ def check_whole(data: bytes, name: str) -> None:
         text = data.decode("latin-1")
         if re.search(r"^\$DATA:", text, re.M):
             _check_spe(text, label)
-        elif not text.startswith("RADDATA://") and text[-1] not in "\r\n":
+        elif _numeric_text(text) and text[-1] not in "\r\n":
             raise TruncatedSpectrumError(
                 f"{label} ends in the middle of a line: the file is cut off",
                 field="file",
                 value=name or None,
             )
+
+
+_NUMBERS = re.compile(r"^\s*[-+0-9.eE]+(\s*[,;\t ]\s*[-+0-9.eE]+)*\s*$")
+
+
+def _numeric_text(text: str) -> bool:
+    """Text made of lines of numbers (TKA, CSV, TXT counts), a header line or two allowed:
+    the formats whose only sign of a cut is an incomplete last line."""
+    lines = [line for line in text.splitlines()[:200] if line.strip()]
+    numeric = sum(bool(_NUMBERS.match(line)) for line in lines)
+    return len(lines) >= 8 and numeric >= 0.8 * len(lines)
 
 
 def _check_xml(head: bytes, label: str) -> None:
