@@ -264,10 +264,13 @@ def _score_all(st: _State) -> _Scores:
     # prediction: attenuated low-energy lines are then neither weak nor missing
     # (a line that carries blended shares is attenuated like the intensity-weighted mean of
     # its lines)
-    mu_eff = np.array([with_blends(st.rel * m) for m in st.mu]) / np.maximum(rel, 1e-300)
+    mu_eff = st.mu
+    if into.size:
+        mu_eff = np.array([with_blends(st.rel * m) for m in st.mu]) / np.maximum(rel, 1e-300)
     ab = fit_absorbers(src, n_s, mu_eff, t.energy_kev, fit & gamma, res, unc, rel)
-    own_mu = st.mu[ab.material[src], np.arange(src.size)]
-    rel = with_blends(st.rel * np.exp(-own_mu * ab.areal_density_g_cm2[src]))
+    if np.any(ab.areal_density_g_cm2 > 0):
+        own_mu = st.mu[ab.material[src], np.arange(src.size)]
+        rel = with_blends(st.rel * np.exp(-own_mu * ab.areal_density_g_cm2[src]))
     scale = _scale(st, fit, res, rel, unc2)
     shared = taken | bl
     expected = scale[src] * rel
@@ -449,6 +452,15 @@ def _strong_emitters(library: LibraryKey) -> dict[str, frozenset[str]]:
     }
 
 
+@lru_cache(maxsize=64)
+def _attenuation_of(table: LineTable) -> FloatArray:
+    """Attenuation coefficients of a (cached) line table's groups, computed once per table."""
+    if table.energy_kev.size == 0:
+        return np.empty((len(ABSORBERS), 0))
+    return group_attenuation(table.energy_kev)
+
+
+@lru_cache(maxsize=64)
 def _sub_chains(library: LibraryKey, names: tuple[str, ...]) -> list[npt.NDArray[np.int64]]:
     """For each source of the table, the sources whose strong lines all come from its own
     chain members (the parts of its chain that are sources of their own)."""
@@ -493,15 +505,21 @@ def identify(
     if not peaks:
         return []
     table = line_table(library, fwhm_kev, *energy_range_kev)
+    full_mu = _attenuation_of(table)
     e = table.energy_kev
     low_only = not any(
         p.energy_kev >= 150 and p.area > 5 * p.area_unc and not p.excluded for p in peaks
     )
     fwhm = np.atleast_1d(fwhm_kev(e)) if e.size else np.empty(0)
     match, blend = _match(table, peaks, fwhm, cal_tol)
-    # a source none of whose lines (511 keV aside) matches a peak can never be named
+    # a source can never be named when the peaks its lines (511 keV aside) match could not
+    # give the least evidence its prior asks, even all for itself
     line = (match >= 0) & (table.kind != ANNIHILATION)
-    table, groups = table.subset(np.bincount(table.src[line], minlength=table.n_sources) > 0)
+    signif = np.array([max(p.area, 0.0) / max(p.area_unc, 1e-9) for p in peaks])
+    most = np.where(line, np.minimum(signif[np.maximum(match, 0)], EVIDENCE_CAP), 0.0)
+    least = np.minimum(MIN_SCORE / table.prior**2, EVIDENCE_CAP + MIN_SCORE)
+    possible = np.bincount(table.src, weights=most, minlength=table.n_sources) >= least
+    table, groups = table.subset(possible)
     e, match, blend = table.energy_kev, match[groups], blend[groups]
     rel = table.intensity * np.atleast_1d(efficiency(e)) if e.size else np.empty(0)
     blend = consistent_blends(table, peaks, match, blend, rel, np.atleast_1d(fwhm_kev(e)), cal_tol)
@@ -522,7 +540,7 @@ def identify(
         weight=weight,
         miss_weight=miss_weight,
         alive=np.ones(table.n_sources, dtype=bool),
-        mu=group_attenuation(e) if e.size else np.empty((len(ABSORBERS), 0)),
+        mu=full_mu[:, groups],
     )
     accepted: list[Identification] = []
     for src in annihilation_only(LibraryKey(library)):

@@ -36,11 +36,10 @@ MAX_WEIGHT = 100.0
 
 @dataclass(frozen=True)
 class Absorbers:
-    """Per source: fitted areal density (g/cm^2) and absorber index; per group: transmission."""
+    """Per source: fitted areal density (g/cm^2) and absorber index."""
 
     areal_density_g_cm2: FloatArray  # (S,)
     material: npt.NDArray[np.int64]  # (S,) index into ABSORBERS
-    transmission: FloatArray  # (G,)
 
 
 def group_attenuation(energy_kev: FloatArray) -> FloatArray:
@@ -65,32 +64,31 @@ def fit_absorbers(
     needs two such lines whose attenuation differs, else its absorber is zero.
     """
 
-    def per_source(values: FloatArray) -> FloatArray:
-        return np.asarray(np.bincount(src, weights=values, minlength=n_sources), np.float64)
-
     ok = use & (energy_kev >= MIN_ENERGY_KEV) & (area > 0) & (predicted > 0)
-    safe_area = np.where(ok, area, 1.0)
-    y = np.where(ok, np.log(safe_area / np.where(ok, predicted, 1.0)), 0.0)
-    w = np.where(ok, np.minimum((safe_area / np.maximum(area_unc, 1e-9)) ** 2, MAX_WEIGHT), 0.0)
+    idx = np.nonzero(ok)[0]  # the few matched lines, not every line of the library
+    g_src = src[idx]
+
+    def per_source(values: FloatArray) -> FloatArray:
+        return np.asarray(np.bincount(g_src, weights=values, minlength=n_sources), np.float64)
+
+    y = np.log(area[idx] / predicted[idx])
+    w = np.minimum((area[idx] / np.maximum(area_unc[idx], 1e-9)) ** 2, MAX_WEIGHT)
     sw = per_source(w)
     sy = per_source(w * y)
     best_x = np.zeros(n_sources)
     best_m = np.zeros(n_sources, dtype=np.int64)
     best_rss = np.full(n_sources, np.inf)
     for k, material in enumerate(ABSORBERS):
-        m = mu[k]
+        m = mu[k, idx]
         sm, smm, smy = per_source(w * m), per_source(w * m * m), per_source(w * m * y)
         var = sw * smm - sm * sm
         spread = var > (0.05 * sm) ** 2  # attenuation of the lines differs by > ~5 %
         slope = np.divide(sw * smy - sm * sy, var, out=np.zeros(n_sources), where=spread)
         x = np.clip(-slope, 0.0, X_MAX[material])
         a = np.divide(sy + x * sm, sw, out=np.zeros(n_sources), where=sw > 0)
-        rss = per_source(w * (y - a[src] + m * x[src]) ** 2)
+        rss = per_source(w * (y - a[g_src] + m * x[g_src]) ** 2)
         better = rss < best_rss - 1e-12
         best_x = np.where(better, x, best_x)
         best_m = np.where(better, k, best_m)
         best_rss = np.where(better, rss, best_rss)
-    mu_best = mu[best_m[src], np.arange(src.size)]
-    transmission = np.exp(-mu_best * best_x[src])
-    transmission = np.where(np.isfinite(transmission), transmission, 1.0)
-    return Absorbers(best_x, best_m, transmission)
+    return Absorbers(best_x, best_m)
