@@ -120,7 +120,7 @@ def _analyse_upload(request: Request, caller: Caller, node: Node, form: UploadFo
         "use_file_background": first(form.fields, "no_file_background") != "on",
     }
     try:
-        if file is None or not file[2]:
+        if file is None or not (file[0] or file[2]):  # an empty named file: the reader says
             raise InputError("choose a spectrum file", field="file")
         run, ticket = analyses.stage_spectrum(node, caller.principal, file[2], file[0], params)
     except InputError as exc:

@@ -18,6 +18,7 @@ from nucsec.forensics.spectra.model import (
     SpectrumError,
     SpectrumFile,
     SpectrumFileError,
+    TruncatedSpectrumError,
 )
 from nucsec.forensics.spectra.nucdata import Line, Source, load_library
 from nucsec.forensics.spectra.plot import plot_data, plot_svg
@@ -41,6 +42,7 @@ __all__ = [
     "SpectrumError",
     "SpectrumFile",
     "SpectrumFileError",
+    "TruncatedSpectrumError",
     "analyze",
     "convert_spectrum",
     "load_library",

@@ -31,6 +31,7 @@ __all__ = [
     "SpectrumError",
     "SpectrumFile",
     "SpectrumFileError",
+    "TruncatedSpectrumError",
 ]
 
 #: detector families with their own resolution model; "unknown" lets the analysis guess
@@ -49,6 +50,12 @@ class SpectrumFileError(FileFormatError):
     """A spectrum file that cannot be read: unknown format, truncated, corrupt, too large."""
 
     code = "bad_spectrum_file"
+
+
+class TruncatedSpectrumError(SpectrumFileError):
+    """A spectrum file that is not whole (empty, or cut off before what it declares)."""
+
+    code = "truncated_spectrum_file"
 
 
 @dataclass(frozen=True)
