@@ -31,8 +31,9 @@ from nucsec.forensics.library.members import CorrelationModel
 from nucsec.forensics.library.model import Entry
 from nucsec.forensics.library.vocabulary import signature
 
-__all__ = ["BelowLimits", "IndexedModel", "LibraryIndex"]
+__all__ = ["REFERENCE_SIZE", "BelowLimits", "IndexedModel", "LibraryIndex"]
 
+REFERENCE_SIZE = 500
 
 @dataclass(frozen=True)
 class BelowLimits:
@@ -101,6 +102,8 @@ class LibraryIndex:
         self.models = [self._indexed(model) for model in cols.corr_models]
         self.unverified = frozenset(cols.unverified)
         self._population()
+        self.group_size = np.bincount(self.material, minlength=len(MATERIAL_CODES))
+        self.reference = [self._reference(g) for g in range(len(MATERIAL_CODES) + 1)]
 
     def _fill(
         self, j: int, col: object, inflate: np.ndarray, drop: np.ndarray | None
@@ -129,20 +132,44 @@ class LibraryIndex:
         return IndexedModel(cols[keep], model.r[np.ix_(keep, keep)], model.n_members, model.n_pc)
 
     def _population(self) -> None:
-        """Per column: population mean and sd (the "random source" of the score), power."""
-        m = len(self.names)
-        self.pop_mu = np.zeros(m)
-        self.pop_sd = np.ones(m)
+        """Per material type (last row: all) and column: population mean and sd; power.
+
+        The population is the "random source" of the score and of the coincidence
+        probability: a normal with the mean of the entries' values and their between-entry
+        variance plus the median within-entry variance.
+        """
+        m, groups = len(self.names), len(MATERIAL_CODES)
+        self.pop_mu = np.zeros((groups + 1, m))
+        self.pop_sd = np.ones((groups + 1, m))
         self.power = np.zeros(m)
-        for j in range(m):
-            mu = self.mu[j][np.isfinite(self.mu[j])].astype(float)
-            if mu.size == 0:
-                continue
-            within = float(np.median(self.var[j][np.isfinite(self.mu[j])]))
-            between = float(mu.var()) if mu.size > 1 else 0.0
-            self.pop_mu[j] = float(mu.mean())
-            self.pop_sd[j] = float(np.sqrt(between + within)) or 1.0
-            self.power[j] = np.sqrt(between / within) if within > 0 else np.inf
+        for g in (groups, *range(groups)):  # all entries first: the fallback of empty groups
+            rows = slice(None) if g == groups else self.material == g
+            for j in range(m):
+                mu_all, var_all = self.mu[j][rows], self.var[j][rows]
+                ok = np.isfinite(mu_all)
+                if not ok.any():
+                    self.pop_mu[g, j] = self.pop_mu[groups, j]
+                    self.pop_sd[g, j] = self.pop_sd[groups, j]
+                    continue
+                mu = mu_all[ok].astype(float)
+                within = float(np.median(var_all[ok]))
+                between = float(mu.var()) if mu.size > 1 else 0.0
+                self.pop_mu[g, j] = float(mu.mean())
+                self.pop_sd[g, j] = float(np.sqrt(between + within)) or 1.0
+                if g == groups:
+                    self.power[j] = np.sqrt(between / within) if within > 0 else np.inf
+
+    def _reference(self, group: int) -> np.ndarray:
+        """Up to ``REFERENCE_SIZE`` evenly spaced entries of a material group (last: all).
+
+        The population of "other sources" the coincidence probability is measured on.
+        """
+        members = (
+            np.arange(self.n) if group == len(MATERIAL_CODES) else np.flatnonzero(self.material == group)
+        )
+        if members.size <= REFERENCE_SIZE:
+            return members
+        return members[np.linspace(0, members.size - 1, REFERENCE_SIZE).astype(np.int64)]
 
     @classmethod
     def build(cls, entries: Sequence[Entry]) -> LibraryIndex:

@@ -7,10 +7,13 @@ their likelihood ratio and names the measurement that would split them best
 (:mod:`~nucsec.forensics.library.discriminate`).
 
 The conclusion is *open set*: ``none`` when every entry is excluded (the sample's source is
-not in the library, as far as the measured signatures can tell), ``consistent`` when at
-least one entry remains that was compared on at least one signature, ``inconclusive`` when
-entries remain but none could be compared (nothing in common was measured). The closest
-entry is never forced.
+not in the library, as far as the measured signatures can tell); ``consistent`` when at
+least one remaining entry was compared on at least one signature *and* the comparison
+discriminates (the expected number of other sources of the library that would pass the same
+tests is at most ``max_coincident_sources``, default 0.05: see
+:mod:`~nucsec.forensics.library.coincidence`); ``inconclusive`` when entries remain but
+none of them is such a discriminating match (nothing in common was measured, or what was
+measured is shared by many sources). The closest entry is never forced.
 
 >>> from nucsec.forensics.library.demo import demo_library
 >>> from nucsec.forensics.library.parse import sample_from_dict
@@ -29,6 +32,7 @@ import math
 import numpy as np
 
 from nucsec.forensics.library.cascade import MATERIAL_TEST, Prepared, prepare, run_cascade
+from nucsec.forensics.library.coincidence import coincidence
 from nucsec.forensics.library.columns import MATERIAL_CODES
 from nucsec.forensics.library.discriminate import next_measurement
 from nucsec.forensics.library.explain import compared_counts, item_verdict, signature_verdicts
@@ -40,8 +44,9 @@ from nucsec.forensics.library.result import Candidate, Exclusion, MatchResult
 from nucsec.forensics.library.thresholds import DEFAULT_FALSE_EXCLUSION_RATE
 from nucsec.forensics.library.vocabulary import MATERIAL_TYPES
 
-__all__ = ["match", "weights_from_scores"]
+__all__ = ["DEFAULT_MAX_COINCIDENT_SOURCES", "match", "weights_from_scores"]
 
+DEFAULT_MAX_COINCIDENT_SOURCES = 0.05
 MULTIVARIATE_TEST = "multivariate"
 Q_TEST = "Q-residual"
 
@@ -96,6 +101,7 @@ def match(
     *,
     false_exclusion_rate: float = DEFAULT_FALSE_EXCLUSION_RATE,
     same_material_type: bool = True,
+    max_coincident_sources: float = DEFAULT_MAX_COINCIDENT_SOURCES,
     max_candidates: int = 20,
     top_for_next: int = 50,
 ) -> MatchResult:
@@ -108,8 +114,15 @@ def match(
         from it (default 1 %); every threshold follows from it.
     same_material_type
         Exclude entries of another material type when the sample states its type.
+    max_coincident_sources
+        A remaining entry is ``consistent`` only when the expected number of *other*
+        sources of the library (same material type) whose batches would pass the same
+        tests is at most this (default 0.05); above it the comparison cannot tell this
+        source from others and the entry is ``inconclusive``. It also bounds, roughly, how
+        often a sample from a source outside the library is called ``consistent``.
     max_candidates
-        How many of the ranked candidates get per-signature details.
+        How many of the ranked candidates get per-signature details and a coincidence
+        probability (only these can make the conclusion ``consistent``).
     top_for_next
         How many of the best candidates the next-measurement search weighs.
     """
@@ -134,11 +147,14 @@ def match(
     positions, rows = survivors[keep], np.flatnonzero(keep)
     compared = compared_counts(index, prep, positions)
     scores = mv.log10_lr[rows]
-    consistent = compared > 0
-    order = np.lexsort((positions, -scores, ~consistent))
-    positions, rows, scores, consistent = (a[order] for a in (positions, rows, scores, consistent))
-    weights = np.zeros(positions.size)
-    weights[consistent] = weights_from_scores(scores[consistent])
+    order = np.lexsort((positions, -scores, compared == 0))
+    positions, rows, scores, compared = (a[order] for a in (positions, rows, scores, compared))
+    coincide = np.full(positions.size, np.nan)
+    top = slice(0, max_candidates)
+    coincide[top] = coincidence(index, prep, positions[top])
+    others = max(_group_size(index, prep) - 1, 1)
+    consistent = (compared > 0) & (coincide * others <= max_coincident_sources)
+    weights = weights_from_scores(scores)
     candidates = tuple(
         Candidate(
             index.ids[int(e)],
@@ -147,12 +163,15 @@ def match(
             float(weights[k]),
             signature_verdicts(index, prep, int(e)),
             _mv_detail(mv, int(rows[k])),
+            float(coincide[k]),
+            float(coincide[k] * others),
         )
         for k, e in enumerate(positions[:max_candidates])
     )
     conclusion = "consistent" if consistent.any() else ("inconclusive" if positions.size else "none")
-    top = positions[consistent][:top_for_next]
-    nxt = next_measurement(index, prep, top, weights[consistent][:top_for_next])
+    nxt = next_measurement(
+        index, prep, positions[:top_for_next], weights_from_scores(scores[:top_for_next])
+    )
     excluded = np.flatnonzero(cas.why >= 0)
     return MatchResult(
         sample=sample.id,
@@ -166,6 +185,12 @@ def match(
         excluded_positions=excluded,
         render_exclusion=_Renderer(index, prep, cas.why, cas.tests, mv_text, sample),
     )
+
+
+def _group_size(index: LibraryIndex, prep: Prepared) -> int:
+    if prep.material is None:
+        return index.n
+    return int(index.group_size[prep.material])
 
 
 def _warnings(index: LibraryIndex, prep: Prepared) -> tuple[str, ...]:

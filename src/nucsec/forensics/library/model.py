@@ -94,7 +94,7 @@ class Measurement:
         else:
             out["value"] = self.value
             out["u"] = self.u
-        if spread and self.below is None and not isinstance(self.value, tuple):
+        if spread and not isinstance(self.value, tuple) and (self.below is None or self.spread):
             out["spread"] = self.spread
         out["unit"] = self.unit
         extras = {

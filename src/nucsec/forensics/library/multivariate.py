@@ -34,7 +34,7 @@ from nucsec.forensics.library.cascade import Prepared
 from nucsec.forensics.library.index import IndexedModel, LibraryIndex
 from nucsec.forensics.library.thresholds import chi2_threshold, hotelling_threshold
 
-__all__ = ["MultivariateResult", "jackson_mudholkar", "multivariate"]
+__all__ = ["MultivariateResult", "entry_covariance", "jackson_mudholkar", "multivariate"]
 
 _LOG_2PI = math.log(2 * math.pi)
 
@@ -101,11 +101,28 @@ def multivariate(index: LibraryIndex, prep: Prepared, survivors: np.ndarray) -> 
         cid = index.corr_id[survivors]
         if (cid >= 0).any():
             _correlated(index, prep, survivors, cid, cols, resid, var, avail, out, logdet)
-    pop_var = index.pop_sd[cols] ** 2 + u2
-    log_pop = -0.5 * ((x - index.pop_mu[cols]) ** 2 / pop_var + np.log(pop_var) + _LOG_2PI)
+    group = len(index.pop_mu) - 1 if prep.material is None else prep.material
+    pop_mu, pop_var = index.pop_mu[group, cols], index.pop_sd[group, cols] ** 2 + u2
+    log_pop = -0.5 * ((x - pop_mu) ** 2 / pop_var + np.log(pop_var) + _LOG_2PI)
     log_num = -0.5 * (out.d2 + logdet + dof * _LOG_2PI)
     out.log10_lr = (log_num - avail.astype(float) @ log_pop) / math.log(10)
     return out
+
+
+def entry_covariance(index: LibraryIndex, e: int, cols: np.ndarray, u2: np.ndarray) -> np.ndarray:
+    """``Σ`` of a batch of entry ``e``'s source measured like the sample, over ``cols``."""
+    sigma = np.diag(index.var[cols, e].astype(float) + u2)
+    cid = int(index.corr_id[e])
+    if cid < 0:
+        return sigma
+    model = index.models[cid]
+    spread = index.spread[cols, e].astype(float)
+    for a, ca in enumerate(cols):
+        for b, cb in enumerate(cols):
+            ia, ib = np.flatnonzero(model.cols == ca), np.flatnonzero(model.cols == cb)
+            if a != b and ia.size and ib.size:
+                sigma[a, b] = model.r[ia[0], ib[0]] * spread[a] * spread[b]
+    return sigma
 
 
 def _correlated(

@@ -4,7 +4,8 @@
 
     {"sample": "S-17", "conclusion": "consistent" | "none" | "inconclusive",
      "false_exclusion_rate": 0.01,
-     "candidates": [{"entry", "verdict", "score", "weight", "multivariate",
+     "candidates": [{"entry", "verdict", "score", "weight", "coincidence",
+                     "coincident_sources", "multivariate",
                      "signatures": [{"name", "verdict", "z", "reason"}]}],
      "n_candidates": 3, "excluded": [{"entry", "by", "reason"}], "n_excluded": 997,
      "next_measurement": {"name", "unit", "separation", "candidates_with_value", "reason",
@@ -12,7 +13,10 @@
      "warnings": [...]}
 
 ``score`` is the log10 likelihood ratio (this entry's source against a random source of the
-library); ``weight`` the share of the candidates' likelihood (equal prior odds);
+library); ``weight`` the share of the remaining candidates' likelihood (equal prior odds);
+``coincidence`` the probability that a batch of another source of the library would pass the
+same tests and ``coincident_sources`` that times the number of other entries of the material
+type (a candidate is ``consistent`` only when it is at most 0.05, by default);
 ``candidates`` holds the best ``max_candidates`` of ``n_candidates``. ``excluded`` lists
 excluded entries in library order, each with the first test that excluded it (``by``: a
 signature name, ``multivariate``, ``Q-residual``, ``material type``) and why.
@@ -68,6 +72,8 @@ class Candidate:
     weight: float
     signatures: tuple[SignatureVerdict, ...]
     multivariate: dict[str, Any] = field(default_factory=dict)
+    coincidence: float = 1.0
+    coincident_sources: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """The candidate item of the match JSON."""
@@ -76,6 +82,8 @@ class Candidate:
             "verdict": self.verdict,
             "score": _round(self.score),
             "weight": _round(self.weight),
+            "coincidence": _round(self.coincidence, 3),
+            "coincident_sources": _round(self.coincident_sources, 3),
             "multivariate": self.multivariate,
             "signatures": [s.to_dict() for s in self.signatures],
         }
