@@ -2,10 +2,10 @@
 
 A sample's signatures become :class:`Item` values in the comparison space. Entries are
 excluded first by the exact checks (material type, chemical form), then one numeric
-signature at a time, the most discriminating column first (the index's between/within
-ratio), so most of a large library is gone after a few columns. While many entries remain
-a column is tested over the whole array with a boolean mask; once fewer than a quarter
-remain, only the survivors' positions are gathered. ``why`` keeps, for each excluded entry,
+signature at a time, the column that excludes most of a reference sample of the library
+first, so most of a large library is gone after a few columns. While many entries remain
+a column is tested over the whole array with a boolean mask; once fewer than 40 % remain,
+only the survivors' positions are gathered. ``why`` keeps, for each excluded entry,
 the code of the first test that excluded it; ``tests`` names the codes.
 
 Per numeric signature, with ``x`` the sample's value, ``u`` its standard uncertainty and
@@ -26,6 +26,7 @@ The date against an entry's production history is :func:`date_excluded`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -37,7 +38,7 @@ from nucsec.forensics.library.vocabulary import signature
 
 __all__ = ["Cascade", "Item", "Prepared", "date_excluded", "prepare", "run_cascade"]
 
-_GATHER_BELOW = 0.25
+_GATHER_BELOW = 0.4
 MATERIAL_TEST = "material type"
 
 
@@ -100,8 +101,7 @@ def prepare(index: LibraryIndex, sample: Sample, alpha: float) -> Prepared:
                 sig.kind == "date",
             )
         )
-    n_cont = sum(1 for i in items if not i.below and not i.date and i.j >= 0)
-    th = thresholds(alpha, len(items), multivariate=n_cont >= 2)
+    th = thresholds(alpha, index.n_tests, multivariate=index.n_continuous >= 2)
     material = None if sample.material_type is None else index.material_code(sample.material_type)
     return Prepared(tuple(items), tuple(forms), material, th)
 
@@ -114,15 +114,24 @@ class Cascade:
     why: np.ndarray  # int16 per entry: -1 = not excluded, else a code into ``tests``
     tests: list[str] = field(default_factory=list)
 
+    def code(self, test: str) -> int:
+        """The code of a test (added on first use)."""
+        if test not in self.tests:
+            self.tests.append(test)
+        return self.tests.index(test)
+
     def exclude(self, positions: np.ndarray, test: str) -> None:
         """Mark ``positions`` (all still alive) as excluded by ``test``."""
         if positions.size:
-            if test not in self.tests:
-                self.tests.append(test)
-            self.why[positions] = self.tests.index(test)
+            self.why[positions] = self.code(test)
+
+    def exclude_mask(self, mask: np.ndarray, test: str) -> None:
+        """Mark the entries where ``mask`` is true (all still alive) as excluded by ``test``."""
+        if mask.any():
+            np.putmask(self.why, mask, self.code(test))
 
 
-def _k2(index: LibraryIndex, th: Thresholds, sel: np.ndarray | slice, one_sided: bool) -> object:
+def _k2(index: LibraryIndex, th: Thresholds, sel: np.ndarray | slice, one_sided: bool) -> Any:
     k = th.k1 if one_sided else th.k
     if not index.n_members.any():
         return np.float32(k * k)
@@ -153,14 +162,41 @@ def column_bad(
     return d > t
 
 
-def _below_entries_bad(index: LibraryIndex, item: Item, th: Thresholds) -> np.ndarray:
-    """Positions of entries below their limit that the sample's value exceeds clearly."""
+def _below_bad(
+    index: LibraryIndex, item: Item, th: Thresholds, positions: np.ndarray | None
+) -> np.ndarray:
+    """Entries known only as below a limit that the sample's value clearly exceeds.
+
+    ``positions`` ``None``: over every such entry, returns their positions; else a boolean
+    array over ``positions``.
+    """
     bl = index.below.get(item.j)
+    if positions is None:
+        if bl is None or item.below or item.date:
+            return np.zeros(0, np.int64)
+        excess = item.x - bl.limit
+        bad = (excess > 0) & (excess**2 > th.k1**2 * (item.u2 + bl.spread**2))
+        return bl.entry[bad]
     if bl is None or item.below or item.date:
-        return np.zeros(0, np.int64)
-    excess = item.x - bl.limit
-    bad = (excess > 0) & (excess**2 > th.k1**2 * (item.u2 + bl.spread**2))
-    return bl.entry[bad]
+        return np.zeros(positions.size, bool)
+    hit, k = index.below_lookup(item.j, positions)
+    excess = item.x - bl.limit[k]
+    return hit & (excess > 0) & (excess**2 > th.k1**2 * (item.u2 + bl.spread[k] ** 2))
+
+
+def _order(index: LibraryIndex, prep: Prepared) -> list[Item]:
+    """The sample's columns, most selective for *this* sample first.
+
+    Selectivity is the share of the material group's reference entries the column's test
+    excludes (cheap: a few hundred entries), so the first full passes remove the most.
+    """
+    group = len(index.reference) - 1 if prep.material is None else prep.material
+    ref = index.reference[group]
+    items = [i for i in prep.items if i.j >= 0]
+    if ref.size == 0:
+        return items
+    share = [float(column_bad(index, i, prep.th, ref).mean()) for i in items]
+    return [items[k] for k in np.argsort(share, kind="stable")[::-1]]
 
 
 def run_cascade(index: LibraryIndex, prep: Prepared, *, same_material: bool = True) -> Cascade:
@@ -170,42 +206,35 @@ def run_cascade(index: LibraryIndex, prep: Prepared, *, same_material: bool = Tr
     alive = np.ones(n, bool)
     if same_material and prep.material is not None:
         alive = index.material == prep.material
-        cas.exclude(np.flatnonzero(~alive), MATERIAL_TEST)
+        cas.exclude_mask(~alive, MATERIAL_TEST)
     for name, bit in prep.forms:
         mask = index.forms.get(name)
         if mask is not None:
             bad = alive & (mask != 0) & ((mask & bit) == 0)
-            cas.exclude(np.flatnonzero(bad), name)
+            cas.exclude_mask(bad, name)
             alive &= ~bad
-    columns = sorted((i for i in prep.items if i.j >= 0), key=lambda i: -index.power[i.j])
     idx: np.ndarray | None = None
     count = int(np.count_nonzero(alive))
-    for item in columns:
+    for item in _order(index, prep):
         if idx is None and count < _GATHER_BELOW * n:
             idx = np.flatnonzero(alive)
         if idx is None:
-            bad = column_bad(index, item, prep.th, slice(None)) & alive
+            bad = column_bad(index, item, prep.th, slice(None))
+            bad[_below_bad(index, item, prep.th, None)] = True
+            bad &= alive
+            cas.exclude_mask(bad, item.name)
             alive &= ~bad
-            cas.exclude(np.flatnonzero(bad), item.name)
             count = int(np.count_nonzero(alive))
         else:
-            bad_i = column_bad(index, item, prep.th, idx)
+            bad_i = column_bad(index, item, prep.th, idx) | _below_bad(index, item, prep.th, idx)
             cas.exclude(idx[bad_i], item.name)
             idx = idx[~bad_i]
-        below_bad = _below_entries_bad(index, item, prep.th)
-        below_bad = below_bad[cas.why[below_bad] < 0]
-        if below_bad.size:
-            cas.exclude(below_bad, item.name)
-            if idx is None:
-                alive[below_bad] = False
-            else:
-                idx = np.setdiff1d(idx, below_bad, assume_unique=True)
     survivors = np.flatnonzero(alive) if idx is None else idx
     date = prep.date
     if date is not None and index.window_entry.size:
         gone = date_excluded(index, date, prep.th, survivors)
         cas.exclude(gone, date.name)
-        survivors = np.setdiff1d(survivors, gone, assume_unique=True)
+        survivors = survivors[~np.isin(survivors, gone, assume_unique=True)]
     cas.survivors = survivors
     return cas
 

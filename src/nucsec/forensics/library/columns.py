@@ -91,9 +91,7 @@ def _windows(entries: Sequence[Entry]) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 def _correlation_model(entry: Entry) -> CorrelationModel | None:
-    names = tuple(
-        dict.fromkeys(n for c in entry.correlations for n in (c.a, c.b) if entry.get(n))
-    )
+    names = tuple(dict.fromkeys(n for c in entry.correlations for n in (c.a, c.b) if entry.get(n)))
     if len(names) < 2:
         return None
     r = np.eye(len(names))

@@ -32,12 +32,30 @@ __all__ = ["COLUMNS", "library_to_csv", "read_library_csv"]
 
 _ENTRY_FIELDS = ("material_type", "description", "holder_agency", "production_site", "provenance")
 _SIGNATURE_FIELDS = (
-    "name", "value", "below", "u", "spread", "unit", "method", "laboratory", "date", "status",
-)  # fmt: skip
+    "name",
+    "value",
+    "below",
+    "u",
+    "spread",
+    "unit",
+    "method",
+    "laboratory",
+    "date",
+    "status",
+)
 COLUMNS: tuple[str, ...] = (
-    "entry", "record", *_ENTRY_FIELDS, "step", "site", "start", "end", *_SIGNATURE_FIELDS,
-    "member", "b", "r",
-)  # fmt: skip
+    "entry",
+    "record",
+    *_ENTRY_FIELDS,
+    "step",
+    "site",
+    "start",
+    "end",
+    *_SIGNATURE_FIELDS,
+    "member",
+    "b",
+    "r",
+)
 _KINDS = {
     "entry": set(_ENTRY_FIELDS),
     "step": {"step", "site", "start", "end"},
@@ -108,8 +126,14 @@ def read_library_csv(text: str) -> list[Entry]:
         cells = {k: unguard_cell(v) for k, v in row.items() if k and v not in (None, "")}
         where = f"line {line}"
         if not entry_id or kind not in _KINDS:
-            problems.append(Problem(where, entry_id, "record" if entry_id else "entry",
-                                    f"needs an entry id and a record in {sorted(_KINDS)}"))  # fmt: skip
+            problems.append(
+                Problem(
+                    where,
+                    entry_id,
+                    "record" if entry_id else "entry",
+                    f"needs an entry id and a record in {sorted(_KINDS)}",
+                )
+            )
             continue
         stray = sorted(set(cells) - _KINDS[kind] - {"entry", "record"})
         if stray:
@@ -124,8 +148,9 @@ def read_library_csv(text: str) -> list[Entry]:
         entry = parse_entry(draft.finish(), col)
         for problem, _ in col.problems:
             line = draft.line_of(problem.field)
-            problems.append(Problem(f"line {line}", entry_id, problem.field, problem.message,
-                                    problem.value))  # fmt: skip
+            problems.append(
+                Problem(f"line {line}", entry_id, problem.field, problem.message, problem.value)
+            )
         if "entry" not in draft.lines:
             problems.append(Problem("file", entry_id, "record", "no entry row for this id"))
         if entry is not None:
@@ -140,10 +165,18 @@ def _line_key(where: str) -> int:
 
 
 def _rows(entry: Entry) -> list[dict[str, Any]]:
-    head = {"entry": entry.id}
-    rows = [{**head, "record": "entry", "material_type": entry.material_type,
-             "description": entry.description, "holder_agency": entry.holder_agency,
-             "production_site": entry.production_site, "provenance": entry.provenance}]  # fmt: skip
+    head: dict[str, Any] = {"entry": entry.id}
+    rows = [
+        {
+            **head,
+            "record": "entry",
+            "material_type": entry.material_type,
+            "description": entry.description,
+            "holder_agency": entry.holder_agency,
+            "production_site": entry.production_site,
+            "provenance": entry.provenance,
+        }
+    ]
     rows += [{**head, "record": "step", **s.to_dict()} for s in entry.history]
     for m in entry.signatures:
         item = m.to_dict(spread=True)
@@ -151,10 +184,14 @@ def _rows(entry: Entry) -> list[dict[str, Any]]:
             item["value"] = ";".join(item["value"])
         rows.append({**head, "record": "signature", **item})
     for member in entry.members:
-        rows += [{**head, "record": "member", "member": member.id, "name": n, "value": v}
-                 for n, v in member.values]  # fmt: skip
-    rows += [{**head, "record": "correlation", "name": c.a, "b": c.b, "r": c.r}
-             for c in entry.correlations]  # fmt: skip
+        rows += [
+            {**head, "record": "member", "member": member.id, "name": n, "value": v}
+            for n, v in member.values
+        ]
+    rows += [
+        {**head, "record": "correlation", "name": c.a, "b": c.b, "r": c.r}
+        for c in entry.correlations
+    ]
     return rows
 
 
@@ -166,7 +203,9 @@ def library_to_csv(entries: Sequence[Entry]) -> str:
     for entry in entries:
         for row in _rows(entry):
             writer.writerow(
-                {k: guard_cell(v) if isinstance(v, str) else ("" if v is None else repr(v))
-                 for k, v in row.items()}  # fmt: skip
+                {
+                    k: guard_cell(v) if isinstance(v, str) else ("" if v is None else repr(v))
+                    for k, v in row.items()
+                }
             )
     return out.getvalue()

@@ -89,8 +89,8 @@ def next_measurement(
         m = mask[positions]
         overlap = (m[:, None] & m[None, :]) != 0
         missing = (m[:, None] == 0) | (m[None, :] == 0)
-        sep = np.where(missing | overlap, 0.0, 1.0)
-        scores.append((_pairwise(sep, weights), name, int((m != 0).sum())))
+        apart = np.where(missing | overlap, 0.0, 1.0)
+        scores.append((_pairwise(apart, weights), name, int((m != 0).sum())))
     scores = [s for s in scores if s[0] > 0]
     if not scores:
         return None

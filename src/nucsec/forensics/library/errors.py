@@ -44,7 +44,9 @@ class Problem:
         out: dict[str, Any] = {"where": self.where, "entry": self.entry, "field": self.field}
         out["message"] = self.message
         if self.value is not None:
-            out["value"] = self.value if isinstance(self.value, int | float | str) else repr(self.value)
+            out["value"] = (
+                self.value if isinstance(self.value, int | float | str) else repr(self.value)
+            )
         return out
 
     def __str__(self) -> str:

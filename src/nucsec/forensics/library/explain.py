@@ -16,7 +16,7 @@ from nucsec.forensics.library.cascade import Item, Prepared
 from nucsec.forensics.library.columns import FORM_BITS
 from nucsec.forensics.library.index import LibraryIndex
 from nucsec.forensics.library.model import from_decimal_year
-from nucsec.forensics.library.result import SignatureVerdict
+from nucsec.forensics.library.result import SignatureVerdict, Verdict
 from nucsec.forensics.library.vocabulary import signature
 
 __all__ = ["compared_counts", "form_verdict", "item_verdict", "signature_verdicts"]
@@ -49,7 +49,7 @@ def _date_verdict(index: LibraryIndex, prep: Prepared, item: Item, e: int) -> Si
         lo, hi = item.x - th.k * u, item.x + th.k * u
         ok = any(b >= lo and a <= hi for a, b in windows)
         claim = f"model date {_year(item.x)} ± {u * 365.2422:.0f} d (k=1), k = {th.k:.2f}"
-    verdict = "consistent" if ok else "inconsistent"
+    verdict: Verdict = "consistent" if ok else "inconsistent"
     meets = "meets" if ok else "misses every"
     return SignatureVerdict(item.name, verdict, None, f"{claim} {meets} production window: {shown}")
 
@@ -65,32 +65,36 @@ def item_verdict(index: LibraryIndex, prep: Prepared, item: Item, e: int) -> Sig
     unit = signature(item.name).unit
     mu, var = float(index.mu[j, e]), float(index.var[j, e])
     n_mem = int(index.n_members[e])
-    bl = index.below.get(j)
-    entry_below = bl is not None and e in set(bl.entry.tolist())
-    if math.isnan(mu) and not entry_below:
+    k_below = index.below_at(j, e)
+    if math.isnan(mu) and k_below < 0:
         return SignatureVerdict(item.name, "inconclusive", None, "entry has no value")
-    if entry_below and bl is not None:
-        k = bl.entry.tolist().index(e)
-        lim, s = float(bl.limit[k]), float(bl.spread[k])
+    bl = index.below.get(j)
+    if k_below >= 0 and bl is not None:
+        lim, s = float(bl.limit[k_below]), float(bl.spread[k_below])
         if item.below:
             return SignatureVerdict(item.name, "inconclusive", None, "both below detection limits")
         k1 = th.k_for(n_mem, one_sided=True)
         excess = (item.x - lim) / math.sqrt(item.u2 + s * s) if item.u2 + s * s > 0 else math.inf
-        verdict = "inconsistent" if item.x > lim and excess > k1 else "consistent"
+        verdict: Verdict = "inconsistent" if item.x > lim and excess > k1 else "consistent"
         return SignatureVerdict(
-            item.name, verdict, None,
+            item.name,
+            verdict,
+            None,
             f"entry below {_fmt(_natural(log, lim))} {unit}; sample "
             f"{_fmt(_natural(log, item.x))} {unit} is {excess:.2f} u above it (k1 = {k1:.2f})",
-        )  # fmt: skip
+        )
     if item.below:
         k1 = th.k_for(n_mem, one_sided=True)
         above = (mu - item.x) / math.sqrt(var) if var > 0 else math.copysign(math.inf, mu - item.x)
-        verdict = "inconsistent" if above > k1 else "consistent"
+        below_verdict: Verdict = "inconsistent" if above > k1 else "consistent"
         return SignatureVerdict(
-            item.name, verdict, None,
+            item.name,
+            below_verdict,
+            None,
             f"sample below {_fmt(_natural(log, item.x))} {unit}; entry "
-            f"{_fmt(_natural(log, mu))} {unit} lies {above:.2f} sd above that limit (k1 = {k1:.2f})",
-        )  # fmt: skip
+            f"{_fmt(_natural(log, mu))} {unit} lies {above:.2f} sd above that limit "
+            f"(k1 = {k1:.2f})",
+        )
     total = math.sqrt(item.u2 + var)
     z = (item.x - mu) / total if total > 0 else math.copysign(math.inf, item.x - mu)
     if item.one_sided:
@@ -127,9 +131,7 @@ def form_verdict(index: LibraryIndex, name: str, bit: int, e: int) -> SignatureV
     )
 
 
-def signature_verdicts(
-    index: LibraryIndex, prep: Prepared, e: int
-) -> tuple[SignatureVerdict, ...]:
+def signature_verdicts(index: LibraryIndex, prep: Prepared, e: int) -> tuple[SignatureVerdict, ...]:
     """Every sample signature against entry ``e`` (the sample's order: forms last)."""
     out = [item_verdict(index, prep, item, e) for item in prep.items]
     out += [form_verdict(index, name, bit, e) for name, bit in prep.forms]
@@ -143,9 +145,8 @@ def compared_counts(index: LibraryIndex, prep: Prepared, positions: np.ndarray) 
         has = np.zeros(positions.size, bool)
         if item.j >= 0:
             has |= np.isfinite(index.mu[item.j, positions])
-            bl = index.below.get(item.j)
-            if bl is not None and not item.below:
-                has |= np.isin(positions, bl.entry)
+            if not item.below:
+                has |= index.below_lookup(item.j, positions)[0]
         if item.date:
             has |= index.has_window[positions]
         count += has

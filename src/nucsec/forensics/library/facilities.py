@@ -58,18 +58,35 @@ SYNTHETIC_SIGNATURES: tuple[str, ...] = tuple(n for names in BLOCKS.values() for
 
 #: a sample's standard uncertainty in the comparison space (relative for log signatures)
 SAMPLE_U: dict[str, float] = {
-    "n(234U)/n(238U)": 2e-3, "n(235U)/n(238U)": 5e-5, "n(236U)/n(238U)": 2e-2,
-    "n(206Pb)/n(204Pb)": 1e-3, "n(207Pb)/n(204Pb)": 1e-3, "n(208Pb)/n(204Pb)": 1e-3,
-    "n(87Sr)/n(86Sr)": 2e-5, "δ(18O)": 0.3,
+    "n(234U)/n(238U)": 2e-3,
+    "n(235U)/n(238U)": 5e-5,
+    "n(236U)/n(238U)": 2e-2,
+    "n(206Pb)/n(204Pb)": 1e-3,
+    "n(207Pb)/n(204Pb)": 1e-3,
+    "n(208Pb)/n(204Pb)": 1e-3,
+    "n(87Sr)/n(86Sr)": 2e-5,
+    "δ(18O)": 0.3,
     **{f"w({el})": 0.05 for el in REE_ELEMENTS},
-    "w(Th)": 0.05, "w(V)": 0.05, "w(Mo)": 0.05, "w(Zr)": 0.05,
-    "pellet diameter": 0.003, "pellet height": 0.02, "density": 0.01, "grain size": 0.05,
-}  # fmt: skip
+    "w(Th)": 0.05,
+    "w(V)": 0.05,
+    "w(Mo)": 0.05,
+    "w(Zr)": 0.05,
+    "pellet diameter": 0.003,
+    "pellet height": 0.02,
+    "density": 0.01,
+    "grain size": 0.05,
+}
 
 #: probability that an analyst measures a block on a seized sample
 SAMPLE_BLOCK_PROBABILITY: dict[str, float] = {
-    "U": 1.0, "Pb": 0.6, "Sr": 0.6, "O": 0.5, "REE": 0.85, "trace": 0.85, "pellet": 1.0,
-}  # fmt: skip
+    "U": 1.0,
+    "Pb": 0.6,
+    "Sr": 0.6,
+    "O": 0.5,
+    "REE": 0.85,
+    "trace": 0.85,
+    "pellet": 1.0,
+}
 
 
 @dataclass(frozen=True)
@@ -111,7 +128,11 @@ _NAT234 = math.log(5.48e-5)  # 234U/238U in secular equilibrium
 _TRACE = {"w(Th)": 3.9, "w(V)": 5.3, "w(Mo)": 5.7, "w(Zr)": 3.9}  # ln µg/g U
 
 _MILL = FacilityType(
-    "mill", "uoc", 0.55, ("ADU", "SDU", "MDU", "UO4", "U3O8"), ("mining", "milling"),
+    "mill",
+    "uoc",
+    0.55,
+    ("ADU", "SDU", "MDU", "UO4", "U3O8"),
+    ("mining", "milling"),
     {"U": 1.0, "Pb": 0.35, "Sr": 0.35, "O": 0.25, "REE": 0.6, "trace": 0.75, "pellet": 0.0},
     {
         "n(235U)/n(238U)": Spec(_NAT235, 2e-4, 3e-5),
@@ -124,56 +145,80 @@ _MILL = FacilityType(
         "δ(18O)": Spec(-5.0, 6.0, 1.0),
         **{k: Spec(v, 1.3, 0.3) for k, v in _TRACE.items()},
     },
-    (("n(206Pb)/n(204Pb)", "n(207Pb)/n(204Pb)", 0.9),
-     ("n(206Pb)/n(204Pb)", "n(208Pb)/n(204Pb)", 0.7),
-     ("n(207Pb)/n(204Pb)", "n(208Pb)/n(204Pb)", 0.7),
-     *((a, b, 0.3) for i, a in enumerate(_TRACE) for b in list(_TRACE)[i + 1 :])),
-)  # fmt: skip
+    (
+        ("n(206Pb)/n(204Pb)", "n(207Pb)/n(204Pb)", 0.9),
+        ("n(206Pb)/n(204Pb)", "n(208Pb)/n(204Pb)", 0.7),
+        ("n(207Pb)/n(204Pb)", "n(208Pb)/n(204Pb)", 0.7),
+        *((a, b, 0.3) for i, a in enumerate(_TRACE) for b in list(_TRACE)[i + 1 :]),
+    ),
+)
 _CONVERSION = FacilityType(
-    "conversion", "uf6", 0.10, ("UF6",), ("conversion",),
+    "conversion",
+    "uf6",
+    0.10,
+    ("UF6",),
+    ("conversion",),
     {"U": 1.0, "Pb": 0.0, "Sr": 0.0, "O": 0.0, "REE": 0.0, "trace": 0.5, "pellet": 0.0},
     {
         "n(235U)/n(238U)": Spec(_NAT235, 1e-4, 2e-5),
         "n(234U)/n(238U)": Spec(_NAT234, 0.02, 0.004),
         "n(236U)/n(238U)": Spec(below=1e-9),
         "w(Mo)": Spec(2.0, 1.0, 0.3),
-        "w(Th)": Spec(below=0.05), "w(V)": Spec(below=0.1), "w(Zr)": Spec(below=0.1),
+        "w(Th)": Spec(below=0.05),
+        "w(V)": Spec(below=0.1),
+        "w(Zr)": Spec(below=0.1),
     },
-    (), 0.10,
-)  # fmt: skip
+    (),
+    0.10,
+)
 _ENRICH_U = {
     "n(235U)/n(238U)": Spec(-3.3, 0.25, 0.002),
     "n(234U)/n(238U)": Spec(_NAT234, 0.05, 0.006, follows=("n(235U)/n(238U)", 1.1, _NAT235)),
     "n(236U)/n(238U)": Spec(below=1e-8),
 }
 _ENRICHMENT = FacilityType(
-    "enrichment", "uf6", 0.10, ("UF6",), ("enrichment",),
+    "enrichment",
+    "uf6",
+    0.10,
+    ("UF6",),
+    ("enrichment",),
     {"U": 1.0, "Pb": 0.0, "Sr": 0.0, "O": 0.0, "REE": 0.0, "trace": 0.3, "pellet": 0.0},
     {**_ENRICH_U, "w(Mo)": Spec(1.5, 1.0, 0.3)},
     (("n(234U)/n(238U)", "n(235U)/n(238U)", 0.8),),
     0.15,
-)  # fmt: skip
+)
 # ln 235U/238U of common reload assays (mass % 235U; molar masses 235.04, 238.05)
 _ASSAYS = tuple(
-    math.log(e / (100 - e) * 238.05 / 235.04) for e in (2.1, 2.6, 3.2, 3.6, 3.95, 4.2, 4.45, 4.65, 4.95)
+    math.log(e / (100 - e) * 238.05 / 235.04)
+    for e in (2.1, 2.6, 3.2, 3.6, 3.95, 4.2, 4.45, 4.65, 4.95)
 )
 _FABRICATION = FacilityType(
-    "fabrication", "uo2_pellets", 0.25, ("UO2",), ("deconversion", "fabrication"),
+    "fabrication",
+    "uo2_pellets",
+    0.25,
+    ("UO2",),
+    ("deconversion", "fabrication"),
     {"U": 1.0, "Pb": 0.0, "Sr": 0.0, "O": 0.5, "REE": 0.0, "trace": 0.2, "pellet": 1.0},
     {
         **_ENRICH_U,
         "n(235U)/n(238U)": Spec(between=0.01, within=0.001, menu=_ASSAYS),
         "δ(18O)": Spec(-10.0, 5.0, 0.8),
-        "w(Th)": Spec(below=0.05), "w(V)": Spec(below=0.1), "w(Zr)": Spec(below=0.1),
+        "w(Th)": Spec(below=0.05),
+        "w(V)": Spec(below=0.1),
+        "w(Zr)": Spec(below=0.1),
         "w(Mo)": Spec(below=0.1),
-        "pellet diameter": Spec(between=0.01, within=0.006,
-                                menu=(7.84, 8.05, 8.19, 8.26, 9.11, 9.53, 10.57)),
+        "pellet diameter": Spec(
+            between=0.01, within=0.006, menu=(7.84, 8.05, 8.19, 8.26, 9.11, 9.53, 10.57)
+        ),
         "pellet height": Spec(11.5, 1.2, 0.08),
         "density": Spec(10.45, 0.07, 0.03),
         "grain size": Spec(2.4, 0.35, 0.08),
     },
-    (("n(234U)/n(238U)", "n(235U)/n(238U)", 0.8), ("density", "grain size", 0.4),
-     ("pellet diameter", "pellet height", 0.2)),
+    (
+        ("n(234U)/n(238U)", "n(235U)/n(238U)", 0.8),
+        ("density", "grain size", 0.4),
+        ("pellet diameter", "pellet height", 0.2),
+    ),
     0.10,
-)  # fmt: skip
+)
 FACILITY_TYPES: tuple[FacilityType, ...] = (_MILL, _CONVERSION, _ENRICHMENT, _FABRICATION)

@@ -35,6 +35,7 @@ __all__ = ["REFERENCE_SIZE", "BelowLimits", "IndexedModel", "LibraryIndex"]
 
 REFERENCE_SIZE = 500
 
+
 @dataclass(frozen=True)
 class BelowLimits:
     """Entries of one column known only as below a limit (comparison space)."""
@@ -52,6 +53,7 @@ class IndexedModel:
     r: np.ndarray
     n_members: int
     n_pc: int
+    where: np.ndarray  # per index column: its position in ``cols``, or -1
 
 
 def _to_space(values: np.ndarray, log: bool) -> np.ndarray:
@@ -91,7 +93,7 @@ class LibraryIndex:
         inflate = np.where(self.n_members > 0, 1 + 1 / np.maximum(self.n_members, 1), 1.0)
         for j, name in enumerate(self.names):
             self._fill(j, cols.numeric[name], inflate, has_window if name == "model date" else None)
-        self.forms = dict(cols.forms)
+        self.forms: dict[str, np.ndarray] = dict(cols.forms)
         order = np.argsort(cols.window_entry, kind="stable")
         self.window_entry = np.asarray(cols.window_entry)[order]
         self.window_start = np.asarray(cols.window_start, float)[order]
@@ -102,14 +104,18 @@ class LibraryIndex:
         self.models = [self._indexed(model) for model in cols.corr_models]
         self.unverified = frozenset(cols.unverified)
         self._population()
+        dated = self.window_entry.size > 0 and "model date" not in self.column
+        #: univariate tests an entry can face: every numeric column (+ the dated history);
+        #: thresholds depend on the library, never on which signatures a sample has
+        self.n_tests = len(self.names) + int(dated)
+        self.n_continuous = sum(1 for nm in self.names if signature(nm).kind != "date")
         self.group_size = np.bincount(self.material, minlength=len(MATERIAL_CODES))
         self.reference = [self._reference(g) for g in range(len(MATERIAL_CODES) + 1)]
 
-    def _fill(
-        self, j: int, col: object, inflate: np.ndarray, drop: np.ndarray | None
-    ) -> None:
-        value, u, spread, below = (np.asarray(getattr(col, k), float) for k in
-                                   ("value", "u", "spread", "below"))  # fmt: skip
+    def _fill(self, j: int, col: object, inflate: np.ndarray, drop: np.ndarray | None) -> None:
+        value, u, spread, below = (
+            np.asarray(getattr(col, k), float) for k in ("value", "u", "spread", "below")
+        )
         log = bool(self.log[j])
         scale = np.where(np.isfinite(value) & (value != 0), np.abs(value), 1.0) if log else 1.0
         mu = _to_space(value, log)
@@ -129,7 +135,15 @@ class LibraryIndex:
     def _indexed(self, model: CorrelationModel) -> IndexedModel:
         cols = np.array([self.column.get(nm, -1) for nm in model.names], np.int64)
         keep = cols >= 0
-        return IndexedModel(cols[keep], model.r[np.ix_(keep, keep)], model.n_members, model.n_pc)
+        r = model.r[np.ix_(keep, keep)]
+        lam, vec = np.linalg.eigh(r)
+        if lam.min() < 1e-6:  # a stated matrix that is not a correlation matrix: nearest one
+            r = (vec * np.maximum(lam, 1e-6)) @ vec.T
+            d = np.sqrt(np.diag(r))
+            r = r / np.outer(d, d)
+        where = np.full(len(self.names), -1, np.int64)
+        where[cols[keep]] = np.arange(int(keep.sum()))
+        return IndexedModel(cols[keep], r, model.n_members, model.n_pc, where)
 
     def _population(self) -> None:
         """Per material type (last row: all) and column: population mean and sd; power.
@@ -152,7 +166,8 @@ class LibraryIndex:
                     self.pop_sd[g, j] = self.pop_sd[groups, j]
                     continue
                 mu = mu_all[ok].astype(float)
-                within = float(np.median(var_all[ok]))
+                step = max(1, mu.size // 20_000)  # the median of an even subsample suffices
+                within = float(np.median(var_all[ok][::step]))
                 between = float(mu.var()) if mu.size > 1 else 0.0
                 self.pop_mu[g, j] = float(mu.mean())
                 self.pop_sd[g, j] = float(np.sqrt(between + within)) or 1.0
@@ -165,7 +180,9 @@ class LibraryIndex:
         The population of "other sources" the coincidence probability is measured on.
         """
         members = (
-            np.arange(self.n) if group == len(MATERIAL_CODES) else np.flatnonzero(self.material == group)
+            np.arange(self.n)
+            if group == len(MATERIAL_CODES)
+            else np.flatnonzero(self.material == group)
         )
         if members.size <= REFERENCE_SIZE:
             return members
@@ -185,6 +202,23 @@ class LibraryIndex:
         """The int8 code of a material type."""
         return MATERIAL_CODES.index(code)
 
+    def below_at(self, j: int, e: int) -> int:
+        """Position of entry ``e`` in column ``j``'s detection limits, or -1."""
+        bl = self.below.get(j)
+        if bl is None:
+            return -1
+        k = int(np.searchsorted(bl.entry, e))
+        return k if k < bl.entry.size and int(bl.entry[k]) == e else -1
+
+    def below_lookup(self, j: int, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For entries at ``positions``: whether column ``j`` holds only a limit for them,
+        and where in :class:`BelowLimits` (valid where true)."""
+        bl = self.below.get(j)
+        if bl is None or positions.size == 0:
+            return np.zeros(positions.size, bool), np.zeros(positions.size, np.int64)
+        k = np.minimum(np.searchsorted(bl.entry, positions), bl.entry.size - 1)
+        return bl.entry[k] == positions, k
+
     def windows_of(self, i: int) -> list[tuple[float, float]]:
         """The production windows (decimal years) of entry ``i``."""
         lo, hi = np.searchsorted(self.window_entry, [i, i + 1])
@@ -193,5 +227,12 @@ class LibraryIndex:
     @property
     def nbytes(self) -> int:
         """Approximate memory of the arrays (bytes)."""
-        arrays = [self.mu, self.var, self.spread, self.material, self.n_members, self.corr_id]
+        arrays: list[np.ndarray] = [
+            self.mu,
+            self.var,
+            self.spread,
+            self.material,
+            self.n_members,
+            self.corr_id,
+        ]
         return int(sum(a.nbytes for a in arrays) + sum(f.nbytes for f in self.forms.values()))

@@ -35,12 +35,16 @@ from nucsec.forensics.library.cascade import MATERIAL_TEST, Prepared, prepare, r
 from nucsec.forensics.library.coincidence import coincidence
 from nucsec.forensics.library.columns import MATERIAL_CODES
 from nucsec.forensics.library.discriminate import next_measurement
-from nucsec.forensics.library.explain import compared_counts, item_verdict, signature_verdicts
-from nucsec.forensics.library.explain import form_verdict
+from nucsec.forensics.library.explain import (
+    compared_counts,
+    form_verdict,
+    item_verdict,
+    signature_verdicts,
+)
 from nucsec.forensics.library.index import LibraryIndex
 from nucsec.forensics.library.model import Sample
 from nucsec.forensics.library.multivariate import MultivariateResult, multivariate
-from nucsec.forensics.library.result import Candidate, Exclusion, MatchResult
+from nucsec.forensics.library.result import Candidate, Conclusion, Exclusion, MatchResult
 from nucsec.forensics.library.thresholds import DEFAULT_FALSE_EXCLUSION_RATE
 from nucsec.forensics.library.vocabulary import MATERIAL_TYPES
 
@@ -73,9 +77,14 @@ class _Renderer:
     """Turns an excluded position into an :class:`Exclusion` with its reason, on demand."""
 
     def __init__(
-        self, index: LibraryIndex, prep: Prepared, why: np.ndarray, tests: list[str],
-        mv_text: dict[int, str], sample: Sample,
-    ) -> None:  # fmt: skip
+        self,
+        index: LibraryIndex,
+        prep: Prepared,
+        why: np.ndarray,
+        tests: list[str],
+        mv_text: dict[int, str],
+        sample: Sample,
+    ) -> None:
         self.index, self.prep, self.why, self.tests = index, prep, why, tests
         self.mv_text, self.sample = mv_text, sample
 
@@ -155,20 +164,24 @@ def match(
     others = max(_group_size(index, prep) - 1, 1)
     consistent = (compared > 0) & (coincide * others <= max_coincident_sources)
     weights = weights_from_scores(scores)
-    candidates = tuple(
-        Candidate(
-            index.ids[int(e)],
+    shown = min(max_candidates, positions.size)
+
+    def render_candidate(k: int) -> Candidate:
+        e = int(positions[k])
+        return Candidate(
+            index.ids[e],
             "consistent" if consistent[k] else "inconclusive",
             float(scores[k]),
             float(weights[k]),
-            signature_verdicts(index, prep, int(e)),
+            signature_verdicts(index, prep, e),
             _mv_detail(mv, int(rows[k])),
             float(coincide[k]),
             float(coincide[k] * others),
         )
-        for k, e in enumerate(positions[:max_candidates])
+
+    conclusion: Conclusion = (
+        "consistent" if consistent.any() else ("inconclusive" if positions.size else "none")
     )
-    conclusion = "consistent" if consistent.any() else ("inconclusive" if positions.size else "none")
     nxt = next_measurement(
         index, prep, positions[:top_for_next], weights_from_scores(scores[:top_for_next])
     )
@@ -176,7 +189,8 @@ def match(
     return MatchResult(
         sample=sample.id,
         conclusion=conclusion,
-        candidates=candidates,
+        n_shown=shown,
+        render_candidate=render_candidate,
         n_candidates=int(positions.size),
         n_excluded=int(excluded.size),
         next_measurement=nxt,
@@ -194,8 +208,11 @@ def _group_size(index: LibraryIndex, prep: Prepared) -> int:
 
 
 def _warnings(index: LibraryIndex, prep: Prepared) -> tuple[str, ...]:
-    out = [f"no entry of the library has {i.name}: not compared" for i in prep.items if i.j < 0
-           and not (i.date and index.window_entry.size)]  # fmt: skip
+    out = [
+        f"no entry of the library has {i.name}: not compared"
+        for i in prep.items
+        if i.j < 0 and not (i.date and index.window_entry.size)
+    ]
     if not prep.items and not prep.forms:
         out.append("the sample has no signature: nothing can be compared")
     return tuple(out)

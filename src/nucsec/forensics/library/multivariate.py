@@ -34,7 +34,7 @@ from nucsec.forensics.library.cascade import Prepared
 from nucsec.forensics.library.index import IndexedModel, LibraryIndex
 from nucsec.forensics.library.thresholds import chi2_threshold, hotelling_threshold
 
-__all__ = ["MultivariateResult", "entry_covariance", "jackson_mudholkar", "multivariate"]
+__all__ = ["MultivariateResult", "covariances", "jackson_mudholkar", "multivariate"]
 
 _LOG_2PI = math.log(2 * math.pi)
 
@@ -109,19 +109,29 @@ def multivariate(index: LibraryIndex, prep: Prepared, survivors: np.ndarray) -> 
     return out
 
 
-def entry_covariance(index: LibraryIndex, e: int, cols: np.ndarray, u2: np.ndarray) -> np.ndarray:
-    """``Σ`` of a batch of entry ``e``'s source measured like the sample, over ``cols``."""
-    sigma = np.diag(index.var[cols, e].astype(float) + u2)
-    cid = int(index.corr_id[e])
-    if cid < 0:
-        return sigma
-    model = index.models[cid]
-    spread = index.spread[cols, e].astype(float)
-    for a, ca in enumerate(cols):
-        for b, cb in enumerate(cols):
-            ia, ib = np.flatnonzero(model.cols == ca), np.flatnonzero(model.cols == cb)
-            if a != b and ia.size and ib.size:
-                sigma[a, b] = model.r[ia[0], ib[0]] * spread[a] * spread[b]
+def covariances(
+    index: LibraryIndex, entries: np.ndarray, cols: np.ndarray, var: np.ndarray, avail: np.ndarray
+) -> np.ndarray:
+    """``Σ`` per entry (n × p × p) over ``cols``: ``var`` (n × p, sample's u² included) on the
+    diagonal, ``r s_a s_b`` off it where the entry has a correlation model. A signature an
+    entry lacks (``avail`` false) gets unit variance and no covariance, so ``D²`` and
+    ``log det`` over the whole matrix equal those over the compared signatures alone.
+    """
+    n, p = entries.size, cols.size
+    sigma = np.zeros((n, p, p))
+    spread = np.where(avail, index.spread[np.ix_(cols, entries)].T.astype(float), 0.0)
+    cid = index.corr_id[entries]
+    for model_id in np.unique(cid[cid >= 0]):
+        rows = np.flatnonzero(cid == model_id)
+        model = index.models[int(model_id)]
+        in_model = model.where[cols]
+        mpos = np.flatnonzero(in_model >= 0)
+        corr = np.zeros((p, p))
+        corr[np.ix_(mpos, mpos)] = model.r[np.ix_(in_model[mpos], in_model[mpos])]
+        np.fill_diagonal(corr, 0.0)
+        sigma[rows] = corr[None] * spread[rows, :, None] * spread[rows, None, :]
+    diag = np.arange(p)
+    sigma[:, diag, diag] = np.where(avail, var, 1.0)
     return sigma
 
 
@@ -137,62 +147,55 @@ def _correlated(
     out: MultivariateResult,
     logdet: np.ndarray,
 ) -> None:
-    rows_c = np.flatnonzero(cid >= 0)
-    keys = np.concatenate([cid[rows_c, None], np.packbits(avail[rows_c], axis=1)], axis=1)
-    _, inverse = np.unique(keys, axis=0, return_inverse=True)
-    for g in range(int(inverse.max()) + 1):
-        rows = rows_c[inverse.ravel() == g]
-        model = index.models[int(cid[rows[0]])]
-        pos = np.flatnonzero(avail[rows[0]])
-        if pos.size < 2:
+    """Entries with a correlation model, one batched factorisation per model.
+
+    A signature an entry lacks gets residual 0, unit variance and no covariance, which
+    leaves D² and log det exactly those of the compared signatures alone.
+    """
+    for model_id in np.unique(cid[cid >= 0]):
+        rows = np.flatnonzero(cid == model_id)
+        model = index.models[int(model_id)]
+        in_model = model.where[cols]
+        mpos = np.flatnonzero(in_model >= 0)
+        q_rows = avail[rows].sum(axis=1)
+        rows, q_rows = rows[q_rows >= 2], q_rows[q_rows >= 2]
+        if mpos.size < 2 or rows.size == 0:
             continue
-        _group(index, prep, survivors[rows], rows, model, cols[pos], pos, resid, var, out, logdet)
-
-
-def _group(
-    index: LibraryIndex,
-    prep: Prepared,
-    entries: np.ndarray,
-    rows: np.ndarray,
-    model: IndexedModel,
-    cols: np.ndarray,
-    pos: np.ndarray,
-    resid: np.ndarray,
-    var: np.ndarray,
-    out: MultivariateResult,
-    logdet: np.ndarray,
-) -> None:
-    """Entries sharing a correlation model and the same compared signatures."""
-    in_model = np.array([np.flatnonzero(model.cols == c)[0] if c in model.cols else -1
-                         for c in cols])  # fmt: skip
-    mpos = np.flatnonzero(in_model >= 0)
-    if mpos.size < 2:
-        return
-    q = pos.size
-    r = resid[np.ix_(rows, pos)]
-    v = var[np.ix_(rows, pos)]
-    spread = index.spread[np.ix_(cols, entries)].T.astype(float)
-    corr = np.zeros((q, q))
-    corr[np.ix_(mpos, mpos)] = model.r[np.ix_(in_model[mpos], in_model[mpos])]
-    np.fill_diagonal(corr, 0.0)
-    sigma = corr[None] * spread[:, :, None] * spread[:, None, :]
-    sigma[:, np.arange(q), np.arange(q)] = v
-    chol = np.linalg.cholesky(sigma)
-    d2 = np.sum(np.linalg.solve(sigma, r[..., None])[..., 0] * r, axis=1)
-    out.d2[rows] = d2
-    logdet[rows] = 2 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
-    alpha = prep.th.alpha_mv
-    with_q = model.n_pc > 0 and mpos.size == model.cols.size
-    alpha_t2 = alpha / 2 if with_q else alpha
-    if model.n_members:
-        limit = (
-            hotelling_threshold(alpha_t2, q, model.n_members) if model.n_members > q else math.inf
+        a = avail[rows]
+        r = np.where(a, resid[rows], 0.0)
+        v = np.where(a, var[rows], 1.0)
+        sigma = covariances(index, survivors[rows], cols, var[rows], a)
+        spread = np.where(a, index.spread[np.ix_(cols, survivors[rows])].T.astype(float), 0.0)
+        chol = np.linalg.cholesky(sigma)
+        out.d2[rows] = np.sum(np.linalg.solve(sigma, r[..., None])[..., 0] * r, axis=1)
+        logdet[rows] = 2 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+        with_q = (
+            np.all(a[:, mpos], axis=1)
+            if model.n_pc > 0 and mpos.size == model.cols.size
+            else np.zeros(rows.size, bool)
         )
-    else:
-        limit = chi2_threshold(alpha_t2, q)
-    out.d2_limit[rows] = limit
-    if with_q:
-        _q_test(model, rows, r[:, mpos], v[:, mpos], spread[:, mpos], alpha / 2, out)
+        alpha = prep.th.alpha_mv
+        for q in np.unique(q_rows):
+            for has_q in (False, True):
+                sel = (q_rows == q) & (with_q == has_q)
+                out.d2_limit[rows[sel]] = _t2_limit(alpha / 2 if has_q else alpha, int(q), model)
+        if with_q.any():
+            k = with_q
+            _q_test(
+                model,
+                rows[k],
+                r[np.ix_(k, mpos)],
+                v[np.ix_(k, mpos)],
+                spread[np.ix_(k, mpos)],
+                alpha / 2,
+                out,
+            )
+
+
+def _t2_limit(alpha: float, q: int, model: IndexedModel) -> float:
+    if not model.n_members:
+        return chi2_threshold(alpha, q)
+    return hotelling_threshold(alpha, q, model.n_members) if model.n_members > q else math.inf
 
 
 def _q_test(

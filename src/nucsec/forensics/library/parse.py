@@ -58,13 +58,29 @@ __all__ = [
 
 _SAMPLE_KEYS = {"id", "material_type", "signatures", "description"}
 _ENTRY_KEYS = {
-    "id", "material_type", "signatures", "description", "holder_agency", "production_site",
-    "history", "members", "correlations", "provenance",
-}  # fmt: skip
+    "id",
+    "material_type",
+    "signatures",
+    "description",
+    "holder_agency",
+    "production_site",
+    "history",
+    "members",
+    "correlations",
+    "provenance",
+}
 _ITEM_KEYS = {
-    "name", "value", "u", "unit", "below", "method", "laboratory", "date", "status",
+    "name",
+    "value",
+    "u",
+    "unit",
+    "below",
+    "method",
+    "laboratory",
+    "date",
+    "status",
     "purification",
-}  # fmt: skip
+}
 _YEAR_RANGE = (1800.0, 2200.0)
 
 
@@ -151,17 +167,13 @@ def _categorical(col: Collector, path: str, raw: Any, *, several: bool) -> tuple
         return None
 
 
-def _numeric_value(
-    col: Collector, path: str, sig: SignatureDef, raw: Any
-) -> float | None:
+def _numeric_value(col: Collector, path: str, sig: SignatureDef, raw: Any) -> float | None:
     if sig.kind == "date":
         return _year(col, path, raw)
     return _number(col, path, raw, positive=sig.transform == "log")
 
 
-def parse_measurement(
-    data: Any, path: str, col: Collector, *, role: str
-) -> Measurement | None:
+def parse_measurement(data: Any, path: str, col: Collector, *, role: str) -> Measurement | None:
     """One signature item of a sample (``role="sample"``) or an entry (``role="entry"``)."""
     if not isinstance(data, Mapping):
         col.add(path, "a signature is an object with name, value (or below), u, unit", data)
@@ -291,8 +303,11 @@ def _history(col: Collector, raw: Any) -> tuple[ProductionStep, ...]:
         if not isinstance(item, Mapping):
             col.add(path, "a step is an object with step, site, start, end", item)
             continue
-        _unknown_keys(col, {f"{path}.{k}": v for k, v in item.items()},
-                      {f"{path}.{k}" for k in ("step", "site", "start", "end")})  # fmt: skip
+        _unknown_keys(
+            col,
+            {f"{path}.{k}": v for k, v in item.items()},
+            {f"{path}.{k}" for k in ("step", "site", "start", "end")},
+        )
         try:
             kind = step_kind(item.get("step"), field=f"{path}.step").code
         except LibraryError as exc:

@@ -36,7 +36,22 @@ __all__ = [
 ]
 
 #: the fourteen lanthanides with a stable or long-lived isotope (no Pm), in atomic order
-REE_ELEMENTS: tuple[str, ...] = tuple("La Ce Pr Nd Sm Eu Gd Tb Dy Ho Er Tm Yb Lu".split())
+REE_ELEMENTS: tuple[str, ...] = (
+    "La",
+    "Ce",
+    "Pr",
+    "Nd",
+    "Sm",
+    "Eu",
+    "Gd",
+    "Tb",
+    "Dy",
+    "Ho",
+    "Er",
+    "Tm",
+    "Yb",
+    "Lu",
+)
 DEFAULT_CHONDRITE_SET = "CI_MS95"
 
 

@@ -24,6 +24,7 @@ signature name, ``multivariate``, ``Q-residual``, ``material type``) and why.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -59,7 +60,12 @@ class SignatureVerdict:
 
     def to_dict(self) -> dict[str, Any]:
         """``{"name", "verdict", "z", "reason"}`` (``z`` is ``None`` where none applies)."""
-        return {"name": self.name, "verdict": self.verdict, "z": _round(self.z), "reason": self.reason}
+        return {
+            "name": self.name,
+            "verdict": self.verdict,
+            "z": _round(self.z),
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True)
@@ -129,24 +135,31 @@ class NextMeasurement:
 class MatchResult:
     """The answer of :func:`~nucsec.forensics.library.match.match`.
 
-    Exclusions are kept as positions and rendered on demand (a match against a million
-    entries excludes almost all of them): :meth:`excluded` and ``to_dict(max_excluded=N)``.
+    Candidates' per-signature details and exclusions' reasons are rendered on first use
+    (a match against a million entries excludes almost all of them): :attr:`candidates`,
+    :meth:`excluded` and ``to_dict(max_excluded=N)``.
     """
 
     sample: str
     conclusion: Conclusion
-    candidates: tuple[Candidate, ...]
     n_candidates: int
     n_excluded: int
     next_measurement: NextMeasurement | None
     false_exclusion_rate: float
     warnings: tuple[str, ...]
+    n_shown: int = field(repr=False, compare=False)
+    render_candidate: Callable[[int], Candidate] = field(repr=False, compare=False)
     excluded_positions: Any = field(repr=False, compare=False)
     render_exclusion: Callable[[int], Exclusion] = field(repr=False, compare=False)
 
+    @functools.cached_property
+    def candidates(self) -> tuple[Candidate, ...]:
+        """The best-ranked remaining entries with per-signature verdicts (best first)."""
+        return tuple(self.render_candidate(k) for k in range(self.n_shown))
+
     def excluded(self, limit: int | None = None) -> list[Exclusion]:
         """The excluded entries (library order), at most ``limit`` of them."""
-        positions = self.excluded_positions[:limit] if limit is not None else self.excluded_positions
+        positions = self.excluded_positions if limit is None else self.excluded_positions[:limit]
         return [self.render_exclusion(int(i)) for i in positions]
 
     def to_dict(self, *, max_excluded: int | None = None) -> dict[str, Any]:

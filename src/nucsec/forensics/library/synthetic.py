@@ -78,10 +78,10 @@ def _correlation(ft: FacilityType) -> np.ndarray:
         r[_COL[a], _COL[b]] = r[_COL[b], _COL[a]] = rho
     if ft.code == "mill":
         rho = _REE_FACTOR**2 / (_REE_FACTOR**2 + _REE_OWN**2)
-        for a in _REE:
-            for b in _REE:
-                if a != b:
-                    r[a, b] = rho
+        for ja in _REE:
+            for jb in _REE:
+                if ja != jb:
+                    r[ja, jb] = rho
     return r
 
 
@@ -117,11 +117,12 @@ def _lines(rng: np.random.Generator, ft: FacilityType, n: int) -> dict[str, np.n
     end = start + rng.uniform(2, 40, n)
     window = np.stack([start, np.where(end > _NOW, np.inf, end)], axis=1)
     choice = rng.integers(0, len(ft.forms), n)
-    forms = np.array([FORM_BITS[ft.forms[c]] for c in choice], np.int32)
+    table = np.array([FORM_BITS[f] for f in ft.forms], np.int32)
+    forms = table[choice]
     if len(ft.forms) > 1:  # some lines produce a second form
         extra = rng.integers(0, len(ft.forms), n)
         two = rng.random(n) < 0.3
-        forms |= np.where(two, np.array([FORM_BITS[f] for f in ft.forms])[extra], 0)
+        forms |= np.where(two, table[extra], 0).astype(np.int32)
     return {"theta": theta, "sigma": sigma, "below": below, "window": window, "forms": forms}
 
 
@@ -149,13 +150,13 @@ def generate_library(
     """
     shares = np.array([ft.share for ft in FACILITY_TYPES])
     facility = rng.choice(len(FACILITY_TYPES), n_entries, p=shares / shares.sum()).astype(np.int8)
-    parts = {k: [] for k in ("theta", "sigma", "below", "window", "forms")}  # type: ignore[var-annotated]
-    order = np.argsort(facility, kind="stable")
+    truth: dict[str, np.ndarray] = {}
     for t, ft in enumerate(FACILITY_TYPES):
-        lines = _lines(rng, ft, int((facility == t).sum()))
-        for k, v in lines.items():
-            parts[k].append(v)
-    truth = {k: np.concatenate(v)[np.argsort(order, kind="stable")] for k, v in parts.items()}
+        rows = np.flatnonzero(facility == t)
+        for key, value in _lines(rng, ft, rows.size).items():
+            if key not in truth:
+                truth[key] = np.zeros((n_entries, *value.shape[1:]), value.dtype)
+            truth[key][rows] = value
     return _assemble(rng, facility, truth, complete)
 
 
@@ -175,31 +176,37 @@ def _assemble(
             has[:, _COL[name]] = on
     if not complete:
         has &= rng.random(has.shape) >= 0.05
-    u_mu = 0.2 * sigma
-    value_t = theta + rng.normal(0, 1, theta.shape) * np.nan_to_num(u_mu)
+    u_mu = np.ascontiguousarray((0.2 * sigma).T)  # column-major: one signature per row
+    value_t = np.ascontiguousarray(theta.T) + rng.normal(0, 1, (len(NAMES), n)) * np.nan_to_num(
+        u_mu
+    )
+    sigma_t, below_t, has_t = (np.ascontiguousarray(a.T) for a in (sigma, below, has))
     cols = LibraryColumns(
         ids=[f"SYN-{i:07d}" for i in range(n)],
-        material=np.array([MATERIAL_CODES.index(ft.material) for ft in FACILITY_TYPES],
-                          np.int8)[facility],
-    )  # fmt: skip
+        material=np.array([MATERIAL_CODES.index(ft.material) for ft in FACILITY_TYPES], np.int8)[
+            facility
+        ],
+    )
     for j, name in enumerate(NAMES):
-        ok = has[:, j] & np.isfinite(theta[:, j])
-        lim = has[:, j] & np.isfinite(below[:, j])
-        scale = np.exp(value_t[:, j]) if _LOG[j] else np.ones(n)
-        value = np.where(ok, scale if _LOG[j] else value_t[:, j], np.nan)
+        ok = has_t[j] & np.isfinite(value_t[j])
+        lim = has_t[j] & np.isfinite(below_t[j])
+        scale = np.exp(value_t[j]) if _LOG[j] else np.ones(n)
+        value = np.where(ok, scale if _LOG[j] else value_t[j], np.nan)
         cols.numeric[name] = NumericColumn(
-            value, np.where(ok, u_mu[:, j] * scale, np.nan),
-            np.where(ok, sigma[:, j] * scale, np.nan), np.where(lim, below[:, j], np.nan),
-        )  # fmt: skip
+            value,
+            np.where(ok, u_mu[j] * scale, np.nan),
+            np.where(ok, sigma_t[j] * scale, np.nan),
+            np.where(lim, below_t[j], np.nan),
+        )
     known = rng.random(n) < (1.0 if complete else 0.8)
     cols.forms["chemical form"] = np.where(known, truth["forms"], 0).astype(np.int32)
     dated = np.flatnonzero(rng.random(n) < (1.0 if complete else 0.85))
     cols.window_entry = dated.astype(np.int64)
     cols.window_start, cols.window_end = truth["window"][dated, 0], truth["window"][dated, 1]
-    cols.corr_models = [_model(t) for t in range(len(FACILITY_TYPES))]
-    cols.corr_id = np.where([m is not None for m in cols.corr_models], 0, -1)[facility]
-    cols.corr_id = np.where(cols.corr_id == 0, facility, -1).astype(np.int32)
-    cols.corr_models = [m or CorrelationModel(NAMES[:2], np.eye(2)) for m in cols.corr_models]
+    models = [_model(t) for t in range(len(FACILITY_TYPES))]
+    has_model = np.array([m is not None for m in models])
+    cols.corr_id = np.where(has_model[facility], facility, -1).astype(np.int32)
+    cols.corr_models = [m or CorrelationModel(NAMES[:2], np.eye(2)) for m in models]
     return SyntheticLibrary(cols, facility, theta, sigma, below, truth["forms"], truth["window"])
 
 
@@ -234,11 +241,14 @@ def draw_sample(
             j = _COL[name]
             sig = signature(name)
             if math.isfinite(lib.below[position, j]):
-                sigs.append(Measurement(name, None, unit=sig.unit, below=float(lib.below[position, j])))
+                sigs.append(
+                    Measurement(name, None, unit=sig.unit, below=float(lib.below[position, j]))
+                )
             elif math.isfinite(x[j]):
                 value = math.exp(x[j]) if _LOG[j] else float(x[j])
-                sigs.append(Measurement(name, value, u=u[j] * (value if _LOG[j] else 1.0),
-                                        unit=sig.unit))  # fmt: skip
+                sigs.append(
+                    Measurement(name, value, u=u[j] * (value if _LOG[j] else 1.0), unit=sig.unit)
+                )
     forms = [code for code, bit in FORM_BITS.items() if int(lib.forms[position]) & bit]
     sigs.append(Measurement("chemical form", (forms[int(rng.integers(len(forms)))],)))
     start, end = lib.window[position]
@@ -253,8 +263,10 @@ def novel_sample(
 ) -> Sample:
     """A batch of a new production line (not in any library), of ``facility`` type or any."""
     codes = [ft.code for ft in FACILITY_TYPES]
-    t = codes.index(facility) if facility else int(
-        rng.choice(len(codes), p=[ft.share for ft in FACILITY_TYPES])
+    t = (
+        codes.index(facility)
+        if facility
+        else int(rng.choice(len(codes), p=[ft.share for ft in FACILITY_TYPES]))
     )
     truth = _lines(rng, FACILITY_TYPES[t], 1)
     lib = _assemble(rng, np.array([t], np.int8), truth)
@@ -277,19 +289,37 @@ def to_entries(lib: SyntheticLibrary, positions: list[int] | None = None) -> lis
             if math.isfinite(col.below[i]):
                 sigs.append(Measurement(name, None, unit=unit, below=float(col.below[i])))
             elif math.isfinite(col.value[i]):
-                sigs.append(Measurement(name, float(col.value[i]), u=float(col.u[i]), unit=unit,
-                                        spread=float(col.spread[i])))  # fmt: skip
+                sigs.append(
+                    Measurement(
+                        name,
+                        float(col.value[i]),
+                        u=float(col.u[i]),
+                        unit=unit,
+                        spread=float(col.spread[i]),
+                    )
+                )
         mask = int(cols.forms["chemical form"][i])
         if mask:
             forms = tuple(code for code, bit in FORM_BITS.items() if mask & bit)
             sigs.append(Measurement("chemical form", forms))
         steps = tuple(
-            ProductionStep(t.steps[-1] if t.code != "fabrication" else "deconversion",
-                           f"synthetic {t.code} line {i}", from_decimal_year(a),
-                           None if not math.isfinite(b) else from_decimal_year(b - 1 / 365.2422))
+            ProductionStep(
+                t.steps[-1] if t.code != "fabrication" else "deconversion",
+                f"synthetic {t.code} line {i}",
+                from_decimal_year(a),
+                None if not math.isfinite(b) else from_decimal_year(b - 1 / 365.2422),
+            )
             for a, b in windows.get(i, [])
-        )  # fmt: skip
-        entries.append(Entry(cols.ids[i], t.material, tuple(sigs),
-                             description=f"synthetic {t.code} line", history=steps,
-                             holder_agency="synthetic", provenance="nucsec synthetic generator"))  # fmt: skip
+        )
+        entries.append(
+            Entry(
+                cols.ids[i],
+                t.material,
+                tuple(sigs),
+                description=f"synthetic {t.code} line",
+                history=steps,
+                holder_agency="synthetic",
+                provenance="nucsec synthetic generator",
+            )
+        )
     return entries

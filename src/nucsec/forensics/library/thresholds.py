@@ -2,13 +2,16 @@
 
 A sample truly drawn from an entry's source must be excluded from it with probability at
 most ``alpha`` (the *false-exclusion rate*, default 1 %). One entry faces up to ``m``
-univariate tests (one per measured signature, the model date included) and one
-multivariate test. The rate is split by the union (Bonferroni) bound: half of ``alpha`` for
-the multivariate test (shared with the PCA Q-residual test where an entry has one), the
-other half spread evenly over the ``m`` univariate tests; without a multivariate test (one
-numeric signature) the univariate tests get all of it. ``m`` counts every signature of the
-sample, so an entry with missing values faces a slightly stricter than needed threshold,
-never a looser one. Categorical and material-type checks are exact (no error rate).
+univariate tests and one multivariate test, where ``m`` is the number of numeric
+signatures *the library* holds (plus one for dated production histories): the most a
+sample could be tested on. The rate is split by the union (Bonferroni) bound: half of
+``alpha`` for the multivariate test (shared with the PCA Q-residual test where an entry has
+one), the other half spread evenly over the ``m`` univariate tests; a library with a single
+numeric signature has no multivariate test and gives it all to the univariate ones.
+Because ``m`` belongs to the library, a sample measured on fewer signatures faces the
+same per-signature thresholds: dropping a signature removes a test and never tightens
+another, so missing values only ever widen the answer. Categorical and material-type
+checks are exact (no error rate).
 
 Under the normal model (value ~ N(μ, u² + s² + u_μ²)) the union bound makes the
 false-exclusion rate at most ``alpha``; the synthetic tests measure it. An entry summarised
@@ -85,11 +88,13 @@ def thresholds(alpha: float, n_tests: int, *, multivariate: bool) -> Thresholds:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def chi2_threshold(alpha: float, dof: int) -> float:
     """Upper ``alpha`` quantile of chi-square with ``dof`` degrees of freedom."""
     return float(stats.chi2.isf(alpha, dof)) if dof > 0 else math.inf
 
 
+@functools.lru_cache(maxsize=4096)
 def hotelling_threshold(alpha: float, p: int, n: int) -> float:
     """Upper ``alpha`` quantile of the predictive Hotelling T² of a new batch.
 

@@ -47,13 +47,25 @@ __all__ = [
 _DATA = "nucsec.data.library"
 
 Kind = Literal[
-    "isotope_ratio", "elemental", "ree", "date", "dimension", "density", "grain_size",
+    "isotope_ratio",
+    "elemental",
+    "ree",
+    "date",
+    "dimension",
+    "density",
+    "grain_size",
     "categorical",
-]  # fmt: skip
+]
 KINDS: tuple[str, ...] = (
-    "isotope_ratio", "elemental", "ree", "date", "dimension", "density", "grain_size",
+    "isotope_ratio",
+    "elemental",
+    "ree",
+    "date",
+    "dimension",
+    "density",
+    "grain_size",
     "categorical",
-)  # fmt: skip
+)
 
 #: material types of entries and samples: code -> English name
 MATERIAL_TYPES: dict[str, str] = {
@@ -225,7 +237,9 @@ def _term(table: dict[str, str], value: object, what: str, field: str) -> str:
         for code, name in table.items():
             if key in (code.casefold().replace("_", " "), name.casefold()):
                 return code
-    raise LibraryError(f"unknown {what} {value!r}; one of {sorted(table)}", field=field, value=value)
+    raise LibraryError(
+        f"unknown {what} {value!r}; one of {sorted(table)}", field=field, value=value
+    )
 
 
 def material_type(value: object, *, field: str = "material_type") -> str:
