@@ -24,13 +24,14 @@ This is the empirical counterpart of a random-match probability; it replaces a n
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.special import chdtr, ndtr
 
 from nucsec.forensics.library.cascade import Prepared
 from nucsec.forensics.library.index import LibraryIndex
-from nucsec.forensics.library.multivariate import covariances
-from nucsec.forensics.library.thresholds import chi2_threshold
+from nucsec.forensics.library.multivariate import covariances, t2_limit
 
 __all__ = ["coincidence", "noncentral_chi2_cdf"]
 
@@ -80,7 +81,9 @@ def _multivariate_pass(
     mu_r: np.ndarray,
     typical: np.ndarray,
 ) -> np.ndarray:
-    """Per candidate and reference: P(a batch of the reference passes the candidate's T²).
+    """Per candidate and reference: P(a batch of the reference passes the candidate's T² tests).
+
+    The smallest pass probability over the tests (the joint one is at most that).
 
     The batch's D² about μ_e is taken as non-central chi-square with non-centrality
     ``(μ_r − μ_e)ᵀ Σ_e⁻¹ (μ_r − μ_e)`` (the reference's spread taken equal to e's); a value
@@ -95,11 +98,23 @@ def _multivariate_pass(
     sigma = covariances(index, positions, cols, var, have)
     filled = np.where(np.isfinite(mu_r), mu_r, typical)  # (R, p)
     delta = np.where(have[:, None, :], filled[None] - np.nan_to_num(mu_e)[:, None, :], 0.0)
-    chol = np.linalg.cholesky(sigma)
-    lam = np.sum(np.linalg.solve(chol, delta.transpose(0, 2, 1)) ** 2, axis=1)  # (K, R)
-    for k in np.flatnonzero(q >= 2):
-        limit = chi2_threshold(prep.th.alpha_mv, int(q[k]))
-        out[k] = noncentral_chi2_cdf(limit, int(q[k]), lam[k])
+    alpha = prep.th.alpha_mv / len(index.mv_tests)
+    for t, (_, tcols) in enumerate(index.mv_tests):
+        pos = np.flatnonzero(np.isin(cols, tcols))
+        if pos.size == 0:
+            continue
+        sub = sigma[np.ix_(np.arange(positions.size), pos, pos)]
+        chol = np.linalg.cholesky(sub)
+        lam = np.sum(np.linalg.solve(chol, delta[:, :, pos].transpose(0, 2, 1)) ** 2, axis=1)
+        n_t = have[:, pos].sum(axis=1)
+        for k in np.flatnonzero(n_t >= 1):
+            cid = int(index.corr_id[positions[k]])
+            model = index.models[cid] if cid >= 0 else None
+            share = alpha / 2 if (t == 0 and model is not None and model.n_pc) else alpha
+            limit = t2_limit(index, share, tcols, model)
+            if math.isfinite(limit):
+                passes = noncentral_chi2_cdf(limit, int(n_t[k]), lam[k])
+                out[k] = np.minimum(out[k], passes)
     return out
 
 
@@ -107,7 +122,8 @@ def noncentral_chi2_cdf(x: float, dof: int, lam: np.ndarray) -> np.ndarray:
     """CDF of non-central chi-square by Patnaik's (1949) two-moment approximation.
 
     ``c χ²(ν)`` with ``c = (k + 2λ)/(k + λ)`` and ``ν = (k + λ)²/(k + 2λ)``: exact at λ = 0,
-    within 0.015 of ``scipy.stats.ncx2`` elsewhere (checked in the tests), and a vectorised ufunc call.
+    within 0.015 of ``scipy.stats.ncx2`` elsewhere (checked in the tests); a vectorised
+    ufunc call.
     """
     c = (dof + 2 * lam) / (dof + lam)
     nu = (dof + lam) ** 2 / (dof + 2 * lam)

@@ -136,9 +136,8 @@ def read_library_csv(text: str) -> list[Entry]:
             )
             continue
         stray = sorted(set(cells) - _KINDS[kind] - {"entry", "record"})
-        if stray:
-            problems.append(Problem(where, entry_id, stray[0], f"not a field of a {kind} row"))
-            continue
+        for name in stray:  # reported; the row's own cells are still read
+            problems.append(Problem(where, entry_id, name, f"not a field of a {kind} row"))
         drafts.setdefault(entry_id, _Draft(entry_id)).add(
             kind, {k: v for k, v in cells.items() if k in _KINDS[kind]}, line
         )

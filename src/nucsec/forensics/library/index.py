@@ -108,7 +108,19 @@ class LibraryIndex:
         #: univariate tests an entry can face: every numeric column (+ the dated history);
         #: thresholds depend on the library, never on which signatures a sample has
         self.n_tests = len(self.names) + int(dated)
-        self.n_continuous = sum(1 for nm in self.names if signature(nm).kind != "date")
+        continuous = np.array(
+            [j for j, nm in enumerate(self.names) if signature(nm).kind != "date"], np.int64
+        )
+        self.n_continuous = int(continuous.size)
+        #: the multivariate tests: all continuous columns, then each vocabulary group with
+        #: at least two of them (U isotopes, REE, ...), as (name, index columns)
+        self.mv_tests: list[tuple[str, np.ndarray]] = [("all", continuous)]
+        groups: dict[str, list[int]] = {}
+        for j in continuous:
+            groups.setdefault(signature(self.names[j]).group, []).append(int(j))
+        for name, members in groups.items():
+            if len(members) >= 2 and len(members) < continuous.size:
+                self.mv_tests.append((name, np.array(members, np.int64)))
         self.group_size = np.bincount(self.material, minlength=len(MATERIAL_CODES))
         self.reference = [self._reference(g) for g in range(len(MATERIAL_CODES) + 1)]
 

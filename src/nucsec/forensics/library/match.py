@@ -66,8 +66,7 @@ def weights_from_scores(log10_lr: np.ndarray) -> np.ndarray:
 
 def _mv_detail(mv: MultivariateResult, k: int) -> dict[str, object]:
     d: dict[str, object] = {"signatures": int(mv.dof[k])}
-    if math.isfinite(mv.d2_limit[k]):
-        d |= {"d2": round(float(mv.d2[k]), 3), "d2_limit": round(float(mv.d2_limit[k]), 3)}
+    d["d2"] = round(float(mv.d2[k]), 3)
     if not math.isnan(mv.q[k]):
         d |= {"q": round(float(mv.q[k]), 3), "q_limit": round(float(mv.q_limit[k]), 3)}
     return d
@@ -140,18 +139,21 @@ def match(
     survivors = cas.survivors
     mv = multivariate(index, prep, survivors)
     mv_text: dict[int, str] = {}
-    for test, bad, stat, limit in (
-        (MULTIVARIATE_TEST, mv.excluded_t2, mv.d2, mv.d2_limit),
-        (Q_TEST, mv.excluded_q & ~mv.excluded_t2, mv.q, mv.q_limit),
-    ):
-        rows = np.flatnonzero(bad)
-        cas.exclude(survivors[rows], test)
-        for k in rows[:1000]:
-            name = "D²" if test == MULTIVARIATE_TEST else "Q"
-            mv_text[int(survivors[k])] = (
-                f"{name} = {stat[k]:.2f} > {limit[k]:.2f} over {int(mv.dof[k])} signatures "
-                f"(rate {prep.th.alpha_mv:.3g} for the multivariate tests)"
-            )
+    rows = np.flatnonzero(mv.excluded_t2)
+    cas.exclude(survivors[rows], MULTIVARIATE_TEST)
+    for k in rows[:1000]:
+        test = mv.tests[int(mv.failed[k])]
+        mv_text[int(survivors[k])] = (
+            f"D² = {mv.failed_d2[k]:.2f} > {mv.failed_limit[k]:.2f} on the {test!r} signatures "
+            f"(multivariate tests share rate {prep.th.alpha_mv:.3g})"
+        )
+    rows = np.flatnonzero(mv.excluded_q & ~mv.excluded_t2)
+    cas.exclude(survivors[rows], Q_TEST)
+    for k in rows[:1000]:
+        mv_text[int(survivors[k])] = (
+            f"Q = {mv.q[k]:.2f} > {mv.q_limit[k]:.2f} (residual outside the entry's principal "
+            "components)"
+        )
     keep = ~(mv.excluded_t2 | mv.excluded_q)
     positions, rows = survivors[keep], np.flatnonzero(keep)
     compared = compared_counts(index, prep, positions)

@@ -4,22 +4,31 @@ For every entry that survived the univariate stage, the residuals ``r = x − μ
 sample's signatures with values (comparison space: log-ratios for compositions) are
 compared with their covariance ``Σ = S R S + diag(u_μ² + u²)``: ``S`` the within-source
 spreads, ``R`` the entry's correlation model (identity when it has none), ``u_μ`` the
-entry's value uncertainty and ``u`` the sample's. ``D² = rᵀ Σ⁻¹ r`` is compared with
-chi-square on the number of compared signatures, or, for a model estimated from ``n``
-members, with the predictive Hotelling quantile ``p (n − 1)/(n − p) F(p, n − p)`` (no test
-when n ≤ p). Entries that share a correlation model and a pattern of missing values are
-solved together in one batched Cholesky factorisation.
+entry's value uncertainty and ``u`` the sample's. ``D² = rᵀ Σ⁻¹ r`` is computed for a fixed
+family of tests: all continuous signatures together, and each vocabulary group the library
+holds two or more of (U isotopes, Pb isotopes, REE, trace elements, pellet, ...), so a
+distorted REE *pattern* is judged against 14 degrees of freedom, not 30. Each test's limit
+depends on the library and the entry only (:func:`t2_limit`): chi-square on the number of
+continuous signatures the library holds in that test, and for a model estimated from ``n``
+members also the predictive Hotelling quantile ``p (n − 1)/(n − p) F(p, n − p)`` on the
+model's ``p`` signatures in the test (no test when n ≤ p). The multivariate share of the
+false-exclusion rate is split evenly between the tests. A limit on the *compared* count
+would be sharper for sparse samples, but then adding a signature that agrees could turn an
+exclusion into a pass; with fixed limits it never does (D² only grows with more
+signatures). Entries that share a correlation model are solved together in one batched
+Cholesky factorisation (a missing signature gets residual 0 and unit variance, which leaves
+D² that of the compared signatures).
 
 Where a model has principal components (enough members, see
 :mod:`~nucsec.forensics.library.members`) and every one of its signatures was measured, the
 Q statistic (squared residual outside the first components of the standardised residual's
-correlation matrix) is tested against the Jackson–Mudholkar (1979) approximation; the
-multivariate share of the false-exclusion rate is then split between T² and Q.
+correlation matrix) is tested against the Jackson–Mudholkar (1979) approximation, sharing
+the "all" test's rate.
 
 The *score* of a candidate is the log10 likelihood ratio of "the sample comes from this
 entry's source" against "it comes from a random source of the library's population"
-(per signature a normal with the library-wide mean and between+within variance), over the
-signatures compared: missing signatures contribute nothing to either side.
+(per signature a normal with the material type's mean and between+within variance), over
+the signatures compared: missing signatures contribute nothing to either side.
 """
 
 from __future__ import annotations
@@ -34,27 +43,30 @@ from nucsec.forensics.library.cascade import Prepared
 from nucsec.forensics.library.index import IndexedModel, LibraryIndex
 from nucsec.forensics.library.thresholds import chi2_threshold, hotelling_threshold
 
-__all__ = ["MultivariateResult", "covariances", "jackson_mudholkar", "multivariate"]
+__all__ = ["MultivariateResult", "covariances", "jackson_mudholkar", "multivariate", "t2_limit"]
 
 _LOG_2PI = math.log(2 * math.pi)
 
 
 @dataclass
 class MultivariateResult:
-    """Per survivor: standardised residuals, D², its threshold, Q, score."""
+    """Per survivor: standardised residuals, D² of each test, the failing test, Q, score."""
 
     z: np.ndarray  # (n_s, p) standardised residuals, NaN where not compared
     dof: np.ndarray  # compared continuous signatures per survivor
-    d2: np.ndarray
-    d2_limit: np.ndarray  # inf where no multivariate test applies
+    d2: np.ndarray  # D² of the "all" test
+    failed: np.ndarray  # index into ``tests`` of the first failing test, -1 = passed
+    failed_d2: np.ndarray  # D² and limit of that test
+    failed_limit: np.ndarray
     q: np.ndarray  # NaN where no Q test applies
     q_limit: np.ndarray
     log10_lr: np.ndarray
+    tests: list[str]
 
     @property
     def excluded_t2(self) -> np.ndarray:
-        """Survivors the T² (Mahalanobis) test excludes."""
-        return self.d2 > self.d2_limit
+        """Survivors a T² (Mahalanobis) test excludes."""
+        return self.failed >= 0
 
     @property
     def excluded_q(self) -> np.ndarray:
@@ -88,25 +100,40 @@ def multivariate(index: LibraryIndex, prep: Prepared, survivors: np.ndarray) -> 
     avail = np.isfinite(resid)
     z = resid / np.sqrt(np.where(var > 0, var, np.nan))
     z[~avail] = np.nan
-    dof = avail.sum(axis=1)
-    d2 = np.nansum(z * z, axis=1)
+    z2 = np.where(avail, z * z, 0.0)
     logdet = np.where(avail, np.log(np.where(var > 0, var, 1.0)), 0.0).sum(axis=1)
+    names = [name for name, _ in index.mv_tests]
     out = MultivariateResult(
-        z, dof, d2, np.full(n_s, math.inf), np.full(n_s, np.nan), np.full(n_s, math.inf), d2
-    )
-    alpha = prep.th.alpha_mv
-    if alpha > 0:
-        for d in np.unique(dof[dof >= 2]):
-            out.d2_limit[dof == d] = chi2_threshold(alpha, int(d))
-        cid = index.corr_id[survivors]
-        if (cid >= 0).any():
-            _correlated(index, prep, survivors, cid, cols, resid, var, avail, out, logdet)
+        z, avail.sum(axis=1), z2.sum(axis=1), np.full(n_s, -1), np.zeros(n_s), np.zeros(n_s),
+        np.full(n_s, np.nan), np.full(n_s, math.inf), np.zeros(n_s), names,
+    )  # fmt: skip
+    alpha = prep.th.alpha_mv / len(names) if names else 0.0
+    cid = index.corr_id[survivors] if n_s else np.zeros(0, np.int32)
+    if alpha > 0 and p:
+        plain = np.flatnonzero(cid < 0)
+        for t, (_, tcols) in enumerate(index.mv_tests):
+            pos = np.isin(cols, tcols)
+            d2 = z2[np.ix_(plain, pos)].sum(axis=1)
+            _record(out, plain, t, d2, t2_limit(index, alpha, tcols, None))
+        for model_id in np.unique(cid[cid >= 0]):
+            rows = np.flatnonzero(cid == model_id)
+            _correlated(index, prep, survivors, rows, cols, resid, var, avail, out, logdet, alpha)
     group = len(index.pop_mu) - 1 if prep.material is None else prep.material
     pop_mu, pop_var = index.pop_mu[group, cols], index.pop_sd[group, cols] ** 2 + u2
     log_pop = -0.5 * ((x - pop_mu) ** 2 / pop_var + np.log(pop_var) + _LOG_2PI)
-    log_num = -0.5 * (out.d2 + logdet + dof * _LOG_2PI)
+    log_num = -0.5 * (out.d2 + logdet + out.dof * _LOG_2PI)
     out.log10_lr = (log_num - avail.astype(float) @ log_pop) / math.log(10)
     return out
+
+
+def _record(
+    out: MultivariateResult, rows: np.ndarray, test: int, d2: np.ndarray, limit: float
+) -> None:
+    if test == 0:
+        out.d2[rows] = d2
+    fail = (d2 > limit) & (out.failed[rows] < 0)
+    hit = rows[fail]
+    out.failed[hit], out.failed_d2[hit], out.failed_limit[hit] = test, d2[fail], limit
 
 
 def covariances(
@@ -139,63 +166,62 @@ def _correlated(
     index: LibraryIndex,
     prep: Prepared,
     survivors: np.ndarray,
-    cid: np.ndarray,
+    rows: np.ndarray,
     cols: np.ndarray,
     resid: np.ndarray,
     var: np.ndarray,
     avail: np.ndarray,
     out: MultivariateResult,
     logdet: np.ndarray,
+    alpha: float,
 ) -> None:
-    """Entries with a correlation model, one batched factorisation per model.
-
-    A signature an entry lacks gets residual 0, unit variance and no covariance, which
-    leaves D² and log det exactly those of the compared signatures alone.
-    """
-    for model_id in np.unique(cid[cid >= 0]):
-        rows = np.flatnonzero(cid == model_id)
-        model = index.models[int(model_id)]
-        in_model = model.where[cols]
-        mpos = np.flatnonzero(in_model >= 0)
-        q_rows = avail[rows].sum(axis=1)
-        rows, q_rows = rows[q_rows >= 2], q_rows[q_rows >= 2]
-        if mpos.size < 2 or rows.size == 0:
-            continue
-        a = avail[rows]
-        r = np.where(a, resid[rows], 0.0)
-        v = np.where(a, var[rows], 1.0)
-        sigma = covariances(index, survivors[rows], cols, var[rows], a)
-        spread = np.where(a, index.spread[np.ix_(cols, survivors[rows])].T.astype(float), 0.0)
-        chol = np.linalg.cholesky(sigma)
-        out.d2[rows] = np.sum(np.linalg.solve(sigma, r[..., None])[..., 0] * r, axis=1)
-        logdet[rows] = 2 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
-        with_q = (
-            np.all(a[:, mpos], axis=1)
-            if model.n_pc > 0 and mpos.size == model.cols.size
-            else np.zeros(rows.size, bool)
+    """Survivors sharing one correlation model: batched factorisations, every test."""
+    model = index.models[int(index.corr_id[survivors[rows[0]]])]
+    a = avail[rows]
+    r = np.where(a, resid[rows], 0.0)
+    v = np.where(a, var[rows], 1.0)
+    sigma = covariances(index, survivors[rows], cols, var[rows], a)
+    chol = np.linalg.cholesky(sigma)
+    logdet[rows] = 2 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+    for t, (_, tcols) in enumerate(index.mv_tests):
+        pos = np.flatnonzero(np.isin(cols, tcols))
+        sub = sigma[np.ix_(np.arange(rows.size), pos, pos)]
+        rt = r[:, pos]
+        d2 = (
+            np.sum(np.linalg.solve(sub, rt[..., None])[..., 0] * rt, axis=1)
+            if pos.size
+            else 0 * rows
         )
-        alpha = prep.th.alpha_mv
-        for q in np.unique(q_rows):
-            for has_q in (False, True):
-                sel = (q_rows == q) & (with_q == has_q)
-                out.d2_limit[rows[sel]] = _t2_limit(alpha / 2 if has_q else alpha, int(q), model)
+        share = alpha / 2 if (t == 0 and model.n_pc) else alpha
+        _record(out, rows, t, np.asarray(d2, float), t2_limit(index, share, tcols, model))
+    mpos = np.flatnonzero(model.where[cols] >= 0)
+    if model.n_pc > 0 and mpos.size == model.cols.size:
+        with_q = np.all(a[:, mpos], axis=1)
         if with_q.any():
+            spread = index.spread[np.ix_(cols, survivors[rows])].T.astype(float)
             k = with_q
-            _q_test(
-                model,
-                rows[k],
-                r[np.ix_(k, mpos)],
-                v[np.ix_(k, mpos)],
-                spread[np.ix_(k, mpos)],
-                alpha / 2,
-                out,
-            )
+            _q_test(model, rows[k], r[np.ix_(k, mpos)], v[np.ix_(k, mpos)],
+                    spread[np.ix_(k, mpos)], alpha / 2, out)  # fmt: skip
 
 
-def _t2_limit(alpha: float, q: int, model: IndexedModel) -> float:
-    if not model.n_members:
-        return chi2_threshold(alpha, q)
-    return hotelling_threshold(alpha, q, model.n_members) if model.n_members > q else math.inf
+def t2_limit(
+    index: LibraryIndex, alpha: float, tcols: np.ndarray, model: IndexedModel | None
+) -> float:
+    """The D² limit of one test for one entry: fixed by the library and the entry.
+
+    Chi-square at ``alpha`` on the number of continuous signatures the library holds in the
+    test. An entry whose model comes from ``n`` members also needs the predictive Hotelling
+    limit on the model's ``p`` signatures in the test (the larger applies; none when n ≤ p).
+    """
+    limit = chi2_threshold(alpha, int(tcols.size))
+    if model is None or not model.n_members:
+        return limit
+    p = int(np.isin(model.cols, tcols).sum())
+    if p == 0:
+        return limit
+    if model.n_members <= p:
+        return math.inf
+    return max(limit, hotelling_threshold(alpha, p, model.n_members))
 
 
 def _q_test(

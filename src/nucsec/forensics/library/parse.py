@@ -2,10 +2,10 @@
 
 Every check records a :class:`~nucsec.forensics.library.errors.Problem` with its path
 (``entries[3].signatures[1].u``) and parsing goes on, so one pass reports every problem. The
-single-object readers (:func:`sample_from_dict`, :func:`entry_from_dict`) raise the first
-problem's typed error (an unknown name is an
-:class:`~nucsec.forensics.library.errors.UnknownSignatureError`) with all problems in the
-message; :func:`entries_from_list` raises one
+single-object readers (:func:`sample_from_dict`, :func:`entry_from_dict`) raise one typed
+error with all problems in the message: an
+:class:`~nucsec.forensics.library.errors.UnknownSignatureError` naming the field when a
+signature name is unknown, else the first problem's; :func:`entries_from_list` raises one
 :class:`~nucsec.forensics.library.errors.LibraryImportError` listing them all, or returns
 every entry: nothing is half-imported.
 
@@ -99,10 +99,12 @@ class Collector:
         self.problems.append((Problem(self.where, self.entry, path, message, value), error))
 
     def raise_first(self) -> None:
-        """Raise the first problem's typed error, listing every problem in the message."""
+        """Raise one typed error listing every problem: an unknown signature name first."""
         if not self.problems:
             return
-        problem, error = self.problems[0]
+        problem, error = next(
+            ((p, e) for p, e in self.problems if e is UnknownSignatureError), self.problems[0]
+        )
         listed = "; ".join(f"{p.field}: {p.message}" for p, _ in self.problems)
         raise error(listed, field=problem.field, value=problem.value)
 
@@ -347,7 +349,7 @@ def _members(col: Collector, raw: Any) -> tuple[Member, ...]:
             x = _number(col, f"{path}.values.{name}", v, positive=sig.transform == "log")
             if x is not None:
                 parsed.append((sig.name, x))
-        out.append(Member(str(item.get("id", i)), tuple(parsed)))
+        out.append(Member(str(item.get("id", i)), tuple(sorted(parsed))))
     return tuple(out)
 
 
