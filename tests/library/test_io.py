@@ -16,7 +16,7 @@ from tests.library.test_parse import ENTRY
 
 def _entries() -> list:  # type: ignore[type-arg]
     lib = generate_library(np.random.default_rng(5), 25)
-    formula = entry_from_dict({**ENTRY, "id": "=HYPERLINK()", "description": "+1 line, \"quoted\""})
+    formula = entry_from_dict({**ENTRY, "id": "=HYPERLINK()", "description": '+1 line, "quoted"'})
     return [*to_entries(lib), *demo_library(), entry_from_dict(ENTRY), formula]
 
 
@@ -39,7 +39,9 @@ def test_csv_rows_of_an_entry_may_come_in_any_order() -> None:
     for key in ("signatures", "history", "members", "correlations"):
         assert sorted(map(repr, getattr(back, key))) == sorted(map(repr, getattr(entry, key)))
     assert (back.id, back.material_type, back.description) == (
-        entry.id, entry.material_type, entry.description,
+        entry.id,
+        entry.material_type,
+        entry.description,
     )
 
 

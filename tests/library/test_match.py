@@ -20,9 +20,12 @@ def _sig(name: str, value: float, u: float, unit: str, spread: float = 0.0) -> d
 
 ENTRIES = [
     {
-        "id": "MILL-A", "material_type": "uoc",
-        "history": [{"step": "mining", "start": "1985-01-01", "end": "2000-12-31"},
-                    {"step": "milling", "start": "1990-01-01", "end": "2000-12-31"}],
+        "id": "MILL-A",
+        "material_type": "uoc",
+        "history": [
+            {"step": "mining", "start": "1985-01-01", "end": "2000-12-31"},
+            {"step": "milling", "start": "1990-01-01", "end": "2000-12-31"},
+        ],
         "signatures": [
             _sig("n(235U)/n(238U)", 0.0072559, 1e-7, "mol/mol", 3e-7),
             _sig("n(234U)/n(238U)", 5.48e-5, 1e-7, "mol/mol", 1e-6),
@@ -32,7 +35,8 @@ ENTRIES = [
         ],
     },
     {
-        "id": "MILL-B", "material_type": "uoc",
+        "id": "MILL-B",
+        "material_type": "uoc",
         "history": [{"step": "milling", "start": "2005-01-01", "end": "2010-12-31"}],
         "signatures": [
             _sig("n(235U)/n(238U)", 0.0072562, 1e-7, "mol/mol", 3e-7),
@@ -43,11 +47,14 @@ ENTRIES = [
         ],
     },
     {
-        "id": "PELLET-C", "material_type": "UO2 pellets",
-        "signatures": [_sig("n(235U)/n(238U)", 0.0413, 1e-6, "mol/mol", 4e-5),
-                       _sig("pellet diameter", 8.19, 0.001, "mm", 0.005)],
+        "id": "PELLET-C",
+        "material_type": "UO2 pellets",
+        "signatures": [
+            _sig("n(235U)/n(238U)", 0.0413, 1e-6, "mol/mol", 4e-5),
+            _sig("pellet diameter", 8.19, 0.001, "mm", 0.005),
+        ],
     },
-]  # fmt: skip
+]
 INDEX = LibraryIndex.build([entry_from_dict(e) for e in ENTRIES])
 U235 = {"name": "n(235U)/n(238U)", "value": 0.0072559, "u": 2e-7, "unit": "mol/mol"}
 U234_A = {"name": "n(234U)/n(238U)", "value": 5.50e-5, "u": 1e-7, "unit": "mol/mol"}
@@ -72,9 +79,10 @@ def test_sample_from_a_is_consistent_with_a_only() -> None:
     a = r.candidates[0]
     assert a.verdict == "consistent"
     assert [(s.name, s.verdict) for s in a.signatures] == [
-        ("n(235U)/n(238U)", "consistent"), ("n(234U)/n(238U)", "consistent"),
+        ("n(235U)/n(238U)", "consistent"),
+        ("n(234U)/n(238U)", "consistent"),
         ("w(V)", "consistent"),
-    ]  # fmt: skip
+    ]
     assert abs(a.signatures[1].z - (5.50e-5 - 5.48e-5) / 5.48e-5 / 0.01826) < 0.05  # log space
     reasons = {e.entry: e.reason for e in r.excluded()}
     assert "UO2 pellets" in reasons["PELLET-C"] and "uranium ore concentrate" in reasons["PELLET-C"]
@@ -124,8 +132,13 @@ def test_chemical_form_is_an_exact_check() -> None:
 def test_model_date_against_production_history(
     value: str, purification: str, excluded: set[str]
 ) -> None:
-    date = {"name": "model date", "value": value, "u": 0.3, "unit": "year CE",
-            "purification": purification}  # fmt: skip
+    date = {
+        "name": "model date",
+        "value": value,
+        "u": 0.3,
+        "unit": "year CE",
+        "purification": purification,
+    }
     r = _match(U235, date)
     assert {e for e, by in _by(r).items() if by == "model date"} == excluded
 
@@ -146,24 +159,41 @@ def test_none_when_every_entry_is_excluded() -> None:
     r = _match(U235, far)
     assert r.conclusion == "none"
     assert r.candidates == () and r.n_candidates == 0
-    assert _by(r) == {"MILL-A": "n(234U)/n(238U)", "MILL-B": "n(234U)/n(238U)",
-                      "PELLET-C": "material type"}  # fmt: skip
+    assert _by(r) == {
+        "MILL-A": "n(234U)/n(238U)",
+        "MILL-B": "n(234U)/n(238U)",
+        "PELLET-C": "material type",
+    }
 
 
 def test_next_measurement_names_what_splits_the_candidates() -> None:
     r = _match(U235)
     assert {c.entry for c in r.candidates} == {"MILL-A", "MILL-B"}
     nxt = r.next_measurement
-    assert nxt is not None and nxt.name in {"n(234U)/n(238U)", "w(V)", "w(Th)", "chemical form",
-                                            "model date"}  # fmt: skip
+    assert nxt is not None and nxt.name in {
+        "n(234U)/n(238U)",
+        "w(V)",
+        "w(Th)",
+        "chemical form",
+        "model date",
+    }
     assert nxt.separation > 0.99  # A and B differ by far more than their spreads
     assert _match(U235, U234_A).next_measurement is None  # one candidate left
 
 
 def test_json_shape() -> None:
     r = _match(U235, {"name": "chemical form", "value": "ADU"}).to_dict()
-    assert set(r) == {"sample", "conclusion", "false_exclusion_rate", "candidates",
-                      "n_candidates", "excluded", "n_excluded", "next_measurement", "warnings"}  # fmt: skip
+    assert set(r) == {
+        "sample",
+        "conclusion",
+        "false_exclusion_rate",
+        "candidates",
+        "n_candidates",
+        "excluded",
+        "n_excluded",
+        "next_measurement",
+        "warnings",
+    }
     (cand,) = r["candidates"]
     assert set(cand) >= {"entry", "verdict", "score", "signatures"}
     assert set(cand["signatures"][0]) == {"name", "verdict", "z", "reason"}

@@ -43,13 +43,19 @@ def test_issue_sample_shape_parses_and_round_trips() -> None:
         ({**U235, "spread": 0.1}, "signatures[0].spread", LibraryError),
         ({**U235, "purification": "incomplete"}, "signatures[0].purification", LibraryError),
         ({"name": "chemical form", "value": "kryptonite"}, "signatures[0].value", LibraryError),
-        ({"name": "model date", "value": "2015-13-01", "u": 1, "unit": "year CE"},
-         "signatures[0].value", LibraryError),
-        ({"name": "model date", "value": 1492, "u": 1, "unit": "year CE"},
-         "signatures[0].value", LibraryError),
+        (
+            {"name": "model date", "value": "2015-13-01", "u": 1, "unit": "year CE"},
+            "signatures[0].value",
+            LibraryError,
+        ),
+        (
+            {"name": "model date", "value": 1492, "u": 1, "unit": "year CE"},
+            "signatures[0].value",
+            LibraryError,
+        ),
         ("not an object", "signatures[0]", LibraryError),
     ],
-)  # fmt: skip
+)
 def test_bad_sample_values_name_their_field(item: Any, field: str, error: type) -> None:
     with pytest.raises(error) as err:
         sample_from_dict(_sample(item))
@@ -66,11 +72,18 @@ def test_every_problem_is_listed_and_the_first_is_typed() -> None:
 
 
 def test_dates_and_categories_are_normalised() -> None:
-    sample = sample_from_dict(_sample(
-        {"name": "model date", "value": "2015-07-02", "u": 0.2, "unit": "year",
-         "purification": "incomplete"},
-        {"name": "chemical form", "value": "ammonium diuranate"},
-    ))  # fmt: skip
+    sample = sample_from_dict(
+        _sample(
+            {
+                "name": "model date",
+                "value": "2015-07-02",
+                "u": 0.2,
+                "unit": "year",
+                "purification": "incomplete",
+            },
+            {"name": "chemical form", "value": "ammonium diuranate"},
+        )
+    )
     date_item, form = sample.signatures
     assert abs(float(date_item.value) - 2015.5) < 0.01  # type: ignore[arg-type]
     assert date_item.unit == "year CE" and date_item.purification == "incomplete"
@@ -97,9 +110,10 @@ ENTRY = {
         {"name": "chemical form", "value": ["ADU", "U3O8"]},
     ],
     "correlations": [{"a": "w(V)", "b": "w(Mo)", "r": 0.4}],
-    "members": [{"id": f"b{i}", "values": {"w(V)": 100.0 + i, "w(Mo)": 290.0 + 2 * i}}
-                for i in range(4)],
-}  # fmt: skip
+    "members": [
+        {"id": f"b{i}", "values": {"w(V)": 100.0 + i, "w(Mo)": 290.0 + 2 * i}} for i in range(4)
+    ],
+}
 
 
 def test_entry_show_shape_is_the_sample_shape_plus_spread() -> None:
@@ -118,13 +132,15 @@ def test_entry_show_shape_is_the_sample_shape_plus_spread() -> None:
         ({"id": ""}, "id"),
         ({"material_type": "plutonium soup"}, "material_type"),
         ({"history": [{"step": "smelting"}]}, "history[0].step"),
-        ({"history": [{"step": "milling", "start": "2001-01-01", "end": "2000-01-01"}]},
-         "history[0].end"),
+        (
+            {"history": [{"step": "milling", "start": "2001-01-01", "end": "2000-01-01"}]},
+            "history[0].end",
+        ),
         ({"correlations": [{"a": "w(V)", "b": "w(V)", "r": 0.5}]}, "correlations[0]"),
         ({"correlations": [{"a": "w(V)", "b": "w(Mo)", "r": 1.5}]}, "correlations[0].r"),
         ({"members": [{"id": "b", "values": {"w(V)": -1}}]}, "members[0].values.w(V)"),
     ],
-)  # fmt: skip
+)
 def test_bad_entries_name_their_field(patch: dict[str, Any], field: str) -> None:
     with pytest.raises(LibraryError) as err:
         entry_from_dict({**ENTRY, **patch})
@@ -133,8 +149,12 @@ def test_bad_entries_name_their_field(patch: dict[str, Any], field: str) -> None
 
 def test_import_lists_every_problem_and_imports_nothing() -> None:
     good = {**ENTRY, "id": "GOOD"}
-    items = [good, {**ENTRY, "id": "B1", "material_type": "?"}, good,
-             {**ENTRY, "id": "B2", "signatures": [*ENTRY["signatures"], {**U235, "name": "zz"}]}]  # fmt: skip
+    items = [
+        good,
+        {**ENTRY, "id": "B1", "material_type": "?"},
+        good,
+        {**ENTRY, "id": "B2", "signatures": [*ENTRY["signatures"], {**U235, "name": "zz"}]},
+    ]
     with pytest.raises(LibraryImportError) as err:
         entries_from_list(items)
     problems = err.value.problems

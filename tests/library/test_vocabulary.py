@@ -63,9 +63,20 @@ def test_table_is_consistent() -> None:
 
 
 def test_issue_signatures_are_in_the_vocabulary() -> None:
-    for name in ("n(234U)/n(238U)", "n(235U)/n(238U)", "n(236U)/n(238U)", "n(240Pu)/n(239Pu)",
-                 "n(206Pb)/n(204Pb)", "n(87Sr)/n(86Sr)", "model date", "pellet diameter",
-                 "density", "grain size", "chemical form", "w(Th)"):  # fmt: skip
+    for name in (
+        "n(234U)/n(238U)",
+        "n(235U)/n(238U)",
+        "n(236U)/n(238U)",
+        "n(240Pu)/n(239Pu)",
+        "n(206Pb)/n(204Pb)",
+        "n(87Sr)/n(86Sr)",
+        "model date",
+        "pellet diameter",
+        "density",
+        "grain size",
+        "chemical form",
+        "w(Th)",
+    ):
         assert signature(name).name == name
 
 

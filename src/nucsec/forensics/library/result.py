@@ -25,6 +25,7 @@ signature name, ``multivariate``, ``Q-residual``, ``material type``) and why.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -44,7 +45,7 @@ Conclusion = Literal["consistent", "none", "inconclusive"]
 
 
 def _round(x: float | None, digits: int = 4) -> float | None:
-    if x is None or x != x:
+    if x is None or not math.isfinite(x):
         return None
     return float(f"{x:.{digits}g}")
 
