@@ -85,10 +85,12 @@ def summarise_members(entry: Entry) -> MemberSummary | None:
     centre = np.full(len(names), np.nan)
     scale = np.full(len(names), np.nan)
     for j, name in enumerate(names):
-        col = space[:, j][np.isfinite(space[:, j])]
+        ok = np.isfinite(space[:, j])
+        col = space[ok, j]
         if col.size < _MIN_VALUES:
             continue
         w = _winsorised(col)
+        space[ok, j] = w  # correlations come from the winsorised batches too
         centre[j], scale[j] = float(w.mean()), float(w.std(ddof=1))
         value = math.exp(centre[j]) if logs[j] else centre[j]
         values[name] = (value, scale[j] * value if logs[j] else scale[j])

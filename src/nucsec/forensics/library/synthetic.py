@@ -39,6 +39,7 @@ from nucsec.forensics.library.facilities import (
 )
 from nucsec.forensics.library.members import CorrelationModel
 from nucsec.forensics.library.model import (
+    Correlation,
     Entry,
     Measurement,
     ProductionStep,
@@ -318,8 +319,20 @@ def to_entries(lib: SyntheticLibrary, positions: list[int] | None = None) -> lis
                 tuple(sigs),
                 description=f"synthetic {t.code} line",
                 history=steps,
+                correlations=_correlations(int(lib.facility[i]), {m.name for m in sigs}),
                 holder_agency="synthetic",
                 provenance="nucsec synthetic generator",
             )
         )
     return entries
+
+
+def _correlations(t: int, present: set[str]) -> tuple[Correlation, ...]:
+    """The facility type's within-line correlations among the signatures an entry has."""
+    r = _CORR[t]
+    return tuple(
+        Correlation(NAMES[a], NAMES[b], float(r[a, b]))
+        for a in range(len(NAMES))
+        for b in range(a + 1, len(NAMES))
+        if r[a, b] != 0 and NAMES[a] in present and NAMES[b] in present
+    )
