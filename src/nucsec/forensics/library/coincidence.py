@@ -24,7 +24,7 @@ This is the empirical counterpart of a random-match probability; it replaces a n
 
 from __future__ import annotations
 
-import math
+from typing import Any
 
 import numpy as np
 from scipy.special import chdtr, ndtr
@@ -107,18 +107,22 @@ def _multivariate_pass(
         chol = np.linalg.cholesky(sub)
         lam = np.sum(np.linalg.solve(chol, delta[:, :, pos].transpose(0, 2, 1)) ** 2, axis=1)
         n_t = have[:, pos].sum(axis=1)
-        for k in np.flatnonzero(n_t >= 1):
-            cid = int(index.corr_id[positions[k]])
-            model = index.models[cid] if cid >= 0 else None
-            share = alpha / 2 if (t == 0 and model is not None and model.n_pc) else alpha
-            limit = t2_limit(index, share, tcols, model)
-            if math.isfinite(limit):
-                passes = noncentral_chi2_cdf(limit, int(n_t[k]), lam[k])
-                out[k] = np.minimum(out[k], passes)
+        limits = np.array([_limit(index, int(e), t, tcols, alpha) for e in positions])
+        ok = (n_t >= 1) & np.isfinite(limits)
+        if ok.any():
+            passes = noncentral_chi2_cdf(limits[ok, None], n_t[ok, None], lam[ok])
+            out[ok] = np.minimum(out[ok], passes)
     return out
 
 
-def noncentral_chi2_cdf(x: float, dof: int, lam: np.ndarray) -> np.ndarray:
+def _limit(index: LibraryIndex, e: int, test: int, tcols: np.ndarray, alpha: float) -> float:
+    cid = int(index.corr_id[e])
+    model = index.models[cid] if cid >= 0 else None
+    share = alpha / 2 if (test == 0 and model is not None and model.n_pc) else alpha
+    return t2_limit(index, share, tcols, model)
+
+
+def noncentral_chi2_cdf(x: Any, dof: Any, lam: np.ndarray) -> np.ndarray:
     """CDF of non-central chi-square by Patnaik's (1949) two-moment approximation.
 
     ``c χ²(ν)`` with ``c = (k + 2λ)/(k + λ)`` and ``ν = (k + λ)²/(k + 2λ)``: exact at λ = 0,
