@@ -25,7 +25,7 @@ import functools
 import io
 from dataclasses import dataclass
 from importlib import resources
-from typing import Literal
+from typing import Literal, get_args
 
 from nucsec.forensics.library.errors import LibraryError, UnknownSignatureError
 
@@ -56,16 +56,7 @@ Kind = Literal[
     "grain_size",
     "categorical",
 ]
-KINDS: tuple[str, ...] = (
-    "isotope_ratio",
-    "elemental",
-    "ree",
-    "date",
-    "dimension",
-    "density",
-    "grain_size",
-    "categorical",
-)
+KINDS: tuple[str, ...] = get_args(Kind)
 
 #: material types of entries and samples: code -> English name
 MATERIAL_TYPES: dict[str, str] = {
