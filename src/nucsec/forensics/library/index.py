@@ -123,13 +123,6 @@ class LibraryIndex:
                 self.mv_tests.append((name, np.array(members, np.int64)))
         self.group_size = np.bincount(self.material, minlength=len(MATERIAL_CODES))
         self.reference = [self._reference(g) for g in range(len(MATERIAL_CODES) + 1)]
-        #: per group and column: the median value of the reference entries (a typical source)
-        self.typical = np.zeros((len(self.reference), len(self.names)))
-        for g, ref in enumerate(self.reference):
-            for j in range(len(self.names)):
-                values = self.mu[j, ref]
-                values = values[np.isfinite(values)]
-                self.typical[g, j] = float(np.median(values)) if values.size else 0.0
 
     def _fill(self, j: int, col: object, inflate: np.ndarray, drop: np.ndarray | None) -> None:
         value, u, spread, below = (

@@ -32,7 +32,7 @@ import math
 import numpy as np
 
 from nucsec.forensics.library.cascade import MATERIAL_TEST, Prepared, prepare, run_cascade
-from nucsec.forensics.library.coincidence import coincidence
+from nucsec.forensics.library.coincidence import coincident_sources
 from nucsec.forensics.library.columns import MATERIAL_CODES
 from nucsec.forensics.library.discriminate import next_measurement
 from nucsec.forensics.library.explain import (
@@ -160,11 +160,11 @@ def match(
     scores = mv.log10_lr[rows]
     order = np.lexsort((positions, -scores, compared == 0))
     positions, rows, scores, compared = (a[order] for a in (positions, rows, scores, compared))
-    coincide = np.full(positions.size, np.nan)
+    expected = np.full(positions.size, np.nan)
     top = slice(0, max_candidates)
-    coincide[top] = coincidence(index, prep, positions[top])
+    expected[top] = coincident_sources(index, prep, positions[top], np.sort(positions))
     others = max(_group_size(index, prep) - 1, 1)
-    consistent = (compared > 0) & (coincide * others <= max_coincident_sources)
+    consistent = (compared > 0) & (expected <= max_coincident_sources)
     weights = weights_from_scores(scores)
     shown = min(max_candidates, positions.size)
 
@@ -177,8 +177,8 @@ def match(
             float(weights[k]),
             signature_verdicts(index, prep, e),
             _mv_detail(mv, int(rows[k])),
-            float(coincide[k]),
-            float(coincide[k] * others),
+            float(expected[k] / others),
+            float(expected[k]),
         )
 
     conclusion: Conclusion = (
