@@ -58,9 +58,16 @@ class DaskProcesses:
         self.address = f"tcp://127.0.0.1:{free_port()}"
         self.scheduler = self._start(
             "scheduler",
-            ["scheduler", "--host", "127.0.0.1", "--port", self.address.rsplit(":", 1)[1],
-             "--no-dashboard", "--no-show"],
-        )  # fmt: skip
+            [
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                self.address.rsplit(":", 1)[1],
+                "--no-dashboard",
+                "--no-show",
+            ],
+        )
         self.workers = [self.start_worker(i) for i in range(n_workers)]
         try:
             self.wait_for(n_workers)
@@ -79,9 +86,19 @@ class DaskProcesses:
         local.mkdir(exist_ok=True)
         return self._start(
             f"worker{i}",
-            ["worker", self.address, "--nthreads", "1", "--no-nanny", "--host", "127.0.0.1",
-             "--no-dashboard", "--local-directory", str(local)],
-        )  # fmt: skip
+            [
+                "worker",
+                self.address,
+                "--nthreads",
+                "1",
+                "--no-nanny",
+                "--host",
+                "127.0.0.1",
+                "--no-dashboard",
+                "--local-directory",
+                str(local),
+            ],
+        )
 
     def wait_for(self, n: int, timeout_s: float = 90.0) -> None:
         from distributed import Client

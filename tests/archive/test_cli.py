@@ -46,9 +46,11 @@ def _bad_archive(folder: Path) -> None:
 
 
 def test_archive_commands(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
     db_url: str,
-) -> None:  # fmt: skip
+) -> None:
     monkeypatch.setenv("NUCSEC_HOME", str(tmp_path / "home"))
     if db_url.startswith("postgresql"):
         monkeypatch.setenv("NUCSEC_DATABASE_URL", db_url)
@@ -59,10 +61,24 @@ def test_archive_commands(
     _bad_archive(folder)
     out = tmp_path / "out.parquet"
     code, data, err = _run(
-        capsys, "archive", "analyze", str(folder), "--workers", "1", "--max-bytes", "200000",
-        "--label", "SECRET//REL TO USA, JPN", "--as", "doe.analyst", "--min-confidence", "0.5",
-        "--parquet", str(out), "--json",
-    )  # fmt: skip
+        capsys,
+        "archive",
+        "analyze",
+        str(folder),
+        "--workers",
+        "1",
+        "--max-bytes",
+        "200000",
+        "--label",
+        "SECRET//REL TO USA, JPN",
+        "--as",
+        "doe.analyst",
+        "--min-confidence",
+        "0.5",
+        "--parquet",
+        str(out),
+        "--json",
+    )
     assert code == 0, err
     assert "dashboard: http://127.0.0.1:" in err
     job, report = data["job"], data["report"]
@@ -85,9 +101,18 @@ def test_archive_commands(
     code, hits, _ = _run(capsys, "archive", "search", job["id"], "--nuclide", "Cs-137", "--json")
     assert code == 0 and [h["member"] for h in hits["items"]] == ["cs137.xml"]
     code, hits, _ = _run(
-        capsys, "archive", "search", str(out), "--peak", "61", "--tolerance-kev", "3",
-        "--min-significance", "5", "--json",
-    )  # fmt: skip
+        capsys,
+        "archive",
+        "search",
+        str(out),
+        "--peak",
+        "61",
+        "--tolerance-kev",
+        "3",
+        "--min-significance",
+        "5",
+        "--json",
+    )
     assert code == 0 and [Path(h["source"]).name for h in hits["items"]] == ["am241.n42"]
     code, hits, _ = _run(
         capsys, "archive", "search", job["id"], "--like", str(folder / "am241.n42"), "--json"

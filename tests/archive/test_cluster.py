@@ -81,9 +81,11 @@ def test_a_worker_killed_mid_job_loses_and_doubles_nothing(
 
     progress = KillAfterFirstChunk()
     job = run_job(
-        JobSpec.of([str(archive)], Options()), home=tmp_path, scheduler=cluster.address,
+        JobSpec.of([str(archive)], Options()),
+        home=tmp_path,
+        scheduler=cluster.address,
         progress=progress,
-    )  # fmt: skip
+    )
     assert victim.wait(timeout=10) == -signal.SIGKILL
     assert progress.killed_at is not None and progress.killed_at < 19  # mid-job
     assert job.record["status"] == "done" and job.record["failed"] == 0
@@ -100,8 +102,15 @@ def test_a_stopped_client_resumes_to_the_same_results(
     expected = rows_by_item(analyze_chunk(items, Options()))
     home = tmp_path / "home"
     env = {**os.environ, "NUCSEC_HOME": str(home)}
-    args = [str(Path(sys.executable).parent / "nucsec"), "archive", "analyze", str(folder),
-            "--scheduler", cluster.address, "--json"]  # fmt: skip
+    args = [
+        str(Path(sys.executable).parent / "nucsec"),
+        "archive",
+        "analyze",
+        str(folder),
+        "--scheduler",
+        cluster.address,
+        "--json",
+    ]
     proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     manifest = None
     deadline = time.monotonic() + 120
@@ -125,8 +134,10 @@ def test_a_stopped_client_resumes_to_the_same_results(
 
     job = run_job(
         JobSpec.of([str(folder)], Options(max_bytes=50 * 1024 * 1024)),
-        home=home, scheduler=cluster.address, resume=True,
-    )  # fmt: skip
+        home=home,
+        scheduler=cluster.address,
+        resume=True,
+    )
     assert job.path == job_dir  # the same job continued
     assert job.record["status"] == "done"
     assert job.record["skipped_done"] == len(first)

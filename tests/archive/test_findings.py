@@ -58,8 +58,10 @@ def test_findings_are_stored_in_audited_batches_exactly_once(
     view = get_analysis(demo_node, principal_of(demo_node, "npa.analyst"), out["ids"][0])
     assert view["method"] == "spectrum" and view["banner"] == LABEL
     assert view["result"]["triage"]["class"] in classes
-    assert view["source"] == {"archive_job": "job-1", "file_sha256": view["result"]["archive"][
-        "file_sha256"]}  # fmt: skip
+    assert view["source"] == {
+        "archive_job": "job-1",
+        "file_sha256": view["result"]["archive"]["file_sha256"],
+    }
     page = list_analyses(demo_node, analyst, limit=100)
     assert set(out["ids"]) <= {i["id"] for i in page["items"]}
     with pytest.raises(NotFoundError):  # CONFIDENTIAL clearance: not even told it exists

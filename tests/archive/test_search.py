@@ -22,15 +22,32 @@ def _vec(i: int) -> list[float]:
 
 def _row(n: int, nuclides, peaks, cls: str, **extra):  # type: ignore[no-untyped-def]
     return {
-        "item_id": f"h{n}", "file_sha256": f"h{n}", "source": f"/arch/f{n}.n42",
-        "record_index": 0, "detector_type": "HPGe", "instrument": "sim", "triage_class": cls,
-        "triage_reasons": ["r"], "features": _vec(n),
-        "nuclides": [{"name": a, "category": "x", "confidence": c,
-                      "in_excess_of_background": None} for a, c in nuclides],
-        "peaks": [{"energy_kev": e, "fwhm_kev": 1.0, "net_counts": 1.0, "unc": 1.0,
-                   "significance": s, "label": None} for e, s in peaks],
+        "item_id": f"h{n}",
+        "file_sha256": f"h{n}",
+        "source": f"/arch/f{n}.n42",
+        "record_index": 0,
+        "detector_type": "HPGe",
+        "instrument": "sim",
+        "triage_class": cls,
+        "triage_reasons": ["r"],
+        "features": _vec(n),
+        "nuclides": [
+            {"name": a, "category": "x", "confidence": c, "in_excess_of_background": None}
+            for a, c in nuclides
+        ],
+        "peaks": [
+            {
+                "energy_kev": e,
+                "fwhm_kev": 1.0,
+                "net_counts": 1.0,
+                "unc": 1.0,
+                "significance": s,
+                "label": None,
+            }
+            for e, s in peaks
+        ],
         **extra,
-    }  # fmt: skip
+    }
 
 
 @pytest.fixture
@@ -48,25 +65,30 @@ def results(tmp_path: Path) -> Path:
 
 
 def test_by_nuclide_best_first_with_threshold(results: Path) -> None:
-    assert [r["source"] for r in search.by_nuclide(results, "235U")] == [
-        "/arch/f0.n42", "/arch/f1.n42"]  # fmt: skip
-    assert [r["confidence"] for r in search.by_nuclide(results, "U-235", 0.7)] == [0.9]
-    assert search.by_nuclide(results, "Pu-239") == []
+    found = search.by_nuclide(results, "235U")
+    assert [r["source"] for r in found["items"]] == ["/arch/f0.n42", "/arch/f1.n42"]
+    assert found["count"] == 2
+    assert [r["confidence"] for r in search.by_nuclide(results, "U-235", 0.7)["items"]] == [0.9]
+    assert search.by_nuclide(results, "Pu-239") == {"count": 0, "items": []}
+    limited = search.by_nuclide(results, "Cs-137", limit=1)
+    assert limited["count"] == 2 and [r["source"] for r in limited["items"]] == ["/arch/f1.n42"]
 
 
 def test_by_peak_within_tolerance_and_significance(results: Path) -> None:
-    hits = search.by_peak(results, 185.7, tolerance_kev=1.0, min_significance=5)
+    hits = search.by_peak(results, 185.7, tolerance_kev=1.0, min_significance=5)["items"]
     assert [(h["source"], h["peak_energy_kev"]) for h in hits] == [
-        ("/arch/f0.n42", 185.7), ("/arch/f1.n42", 186.1)]  # fmt: skip
-    assert len(search.by_peak(results, 185.7, tolerance_kev=1.0)) == 3
-    assert search.by_peak(results, 185.7, tolerance_kev=0.2)[0]["source"] == "/arch/f0.n42"
+        ("/arch/f0.n42", 185.7),
+        ("/arch/f1.n42", 186.1),
+    ]
+    assert search.by_peak(results, 185.7, tolerance_kev=1.0)["count"] == 3
+    assert search.by_peak(results, 185.7, tolerance_kev=0.2)["items"][0]["source"] == "/arch/f0.n42"
     with pytest.raises(InputError):
         search.by_peak(results, 185.7, tolerance_kev=0)
 
 
 def test_like_ranks_by_cosine_and_skips_failed_rows(results: Path) -> None:
     query = np.array(_vec(1)) + 0.5 * np.array(_vec(2))
-    hits = search.like(results, query, top=5)
+    hits = search.like(results, query, top=5)["items"]
     assert [h["source"] for h in hits][:2] == ["/arch/f1.n42", "/arch/f2.n42"]
     assert "/arch/f3.n42" not in [h["source"] for h in hits]
     assert hits[0]["similarity"] == pytest.approx(1 / np.sqrt(1.25), abs=1e-4)
@@ -86,5 +108,11 @@ def test_report_lists_snm_and_anomalies_first_and_counts_classes(results: Path) 
     assert report["priority"][0]["u235_pct"] == 20.0
     assert report["per_instrument"] == {"sim": {"SNM": 2, "industrial": 1, "error": 1}}
     assert report["over_time"] == {"unknown": {"SNM": 2, "industrial": 1, "error": 1}}
-    assert report["failed"] == [{"source": "/arch/f3.n42", "member": None,
-                                 "error_code": "bad_spectrum_file", "error_message": "bad"}]  # fmt: skip
+    assert report["failed"] == [
+        {
+            "source": "/arch/f3.n42",
+            "member": None,
+            "error_code": "bad_spectrum_file",
+            "error_message": "bad",
+        }
+    ]

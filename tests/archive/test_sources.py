@@ -71,9 +71,11 @@ def test_bad_containers_and_big_files_are_failed_items(tmp_path: Path) -> None:
     (tmp_path / "big.spe").write_bytes(b"0\n" * 5000)
     items = {
         (Path(i.source).name, i.member): i
-        for i, _ in plan([str(tmp_path / n) for n in
-                          ("truncated.tar", "garbage.tar", "garbage.zip", "big.spe")], 9000)
-    }  # fmt: skip
+        for i, _ in plan(
+            [str(tmp_path / n) for n in ("truncated.tar", "garbage.tar", "garbage.zip", "big.spe")],
+            9000,
+        )
+    }
     assert items[("truncated.tar", "one.n42")].error is None  # read before the damage
     damaged = items[("truncated.tar", "")]
     assert damaged.error is not None and damaged.error["error"] == "bad_archive_item"
@@ -88,7 +90,7 @@ def test_bad_containers_and_big_files_are_failed_items(tmp_path: Path) -> None:
 def test_a_file_changed_after_planning_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "a.n42"
     path.write_bytes(A.read_bytes())
-    (item, _), = plan([str(path)], 1 << 20)
+    ((item, _),) = plan([str(path)], 1 << 20)
     path.write_bytes(B.read_bytes())
     with pytest.raises(ArchiveError, match="changed"):
         read_item(item, 1 << 20)

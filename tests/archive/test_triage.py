@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -11,8 +13,12 @@ from nucsec.forensics.spectra import load_library
 
 
 def nuc(name: str, category: str, confidence: float = 0.9, excess: bool | None = None):  # type: ignore[no-untyped-def]
-    return {"name": name, "category": category, "confidence": confidence,
-            "in_excess_of_background": excess}  # fmt: skip
+    return {
+        "name": name,
+        "category": category,
+        "confidence": confidence,
+        "in_excess_of_background": excess,
+    }
 
 
 @pytest.mark.parametrize(
@@ -82,6 +88,8 @@ def test_every_library_source_has_a_class() -> None:
         max_size=6,
     )
 )
-def test_adding_a_nuclide_never_makes_a_spectrum_less_urgent(nuclides: list[dict[str, object]]) -> None:
+def test_adding_a_nuclide_never_makes_a_spectrum_less_urgent(
+    nuclides: list[dict[str, object]],
+) -> None:
     ranks = [CLASSES.index(triage(nuclides[:k], [])[0]) for k in range(len(nuclides) + 1)]
-    assert all(b <= a for a, b in zip(ranks, ranks[1:], strict=False))
+    assert all(b <= a for a, b in itertools.pairwise(ranks))

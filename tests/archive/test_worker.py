@@ -64,7 +64,7 @@ def test_a_multi_record_file_gives_one_row_per_measurement(tmp_path: Path) -> No
     sf = read_spectrum(path)
     groups = split_records(sf)
     assert [len(g) for g in groups] == [1, 1, 1]
-    (item, _), = plan([str(path)], 1 << 26)
+    ((item, _),) = plan([str(path)], 1 << 26)
     rows = analyze_chunk([item], Options()).to_pylist()
     assert [r["record_index"] for r in rows] == [0, 1, 2]
     assert all(r["n_records"] == 3 and "multi_record" in r["flags"] for r in rows)
@@ -85,14 +85,16 @@ def test_the_detectors_of_a_portal_are_one_item() -> None:
 
 @pytest.mark.parametrize(
     ("content", "code"),
-    [(b"", "bad_spectrum_file"), (b"this is a shopping list, not a spectrum\n" * 20,
-                                   "bad_spectrum_file")],
+    [
+        (b"", "bad_spectrum_file"),
+        (b"this is a shopping list, not a spectrum\n" * 20, "bad_spectrum_file"),
+    ],
     ids=["empty", "not-a-spectrum"],
-)  # fmt: skip
+)
 def test_a_bad_file_is_one_error_row(tmp_path: Path, content: bytes, code: str) -> None:
     path = tmp_path / "bad.n42"
     path.write_bytes(content)
-    (item, _), = plan([str(path)], 1 << 20)
+    ((item, _),) = plan([str(path)], 1 << 20)
     (row,) = analyze_chunk([item], Options()).to_pylist()
     assert row["error_code"] == code and row["error_message"]
     assert row["triage_class"] == "error" and row["nuclides"] == []

@@ -138,7 +138,9 @@ def save_batch(
         if not decision.allowed:
             record_decision(node, conn, principal, "create", resource, decision)
         else:
-            present = set(conn.execute(select(records.c.id).where(records.c.id.in_(list(ids)))).scalars())
+            present = set(
+                conn.execute(select(records.c.id).where(records.c.id.in_(list(ids)))).scalars()
+            )
             label_id = intern_label(conn, label, node.ctx)
             now = node.clock()
             versions = software_versions()
@@ -158,9 +160,19 @@ def save_batch(
                     "method": method,
                 }
                 portions = {k: Portion(v, label_id) for k, v in values.items()}
-                new.append(NewRecord("analysis", portions, label_id, values["title"], now, now,
-                                     record_id=rid, author_id=principal.id,
-                                     note=f"archive job {job_id}"))  # fmt: skip
+                new.append(
+                    NewRecord(
+                        "analysis",
+                        portions,
+                        label_id,
+                        values["title"],
+                        now,
+                        now,
+                        record_id=rid,
+                        author_id=principal.id,
+                        note=f"archive job {job_id}",
+                    )
+                )
             created = labelled.create_many(node, conn, ANALYSIS, new)
             if created:
                 emit(
@@ -203,8 +215,13 @@ def store(
     batches = 0
     for start in range(0, len(found), batch):
         stored += save_batch(
-            node, principal, label, job_id, start // batch, found[start : start + batch],
+            node,
+            principal,
+            label,
+            job_id,
+            start // batch,
+            found[start : start + batch],
             params or {},
-        )  # fmt: skip
+        )
         batches += 1
     return {"findings": len(found), "stored": len(stored), "batches": batches, "ids": stored}

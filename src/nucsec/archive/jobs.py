@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 from nucsec.archive.schema import RESULT_SCHEMA
 from nucsec.errors import NotFoundError
 
-__all__ = ["STATUSES", "JobDir", "SORT_KEYS", "create_job", "jobs_root", "list_jobs", "open_job"]
+__all__ = ["SORT_KEYS", "STATUSES", "JobDir", "create_job", "jobs_root", "list_jobs", "open_job"]
 
 SORT_KEYS = [("source", "ascending"), ("member", "ascending"), ("record_index", "ascending")]
 #: a job's status: planning (listing and hashing), running, done, interrupted (stopped:

@@ -43,7 +43,10 @@ def _counts(table: pa.Table, key: str) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
     for row in grouped.to_pylist():
         out.setdefault(row[key], {})[row["triage_class"]] = row["triage_class_count"]
-    return {k: dict(sorted(v.items(), key=lambda kv: ORDER.index(kv[0]))) for k, v in sorted(out.items())}
+    return {
+        k: dict(sorted(v.items(), key=lambda kv: ORDER.index(kv[0])))
+        for k, v in sorted(out.items())
+    }
 
 
 def _item(row: dict[str, Any]) -> dict[str, Any]:

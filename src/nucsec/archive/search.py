@@ -9,6 +9,9 @@
   with vectorised compute kernels);
 - :func:`like`: the spectra most similar to a given one, by the cosine of the stored
   feature vectors (see :mod:`nucsec.archive.schema`): one matrix-vector product.
+
+Each answers ``{"count", "items"}``: how many rows match, and the best ``limit`` of them
+with their item columns (:data:`ITEM_COLUMNS`), which are read for those rows only.
 """
 
 from __future__ import annotations
@@ -60,19 +63,26 @@ def load(results: Path, columns: Sequence[str]) -> pa.Table:
     return _dataset(results).to_table(columns=list(dict.fromkeys(columns)))
 
 
-def _answer(table: pa.Table, rows: Any, extra: dict[str, Any]) -> list[dict[str, Any]]:
-    picked = table.select(list(ITEM_COLUMNS)).take(rows).to_pylist()
-    for i, row in enumerate(picked):
+def _answer(
+    dataset: ds.Dataset, rows: npt.NDArray[np.int64], extra: dict[str, Any], limit: int
+) -> dict[str, Any]:
+    """``{"count", "items"}``: how many rows matched and the first ``limit`` of them, read
+    from the results by index (only their item columns are decoded)."""
+    shown = rows[:limit]
+    items = dataset.take(pa.array(shown, type=pa.int64()), columns=list(ITEM_COLUMNS)).to_pylist()
+    for i, item in enumerate(items):
         for name, values in extra.items():
-            row[name] = values[i]
-    return picked
+            item[name] = values[i]
+    return {"count": len(rows), "items": items}
 
 
-def by_nuclide(results: Path, nuclide: str, min_confidence: float = 0.0) -> list[dict[str, Any]]:
+def by_nuclide(
+    results: Path, nuclide: str, min_confidence: float = 0.0, limit: int = 1000
+) -> dict[str, Any]:
     """Spectra in which ``nuclide`` was identified (with its confidence), best first."""
     name = canonical(nuclide)
-    table = load(results, [*ITEM_COLUMNS, "nuclides"])
-    lists = table["nuclides"].combine_chunks()
+    dataset = _dataset(results)
+    lists = dataset.to_table(columns=["nuclides"])["nuclides"].combine_chunks()
     flat = pc.list_flatten(lists)
     parents = pc.list_parent_indices(lists)
     conf = flat.field("confidence")
@@ -80,18 +90,23 @@ def by_nuclide(results: Path, nuclide: str, min_confidence: float = 0.0) -> list
     rows = pc.filter(parents, mask).to_numpy()
     confidence = pc.filter(conf, mask).to_numpy()
     order = np.argsort(-confidence, kind="stable")
-    return _answer(table, rows[order], {"confidence": confidence[order].tolist()})
+    extra = {"confidence": confidence[order[:limit]].tolist()}
+    return _answer(dataset, rows[order], extra, limit)
 
 
 def by_peak(
-    results: Path, energy_kev: float, tolerance_kev: float = 1.0, min_significance: float = 0.0
-) -> list[dict[str, Any]]:
+    results: Path,
+    energy_kev: float,
+    tolerance_kev: float = 1.0,
+    min_significance: float = 0.0,
+    limit: int = 1000,
+) -> dict[str, Any]:
     """Spectra with a peak within ``tolerance_kev`` of ``energy_kev`` (the most
     significant such peak of each), most significant first."""
     if tolerance_kev <= 0:
         raise InputError("the tolerance must be positive", field="tolerance_kev")
-    table = load(results, [*ITEM_COLUMNS, "peaks"])
-    lists = table["peaks"].combine_chunks()
+    dataset = _dataset(results)
+    lists = dataset.to_table(columns=["peaks"])["peaks"].combine_chunks()
     flat = pc.list_flatten(lists)
     parents = pc.list_parent_indices(lists).to_numpy()
     energy = flat.field("energy_kev").to_numpy(zero_copy_only=False)
@@ -102,28 +117,23 @@ def by_peak(
     rows, first = np.unique(parents[order], return_index=True)
     best = order[first]
     by_sig = np.argsort(-sig[best], kind="stable")
-    return _answer(
-        table,
-        rows[by_sig],
-        {
-            "peak_energy_kev": energy[best[by_sig]].tolist(),
-            "significance": sig[best[by_sig]].tolist(),
-        },
-    )
+    shown = best[by_sig[:limit]]
+    extra = {"peak_energy_kev": energy[shown].tolist(), "significance": sig[shown].tolist()}
+    return _answer(dataset, rows[by_sig], extra, limit)
 
 
 def like(
     results: Path, features: npt.ArrayLike, top: int = 10, min_similarity: float = 0.0
-) -> list[dict[str, Any]]:
+) -> dict[str, Any]:
     """The ``top`` stored spectra most similar to a feature vector (cosine, 1 = same shape)."""
     query = np.asarray(features, dtype=np.float32)
     if query.shape != (FEATURE_BINS,):
         raise InputError(f"a feature vector has {FEATURE_BINS} values", field="features")
-    table = load(results, [*ITEM_COLUMNS, "features"])
-    valid = pc.is_valid(table["features"]).to_numpy(zero_copy_only=False)
-    column = table["features"].combine_chunks()
-    matrix = np.zeros((table.num_rows, FEATURE_BINS), dtype=np.float32)
-    if table.num_rows:
+    dataset = _dataset(results)
+    column = dataset.to_table(columns=["features"])["features"].combine_chunks()
+    valid = pc.is_valid(column).to_numpy(zero_copy_only=False)
+    matrix = np.zeros((len(column), FEATURE_BINS), dtype=np.float32)
+    if len(column):
         values = pc.list_flatten(column.filter(pa.array(valid))).to_numpy(zero_copy_only=False)
         matrix[valid] = values.reshape(-1, FEATURE_BINS)
     norm = float(np.linalg.norm(query))
@@ -133,4 +143,4 @@ def like(
     best = np.argpartition(-sims, k - 1)[:k] if k else np.array([], dtype=np.int64)
     best = best[np.argsort(-sims[best], kind="stable")]
     best = best[sims[best] >= min_similarity]
-    return _answer(table, best, {"similarity": [round(float(s), 4) for s in sims[best]]})
+    return _answer(dataset, best, {"similarity": [round(float(s), 4) for s in sims[best]]}, top)

@@ -45,7 +45,7 @@ def _duration(seconds: float) -> str:
 
 def _measurement(index: int, spectrum: Spectrum, cls: str) -> str:
     coefs = " ".join(f"{c:.9g}" for c in spectrum.calibration.coefficients)
-    counts = " ".join(str(int(round(c))) for c in spectrum.counts)
+    counts = " ".join(str(round(c)) for c in spectrum.counts)
     start = (spectrum.start_time or T0).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return (
         f'<EnergyCalibration id="ec{index}"><CoefficientValues>{coefs}</CoefficientValues>'
@@ -61,9 +61,7 @@ def _measurement(index: int, spectrum: Spectrum, cls: str) -> str:
     )
 
 
-def write_n42(
-    path: Path, records: Sequence[Spectrum], background: Spectrum | None = None
-) -> None:
+def write_n42(path: Path, records: Sequence[Spectrum], background: Spectrum | None = None) -> None:
     """Write foreground records (and a background) as one N42-2012 file.
 
     The detector family is written into the instrument model (``sim-HPGe``), from which
@@ -72,7 +70,7 @@ def write_n42(
     det = escape(records[0].detector_type)
     parts = [
         f'<?xml version="1.0" encoding="UTF-8"?>\n<RadInstrumentData xmlns="{_NS}">\n'
-        "<RadInstrumentInformation id=\"ri\"><RadInstrumentManufacturerName>nucsec"
+        '<RadInstrumentInformation id="ri"><RadInstrumentManufacturerName>nucsec'
         f"</RadInstrumentManufacturerName><RadInstrumentModelName>sim-{det}"
         "</RadInstrumentModelName><RadInstrumentClassCode>Other</RadInstrumentClassCode>"
         "</RadInstrumentInformation>\n"

@@ -102,9 +102,7 @@ def _expand(source: str) -> list[Path]:
     path = Path(source)
     if path.is_dir():
         found = (p for p in path.rglob("*") if p.is_file())
-        return sorted(
-            p for p in found if p.suffix.lower() in SPECTRUM_SUFFIXES or _is_container(p)
-        )
+        return sorted(p for p in found if p.suffix.lower() in SPECTRUM_SUFFIXES or _is_container(p))
     if path.exists():
         return [path]
     if any(ch in source for ch in "*?["):
@@ -150,7 +148,7 @@ def _file_item(path: Path, cap: int) -> Item:
 
 def _container_error(source: str, exc: Exception, n_read: int) -> Item:
     err = ArchiveError(
-        f"corrupt archive after {n_read} member(s): {exc}", field="archive", value=source
+        f"corrupt archive after {n_read} member(s) read: {exc}", field="archive", value=source
     )
     return Item(source, "", 0, error=err.to_dict())
 
@@ -164,7 +162,6 @@ def _tar_items(path: Path, cap: int) -> Iterator[Item]:
             for info in tar:
                 if not info.isfile():
                     continue
-                n += 1
                 if info.size > cap:
                     yield _too_large(source, info.name, info.size, cap)
                     continue
@@ -173,6 +170,7 @@ def _tar_items(path: Path, cap: int) -> Iterator[Item]:
                     continue
                 sha, size = _hash_stream(fh.read, cap)
                 offset = info.offset_data if plain else None
+                n += 1
                 yield Item(source, info.name, size, sha256=sha, offset=offset)
     except (tarfile.TarError, OSError, EOFError, ArchiveError) as exc:
         yield _container_error(source, exc, n)
@@ -186,12 +184,12 @@ def _zip_items(path: Path, cap: int) -> Iterator[Item]:
             for info in zf.infolist():
                 if info.is_dir():
                     continue
-                n += 1
                 if info.file_size > cap:
                     yield _too_large(source, info.filename, info.file_size, cap)
                     continue
                 with zf.open(info) as fh:
                     sha, size = _hash_stream(fh.read, cap)
+                n += 1
                 yield Item(source, info.filename, size, sha256=sha)
     except (zipfile.BadZipFile, OSError, EOFError, ArchiveError, NotImplementedError) as exc:
         yield _container_error(source, exc, n)

@@ -122,8 +122,10 @@ def error_row(item: Item, error: dict[str, Any], record_index: int = 0) -> dict[
 def _row(item: Item, index: int, n: int, analysis: Any, rules: TriageRules) -> dict[str, Any]:
     result = analysis.to_dict()
     s = analysis.spectrum
-    peaks = [{k: p[k] for k in ("energy_kev", "fwhm_kev", "net_counts", "unc", "significance",
-                                "label")} for p in result["peaks"]]  # fmt: skip
+    peaks = [
+        {k: p[k] for k in ("energy_kev", "fwhm_kev", "net_counts", "unc", "significance", "label")}
+        for p in result["peaks"]
+    ]
     nuclides = [
         {
             "name": x["name"],

@@ -51,8 +51,14 @@ class _Bar:
 
     def __init__(self) -> None:
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-        from rich.progress import TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         self.progress = Progress(
             TextColumn("{task.description}"),
@@ -133,12 +139,21 @@ def _store_findings(
     wanted = tuple(c.strip() for c in classes.split(",") if c.strip())
     rows = pq.read_table(rows_path).drop_columns(["features"]).to_pylist()
     options = job.record["options"]
-    params = {"detector": options["detector"], "use_file_background": options["use_file_background"]}
+    params = {
+        "detector": options["detector"],
+        "use_file_background": options["use_file_background"],
+    }
     with node() as n:
         out = store(
-            n, acting(n, as_user), parse_label(label, n.ctx), job.id, rows,
-            classes=wanted, min_confidence=min_confidence, params=params,
-        )  # fmt: skip
+            n,
+            acting(n, as_user),
+            parse_label(label, n.ctx),
+            job.id,
+            rows,
+            classes=wanted,
+            min_confidence=min_confidence,
+            params=params,
+        )
     job.save(findings={k: v for k, v in out.items() if k != "ids"})
     return out
 
@@ -210,9 +225,15 @@ def analyze_cmd(
     bar = _Bar()
     with bar.progress:
         job = run_job(
-            JobSpec.of(sources, options), home=settings.home, scheduler=scheduler,
-            workers=workers, resume=resume, job_id=job_id, progress=bar, on_cluster=announce,
-        )  # fmt: skip
+            JobSpec.of(sources, options),
+            home=settings.home,
+            scheduler=scheduler,
+            workers=workers,
+            resume=resume,
+            job_id=job_id,
+            progress=bar,
+            on_cluster=announce,
+        )
     findings = None
     if label is not None and as_user is not None:
         findings = _store_findings(job, job.results_path, label, as_user, classes, min_confidence)
@@ -225,8 +246,11 @@ def _search_human(rows: list[dict[str, Any]]) -> str:
     out = []
     for r in rows:
         where = r["source"] + (f"!{r['member']}" if r["member"] else "")
-        extra = {k: r[k] for k in ("confidence", "peak_energy_kev", "significance", "similarity")
-                 if k in r}  # fmt: skip
+        extra = {
+            k: r[k]
+            for k in ("confidence", "peak_energy_kev", "significance", "similarity")
+            if k in r
+        }
         out.append(f"{r['triage_class']:10s} {where} #{r['record_index']}  {extra}")
     return "\n".join(out) or "(no match)"
 
@@ -261,12 +285,12 @@ def search_cmd(
         raise InputError("give one of --nuclide, --peak and --like", field="query")
     path = _results(results)
     if nuclide is not None:
-        rows = search.by_nuclide(path, nuclide, min_confidence)
+        found = search.by_nuclide(path, nuclide, min_confidence, limit=limit)
     elif peak is not None:
-        rows = search.by_peak(path, peak, tolerance_kev, min_significance)
+        found = search.by_peak(path, peak, tolerance_kev, min_significance, limit=limit)
     else:
-        rows = search.like(path, _features_of(Path(str(like_file))), top=top)
-    emit({"count": len(rows), "items": rows[:limit]}, as_json, lambda d: _search_human(d["items"]))
+        found = search.like(path, _features_of(Path(str(like_file))), top=top)
+    emit(found, as_json, lambda d: _search_human(d["items"]))
 
 
 def _features_of(path: Path) -> Any:
@@ -290,11 +314,14 @@ def jobs_cmd(as_json: bool) -> None:
     jobs = [{k: r.get(k) for k in keys} for r in list_jobs(jobs_root(_home()))]
 
     def human(rows: list[dict[str, Any]]) -> str:
-        return "\n".join(
-            f"{r['id']}  {r['status']:11s} items {r['items']}  rows {r['rows']}  "
-            f"failed {r['failed']}"
-            for r in rows
-        ) or "(no archive jobs)"
+        return (
+            "\n".join(
+                f"{r['id']}  {r['status']:11s} items {r['items']}  rows {r['rows']}  "
+                f"failed {r['failed']}"
+                for r in rows
+            )
+            or "(no archive jobs)"
+        )
 
     emit(jobs, as_json, human)
 
