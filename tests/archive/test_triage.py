@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nucsec.archive.triage import CATEGORY_CLASS, CLASSES, NUCLIDE_CLASS, TriageRules, triage
@@ -75,6 +75,7 @@ def test_every_library_source_has_a_class() -> None:
     assert set(NUCLIDE_CLASS.values()) and set(CATEGORY_CLASS)
 
 
+@settings(deadline=None)  # a shared, loaded machine: timing is not what is tested
 @given(
     st.lists(
         st.fixed_dictionaries(
