@@ -55,6 +55,7 @@ class DaskProcesses:
 
     def __init__(self, workdir: Path, n_workers: int = 2) -> None:
         self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
         self.address = f"tcp://127.0.0.1:{free_port()}"
         self.scheduler = self._start(
             "scheduler",
@@ -110,7 +111,7 @@ class DaskProcesses:
         for proc in [*self.workers, self.scheduler]:
             if proc.poll() is None:
                 proc.terminate()
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 5
         for proc in [*self.workers, self.scheduler]:
             try:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from nucsec.archive.cluster import ClusterError
+from nucsec.archive.jobs import list_jobs
 from nucsec.archive.run import JobSpec, run_job
 from nucsec.archive.simulated import make_archive
 from nucsec.archive.sources import plan
@@ -143,6 +145,33 @@ def test_a_stopped_client_resumes_to_the_same_results(
     assert job.record["skipped_done"] == len(first)
     assert job.record["done_this_run"] + len(first) == len(items)  # each file once overall
     assert _results(job) == expected
+
+
+def test_a_lost_scheduler_fails_the_job_and_resume_finishes_it(
+    archive: Path, serial: dict, tmp_path: Path
+) -> None:
+    spec = JobSpec.of([str(archive)], Options())
+    with dask_processes(tmp_path / "first") as first:
+
+        class KillScheduler:
+            phase = ""
+
+            def start(self, phase: str, total: int | None) -> None:
+                self.phase = phase
+
+            def advance(self, n: int) -> None:
+                if self.phase == "analysing" and first.scheduler.poll() is None:
+                    first.scheduler.send_signal(signal.SIGKILL)
+
+        with pytest.raises(ClusterError, match="--resume"):
+            run_job(spec, home=tmp_path / "home", scheduler=first.address, progress=KillScheduler())
+    (record,) = list_jobs(tmp_path / "home" / "archive")
+    assert record["status"] == "failed" and 0 < record["done_this_run"] < 19
+    with dask_processes(tmp_path / "second") as second:  # the scheduler "restarted"
+        job = run_job(spec, home=tmp_path / "home", scheduler=second.address, resume=True)
+    assert job.id == record["id"] and job.record["status"] == "done"
+    assert job.record["skipped_done"] == record["done_this_run"]
+    assert _results(job) == serial
 
 
 def test_make_archive_is_reproducible(tmp_path: Path) -> None:

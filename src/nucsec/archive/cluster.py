@@ -18,7 +18,7 @@ from typing import Any
 
 from nucsec.errors import NucsecError
 
-__all__ = ["ClusterError", "ClusterInfo", "connect"]
+__all__ = ["ClusterError", "ClusterInfo", "connect", "describe"]
 
 CONNECT_TIMEOUT = "20s"
 

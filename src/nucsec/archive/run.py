@@ -262,6 +262,8 @@ def _execute(
             rec.save(status="running", skipped_done=skipped)
             try:
                 _run_chunks(client, chunked(readable, info.workers), spec.options, rec)
+            except ClusterError:
+                raise
             except (OSError, TimeoutError) as exc:
                 raise ClusterError(
                     f"lost the Dask scheduler: {exc}; run again with --resume", field="scheduler"
