@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from nucsec.errors import InputError
+from nucsec.forensics.spectra.batch import EXTENSIONS
 
 __all__ = [
     "ARCHIVE_SUFFIXES",
@@ -40,11 +41,8 @@ __all__ = [
 
 #: file-name endings read as containers of spectrum files
 ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip")
-#: extensions taken from folders and globs (anything SpecUtils reads)
-SPECTRUM_SUFFIXES = frozenset({
-    ".n42", ".xml", ".spe", ".cnf", ".chn", ".spc", ".pcf", ".tka", ".csv", ".txt", ".mca",
-    ".iaea", ".dat", ".json", ".phd", ".lis", ".spm", ".gam",
-})  # fmt: skip
+#: extensions taken from folders and globs: those of ``nucsec spectrum analyze DIR``
+SPECTRUM_SUFFIXES = EXTENSIONS
 _READ_BLOCK = 1 << 20
 
 
