@@ -49,3 +49,13 @@ def test_jobs_are_listed_newest_first_and_unknown_ids_not_found(tmp_path: Path) 
     for bad in ("nope", "../old", ".hidden"):
         with pytest.raises(NotFoundError):
             open_job(tmp_path, bad)
+
+
+def test_a_job_id_of_other_sources_is_refused(tmp_path: Path) -> None:
+    from nucsec.archive.run import JobSpec, run_job
+    from nucsec.archive.worker import Options
+    from nucsec.errors import InputError
+
+    create_job(tmp_path / "archive", "j3", {"id": "j3", "spec": "other", "sources": ["/x"]})
+    with pytest.raises(InputError, match="other sources"):
+        run_job(JobSpec.of([str(tmp_path)], Options()), home=tmp_path, job_id="j3")

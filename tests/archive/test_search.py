@@ -116,3 +116,16 @@ def test_report_lists_snm_and_anomalies_first_and_counts_classes(results: Path) 
             "error_message": "bad",
         }
     ]
+
+
+def test_results_as_json_lines_and_a_parquet_copy(results: Path, tmp_path: Path) -> None:
+    import json
+
+    from nucsec.cli.archive import _write_outputs
+
+    jsonl, copy = tmp_path / "out.jsonl", tmp_path / "copy.parquet"
+    _write_outputs(results, jsonl, copy)
+    lines = [json.loads(line) for line in jsonl.read_text().splitlines()]
+    assert [r["item_id"] for r in lines] == ["h0", "h1", "h2", "h3"]
+    assert "features" not in lines[0] and lines[0]["nuclides"][0]["name"] == "U-235"
+    assert pq.read_table(copy).equals(pq.read_table(results))

@@ -38,6 +38,7 @@ from nucsec.archive.jobs import JobDir, create_job, jobs_root, list_jobs, open_j
 from nucsec.archive.schema import rows_to_table
 from nucsec.archive.sources import Item, plan
 from nucsec.archive.worker import Options, analyze_chunk, error_row
+from nucsec.errors import InputError
 
 __all__ = ["MAX_CHUNK", "JobSpec", "Progress", "chunked", "run_job"]
 
@@ -95,7 +96,15 @@ def _find_or_create(
     root: Path, spec: JobSpec, resume: bool, job_id: str | None, now: datetime
 ) -> JobDir:
     if job_id is not None:
-        return open_job(root, job_id)
+        job = open_job(root, job_id)
+        if job.record.get("spec") != spec.key:
+            raise InputError(
+                f"archive job {job_id} was made for other sources or options: "
+                f"{', '.join(job.record.get('sources', []))}",
+                field="job",
+                value=job_id,
+            )
+        return job
     if resume:
         same = [r for r in list_jobs(root) if r.get("spec") == spec.key]
         if same:
