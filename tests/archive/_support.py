@@ -25,7 +25,12 @@ REAL = ("interspec_hpge_portal_ba133.n42", "suro_rc101_cs137_EG3X.xml", "rctools
 BIN = Path(sys.executable).parent
 
 
-def archive_folder(folder: Path, n: int = 16) -> Path:
+#: simulated spectra in the shared test archive (it holds them and the REAL files)
+N_SIMULATED = 10
+N_ITEMS = N_SIMULATED + len(REAL)
+
+
+def archive_folder(folder: Path, n: int = N_SIMULATED) -> Path:
     """``n`` simulated spectra (mixed detectors, 1k-16k channels) and the REAL files."""
     make_archive(folder, n, seed=7)
     for name in REAL:
@@ -104,7 +109,7 @@ class DaskProcesses:
     def wait_for(self, n: int, timeout_s: float = 90.0) -> None:
         from distributed import Client
 
-        with Client(self.address, timeout="30s") as client:
+        with Client(self.address, timeout="120s") as client:  # a loaded machine starts slowly
             client.wait_for_workers(n, timeout=timeout_s)
 
     def stop(self) -> None:

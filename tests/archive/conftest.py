@@ -11,5 +11,5 @@ from tests.archive._support import archive_folder
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder of 16 simulated spectra and three real files (shared by a module)."""
+    """A folder of simulated spectra and three real files (shared by a module)."""
     return archive_folder(tmp_path_factory.mktemp("archive"))

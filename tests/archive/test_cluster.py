@@ -21,7 +21,13 @@ from nucsec.archive.run import JobSpec, run_job
 from nucsec.archive.simulated import make_archive
 from nucsec.archive.sources import plan
 from nucsec.archive.worker import Options, analyze_chunk
-from tests.archive._support import DaskProcesses, archive_folder, dask_processes, rows_by_item
+from tests.archive._support import (
+    N_ITEMS,
+    DaskProcesses,
+    archive_folder,
+    dask_processes,
+    rows_by_item,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -53,7 +59,7 @@ def test_cluster_local_and_serial_results_are_equal(
     local = run_job(spec, home=tmp_path / "b", workers=2)
     assert remote.record["status"] == local.record["status"] == "done"
     assert remote.record["workers"] == 2 and remote.record["scheduler"] == cluster.address
-    assert remote.record["items"] == len({k[0] for k in serial}) == 19
+    assert remote.record["items"] == len({k[0] for k in serial}) == N_ITEMS
     remote_rows, local_rows = _results(remote), _results(local)
     assert set(remote_rows) == set(local_rows) == set(serial)
     for key, row in serial.items():
@@ -89,7 +95,7 @@ def test_a_worker_killed_mid_job_loses_and_doubles_nothing(
         progress=progress,
     )
     assert victim.wait(timeout=10) == -signal.SIGKILL
-    assert progress.killed_at is not None and progress.killed_at < 19  # mid-job
+    assert progress.killed_at is not None and progress.killed_at < N_ITEMS  # mid-job
     assert job.record["status"] == "done" and job.record["failed"] == 0
     assert _results(job) == serial  # every row once, equal to the serial run
     cluster.workers[0] = cluster.start_worker(0)  # back to two workers for the next test
@@ -99,7 +105,7 @@ def test_a_worker_killed_mid_job_loses_and_doubles_nothing(
 def test_a_stopped_client_resumes_to_the_same_results(
     cluster: DaskProcesses, tmp_path: Path
 ) -> None:
-    folder = archive_folder(tmp_path / "arch", n=48)
+    folder = archive_folder(tmp_path / "arch", n=32)
     items = [i for i, _ in plan([str(folder)], Options().max_bytes)]
     expected = rows_by_item(analyze_chunk(items, Options()))
     home = tmp_path / "home"
@@ -166,7 +172,7 @@ def test_a_lost_scheduler_fails_the_job_and_resume_finishes_it(
         with pytest.raises(ClusterError, match="--resume"):
             run_job(spec, home=tmp_path / "home", scheduler=first.address, progress=KillScheduler())
     (record,) = list_jobs(tmp_path / "home" / "archive")
-    assert record["status"] == "failed" and 0 < record["done_this_run"] < 19
+    assert record["status"] == "failed" and 0 < record["done_this_run"] < N_ITEMS
     with dask_processes(tmp_path / "second") as second:  # the scheduler "restarted"
         job = run_job(spec, home=tmp_path / "home", scheduler=second.address, resume=True)
     assert job.id == record["id"] and job.record["status"] == "done"

@@ -14,6 +14,7 @@ from nucsec.archive.sources import plan
 from nucsec.archive.worker import Options, analyze_chunk, split_records
 from nucsec.forensics.spectra import analyze, read_spectrum
 from nucsec.forensics.spectra.batch import analyze_file
+from tests.archive._support import N_ITEMS
 
 
 def serial_view(result: dict[str, Any]) -> dict[str, Any]:
@@ -47,7 +48,7 @@ def test_rows_equal_the_serial_pipeline_file_by_file(archive: Path) -> None:
     table = analyze_chunk(items, Options())
     assert table.schema.equals(RESULT_SCHEMA)
     rows = table.to_pylist()
-    assert len(rows) == len(items) == 19
+    assert len(rows) == len(items) == N_ITEMS
     for row in rows:
         assert row["error_code"] is None and row["n_records"] == 1
         assert row_view(row) == serial_view(analyze_file(row["source"])), row["source"]
