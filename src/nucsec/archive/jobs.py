@@ -45,7 +45,7 @@ def jobs_root(home: Path) -> Path:
 
 
 def _atomic_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".part")
+    tmp = path.with_name(f".{path.name}.part")  # hidden: dataset discovery skips it
     with open(tmp, "wb") as fh:
         fh.write(data)
         fh.flush()
@@ -54,7 +54,7 @@ def _atomic_bytes(path: Path, data: bytes) -> None:
 
 
 def _atomic_table(path: Path, table: pa.Table) -> None:
-    tmp = path.with_name(path.name + ".part")
+    tmp = path.with_name(f".{path.name}.part")  # hidden: dataset discovery skips it
     pq.write_table(table, tmp, compression="zstd", row_group_size=32_768)
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())

@@ -161,9 +161,13 @@ def _failed(table: pa.Table) -> int:
 
 
 def _lost(items: Sequence[Item], exc: BaseException) -> pa.Table:
-    """Rows for items whose task failed even alone (the worker died on them)."""
-    message = f"the worker analysing this item failed: {type(exc).__name__}: {exc}"[:500]
-    err = {"error": "worker_lost", "message": message}
+    """Rows for items whose task failed even alone: the worker process died on them
+    (``worker_lost``: Dask gave up after its allowed failures) or the analysis raised
+    something other than a nucsec error (``internal_error``: a bug to report)."""
+    killed = type(exc).__name__ == "KilledWorker"
+    what = "the worker process died analysing this item" if killed else "analysis failed"
+    message = f"{what}: {type(exc).__name__}: {exc}"[:500]
+    err = {"error": "worker_lost" if killed else "internal_error", "message": message}
     return rows_to_table([error_row(i, err) for i in items])
 
 
