@@ -14,6 +14,9 @@ from nucsec.archive import worker
 from nucsec.archive.run import JobSpec, run_job
 from tests.archive._support import DATA
 
+#: distributed warns when a worker's scratch directory is slow to create (a loaded machine)
+pytestmark = pytest.mark.filterwarnings("ignore:Creating scratch directories:UserWarning")
+
 
 def test_an_item_that_breaks_its_task_is_isolated(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
