@@ -11,7 +11,7 @@ outside the repository, ``NUCSEC_BENCH_ARCHIVE_DIR`` (default
 
 Method: the serial baseline analyses every item in this process (the worker's code,
 ``analyze_chunk``, without Dask). Each Dask run starts a ``LocalCluster`` of single-threaded
-worker processes configured as ``nucsec archive`` configures its own (no worker profiler)
+worker processes configured as ``nucsec archive`` configures its own (``LOCAL_CONFIG``)
 and runs the job through the scheduler address, as on a remote cluster;
 its rate is over the analysis phase (cluster up and warm, items listed and hashed, which is
 reported apart). Overhead = (1-worker time - serial time) / serial time, in wall time and,
