@@ -91,3 +91,18 @@ def test_unknown_finding_classes_are_refused(demo_node: Node, tmp_path: Path) ->
     analyst = principal_of(demo_node, "doe.analyst")
     with pytest.raises(InputError):
         store(demo_node, analyst, parse_banner(LABEL, demo_node.ctx), "j", [], classes=("bad",))
+
+
+def test_a_finding_shows_on_the_analysis_page(demo_node: Node, rows: list[dict[str, Any]]) -> None:
+    from tests.web.conftest import client_of, sign_in
+
+    analyst = principal_of(demo_node, "doe.analyst")
+    out = store(demo_node, analyst, parse_banner(LABEL, demo_node.ctx), "job-3", rows)
+    assert out["stored"] >= 1
+    client = client_of(demo_node)
+    sign_in(client, "doe.analyst")
+    page = client.get(f"/analyses/{out['ids'][0]}")
+    assert page.status_code == 200
+    view = get_analysis(demo_node, analyst, out["ids"][0])
+    first = view["result"]["nuclides"][0]["name"]
+    assert first in page.text and "Archive spectrum" in page.text

@@ -53,7 +53,8 @@ def is_finding(row: dict[str, Any], classes: Sequence[str], min_confidence: floa
 
 def result_portion(row: dict[str, Any], job_id: str) -> dict[str, Any]:
     """The ``result`` of a finding's analysis: the spectrum-analysis JSON's main keys
-    (detector, times, peaks, nuclides, enrichment) plus its triage and archive origin."""
+    (detector, times, counts, background, calibration, peaks, nuclides, enrichment,
+    warnings: what the analysis page shows) plus its triage and archive origin."""
     enrichment = None
     if row.get("u235_pct") is not None:
         enrichment = {
@@ -81,6 +82,17 @@ def result_portion(row: dict[str, Any], job_id: str) -> dict[str, Any]:
         "real_time_s": row["real_time_s"],
         "start_time": start.isoformat() if start is not None else None,
         "n_channels": row["n_channels"],
+        "total_counts": row["total_counts"],
+        "background": (
+            {"subtracted": True, "scale": row["background_scale"]}
+            if row["background_subtracted"]
+            else None
+        ),
+        "calibration": {
+            "source": row["calibration_source"],
+            "n_lines": row["calibration_n_lines"],
+            "rms_kev": row["calibration_rms_kev"],
+        },
         "peaks": row["peaks"],
         "nuclides": row["nuclides"],
         "enrichment": enrichment,
