@@ -83,7 +83,7 @@ def _dask_run(folder: Path, workers: int, home: Path) -> dict[str, Any]:
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",
             silence_logs=50,
         ) as cluster,
         Client(cluster) as client,

@@ -37,8 +37,13 @@ def test_an_item_that_breaks_its_task_is_isolated(
         return real(item, options)
 
     monkeypatch.setattr(worker, "analyze_item", planted)
-    with LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    with LocalCluster(  # HTTP on a free loopback port: 8787 may be another cluster's
+        n_workers=1,
+        threads_per_worker=1,
+        processes=False,
+        protocol="tcp://",
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
     ) as cluster:
         job = run_job(
             JobSpec.of([str(folder)], worker.Options()),
