@@ -41,6 +41,7 @@ COMMANDS: dict[str, str] = {
     "categorize": "nucsec.cli.incidents:categorize_group",
     "incident": "nucsec.cli.incidents:incident_group",
     "analysis": "nucsec.cli.analyses:analysis_group",
+    "archive": "nucsec.cli.archive:archive_group",
 }
 
 
