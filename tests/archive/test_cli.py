@@ -85,7 +85,7 @@ def test_archive_commands(
     assert job["status"] == "done" and job["items"] == 6
     failed = {Path(f["source"]).name: f["error_code"] for f in report["failed"]}
     assert failed == {
-        "empty.n42": "bad_spectrum_file",
+        "empty.n42": "truncated_spectrum_file",
         "notes.txt": "bad_spectrum_file",
         "huge.spe": "bad_archive_item",
         "broken.tar": "bad_archive_item",

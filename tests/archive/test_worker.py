@@ -87,7 +87,7 @@ def test_the_detectors_of_a_portal_are_one_item() -> None:
 @pytest.mark.parametrize(
     ("content", "code"),
     [
-        (b"", "bad_spectrum_file"),
+        (b"", "truncated_spectrum_file"),
         (b"this is a shopping list, not a spectrum\n" * 20, "bad_spectrum_file"),
     ],
     ids=["empty", "not-a-spectrum"],
