@@ -42,13 +42,14 @@ from sqlalchemy import func, insert, select
 
 from benchmarks._table import Table, fmt_rate, fmt_s
 from nucsec import settings
+from nucsec.assembly import init_node
 from nucsec.audit.keys import public_key_pem
 from nucsec.exchange.outbox import backfill
 from nucsec.exchange.peers import add_peer
 from nucsec.exchange.sync import sync_peer
 from nucsec.exchange.tables import exchange_inbound, exchange_outbox
 from nucsec.markings import parse_banner, rollup
-from nucsec.node import Node, init_node, utcnow
+from nucsec.node import Node, utcnow
 from nucsec.store.labels import intern_label
 from nucsec.store.records import Portion, _encode, _search_text
 from nucsec.store.schema import record_versions, records
@@ -378,6 +379,6 @@ def run() -> Table:
 
 
 def _reopen(home: Path) -> Node:
-    from nucsec.node import open_node
+    from nucsec.assembly import open_node
 
     return open_node(settings.load(env={}, home=home, database_url="", sync_seconds=0.0))

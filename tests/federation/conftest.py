@@ -82,8 +82,8 @@ def local_nodes(root: Path) -> Iterator[Callable[..., Node]]:
     """Nodes in this process (no server): ``make("USA")`` -> Node, each with its own
     database under ``root``; closed at the end."""
     from nucsec import settings
+    from nucsec.assembly import init_node
     from nucsec.demo import seed
-    from nucsec.node import init_node
 
     made: list[Node] = []
     with ExitStack() as stack:

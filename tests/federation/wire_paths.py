@@ -9,25 +9,22 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
+from nucsec.exchange.export import export_incidents_stix
 from nucsec.exchange.outbox import approve_orcon, backfill
 from nucsec.exchange.peers import add_peer
 from nucsec.exchange.tables import exchange_outbox
 from nucsec.markings import Label
 from nucsec.policy import Principal
 from nucsec.service.analyses import save_age_analysis
-from nucsec.service.attachments import FileUpload, attach_file
+from nucsec.service.attachments import attach_file
 from nucsec.service.documents import (
     DocumentInput,
     create_document,
     recall_document,
     update_document,
 )
-from nucsec.service.incidents import (
-    add_incident,
-    export_incidents_stix,
-    parse_incident,
-    recall_incident,
-)
+from nucsec.service.files import FileUpload
+from nucsec.service.incidents import add_incident, parse_incident, recall_incident
 
 __all__ = [
     "add_incident",
@@ -62,7 +59,7 @@ def file_upload(data: bytes, name: str, media_type: str, description: str) -> An
 
 
 def init_node(settings: Any, nation: str, *, demo: bool) -> Any:
-    from nucsec.node import init_node as init
+    from nucsec.assembly import init_node as init
 
     return init(settings, nation, demo=demo)
 

@@ -375,7 +375,7 @@ def _write() -> None:  # pragma: no cover - run once, by hand, on the pinned com
     import pytest
 
     from nucsec import settings
-    from nucsec.node import init_node
+    from tests.federation.wire_paths import init_node
 
     with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as mp:
         home = Path(tmp)

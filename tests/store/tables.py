@@ -1,9 +1,9 @@
-"""Every module that defines tables (what the migrations must produce)."""
+"""Every table a node has (what the migrations must produce)."""
 
 from __future__ import annotations
 
 
 def import_every_table() -> None:
-    from nucsec.store.db import import_all_tables
+    from nucsec.assembly import metadata
 
-    import_all_tables()
+    metadata()

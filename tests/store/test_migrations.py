@@ -40,7 +40,13 @@ def test_upgraded_database_equals_the_table_definitions(db_url: str) -> None:
 def test_every_table_module_is_known() -> None:
     import_every_table()
     names = set(Base.metadata.tables)
-    for expected in ("records", "audit_events", "exchange_outbox", "incident_facts", "web_sessions"):
+    for expected in (
+        "records",
+        "audit_events",
+        "exchange_outbox",
+        "incident_facts",
+        "web_sessions",
+    ):
         assert expected in names, expected
 
 

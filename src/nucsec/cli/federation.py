@@ -175,22 +175,23 @@ def release_group() -> None:
     """Release to partners: explain, ORCON approval, recall."""
 
 
-_RECORD_KINDS = ("document", "incident", "analysis")
-
-
 def _record_options(f: Any) -> Any:
-    """``--document ID``, ``--incident ID`` or ``--analysis ID``: the record released."""
-    for kind in reversed(_RECORD_KINDS):
+    """``--document ID``, ``--incident ID`` or ``--analysis ID``: the record released (one
+    option per federated record kind)."""
+    from nucsec.service.registry import RECORD_KINDS
+
+    for kind in reversed([k.name for k in RECORD_KINDS.federated]):
         f = click.option(f"--{kind}", f"{kind}_id", default=None, help=f"a {kind} id")(f)
     return f
 
 
-def _one_record(**ids: str | None) -> tuple[str, str]:
+def _one_record(ids: dict[str, str | None]) -> tuple[str, str]:
+    """``(kind, id)`` of the one ``--<kind> ID`` option given."""
     given = [(name.removesuffix("_id"), v) for name, v in ids.items() if v is not None]
     if len(given) != 1:
-        raise InputError(
-            "name one record: --document ID, --incident ID or --analysis ID", field="record"
-        )
+        options = [f"--{name.removesuffix('_id')} ID" for name in ids]
+        choices = ", ".join(options[:-1]) + f" or {options[-1]}"
+        raise InputError(f"name one record: {choices}", field="record")
     return given[0]
 
 
@@ -198,20 +199,12 @@ def _one_record(**ids: str | None) -> tuple[str, str]:
 @_record_options
 @click.option("--peer", "peer_name", required=True)
 @json_option
-def explain_cmd(
-    document_id: str | None,
-    incident_id: str | None,
-    analysis_id: str | None,
-    peer_name: str,
-    as_json: bool,
-) -> None:
+def explain_cmd(peer_name: str, as_json: bool, **ids: str | None) -> None:
     """Why was this record released to the peer, or not (both checks' reasons)."""
     from nucsec.cli._node import node
     from nucsec.exchange.explain import explain_release
 
-    kind, record_id = _one_record(
-        document_id=document_id, incident_id=incident_id, analysis_id=analysis_id
-    )
+    kind, record_id = _one_record(ids)
     with node() as n:
         result = explain_release(n, record_id, peer_name, kind=kind)
 
@@ -238,21 +231,12 @@ def explain_cmd(
 @click.option("--peer", "peer_name", required=True)
 @click.option("--as", "as_user", required=True, help="a user of the originator agency")
 @json_option
-def approve_cmd(
-    document_id: str | None,
-    incident_id: str | None,
-    analysis_id: str | None,
-    peer_name: str,
-    as_user: str,
-    as_json: bool,
-) -> None:
+def approve_cmd(peer_name: str, as_user: str, as_json: bool, **ids: str | None) -> None:
     """Originator approval to release an ORCON record to a peer's nation."""
     from nucsec.cli._node import acting, node
     from nucsec.exchange.outbox import approve_orcon
 
-    kind, record_id = _one_record(
-        document_id=document_id, incident_id=incident_id, analysis_id=analysis_id
-    )
+    kind, record_id = _one_record(ids)
     with node() as n:
         principal = acting(n, as_user)
         with n.engine.begin() as conn:

@@ -19,7 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from nucsec import settings
-from nucsec.node import Node, init_node
+from nucsec.assembly import init_node
+from nucsec.node import Node
 
 __all__ = ["run_pair", "start_pair"]
 

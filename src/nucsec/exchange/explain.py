@@ -124,8 +124,15 @@ def explain_release(
         "orcon_approvals": sorted(approvals),
         "outbox": sent,
         "summary": _summary(decision.allowed, bound_ok, sent, row),
-        "stix_id": f"{stix.RECORD_TYPES[kind].stix_type}--{row.id}",
+        "stix_id": f"{_stix_type(node, kind)}--{row.id}",
     }
+
+
+def _stix_type(node: Node, kind: str) -> str:
+    wire = node.kinds.get(kind).wire
+    if wire is None:
+        raise stix.StixError(f"{kind} records do not leave the node", field="kind")
+    return wire.stix_type
 
 
 def _render_for(label: Any, node: Node, nation: str) -> str | None:

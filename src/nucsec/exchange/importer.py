@@ -32,7 +32,6 @@ from sqlalchemy import Connection, func, insert, select
 
 from nucsec.errors import InputError
 from nucsec.exchange import boundary, stix
-from nucsec.exchange.kinds import ADAPTERS, service_kind
 from nucsec.exchange.peers import Peer, peer_principal
 from nucsec.exchange.tables import (
     exchange_definitions,
@@ -45,6 +44,7 @@ from nucsec.markings.rollup import rollup
 from nucsec.node import Node
 from nucsec.policy import Resource, decide
 from nucsec.service import labelled
+from nucsec.service.kinds import RecordKind
 from nucsec.service.trail import emit
 from nucsec.store.labels import intern_label, load_label
 from nucsec.store.records import (
@@ -144,7 +144,7 @@ class Importer:
                 raise Refused(f"{sid} differs from the definition received before (immutable)")
             return False
         label = tlp = None
-        if kind == "extension-definition" and sid not in stix.KNOWN_EXTENSIONS:
+        if kind == "extension-definition" and sid not in stix.known_extensions(self.node.kinds):
             raise Refused(f"unknown extension definition {sid}")
         if kind == "identity" and not isinstance(obj.get("name"), str):
             raise Refused("identity without a name")
@@ -271,13 +271,12 @@ class Importer:
                     entry = {"id": sid, "version": version, "sha256": digest}
                     (result.accepted if fresh else result.unchanged).append(entry)
                     continue
-                payload = stix.parse_record(obj)
+                payload = stix.parse_record(obj, self.node.kinds)
                 _parse_time(payload.created, "created")
                 _parse_time(payload.modified, "modified")
                 self._may_receive(payload)
                 if not payload.revoked:  # content its kind's views and hooks can take
-                    values = {n: v for n, (v, _) in payload.portions.items()}
-                    ADAPTERS[payload.rtype.kind].check(values)
+                    _check_values(payload)
                 writer.record(payload, obj, digest)
             except (Refused, stix.StixError, LabelError) as exc:
                 writer.flush()
@@ -335,6 +334,15 @@ class Importer:
     def reject_page(self, bundle_id: str, reason: str) -> None:
         """Log a page refused as a whole (bad signature, replay, malformed)."""
         self._reject(PageResult(bundle_id), "", "", reason)
+
+
+def _check_values(payload: stix.RecordPayload) -> None:
+    """StixError unless the kind takes the received values (its ``check``)."""
+    values = {n: v for n, (v, _) in payload.portions.items()}
+    try:
+        payload.kind.check(values)
+    except InputError as exc:
+        raise stix.StixError(exc.message, field=exc.field, value=exc.value) from None
 
 
 class _Writer:
@@ -396,7 +404,7 @@ class _Writer:
         if p.record_id in self.pending:
             self.flush()
         row = self._row(p)
-        if row is not None and row.kind != p.rtype.kind:
+        if row is not None and row.kind != p.kind.name:
             raise Refused(f"{sid} names a {row.kind} this peer sent under another type")
         if row is not None and row.recalled:
             raise Refused(f"{sid} was recalled: later versions are refused")
@@ -427,12 +435,13 @@ class _Writer:
         return f"received from {self.peer.name} (originator version {p.version})"
 
     def _title(self, p: stix.RecordPayload) -> str:
-        return ADAPTERS[p.rtype.kind].title({n: v for n, (v, _) in p.portions.items()})
+        return p.kind.title({n: v for n, (v, _) in p.portions.items()})
 
     def _written(self, row: RecordRow, version: VersionRow) -> None:
         """The kind's after-write hooks (e.g. incident statistics) for a received version."""
         banner = self.imp._label_by_id(version.label_id)
-        labelled.after_write(self.imp.node, self.conn, service_kind(row.kind), row, version, banner)
+        node = self.imp.node
+        labelled.after_write(node, self.conn, node.kinds.get(row.kind), row, version, banner)
 
     def _update(self, row: RecordRow, p: stix.RecordPayload, digest: str) -> None:
         store = RecordStore(self.conn, self.imp.node.ctx)
@@ -447,8 +456,8 @@ class _Writer:
         )
         self._written(new, store.version(new))
         self.existing[p.record_id] = new
-        self._inbound(p, f"{p.rtype.stix_type}--{p.record_id}", digest, new.version)
-        self.result.records.append(f"{p.rtype.kind}:{new.id}#v{new.version}")
+        self._inbound(p, f"{p.stix_type}--{p.record_id}", digest, new.version)
+        self.result.records.append(f"{p.kind.name}:{new.id}#v{new.version}")
 
     def _recall(self, row: RecordRow, p: stix.RecordPayload, digest: str) -> None:
         """A new version without content (each portion emptied, labels kept), recalled."""
@@ -470,7 +479,7 @@ class _Writer:
         )
         self._written(new, store.version(new))
         self.existing[p.record_id] = new
-        self.result.recalled.append(f"{p.rtype.kind}:{new.id}#v{new.version}")
+        self.result.recalled.append(f"{p.kind.name}:{new.id}#v{new.version}")
 
     def _inbound(self, p: stix.RecordPayload, sid: str, digest: str, local: int) -> None:
         self.conn.execute(
@@ -513,11 +522,11 @@ class _Writer:
             p.record_id: local_id(peer, p.record_id) if p.record_id in taken else p.record_id
             for p, _ in items
         }
-        by_kind: dict[str, list[NewRecord]] = {}
+        by_kind: dict[RecordKind, list[NewRecord]] = {}
         for p, _ in items:
-            by_kind.setdefault(p.rtype.kind, []).append(
+            by_kind.setdefault(p.kind, []).append(
                 NewRecord(
-                    kind=p.rtype.kind,
+                    kind=p.kind.name,
                     portions=self._portions(p),
                     label_id=self.imp._label_id(p.banner_marking),
                     title=self._title(p),
@@ -529,13 +538,13 @@ class _Writer:
                 )
             )
         for kind, new in by_kind.items():
-            labelled.create_many(self.imp.node, self.conn, service_kind(kind), new)
+            labelled.create_many(self.imp.node, self.conn, kind, new)
         inbound = []
         for p, digest in items:
-            sid = f"{p.rtype.stix_type}--{p.record_id}"
+            sid = f"{p.stix_type}--{p.record_id}"
             inbound.append(self._inbound_row(p, sid, digest, 1))
             self.seen.add((sid, p.modified))
             self.last_version[sid] = p.version
-            self.result.records.append(f"{p.rtype.kind}:{stored_as[p.record_id]}#v1")
+            self.result.records.append(f"{p.kind.name}:{stored_as[p.record_id]}#v1")
         bulk_insert(self.conn, exchange_inbound, inbound)
         self.created.update(p.record_id for p, _ in items)

@@ -2,10 +2,11 @@
 definitions of its labels and the TLP 2.0 marking, built one way for a partner's outbox
 (:mod:`nucsec.exchange.outbox`) and for a file export (:func:`export_bundle`).
 
-Only the portions the record type carries travel (:meth:`RecordType.carries`: a document's
-attached files stay home); a file attached to an incident or an analysis travels as its
-metadata portion, never its bytes. The STIX ``modified`` of version *n* is its creation
-time, made strictly increasing (:func:`version_times`).
+Only the portions the record kind carries travel (its wire data,
+:meth:`~nucsec.service.kinds.Wire.carries`: a document's attached files stay home); a file
+attached to an incident or an analysis travels as its metadata portion, never its bytes.
+The kind's ``outgoing`` gives the values as they leave for one peer. The STIX ``modified``
+of version *n* is its creation time, made strictly increasing (:func:`version_times`).
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from nucsec.exchange import stix
-from nucsec.exchange.kinds import ADAPTERS, Released
 from nucsec.exchange.tables import exchange_definitions
 from nucsec.markings.label import Label
 from nucsec.node import Node
+from nucsec.service.kinds import RecordKind, Released
 from nucsec.store.labels import load_label
 from nucsec.store.records import RecordRow, RecordStore, VersionRow
 from nucsec.store.schema import record_versions
@@ -110,7 +111,7 @@ class ObjectBuilder:
 
     def record(
         self,
-        kind: str,
+        kind: RecordKind,
         row: RecordRow,
         version: VersionRow,
         times: Sequence[str],
@@ -120,11 +121,12 @@ class ObjectBuilder:
     ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """The definitions a version's object references (its markings, the TLP marking)
         and the object. ``released`` (a peer's release test) lets the kind withhold
-        references to records that peer does not receive (see :mod:`.kinds`)."""
-        rt = stix.RECORD_TYPES[kind]
-        values = {n: p.value for n, p in version.portions.items() if rt.carries(n)}
+        references to records that peer does not receive (``kind.outgoing``)."""
+        if kind.wire is None:
+            raise stix.StixError(f"{kind.name} records do not leave the node", field="type")
+        values = {n: p.value for n, p in version.portions.items() if kind.wire.carries(n)}
         if released is not None:
-            values = ADAPTERS[kind].outgoing(values, released)
+            values = kind.outgoing(values, released)
         label_ids = {version.label_id, *(version.portions[n].label_id for n in values)}
         markings = {lid: self.marking(lid) for lid in sorted(label_ids)}
         definitions = list(markings.values())
@@ -132,7 +134,7 @@ class ObjectBuilder:
         if tlp is not None:
             definitions.append(stix.tlp_markings()[tlp])
         obj = stix.record_object(
-            rt,
+            kind,
             record_id=row.id,
             created=times[0],
             modified=times[version.version - 1],
@@ -150,7 +152,7 @@ class ObjectBuilder:
 
 
 def export_bundle(
-    node: Node, conn: Connection, kind: str, rows: Sequence[RecordRow]
+    node: Node, conn: Connection, kind: RecordKind, rows: Sequence[RecordRow]
 ) -> dict[str, Any]:
     """A STIX 2.1 bundle of the current versions of ``rows`` (already decided by the
     caller): the project and node identities, the extension definitions, every marking
@@ -159,7 +161,7 @@ def export_bundle(
     builder = ObjectBuilder(node, conn)
     versions = RecordStore(conn, node.ctx).head_versions(rows)
     times = times_of(conn, [r.pk for r in rows])
-    definitions = {d["id"]: d for d in [*stix.definitions(), builder.identity]}
+    definitions = {d["id"]: d for d in [*stix.definitions(node.kinds), builder.identity]}
     records = []
     for row in rows:
         more, obj = builder.record(kind, row, versions[row.pk], times[row.pk])

@@ -34,6 +34,7 @@ from nucsec.markings.label import Label
 from nucsec.node import Node
 from nucsec.policy import Decision, Principal, Resource, decide
 from nucsec.service.guard import record_decision
+from nucsec.service.kinds import RecordKind
 from nucsec.service.trail import emit
 from nucsec.store.labels import load_label
 from nucsec.store.records import RECORD_COLUMNS, RecordRow, RecordStore, VersionRow, record_row
@@ -54,6 +55,12 @@ _CHUNK = 500
 
 def _parse_ts(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def federated(node: Node, kind: str) -> RecordKind | None:
+    """The node's record kind called ``kind`` if it travels between nodes, else None."""
+    found = node.kinds.get(kind) if kind in node.kinds else None
+    return found if found is not None and found.wire is not None else None
 
 
 def orcon_nations(conn: Connection, record_pk: int) -> frozenset[str]:
@@ -147,7 +154,7 @@ class Releaser:
         return out
 
     def _base_definitions(self) -> list[dict[str, Any]]:
-        return self._definition_rows([*stix.definitions(), self._identity])
+        return self._definition_rows([*stix.definitions(self.node.kinds), self._identity])
 
     def decide(
         self, kind: str, row: RecordRow, approvals: frozenset[str], *, audit: bool = True
@@ -183,7 +190,7 @@ class Releaser:
         """Outbox rows releasing ``version`` of ``row`` (definitions first)."""
         banner = self.label(version.label_id)
         definitions, obj = self._objects.record(
-            kind,
+            self.node.kinds.get(kind),
             row,
             version,
             times,
@@ -197,8 +204,8 @@ class Releaser:
 
     def releases(self, kind: str, record_id: str) -> bool:
         """Is the local record ``record_id`` released to this peer now (monitor, not
-        audited)? For references one record makes to another (:mod:`.kinds`)."""
-        if kind not in stix.RECORD_TYPES:
+        audited)? For references one record makes to another (a kind's ``outgoing``)."""
+        if federated(self.node, kind) is None:
             return False
         row = RecordStore(self.conn, self.node.ctx).get(kind, record_id)
         if row is None or row.origin is not None or row.recalled:
@@ -219,7 +226,7 @@ class Releaser:
             return []
         previous = json.loads(last[0])
         obj = stix.revocation_object(
-            stix.RECORD_TYPES[kind],
+            self.node.kinds.get(kind),
             record_id=row.id,
             created=times[0],
             modified=times[row.version - 1],
@@ -249,9 +256,11 @@ class Releaser:
 
     def release(self, kind: str, row: RecordRow) -> str:
         """Release the head version of one record; returns what happened."""
-        rt = stix.RECORD_TYPES[kind]
+        found = federated(self.node, kind)
+        if found is None or found.wire is None:
+            return "none"
         times = _times(self.conn, row.pk)
-        if self.already_queued(f"{rt.stix_type}--{row.id}", times[row.version - 1]):
+        if self.already_queued(f"{found.wire.stix_type}--{row.id}", times[row.version - 1]):
             return "unchanged"
         if row.recalled:
             return "recalled" if self.write(self.revocation_rows(kind, row, times)) else "none"
@@ -294,7 +303,7 @@ def on_version_written(
 
     Returns ``{peer: outcome}`` (queued, denied, withdrawn, recalled, none, unchanged).
     """
-    if row.origin is not None or kind not in stix.RECORD_TYPES:
+    if row.origin is not None or federated(node, kind) is None:
         return {}
     outcomes = {
         peer.name: Releaser(node, conn, peer).release(kind, row)
@@ -320,7 +329,7 @@ def backfill(node: Node, conn: Connection, peer: Peer) -> dict[str, int]:
     """Release every local record's current version to a (new) peer. Returns counts."""
     releaser = Releaser(node, conn, peer)
     counts = {"queued": 0, "denied": 0, "recalled": 0}
-    for kind in stix.RECORD_TYPES:
+    for kind in (k.name for k in node.kinds.federated):
         last_pk = 0
         while True:
             rows = _record_chunk(conn, kind, last_pk)

@@ -1,9 +1,6 @@
-"""Portions of a record on the wire (pure): which names a record type has, and the
-``portions`` list layout of record types whose portions are dynamic.
-
-A record type declares its portions as :class:`PortionRule` rows: a fixed name
-(``facts``) or a numbered family (``narrative.N``: ``narrative.0``, ``narrative.1``, ...),
-the JSON type of the value (``string`` or ``object``) and whether it is required.
+"""Portions of a record on the wire (pure): received names and values checked against a
+record kind's :class:`~nucsec.portions.PortionRule` rows, and the ``portions`` list layout
+of record kinds whose portions are dynamic.
 
 Two layouts exist (see ``docs/federation.md``):
 
@@ -15,8 +12,6 @@ Two layouts exist (see ``docs/federation.md``):
   portion's label). Values are strings or JSON objects, carried as they are stored.
 
 >>> rules = (PortionRule("facts", "object", required=True), PortionRule("narrative.N", "string"))
->>> sorted(["narrative.10", "narrative.2", "facts"], key=portion_order)
-['facts', 'narrative.2', 'narrative.10']
 >>> check_names(rules, ["facts", "narrative.0"])
 >>> check_names(rules, ["narrative.01"])
 Traceback (most recent call last):
@@ -28,57 +23,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from nucsec.errors import InputError
+from nucsec.portions import PortionRule, portion_order
 
 __all__ = [
     "MAX_PORTIONS",
     "PortionError",
-    "PortionRule",
     "check_names",
     "check_values",
     "describe",
     "list_portions",
     "parse_list",
-    "portion_order",
 ]
 
 #: most portions one record version may carry on the wire
 MAX_PORTIONS = 1000
-_NUMBERED = re.compile(r"^(?P<stem>[a-z][a-z0-9_]*)\.(?P<n>0|[1-9][0-9]{0,5})$")
-_VALUE_TYPES = {"string": str, "object": dict}
 
 
 class PortionError(InputError):
     """Portions that do not follow the record type's rules."""
 
     code = "bad_stix"
-
-
-@dataclass(frozen=True)
-class PortionRule:
-    """One portion name (``facts``) or numbered family (``narrative.N``) of a record type."""
-
-    name: str
-    value: str  # "string" or "object"
-    required: bool = False
-
-    def matches(self, portion: str) -> bool:
-        if not self.name.endswith(".N"):
-            return portion == self.name
-        found = _NUMBERED.match(portion)
-        return found is not None and found["stem"] == self.name[:-2]
-
-    def accepts(self, value: Any) -> bool:
-        return isinstance(value, _VALUE_TYPES[self.value])
-
-
-def portion_order(name: str) -> tuple[str, int]:
-    """Sort key: by stem, numbered portions by number (``narrative.2`` < ``narrative.10``)."""
-    found = _NUMBERED.match(name)
-    return (found["stem"], int(found["n"])) if found else (name, -1)
 
 
 def _rule(rules: Sequence[PortionRule], name: str) -> PortionRule:

@@ -2,9 +2,11 @@
 
 Wire format (see ``docs/federation.md``):
 
-- each record type is a new STIX Domain Object defined by an ``extension-definition``
-  (``x-nucsec-document``, ``x-nucsec-incident``, ``x-nucsec-analysis``; practices and
-  library entries plug in as further :class:`RecordType` rows). A document's portions are
+- each federated record kind is a new STIX Domain Object defined by an
+  ``extension-definition`` (``x-nucsec-document``, ``x-nucsec-incident``,
+  ``x-nucsec-analysis``): the kind's :class:`~nucsec.service.kinds.Wire` data, declared
+  with the kind in its service module, says its type, extension and portions (a new kind
+  declares its own; nothing here changes). A document's portions are
   top-level string properties (wire format 1.0, unchanged); incidents and analyses, whose
   portion names are dynamic (``narrative.N``, ``attachment.N``) and whose values may be
   JSON objects, carry one ``portions`` list of ``{name, value}`` entries, entry ``i``
@@ -32,28 +34,28 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nucsec.errors import InputError
-from nucsec.exchange.portions import PortionError, PortionRule, describe, list_portions, parse_list
+from nucsec.exchange.portions import PortionError, describe, list_portions, parse_list
 from nucsec.markings.banner import render_banner
 from nucsec.markings.context import MarkingContext
 from nucsec.markings.errors import LabelError
 from nucsec.markings.label import Label
 
+if TYPE_CHECKING:
+    from nucsec.service.kinds import KindRegistry, RecordKind, Wire
+
 __all__ = [
     "EXT_LABEL",
-    "KNOWN_EXTENSIONS",
     "PROJECT_IDENTITY",
-    "RECORD_TYPES",
     "TLP2_EXTENSION",
-    "PortionRule",
     "RecordPayload",
-    "RecordType",
     "StixError",
     "bundle",
     "definitions",
     "derived_id",
+    "known_extensions",
     "label_from_marking",
     "label_marking",
     "node_identity",
@@ -82,85 +84,6 @@ class StixError(InputError):
 
     code = "bad_stix"
 
-
-@dataclass(frozen=True)
-class RecordType:
-    """One labelled record kind as a STIX Domain Object defined by an extension.
-
-    ``layout`` is ``properties`` (each portion a top-level string property: documents,
-    whose wire format 1.0 is kept byte for byte) or ``list`` (a ``portions`` list of
-    ``{name, value}`` entries: dynamic names, string or JSON-object values).
-    """
-
-    kind: str  # nucsec record kind ("document")
-    stix_type: str  # "x-nucsec-document"
-    extension_id: str  # its extension-definition id
-    rules: tuple[PortionRule, ...]  # the portions it carries (others are not shipped)
-    layout: str
-    description: str
-
-    @property
-    def fields(self) -> tuple[str, ...]:
-        """Top-level portion properties (``properties`` layout; empty for ``list``)."""
-        return tuple(r.name for r in self.rules) if self.layout == "properties" else ()
-
-    def carries(self, portion: str) -> bool:
-        """Whether a stored portion of this kind travels (a document's files do not)."""
-        return any(rule.matches(portion) for rule in self.rules)
-
-
-_ATTACHMENT = PortionRule("attachment.N", "object")
-RECORD_TYPES: dict[str, RecordType] = {
-    "document": RecordType(
-        kind="document",
-        stix_type="x-nucsec-document",
-        extension_id="extension-definition--d0d38967-dd56-4cbb-9bf9-9358a2aa3137",
-        rules=(
-            PortionRule("title", "string", required=True),
-            PortionRule("body", "string", required=True),
-        ),
-        layout="properties",
-        description="A labelled document of the working group: a title and a body, each "
-        "with its own portion marking (granular markings) under the object's banner.",
-    ),
-    "incident": RecordType(
-        kind="incident",
-        stix_type="x-nucsec-incident",
-        extension_id="extension-definition--c14b5346-10a5-44a2-a3ae-30e714a1cbe7",
-        rules=(
-            PortionRule("facts", "object", required=True),
-            PortionRule("narrative.N", "string"),
-            _ATTACHMENT,
-        ),
-        layout="list",
-        description="An illicit-trafficking incident of the register (ITDB-style): its "
-        "facts (the incident record without narrative, as nucsec.incidents.incident_to_record "
-        "writes it), each narrative paragraph and each attached file's metadata as a portion "
-        "with its own marking under the object's banner. File bytes are not carried.",
-    ),
-    "analysis": RecordType(
-        kind="analysis",
-        stix_type="x-nucsec-analysis",
-        extension_id="extension-definition--97fb931b-a4af-4c21-a50b-ad837d3ca5de",
-        rules=(
-            PortionRule("title", "string", required=True),
-            PortionRule("result", "object", required=True),
-            PortionRule("method", "object", required=True),
-            PortionRule("plot", "object"),
-            _ATTACHMENT,
-        ),
-        layout="list",
-        description="A shared forensic analysis (gamma spectrum, model age): its title, "
-        "result, method (method, parameters, software versions, source reference), plot data "
-        "and attached file metadata, each a portion with its own marking under the object's "
-        "banner. File bytes are not carried.",
-    ),
-}
-BY_STIX_TYPE = {rt.stix_type: rt for rt in RECORD_TYPES.values()}
-#: every extension a receiver accepts; anything else is refused (fail closed)
-KNOWN_EXTENSIONS = frozenset(
-    {EXT_LABEL, TLP2_EXTENSION, *(rt.extension_id for rt in RECORD_TYPES.values())}
-)
 
 _COMMON = (
     "type",
@@ -254,22 +177,22 @@ def _extension_definition(
     return result
 
 
-def _record_schema(rt: RecordType) -> str:
-    if rt.layout == "properties":  # wire format 1.0 of documents: this text is immutable
-        fields = ", ".join(rt.fields)
+def _record_schema(wire: Wire) -> str:
+    if wire.layout == "properties":  # wire format 1.0 of documents: this text is immutable
+        fields = ", ".join(wire.fields)
         return (
-            f"New SDO {rt.stix_type}: string properties {fields} (each with a granular "
+            f"New SDO {wire.stix_type}: string properties {fields} (each with a granular "
             "marking naming its portion label), record_version (integer, the originator's "
             "version), optional orcon_approved_for (nations the originator approved for an "
             "ORCON record). object_marking_refs names the banner label's marking. A revoked "
             "version carries no content."
         )
     return (
-        f"New SDO {rt.stix_type}: portions (list of {{name, value}} objects sorted by name, "
+        f"New SDO {wire.stix_type}: portions (list of {{name, value}} objects sorted by name, "
         "numbered names by their stem and then by number; value a string or a JSON object as "
         "the names below say), entry i marked by exactly one granular marking whose selectors are "
         '["portions.[i]"] and whose marking_ref names the portion label. Portion names: '
-        f"{describe(rt.rules)}; N is a decimal integer without leading zeros. "
+        f"{describe(wire.portions)}; N is a decimal integer without leading zeros. "
         "record_version (integer, the originator's version), optional orcon_approved_for "
         "(nations the originator approved for an ORCON record). object_marking_refs names the "
         "banner label's marking, the roll-up of the portion labels. A revoked version "
@@ -277,8 +200,8 @@ def _record_schema(rt: RecordType) -> str:
     )
 
 
-@lru_cache(maxsize=1)
-def _definitions() -> tuple[dict[str, Any], ...]:
+@lru_cache(maxsize=4)
+def _definitions(kinds: KindRegistry) -> tuple[dict[str, Any], ...]:
     out = [
         _project_identity(),
         _extension_definition(
@@ -289,22 +212,35 @@ def _definitions() -> tuple[dict[str, Any], ...]:
             ["property-extension"],
         ),
     ]
-    for rt in RECORD_TYPES.values():
+    for kind in kinds.federated:
+        wire = _wire(kind)
         out.append(
             _extension_definition(
-                rt.extension_id,
-                f"nucsec {rt.kind}",
-                rt.description,
-                _record_schema(rt),
+                wire.extension_id,
+                f"nucsec {kind.name}",
+                wire.description,
+                _record_schema(wire),
                 ["new-sdo"],
             )
         )
     return tuple(out)
 
 
-def definitions() -> list[dict[str, Any]]:
-    """The project identity and the extension definitions (the same on every node)."""
-    return [dict(d) for d in _definitions()]
+def definitions(kinds: KindRegistry) -> list[dict[str, Any]]:
+    """The project identity and the extension definitions of the federated ``kinds``
+    (the same on every node with the same kinds)."""
+    return [dict(d) for d in _definitions(kinds)]
+
+
+def known_extensions(kinds: KindRegistry) -> frozenset[str]:
+    """Every extension a receiver accepts; anything else is refused (fail closed)."""
+    return frozenset({EXT_LABEL, TLP2_EXTENSION, *(_wire(k).extension_id for k in kinds.federated)})
+
+
+def _wire(kind: RecordKind) -> Wire:
+    if kind.wire is None:
+        raise StixError(f"{kind.name} records do not leave the node", field="type")
+    return kind.wire
 
 
 @lru_cache(maxsize=1)
@@ -370,7 +306,7 @@ def tlp_level(label: Label, ctx: MarkingContext) -> str | None:
 
 
 def record_object(
-    rt: RecordType,
+    kind: RecordKind,
     *,
     record_id: str,
     created: str,
@@ -383,7 +319,8 @@ def record_object(
     orcon_approved_for: Iterable[str] = (),
 ) -> dict[str, Any]:
     """One version of a record as its SDO. ``portions``: name -> (value, marking id), the
-    portions the type carries (:meth:`RecordType.carries`)."""
+    portions the kind carries (:meth:`~nucsec.service.kinds.Wire.carries`)."""
+    rt = _wire(kind)
     obj: dict[str, Any] = {
         "type": rt.stix_type,
         "spec_version": "2.1",
@@ -396,7 +333,7 @@ def record_object(
     }
     if rt.layout == "properties":
         if set(portions) != set(rt.fields):
-            raise StixError(f"{rt.kind} needs exactly the portions {', '.join(rt.fields)}")
+            raise StixError(f"{kind.name} needs exactly the portions {', '.join(rt.fields)}")
         obj["granular_markings"] = [
             {"marking_ref": portions[f][1], "selectors": [f]} for f in rt.fields
         ]
@@ -407,7 +344,7 @@ def record_object(
             obj[f] = portions[f][0]
     else:
         try:
-            entries, granular = list_portions(rt.rules, portions)
+            entries, granular = list_portions(rt.portions, portions)
         except PortionError as exc:
             raise StixError(exc.message, field=exc.field, value=exc.value) from None
         obj["granular_markings"] = granular
@@ -420,7 +357,7 @@ def record_object(
 
 
 def revocation_object(
-    rt: RecordType,
+    kind: RecordKind,
     *,
     record_id: str,
     created: str,
@@ -430,6 +367,7 @@ def revocation_object(
     created_by: str,
 ) -> dict[str, Any]:
     """A recall (or withdrawal) of a record: a new version, ``revoked``, no content."""
+    rt = _wire(kind)
     return {
         "type": rt.stix_type,
         "spec_version": "2.1",
@@ -448,7 +386,8 @@ def revocation_object(
 class RecordPayload:
     """A record SDO checked for shape (its markings are resolved by the importer)."""
 
-    rtype: RecordType
+    kind: RecordKind
+    stix_type: str
     record_id: str
     created: str
     modified: str
@@ -467,7 +406,7 @@ def _req_str(obj: Mapping[str, Any], name: str) -> str:
     return value
 
 
-def _record_id(obj: Mapping[str, Any], rt: RecordType) -> str:
+def _record_id(obj: Mapping[str, Any], rt: Wire) -> str:
     prefix, _, rest = _req_str(obj, "id").partition("--")
     try:
         parsed = uuid.UUID(rest)
@@ -478,7 +417,7 @@ def _record_id(obj: Mapping[str, Any], rt: RecordType) -> str:
     return rest
 
 
-def _check_extensions(obj: Mapping[str, Any], rt: RecordType) -> None:
+def _check_extensions(obj: Mapping[str, Any], rt: Wire) -> None:
     exts = obj.get("extensions")
     if not isinstance(exts, Mapping) or rt.extension_id not in exts:
         raise StixError(f"{rt.stix_type} lacks its extension definition", field="extensions")
@@ -489,11 +428,13 @@ def _check_extensions(obj: Mapping[str, Any], rt: RecordType) -> None:
         raise StixError("record extension must be a new-sdo extension", field="extensions")
 
 
-def parse_record(obj: Mapping[str, Any]) -> RecordPayload:
-    """Check a received record SDO's shape; StixError naming the first problem."""
-    rt = BY_STIX_TYPE.get(str(obj.get("type")))
-    if rt is None:
+def parse_record(obj: Mapping[str, Any], kinds: KindRegistry) -> RecordPayload:
+    """Check a received record SDO's shape against the federated ``kinds``; StixError
+    naming the first problem."""
+    kind = kinds.by_stix_type(str(obj.get("type")))
+    if kind is None or kind.wire is None:
         raise StixError(f"unknown object type {obj.get('type')!r}", field="type")
+    rt = kind.wire
     if obj.get("spec_version") != "2.1":
         raise StixError("spec_version must be 2.1", field="spec_version")
     content = rt.fields if rt.layout == "properties" else ("portions",)
@@ -516,7 +457,8 @@ def parse_record(obj: Mapping[str, Any]) -> RecordPayload:
         raise StixError("orcon_approved_for must be a list of nations", field="orcon")
     portions = {} if revoked else _portions(obj, rt)  # a revocation's content is ignored
     return RecordPayload(
-        rtype=rt,
+        kind=kind,
+        stix_type=rt.stix_type,
         record_id=record_id,
         created=_req_str(obj, "created"),
         modified=_req_str(obj, "modified"),
@@ -529,10 +471,10 @@ def parse_record(obj: Mapping[str, Any]) -> RecordPayload:
     )
 
 
-def _portions(obj: Mapping[str, Any], rt: RecordType) -> dict[str, tuple[Any, str]]:
+def _portions(obj: Mapping[str, Any], rt: Wire) -> dict[str, tuple[Any, str]]:
     if rt.layout == "list":
         try:
-            return parse_list(rt.rules, obj.get("portions"), obj.get("granular_markings"))
+            return parse_list(rt.portions, obj.get("portions"), obj.get("granular_markings"))
         except PortionError as exc:
             raise StixError(exc.message, field=exc.field, value=exc.value) from None
     granular = obj.get("granular_markings")
@@ -566,8 +508,9 @@ def bundle(bundle_id: str, objects: Sequence[Mapping[str, Any]]) -> dict[str, An
 
 
 @lru_cache(maxsize=1)
-def register_stix2() -> dict[str, Any]:
-    """Register our SDOs and the label extension with the ``stix2`` library.
+def register_stix2(kinds: KindRegistry) -> dict[str, Any]:
+    """Register the federated kinds' SDOs and the label extension with the ``stix2``
+    library (once per process: the library's registry is global).
 
     After this, ``stix2.parse(obj, allow_custom=False)`` accepts every object a node
     releases and serialises it back to the same JSON (the test-suite holds the hand-written
@@ -595,7 +538,7 @@ def register_stix2() -> dict[str, Any]:
             return dict(value), False
 
     classes: dict[str, Any] = {}
-    for rt in RECORD_TYPES.values():
+    for rt in (_wire(k) for k in kinds.federated):
         common = [
             ("record_version", IntegerProperty(required=True)),
             ("orcon_approved_for", ListProperty(StringProperty)),

@@ -17,7 +17,8 @@ at least the file's restrictions, unless its originator agency (or a security of
 releases it under a wider label — the monitor's ``update`` decision on the file's label.
 The source record is shown only to readers who may read that record (the originator may
 have marked the analysis lower; the source's id must not leak), and a default title never
-names the source file.
+names the source file. :data:`ANALYSIS` declares the kind; a peer receives the source
+reference only if the source record is released to it too.
 """
 
 from __future__ import annotations
@@ -33,18 +34,20 @@ from nucsec.errors import AccessDenied, InputError, NotFoundError
 from nucsec.markings import Label, render_banner, rollup
 from nucsec.node import Node
 from nucsec.policy import Principal, Resource, decide
+from nucsec.portions import PortionRule
 from nucsec.service import analysis_methods as methods
 from nucsec.service import labelled
-from nucsec.service.attachments import (
-    ATTACHABLE,
+from nucsec.service.attachments import read_attachment
+from nucsec.service.files import (
     FileUpload,
-    attachments_of,
     blob_store,
-    read_attachment,
+    check_file_portions,
+    portion_file_draft,
+    portion_files,
     register_file,
 )
 from nucsec.service.guard import check
-from nucsec.service.labelled import Draft, Kind
+from nucsec.service.kinds import Attachable, Draft, RecordKind, Released, Values, Wire
 from nucsec.service.trail import emit, keyed
 from nucsec.store.labels import load_label
 from nucsec.store.records import RecordRow, RecordStore, VersionRow
@@ -62,7 +65,6 @@ __all__ = [
     "upload_ticket",
 ]
 
-ANALYSIS = Kind("analysis")
 METHODS = ("spectrum", "age", "concordance")
 TICKET_SECONDS = 8 * 3600
 MAX_TITLE = 300
@@ -94,8 +96,57 @@ def _view(node: Node, conn: Connection, row: RecordRow, version: VersionRow) -> 
         result=p["result"].value,
     )
     view["plot"] = p["plot"].value if "plot" in p else None
-    view["attachments"] = attachments_of(view)
+    view["attachments"] = portion_files(view)
     return view
+
+
+def _title(values: Values) -> str:
+    return str(values["title"])
+
+
+def _check(values: Values) -> None:
+    """What a received analysis must hold: a title, a known method with its parameters,
+    versions and source, numbers where the views expect numbers, file metadata."""
+    title, method = values["title"], values["method"]
+    if not title.strip() or len(title) > MAX_TITLE:
+        raise InputError(f"an analysis title has 1 to {MAX_TITLE} characters", field="title")
+    if (
+        set(method) - {"method", "params", "versions", "source"}
+        or method.get("method") not in METHODS
+        or not isinstance(method.get("params"), dict)
+        or not isinstance(method.get("versions"), dict)
+        or not isinstance(method.get("source"), dict | None)
+    ):
+        raise InputError("method must be {method, params, versions, source}", field="method")
+    if method["method"] == "age":
+        result = values["result"]
+        for key in ("age_years", "u_age_years"):
+            if key in result and not _number(result[key]):
+                raise InputError(f"result.{key} must be a number", field="result")
+        interval = result.get("interval_years_k2")
+        if interval is not None and not (
+            isinstance(interval, list) and len(interval) == 2 and all(map(_number, interval))
+        ):
+            raise InputError("result.interval_years_k2 must be two numbers", field="result")
+    check_file_portions(values)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _outgoing(values: dict[str, Any], released: Released) -> dict[str, Any]:
+    """The values as they leave for one peer: the source record's reference only if that
+    record is released to the same peer now (the rule :func:`_scrub` applies to readers)."""
+    method = values.get("method")
+    if not isinstance(method, dict):
+        return values
+    source = method.get("source")
+    if not isinstance(source, dict) or "kind" not in source:
+        return values  # no source record (a file uploaded with the analysis, or none)
+    if released(str(source["kind"]), str(source.get("id", ""))):
+        return values
+    return {**values, "method": {**method, "source": None}}
 
 
 # -- upload tickets ---------------------------------------------------------------------
@@ -186,8 +237,8 @@ def _create(
     if upload is not None:
         values["attachment.0"] = upload.meta(hashlib.sha256(upload.data).hexdigest())
         labels["attachment.0"] = new.label
-    draft = Draft(values=values, labels=labels, title=title, note=new.note)
-    view = labelled.create(node, principal, ANALYSIS, draft, _view)
+    draft = Draft(values=values, labels=labels, note=new.note)
+    view = labelled.create(node, principal, ANALYSIS, draft)
     if upload is not None:
         register_file(node, ANALYSIS.name, view["id"], values["attachment.0"]["sha256"])
     return view
@@ -229,9 +280,9 @@ def save_spectrum_analysis(
         ref: dict[str, Any] = {"attachment": upload.meta(sha)}
     else:
         kind, rid, sha = (str(source.get(k, "")) for k in ("kind", "id", "sha256"))
-        if kind not in ATTACHABLE:
+        if _attachable(node, kind) is None:
             raise InputError(
-                f"source kind must be one of {', '.join(ATTACHABLE)}", field="source.kind"
+                f"source kind must be one of {_attachable_names(node)}", field="source.kind"
             )
         meta, data = read_attachment(node, principal, kind, rid, sha)
         _check_derived_label(node, principal, kind, rid, Label.from_dict(meta["label"]), label)
@@ -301,21 +352,27 @@ def _fmt(value: Any) -> str:
     return "inf" if value is None else f"{value:.4g}"
 
 
+def _attachable(node: Node, name: Any) -> RecordKind | None:
+    """The node's attachable kind called ``name`` (the kinds an analysis may come from)."""
+    kind = node.kinds.get(name) if isinstance(name, str) and name in node.kinds else None
+    return kind if kind is not None and kind.attachable is not None else None
+
+
+def _attachable_names(node: Node) -> str:
+    return ", ".join(k.name for k in node.kinds.attachable)
+
+
 def _parent(node: Node, principal: Principal, parent: Any) -> dict[str, Any] | None:
     if not parent:
         return None
-    if not isinstance(parent, dict) or parent.get("kind") not in ATTACHABLE:
-        raise InputError(f"parent must be {{kind, id}} of {', '.join(ATTACHABLE)}", field="parent")
-    kind, rid = str(parent["kind"]), str(parent.get("id", ""))
-    k = Kind(kind) if kind != "incident" else _incident_kind()
-    labelled.read(node, principal, k, rid, labelled.base_view)  # NotFoundError if hidden
-    return {"kind": kind, "id": rid}
-
-
-def _incident_kind() -> Kind:
-    from nucsec.service.incidents import INCIDENT
-
-    return INCIDENT
+    kind = _attachable(node, parent.get("kind")) if isinstance(parent, dict) else None
+    if kind is None:
+        raise InputError(
+            f"parent must be {{kind, id}} of {_attachable_names(node)}", field="parent"
+        )
+    rid = str(parent.get("id", ""))
+    labelled.read(node, principal, kind, rid)  # NotFoundError if hidden
+    return {"kind": kind.name, "id": rid}
 
 
 # -- reading ----------------------------------------------------------------------------
@@ -345,10 +402,38 @@ def _scrub(node: Node, principal: Principal, view: dict[str, Any]) -> dict[str, 
     return view
 
 
+ANALYSIS = RecordKind(
+    name="analysis",
+    collection="analyses",
+    view=_view,
+    title=_title,
+    check=_check,
+    attachable=Attachable(portion_files, portion_file_draft("result")),
+    redact=_scrub,
+    wire=Wire(
+        stix_type="x-nucsec-analysis",
+        extension_id="extension-definition--97fb931b-a4af-4c21-a50b-ad837d3ca5de",
+        portions=(
+            PortionRule("title", "string", required=True),
+            PortionRule("result", "object", required=True),
+            PortionRule("method", "object", required=True),
+            PortionRule("plot", "object"),
+            PortionRule("attachment.N", "object"),
+        ),
+        layout="list",
+        description="A shared forensic analysis (gamma spectrum, model age): its title, "
+        "result, method (method, parameters, software versions, source reference), plot data "
+        "and attached file metadata, each a portion with its own marking under the object's "
+        "banner. File bytes are not carried.",
+    ),
+    outgoing=_outgoing,
+)
+
+
 def get_analysis(node: Node, principal: Principal, analysis_id: str) -> dict[str, Any]:
     """An analysis the principal may read (NotFoundError otherwise)."""
-    view = labelled.read(node, principal, ANALYSIS, analysis_id, _view)
-    return _scrub(node, principal, view)
+    view: dict[str, Any] = labelled.read(node, principal, ANALYSIS, analysis_id)
+    return view
 
 
 def list_analyses(

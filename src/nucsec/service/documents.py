@@ -1,6 +1,8 @@
-"""Documents: the first labelled record type (a title and a body, each with its label).
+"""Documents: the first labelled record kind (a title and a body, each with its label).
 
-Thin over :mod:`nucsec.service.labelled`, which holds the shared machinery (decision,
+:data:`DOCUMENT` declares the kind (view, title, files as ``attachment.N`` portions, wire
+format 1.0: title and body as top-level STIX properties, files stay home); the functions
+are thin over :mod:`nucsec.service.labelled`, which holds the shared machinery (decision,
 audit event and store access in one transaction per operation).
 """
 
@@ -15,12 +17,14 @@ from nucsec.errors import InputError
 from nucsec.markings import Label
 from nucsec.node import Node
 from nucsec.policy import Principal
+from nucsec.portions import PortionRule
 from nucsec.service import labelled
-from nucsec.service.labelled import Draft, Kind
+from nucsec.service.files import portion_file_draft, portion_files
+from nucsec.service.kinds import Attachable, Draft, RecordKind, Values, Wire
 from nucsec.store.records import RecordRow, VersionRow
 
 __all__ = [
-    "KIND",
+    "DOCUMENT",
     "DocumentInput",
     "count_documents",
     "create_document",
@@ -32,8 +36,6 @@ __all__ = [
     "update_document",
 ]
 
-DOCUMENT = Kind("document")
-KIND = DOCUMENT.name
 MAX_TITLE = 500
 MAX_BODY = 1_000_000
 
@@ -57,7 +59,6 @@ class DocumentInput:
         return Draft(
             values={"title": self.title, "body": self.body},
             labels={"title": self.title_label, "body": self.body_label},
-            title=self.title,
             note=self.note,
         )
 
@@ -69,21 +70,45 @@ def _view(node: Node, conn: Connection, row: RecordRow, version: VersionRow) -> 
     return view
 
 
+def _title(values: Values) -> str:
+    return str(values["title"])
+
+
+DOCUMENT = RecordKind(
+    name="document",
+    collection="documents",
+    view=_view,
+    title=_title,
+    attachable=Attachable(portion_files, portion_file_draft("body")),
+    wire=Wire(
+        stix_type="x-nucsec-document",
+        extension_id="extension-definition--d0d38967-dd56-4cbb-9bf9-9358a2aa3137",
+        portions=(
+            PortionRule("title", "string", required=True),
+            PortionRule("body", "string", required=True),
+        ),
+        layout="properties",
+        description="A labelled document of the working group: a title and a body, each "
+        "with its own portion marking (granular markings) under the object's banner.",
+    ),
+)
+
+
 def create_document(node: Node, principal: Principal, doc: DocumentInput) -> dict[str, Any]:
     """Create a document; AccessDenied (with reasons) if the principal may not."""
-    return labelled.create(node, principal, DOCUMENT, doc.draft(), _view)
+    return labelled.create(node, principal, DOCUMENT, doc.draft())
 
 
 def get_document(node: Node, principal: Principal, doc_id: str) -> dict[str, Any]:
     """The current version of a document, or NotFoundError (hidden or absent alike)."""
-    return labelled.read(node, principal, DOCUMENT, doc_id, _view)
+    return labelled.read(node, principal, DOCUMENT, doc_id)
 
 
 def update_document(
     node: Node, principal: Principal, doc_id: str, doc: DocumentInput
 ) -> dict[str, Any]:
     """Append a new version; NotFoundError if unreadable, AccessDenied if not allowed."""
-    return labelled.update(node, principal, DOCUMENT, doc_id, doc.draft(), _view)
+    return labelled.update(node, principal, DOCUMENT, doc_id, doc.draft())
 
 
 def list_documents(
@@ -107,7 +132,7 @@ def count_documents(node: Node, principal: Principal, query: str | None = None) 
 
 def history(node: Node, principal: Principal, doc_id: str) -> list[dict[str, Any]]:
     """The versions of a document the principal may read (each checked on its own label)."""
-    return labelled.versions(node, principal, DOCUMENT, doc_id, _view)
+    return labelled.versions(node, principal, DOCUMENT, doc_id)
 
 
 def explain_document(
@@ -125,7 +150,6 @@ def recall_document(node: Node, principal: Principal, doc_id: str) -> dict[str, 
     draft = Draft(
         values={"title": current["title"], "body": current["body"]},
         labels={name: Label.from_dict(p["label"]) for name, p in current["portions"].items()},
-        title=current["title"],
         note="recalled",
     )
-    return labelled.update(node, principal, DOCUMENT, doc_id, draft, _view, recalled=True)
+    return labelled.update(node, principal, DOCUMENT, doc_id, draft, recalled=True)

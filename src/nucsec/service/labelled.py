@@ -5,34 +5,36 @@ roll-up. Every function is one transaction in which the reference monitor decide
 audit log records and the store reads or writes. A record the caller may not read is
 reported as not found, exactly like one that does not exist.
 
-After a version is written, :func:`after_write` lets other modules react in the same
-transaction: the kind's own hook (e.g. incident statistics) and federation
-(``nucsec.exchange.outbox.on_version_written(node, conn, kind, row, label)`` when that
-module is installed: it queues the version for every peer the policy releases it to).
+Every function takes the :class:`~nucsec.service.kinds.RecordKind` it works on: its
+view is what a read returns (``kind.redact`` takes out what the reader may not see), its
+title function titles every version written. After a version is written,
+:func:`after_write` lets others react in the same transaction: the kind's own hooks (e.g.
+incident statistics), then the node's subscribers (``node.subscribers``, registered where
+the node is built: federation queues the version for every peer the policy releases it
+to).
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection
 
-from nucsec.errors import AccessDenied, InputError, NotFoundError
+from nucsec.errors import AccessDenied, InputError
 from nucsec.markings import Label, LabelError, render_banner, render_in, render_portion, rollup
 from nucsec.node import Node
 from nucsec.policy import Decision, Principal, Resource, decide
 from nucsec.service.guard import check, record_decision
+from nucsec.service.kinds import Draft, RecordKind
 from nucsec.service.trail import Sink, emit, keyed, reading
 from nucsec.store.labels import intern_label, load_label, resolve_basis
 from nucsec.store.records import NewRecord, Portion, RecordRow, RecordStore, VersionRow
 
 __all__ = [
-    "Draft",
-    "Kind",
+    "after_write",
     "banner_fields",
+    "base_view",
     "count",
     "create",
     "create_many",
@@ -40,39 +42,11 @@ __all__ = [
     "page",
     "portion_views",
     "read",
+    "summary",
     "update",
     "update_refusal",
     "versions",
 ]
-
-View = Callable[[Node, Connection, RecordRow, VersionRow], dict[str, Any]]
-Hook = Callable[[Node, Connection, RecordRow, VersionRow, Label], None]
-PUBLISH_MODULE = "nucsec.exchange.outbox"
-
-
-@dataclass(frozen=True)
-class Kind:
-    """A record type: its name and what happens after each of its versions is written."""
-
-    name: str
-    after_write: tuple[Hook, ...] = field(default=())
-
-    def not_found(self, record_id: str) -> NotFoundError:
-        return NotFoundError(f"{self.name} {record_id} not found", field="id", value=record_id)
-
-    def ref(self, row: RecordRow, version: int | None = None) -> str:
-        """Audit reference of a record version: ``document:<id>#v3``."""
-        return f"{self.name}:{row.id}#v{version or row.version}"
-
-
-@dataclass(frozen=True)
-class Draft:
-    """What a writer submits: portion values, their labels, a title and a change note."""
-
-    values: dict[str, Any]
-    labels: dict[str, Label]
-    title: str
-    note: str = ""
 
 
 def _prepared(
@@ -103,7 +77,7 @@ def _carried(draft: Draft, current: VersionRow, conn: Connection) -> Draft:
         if name.startswith(CARRIED_PREFIXES) and name not in values:
             values[name] = portion.value
             labels[name] = load_label(conn, portion.label_id)
-    return Draft(values=values, labels=labels, title=draft.title, note=draft.note)
+    return Draft(values=values, labels=labels, note=draft.note)
 
 
 def _portions(
@@ -116,26 +90,26 @@ def _portions(
 
 
 def after_write(
-    node: Node, conn: Connection, kind: Kind, row: RecordRow, version: VersionRow, banner: Label
+    node: Node,
+    conn: Connection,
+    kind: RecordKind,
+    row: RecordRow,
+    version: VersionRow,
+    banner: Label,
 ) -> None:
-    """Run the kind's hooks and federation's publisher for a version just written."""
+    """Run the kind's hooks, then the node's subscribers, for a version just written."""
     for hook in kind.after_write:
         hook(node, conn, row, version, banner)
-    try:
-        publisher = importlib.import_module(PUBLISH_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and PUBLISH_MODULE.startswith(exc.name):
-            return
-        raise
-    publisher.on_version_written(node, conn, kind.name, row, banner)
+    for subscriber in node.subscribers:
+        subscriber(node, conn, kind.name, row, banner)
 
 
 def create_many(
-    node: Node, conn: Connection, kind: Kind, new: Sequence[NewRecord]
+    node: Node, conn: Connection, kind: RecordKind, new: Sequence[NewRecord]
 ) -> list[RecordRow]:
     """Write records decided elsewhere (version 1 each) in bulk, in the caller's
     transaction, and run :func:`after_write` for each (the kind's hooks, e.g. incident
-    statistics, then federation's publisher).
+    statistics, then the node's subscribers).
 
     For a caller that already checked every record: the federation importer, which ran
     the reference monitor and the boundary check on what it received. Nothing is decided
@@ -217,9 +191,7 @@ def summary(node: Node, conn: Connection, row: RecordRow) -> dict[str, Any]:
 # -- operations ----------------------------------------------------------------------
 
 
-def create(
-    node: Node, principal: Principal, kind: Kind, draft: Draft, view: View
-) -> dict[str, Any]:
+def create(node: Node, principal: Principal, kind: RecordKind, draft: Draft) -> Any:
     """Create a record; AccessDenied (with reasons) if the principal may not."""
     labels, banner = _prepared(node, principal, draft)
     with node.engine.begin() as conn:
@@ -236,16 +208,16 @@ def create(
                 intern_label(conn, banner, node.ctx),
                 author_id=principal.id,
                 now=node.clock(),
-                title=draft.title,
+                title=kind.title(draft.values),
                 note=draft.note,
             )
             record_decision(node, conn, principal, "create", resource, decision, kind.ref(row))
             version = store.version(row)
             after_write(node, conn, kind, row, version, banner)
-            out = view(node, conn, row, version)
+            out = kind.view(node, conn, row, version)
     if out is None:
         raise AccessDenied("; ".join(decision.reasons), field="label")
-    return out
+    return kind.redact(node, principal, out)
 
 
 def _readable(
@@ -253,7 +225,7 @@ def _readable(
     conn: Connection,
     sink: Sink,
     principal: Principal,
-    kind: Kind,
+    kind: RecordKind,
     record_id: str,
     action: str = "read",
 ) -> tuple[RecordRow | None, Decision | None]:
@@ -273,30 +245,27 @@ def _readable(
     return row, check(node, sink, principal, action, resource)
 
 
-def read(
-    node: Node, principal: Principal, kind: Kind, record_id: str, view: View
-) -> dict[str, Any]:
+def read(node: Node, principal: Principal, kind: RecordKind, record_id: str) -> Any:
     """The current version of a record, or NotFoundError (hidden or absent alike)."""
     with reading(node) as (conn, recorder):
         row, decision = _readable(node, conn, recorder, principal, kind, record_id)
         out = None
         if row is not None and decision is not None and decision.allowed:
-            out = view(node, conn, row, RecordStore(conn, node.ctx).version(row))
+            out = kind.view(node, conn, row, RecordStore(conn, node.ctx).version(row))
     if out is None:
         raise kind.not_found(record_id)
-    return out
+    return kind.redact(node, principal, out)
 
 
 def update(
     node: Node,
     principal: Principal,
-    kind: Kind,
+    kind: RecordKind,
     record_id: str,
     draft: Draft,
-    view: View,
     *,
     recalled: bool | None = None,
-) -> dict[str, Any]:
+) -> Any:
     """Append a new version; NotFoundError if unreadable, AccessDenied if not allowed."""
     with node.engine.begin() as conn:
         row, seen = _readable(node, conn, conn, principal, kind, record_id)
@@ -314,22 +283,27 @@ def update(
                     intern_label(conn, banner, node.ctx),
                     author_id=principal.id,
                     now=node.clock(),
-                    title=draft.title,
+                    title=kind.title(draft.values),
                     note=draft.note,
                     recalled=recalled,
                 )
                 version = store.version(row)
                 after_write(node, conn, kind, row, version, banner)
-                out = view(node, conn, row, version)
+                out = kind.view(node, conn, row, version)
     if not visible:
         raise kind.not_found(record_id)
     if out is None:
         raise AccessDenied("; ".join(decision.reasons if decision else []), field="label")
-    return out
+    return kind.redact(node, principal, out)
 
 
 def _update_decision(
-    node: Node, conn: Connection, principal: Principal, kind: Kind, row: RecordRow, draft: Draft
+    node: Node,
+    conn: Connection,
+    principal: Principal,
+    kind: RecordKind,
+    row: RecordRow,
+    draft: Draft,
 ) -> tuple[Draft, dict[str, Label], Label, Decision]:
     """The draft with carried portions, its labels and banner, and the monitor's (audited)
     decision on the update; LabelError if the labels cannot be stored."""
@@ -341,7 +315,7 @@ def _update_decision(
 
 
 def update_refusal(
-    node: Node, principal: Principal, kind: Kind, record_id: str, draft: Draft
+    node: Node, principal: Principal, kind: RecordKind, record_id: str, draft: Draft
 ) -> str | None:
     """Why :func:`update` would refuse this draft now (None: it would write it). For
     all-or-nothing batches (CSV import): a refusal's events (the read and the denied
@@ -368,7 +342,7 @@ def update_refusal(
 def page(
     node: Node,
     principal: Principal,
-    kind: Kind,
+    kind: RecordKind,
     *,
     query: str | None = None,
     origin: str | None = None,
@@ -397,7 +371,7 @@ def page(
     return {"items": items, "next": nxt}
 
 
-def count(node: Node, principal: Principal, kind: Kind, query: str | None = None) -> int:
+def count(node: Node, principal: Principal, kind: RecordKind, query: str | None = None) -> int:
     """How many records of a kind the principal may read (matching ``query``)."""
     with reading(node) as (conn, recorder):
         n = RecordStore(conn, node.ctx).count_visible(kind.name, principal, query)
@@ -412,7 +386,7 @@ def count(node: Node, principal: Principal, kind: Kind, query: str | None = None
 
 
 def versions(
-    node: Node, principal: Principal, kind: Kind, record_id: str, view: View
+    node: Node, principal: Principal, kind: RecordKind, record_id: str
 ) -> list[dict[str, Any]]:
     """The versions of a record the principal may read (each checked on its own label)."""
     with reading(node) as (conn, recorder):
@@ -421,7 +395,12 @@ def versions(
         if row is not None and decision is not None and decision.allowed:
             rows = RecordStore(conn, node.ctx).versions_visible(row, principal)
             out = [
-                {**view(node, conn, row, v), "author_id": v.author_id, "note": v.note} for v in rows
+                {
+                    **kind.redact(node, principal, kind.view(node, conn, row, v)),
+                    "author_id": v.author_id,
+                    "note": v.note,
+                }
+                for v in rows
             ]
             emit(
                 node,
@@ -443,7 +422,7 @@ def versions(
 def explain(
     node: Node,
     principal: Principal,
-    kind: Kind,
+    kind: RecordKind,
     record_id: str,
     *,
     actor: str,

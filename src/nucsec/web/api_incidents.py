@@ -7,7 +7,7 @@ statistics (counts over readable incidents only). Attachments of incidents, docu
 analyses: list, upload, download. Categorisation of sources and nuclear material.
 
 STIX export (``?format=stix``) is a bundle built by the federation mapping
-(``nucsec.exchange.objects.export_bundle``) over the same exportable set.
+(``nucsec.exchange.export``) over the same exportable set.
 """
 
 from __future__ import annotations
@@ -19,9 +19,11 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from nucsec.errors import InputError
+from nucsec.exchange.export import export_incidents_stix
 from nucsec.node import Node
 from nucsec.service import attachments as att
 from nucsec.service import incidents as register
+from nucsec.service.files import FileUpload
 from nucsec.service.incident_search import IncidentFilter, search_incidents
 from nucsec.web.api_common import (
     READ,
@@ -122,7 +124,7 @@ def export_incidents(
 ) -> Response:
     day = node.clock().date().isoformat()
     if fmt == "stix":
-        text = register.export_incidents_stix(node, caller.principal)
+        text = export_incidents_stix(node, caller.principal)
         media, name = "application/stix+json;version=2.1", f"incidents-{day}.stix.json"
     else:
         text = register.export_incidents(node, caller.principal)
@@ -211,9 +213,7 @@ def _attach(
     node: Node,
 ) -> Response:
     data = read_upload(file, node)
-    upload = att.FileUpload(
-        data, file.filename or "file", file.content_type or "", description or ""
-    )
+    upload = FileUpload(data, file.filename or "file", file.content_type or "", description or "")
     file_label = label_input(label, node, "label") if label else None
     with upload_errors():
         view = att.attach_file(node, caller.principal, kind, record_id, upload, label=file_label)

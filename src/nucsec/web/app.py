@@ -1,15 +1,14 @@
 """The web application of a node: ``create_app(node) -> FastAPI``.
 
 Mounts the REST API under ``/api/v1``, ``/api/health``, the OpenAPI document at
-``/api/openapi.json``, the HTML pages, the static files, and (when the federation module
-is installed) the TAXII routes. Errors become one JSON shape on the API
+``/api/openapi.json``, the HTML pages, the static files and federation's TAXII routes
+(:mod:`nucsec.exchange.taxii`). Errors become one JSON shape on the API
 (``{"error", "message", "field"}``) and an error page in the browser; nothing ever shows
 a traceback.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -28,12 +27,10 @@ from nucsec.web.errors import LoginRequired, ThrottledError, http_status
 from nucsec.web.schemas import Health
 from nucsec.web.security import BodyLimit, SecurityHeaders
 
-__all__ = ["TAXII_MODULE", "create_app"]
+__all__ = ["create_app"]
 
 log = logging.getLogger(__name__)
 
-#: the federation engineer's module; its ``router`` is mounted when it exists
-TAXII_MODULE = "nucsec.exchange.taxii"
 STATIC = Path(__file__).parent / "static"
 
 
@@ -109,19 +106,6 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _respond(request, 500, body)
 
 
-def _include_taxii(app: FastAPI) -> None:
-    """Hook for federation: mount ``nucsec.exchange.taxii.router`` if that module exists."""
-    try:
-        module = importlib.import_module(TAXII_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and TAXII_MODULE.startswith(exc.name):
-            return
-        raise
-    router = getattr(module, "router", None)
-    if router is not None:
-        app.include_router(router)
-
-
 def _include_records(app: FastAPI) -> None:
     """The incident register, forensics and analyses: REST API and pages."""
     from nucsec.web import (
@@ -141,6 +125,7 @@ def _include_records(app: FastAPI) -> None:
 
 def create_app(node: Node) -> FastAPI:
     """The ASGI application serving ``node``."""
+    from nucsec.exchange import taxii
     from nucsec.web import admin, api, pages
     from nucsec.web.views import make_templates
 
@@ -184,5 +169,5 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(pages.router, include_in_schema=False)
     app.include_router(admin.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    _include_taxii(app)
+    app.include_router(taxii.router)
     return app

@@ -26,6 +26,7 @@ from nucsec.service import analyses
 from nucsec.service import analysis_methods as methods
 from nucsec.service import attachments as att
 from nucsec.service.documents import get_document
+from nucsec.service.files import FileUpload
 from nucsec.web.auth import Caller
 from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
 from nucsec.web.pages_common import UploadForm, labels_of, preview, read_upload_form
@@ -353,7 +354,7 @@ def _document_files_page(
         "document_attachments.html",
         {
             "doc": doc,
-            "attachments": att.attachments_of(doc),
+            "attachments": att.files_of(node, doc),
             "options": picker_options(caller.principal, node.ctx),
             "values": {f"{SHARE}_dissem": "relto"},
             "error": error,
@@ -392,7 +393,7 @@ def _do_attach_document(
         label = None
         if first(form.fields, f"{SHARE}_level"):
             label = label_from_form(form.fields, SHARE, caller.principal, node.ctx)
-        upload = att.FileUpload(file[2], file[0], file[1], first(form.fields, "description"))
+        upload = FileUpload(file[2], file[0], file[1], first(form.fields, "description"))
         att.attach_file(node, caller.principal, "document", doc_id, upload, label=label)
     except (InputError, AccessDenied, ConflictError) as exc:
         from nucsec.store.blobs import BlobTooLargeError

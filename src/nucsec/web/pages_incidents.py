@@ -30,6 +30,7 @@ from nucsec.markings import Label, render_banner
 from nucsec.node import Node
 from nucsec.service import attachments as att
 from nucsec.service import incidents as register
+from nucsec.service.files import FileUpload
 from nucsec.service.incident_search import IncidentFilter, counted_labels, search_incidents
 from nucsec.web.auth import Caller
 from nucsec.web.charts import bar_chart_svg, stacked_years_svg
@@ -461,7 +462,7 @@ def _incident_page(
             "facts_label": facts,
             "record_label": Label.from_dict(view["label"]),
             "narrative_labels": _narrative_labels(view),
-            "attachments": att.attachments_of(view),
+            "attachments": att.files_of(node, view),
             "error": error,
         },
         caller=caller,
@@ -489,7 +490,7 @@ def _do_attach(
         if file is None or not file[2]:
             raise InputError("choose a file to attach", field="file")
         name, media, data = file
-        upload = att.FileUpload(data, name, media, first(form.fields, "description"))
+        upload = FileUpload(data, name, media, first(form.fields, "description"))
         att.attach_file(node, caller.principal, "incident", incident_id, upload)
     except (InputError, AccessDenied) as exc:
         status = 403 if isinstance(exc, AccessDenied) else 422

@@ -11,7 +11,8 @@ import logging
 
 from fastapi import FastAPI
 
-from nucsec.node import Node, open_node
+from nucsec.assembly import open_node
+from nucsec.node import Node
 
 __all__ = ["app_from_env", "for_serving", "serve", "serving_app", "startup_lines"]
 
