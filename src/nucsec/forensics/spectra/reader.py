@@ -23,12 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from nucsec.forensics.spectra.model import (
-    EnergyCalibration,
-    Spectrum,
-    SpectrumFile,
-    SpectrumFileError,
-)
+from nucsec.forensics.spectra.model import EnergyCalibration, Spectrum, SpectrumFileError
+from nucsec.forensics.spectra.spectrum_file import SpectrumFile
 
 __all__ = ["DEFAULT_MAX_BYTES", "convert_spectrum", "read_spectrum"]
 
