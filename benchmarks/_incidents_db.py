@@ -26,10 +26,10 @@ from benchmarks._incidents_store import KIND
 from nucsec.audit.keys import key_id
 from nucsec.incidents import IncidentStats
 from nucsec.incidents.stats import DIMENSIONS
-from nucsec.incidents.tables import incident_facts
 from nucsec.markings import Label, MarkingContext
 from nucsec.node import Node
 from nucsec.policy import Principal, Resource, decide
+from nucsec.service.incident_tables import incident_facts
 from nucsec.service.incidents import incident_statistics
 from nucsec.service.registry import RECORD_KINDS
 from nucsec.settings import load

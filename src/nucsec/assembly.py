@@ -97,7 +97,7 @@ def metadata() -> MetaData:
     incident register (each subsystem defines its own on ``Base.metadata``)."""
     from nucsec.audit import tables as _audit
     from nucsec.exchange import tables as _federation
-    from nucsec.incidents import tables as _incidents
+    from nucsec.service import incident_tables as _incidents
     from nucsec.store import schema as _store
     from nucsec.store.db import Base
     from nucsec.web import tables as _web

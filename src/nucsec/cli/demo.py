@@ -119,7 +119,7 @@ def demo_cmd(home: Path | None, ports: str, serve: bool) -> None:
     """Two federated national nodes (USA, JPN) with the demo working group."""
     from nucsec import settings
     from nucsec.assembly import open_node
-    from nucsec.exchange.demo import start_pair
+    from nucsec.cli.demo_pair import start_pair
 
     try:
         port_pair = tuple(int(p) for p in ports.split(","))

@@ -9,7 +9,8 @@
 - :mod:`.sync` pulls from a partner with ``taxii2-client`` and :mod:`.importer` accepts
   (or refuses, with reasons) what arrives; :mod:`.receipts` and :mod:`.witness` exchange
   signed receipts and audit-checkpoint cosignatures; :mod:`.explain` says why a record
-  was released to a partner, or not; :mod:`.demo` runs two federated demo nodes.
+  was released to a partner, or not (``nucsec.cli.demo_pair`` runs two federated demo
+  nodes).
 
 See ``docs/federation.md``. Importing this package is cheap: submodules load on use.
 """

@@ -18,12 +18,12 @@ from sqlalchemy import Select, func, or_, select
 from nucsec.errors import InputError
 from nucsec.incidents.countries import country_code, country_name
 from nucsec.incidents.stats import display_name
-from nucsec.incidents.tables import incident_counts, incident_facts
 from nucsec.incidents.vocabulary import INCIDENT_TYPES, ITDB_GROUPS
 from nucsec.markings import Label
 from nucsec.node import Node
 from nucsec.policy import Principal
 from nucsec.policy.sql import visible_label_ids
+from nucsec.service.incident_tables import incident_counts, incident_facts
 from nucsec.service.labelled import summary
 from nucsec.service.trail import emit, keyed, reading
 from nucsec.store.labels import LABEL_TABLES, load_label

@@ -41,7 +41,6 @@ from nucsec.incidents import (
 from nucsec.incidents.countries import country_name
 from nucsec.incidents.csvio import incident_lines
 from nucsec.incidents.errors import CsvImportError, IncidentError, RowError
-from nucsec.incidents.tables import COUNTED_DIMENSIONS, incident_counts, incident_facts
 from nucsec.markings import Label, LabelError, parse_label, render_banner
 from nucsec.node import Node
 from nucsec.policy import Principal
@@ -49,6 +48,7 @@ from nucsec.policy.sql import visible_label_ids
 from nucsec.portions import PortionRule
 from nucsec.service import labelled
 from nucsec.service.files import check_file_portions
+from nucsec.service.incident_tables import COUNTED_DIMENSIONS, incident_counts, incident_facts
 from nucsec.service.kinds import Attachable, Draft, RecordKind, Values, Wire
 from nucsec.service.trail import digest, emit, reading
 from nucsec.store.labels import LABEL_TABLES, load_label
