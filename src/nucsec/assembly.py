@@ -38,8 +38,8 @@ __all__ = ["SUBSCRIBERS", "init_node", "metadata", "open_node"]
 
 def publish(node: Node, conn: Connection, kind: str, row: RecordRow, banner: Label) -> None:
     """Federation's subscriber: queue a version for every peer the policy releases it to
-    (:func:`nucsec.exchange.outbox.on_version_written`, loaded on the first write)."""
-    from nucsec.exchange.outbox import on_version_written
+    (:func:`nucsec.federation.outbox.on_version_written`, loaded on the first write)."""
+    from nucsec.federation.outbox import on_version_written
 
     on_version_written(node, conn, kind, row, banner)
 
@@ -96,7 +96,7 @@ def metadata() -> MetaData:
     """Every table of a node: the store's and those of audit, web, federation and the
     incident register (each subsystem defines its own on ``Base.metadata``)."""
     from nucsec.audit import tables as _audit
-    from nucsec.exchange import tables as _federation
+    from nucsec.federation import tables as _federation
     from nucsec.service import incident_tables as _incidents
     from nucsec.store import schema as _store
     from nucsec.store.db import Base

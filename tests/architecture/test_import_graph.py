@@ -73,6 +73,6 @@ def test_the_checks_see_what_they_check() -> None:
     could pass on a graph with no arrows)."""
     edges = graph()
     assert "nucsec.service.labelled" in edges["nucsec.service.documents"]
-    assert "nucsec.exchange.outbox" in edges["nucsec.assembly"]  # inside a function
+    assert "nucsec.federation.outbox" in edges["nucsec.assembly"]  # inside a function
     assert not any(t.startswith("nucsec.service") for t in edges["nucsec.node"])  # type-only
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from nucsec.exchange import boundary, stix
+from nucsec.federation import boundary, stix
 from nucsec.markings import Label, LabelError, parse_banner
 from nucsec.policy import Principal, Resource, decide
 from nucsec.service.registry import RECORD_KINDS

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import select, update
 
 from nucsec.audit.tables import audit_events
-from nucsec.exchange import pages, stix
-from nucsec.exchange.jws import verify_detached
-from nucsec.exchange.outbox import on_version_written
-from nucsec.exchange.peers import get_peer
-from nucsec.exchange.tables import exchange_outbox
+from nucsec.federation import pages, stix
+from nucsec.federation.jws import verify_detached
+from nucsec.federation.outbox import on_version_written
+from nucsec.federation.peers import get_peer
+from nucsec.federation.tables import exchange_outbox
 from nucsec.markings import parse_banner
 from nucsec.node import Node
 from nucsec.service.documents import DocumentInput, create_document, update_document

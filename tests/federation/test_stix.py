@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from stix2validator import ValidationOptions, validate_instance
 
-from nucsec.exchange import stix
+from nucsec.federation import stix
 from nucsec.markings import Label, LabelError, parse_banner
 from nucsec.service.registry import RECORD_KINDS
 from tests.strategies import CTX, labels

@@ -9,10 +9,10 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from nucsec.exchange.export import export_incidents_stix
-from nucsec.exchange.outbox import approve_orcon, backfill
-from nucsec.exchange.peers import add_peer
-from nucsec.exchange.tables import exchange_outbox
+from nucsec.federation.export import export_incidents_stix
+from nucsec.federation.outbox import approve_orcon, backfill
+from nucsec.federation.peers import add_peer
+from nucsec.federation.tables import exchange_outbox
 from nucsec.markings import Label
 from nucsec.policy import Principal
 from nucsec.service.analyses import save_age_analysis

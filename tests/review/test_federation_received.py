@@ -119,7 +119,7 @@ def test_finding_stix_export_keeps_the_originators_identity(nodes: dict[str, Any
     --format stix`` / ``GET /api/v1/incidents/export?format=stix``) must still name the USA
     node as its creator (``created_by_ref``), as it did on the wire; naming the exporting
     JPN node would attribute US material to Japan."""
-    from nucsec.exchange.export import export_incidents_stix
+    from nucsec.federation.export import export_incidents_stix
 
     jpn, objects = nodes["jpn"], nodes["objects"]
     obj = an_incident(objects)

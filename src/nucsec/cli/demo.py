@@ -48,7 +48,7 @@ def _documents(node: Any) -> None:
 
 
 def _decisions(nodes: dict[str, Any]) -> None:
-    from nucsec.exchange.explain import explain_release
+    from nucsec.federation.explain import explain_release
     from nucsec.service.documents import explain_document, list_documents
     from nucsec.service.users import principal_of
 

@@ -65,9 +65,9 @@ def start_pair(
 ) -> list[subprocess.Popen[bytes]]:
     """Create, peer, serve and sync the two nodes; return the server processes."""
     from nucsec.audit.keys import public_key_pem
-    from nucsec.exchange.outbox import backfill
-    from nucsec.exchange.peers import add_peer
-    from nucsec.exchange.sync import sync_peer
+    from nucsec.federation.outbox import backfill
+    from nucsec.federation.peers import add_peer
+    from nucsec.federation.sync import sync_peer
     from nucsec.web.server import startup_lines
 
     nodes = {name: _init(base / name, nation) for nation, name, _ in NATIONS}

@@ -57,8 +57,8 @@ def add_cmd(
     """Pin a partner's key; release to it what the markings allow (backfilled now)."""
     from nucsec.audit.keys import load_public_key, public_key_pem
     from nucsec.cli._node import node
-    from nucsec.exchange.outbox import backfill
-    from nucsec.exchange.peers import add_peer
+    from nucsec.federation.outbox import backfill
+    from nucsec.federation.peers import add_peer
 
     n = node()
     key = public_key_pem(load_public_key(public_key)) if public_key else None
@@ -92,7 +92,7 @@ def add_cmd(
 def list_cmd(as_json: bool) -> None:
     """Active peers."""
     from nucsec.cli._node import node
-    from nucsec.exchange.peers import list_peers
+    from nucsec.federation.peers import list_peers
 
     n = node()
     with n.engine.connect() as conn:
@@ -114,7 +114,7 @@ def list_cmd(as_json: bool) -> None:
 def remove_cmd(name: str, as_json: bool) -> None:
     """Stop releasing to a peer (its outbox becomes unreadable; history is kept)."""
     from nucsec.cli._node import node
-    from nucsec.exchange.peers import remove_peer
+    from nucsec.federation.peers import remove_peer
 
     n = node()
     with n.engine.begin() as conn:
@@ -148,8 +148,8 @@ def sync_cmd(peer_name: str | None, page_size: int, as_json: bool) -> None:
     """
     from nucsec.cli._node import node
     from nucsec.errors import IntegrityError, PeerError
-    from nucsec.exchange.peers import list_peers
-    from nucsec.exchange.sync import sync_peer
+    from nucsec.federation.peers import list_peers
+    from nucsec.federation.sync import sync_peer
 
     n = node()
     if peer_name is None:
@@ -202,7 +202,7 @@ def _one_record(ids: dict[str, str | None]) -> tuple[str, str]:
 def explain_cmd(peer_name: str, as_json: bool, **ids: str | None) -> None:
     """Why was this record released to the peer, or not (both checks' reasons)."""
     from nucsec.cli._node import node
-    from nucsec.exchange.explain import explain_release
+    from nucsec.federation.explain import explain_release
 
     kind, record_id = _one_record(ids)
     with node() as n:
@@ -234,7 +234,7 @@ def explain_cmd(peer_name: str, as_json: bool, **ids: str | None) -> None:
 def approve_cmd(peer_name: str, as_user: str, as_json: bool, **ids: str | None) -> None:
     """Originator approval to release an ORCON record to a peer's nation."""
     from nucsec.cli._node import acting, node
-    from nucsec.exchange.outbox import approve_orcon
+    from nucsec.federation.outbox import approve_orcon
 
     kind, record_id = _one_record(ids)
     with node() as n:

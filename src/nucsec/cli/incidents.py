@@ -342,7 +342,7 @@ def export_cmd(as_user: str, output: str | None, fmt: str) -> None:
     from pathlib import Path
 
     from nucsec.cli._node import acting, node
-    from nucsec.exchange.export import export_incidents_stix
+    from nucsec.federation.export import export_incidents_stix
     from nucsec.service.incidents import export_incidents
 
     export = export_incidents_stix if fmt == "stix" else export_incidents

@@ -10,7 +10,7 @@ may read.
 (``REFERENCE: place``), the statistics hook, its files (listed in the facts, under the
 facts' label) and its wire form (``facts``, ``narrative.N`` and file metadata as a
 ``portions`` list). Its STIX export is federation's
-(:func:`nucsec.exchange.export.export_incidents_stix`).
+(:func:`nucsec.federation.export.export_incidents_stix`).
 
 References are not unique across the node on purpose: refusing a duplicate would tell a
 writer that a record it may not see exists. Import updates an incident with the same

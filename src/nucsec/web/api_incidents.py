@@ -7,7 +7,7 @@ statistics (counts over readable incidents only). Attachments of incidents, docu
 analyses: list, upload, download. Categorisation of sources and nuclear material.
 
 STIX export (``?format=stix``) is a bundle built by the federation mapping
-(``nucsec.exchange.export``) over the same exportable set.
+(``nucsec.federation.export``) over the same exportable set.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from nucsec.errors import InputError
-from nucsec.exchange.export import export_incidents_stix
+from nucsec.federation.export import export_incidents_stix
 from nucsec.node import Node
 from nucsec.service import attachments as att
 from nucsec.service import incidents as register

@@ -2,7 +2,7 @@
 
 Mounts the REST API under ``/api/v1``, ``/api/health``, the OpenAPI document at
 ``/api/openapi.json``, the HTML pages, the static files and federation's TAXII routes
-(:mod:`nucsec.exchange.taxii`). Errors become one JSON shape on the API
+(:mod:`nucsec.federation.taxii`). Errors become one JSON shape on the API
 (``{"error", "message", "field"}``) and an error page in the browser; nothing ever shows
 a traceback.
 """
@@ -125,7 +125,7 @@ def _include_records(app: FastAPI) -> None:
 
 def create_app(node: Node) -> FastAPI:
     """The ASGI application serving ``node``."""
-    from nucsec.exchange import taxii
+    from nucsec.federation import taxii
     from nucsec.web import admin, api, pages
     from nucsec.web.views import make_templates
 

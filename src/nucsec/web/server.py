@@ -104,7 +104,7 @@ def serve(
 
     import uvicorn
 
-    from nucsec.exchange.sync import run_periodic
+    from nucsec.federation.sync import run_periodic
 
     host = host or node.settings.host
     port = port or node.settings.port

@@ -25,11 +25,11 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select
 
 from nucsec.errors import AccessDenied, InputError, NotFoundError
-from nucsec.exchange import stix
-from nucsec.exchange.jws import JWSError, canonical_json
-from nucsec.exchange.objects import ObjectBuilder, times_of, version_times
-from nucsec.exchange.peers import Peer, get_peer, list_peers, peer_principal
-from nucsec.exchange.tables import exchange_outbox, exchange_peers
+from nucsec.federation import stix
+from nucsec.federation.jws import JWSError, canonical_json
+from nucsec.federation.objects import ObjectBuilder, times_of, version_times
+from nucsec.federation.peers import Peer, get_peer, list_peers, peer_principal
+from nucsec.federation.tables import exchange_outbox, exchange_peers
 from nucsec.markings.label import Label
 from nucsec.node import Node
 from nucsec.policy import Decision, Principal, Resource, decide

@@ -1,6 +1,6 @@
 """Records exported as a STIX 2.1 bundle file (adapter): the incident register's export.
 
-The same objects a partner receives (:class:`~nucsec.exchange.objects.ObjectBuilder`),
+The same objects a partner receives (:class:`~nucsec.federation.objects.ObjectBuilder`),
 for the incidents a user may export (ORCON: originator only; the policy's SQL twin, as
 the CSV export), written as one bundle with its marking and extension definitions.
 Audited as an export (``record.export``, format ``stix``).
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from nucsec.exchange.objects import export_bundle
+from nucsec.federation.objects import export_bundle
 from nucsec.node import Node
 from nucsec.policy import Principal
 from nucsec.service.incidents import INCIDENT, exportable_ids

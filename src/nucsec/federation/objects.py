@@ -1,6 +1,6 @@
 """STIX objects of stored record versions (adapter): the record's SDO, the marking
 definitions of its labels and the TLP 2.0 marking, built one way for a partner's outbox
-(:mod:`nucsec.exchange.outbox`) and for a file export (:func:`export_bundle`).
+(:mod:`nucsec.federation.outbox`) and for a file export (:func:`export_bundle`).
 
 Only the portions the record kind carries travel (its wire data,
 :meth:`~nucsec.service.kinds.Wire.carries`: a document's attached files stay home); a file
@@ -19,8 +19,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from nucsec.exchange import stix
-from nucsec.exchange.tables import exchange_definitions
+from nucsec.federation import stix
+from nucsec.federation.tables import exchange_definitions
 from nucsec.markings.label import Label
 from nucsec.node import Node
 from nucsec.service.kinds import RecordKind, Released

@@ -42,12 +42,12 @@ from nucsec.errors import (
     NucsecError,
     PeerError,
 )
-from nucsec.exchange.auth import SignedAuth, request_nonce
-from nucsec.exchange.importer import Importer
-from nucsec.exchange.jws import JWSError, canonical_json, loads, thumbprint, verify_detached
-from nucsec.exchange.peers import Peer, get_peer, list_peers, set_remote_collection
-from nucsec.exchange.receipts import issue_receipt, mark_delivered, pending_receipts
-from nucsec.exchange.tables import exchange_cursors
+from nucsec.federation.auth import SignedAuth, request_nonce
+from nucsec.federation.importer import Importer
+from nucsec.federation.jws import JWSError, canonical_json, loads, thumbprint, verify_detached
+from nucsec.federation.peers import Peer, get_peer, list_peers, set_remote_collection
+from nucsec.federation.receipts import issue_receipt, mark_delivered, pending_receipts
+from nucsec.federation.tables import exchange_cursors
 from nucsec.node import Node
 
 __all__ = ["PAGE_SIZE", "SyncResult", "run_periodic", "sync_all", "sync_peer"]
@@ -438,7 +438,7 @@ class _Puller:
             log.warning("could not deliver the refusal receipt to %s", self.peer.name)
 
     def witness(self) -> None:
-        from nucsec.exchange.witness import last_witnessed, witness
+        from nucsec.federation.witness import last_witnessed, witness
 
         if self.peer.kind != "nucsec":
             return

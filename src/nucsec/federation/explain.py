@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from nucsec.errors import NotFoundError
-from nucsec.exchange import boundary, stix
-from nucsec.exchange.outbox import Releaser, _times, orcon_nations
-from nucsec.exchange.peers import Peer, get_peer
-from nucsec.exchange.tables import exchange_outbox
+from nucsec.federation import boundary, stix
+from nucsec.federation.outbox import Releaser, _times, orcon_nations
+from nucsec.federation.peers import Peer, get_peer
+from nucsec.federation.tables import exchange_outbox
 from nucsec.markings.banner import render_banner, render_in
 from nucsec.markings.errors import LabelError
 from nucsec.node import Node

@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from nucsec.errors import InputError
-from nucsec.exchange.jws import JWSError, canonical_json, sign_detached, verify_detached
-from nucsec.exchange.peers import Peer
-from nucsec.exchange.tables import exchange_outbox, exchange_receipts
+from nucsec.federation.jws import JWSError, canonical_json, sign_detached, verify_detached
+from nucsec.federation.peers import Peer
+from nucsec.federation.tables import exchange_outbox, exchange_receipts
 from nucsec.node import Node
 from nucsec.service.trail import emit
 
@@ -124,7 +124,7 @@ def accept_receipt(
 ) -> dict[str, Any]:
     """Verify a receipt from ``peer`` with its pinned key, keep it, mark what it acknowledges.
 
-    Raises :class:`~nucsec.exchange.jws.JWSError` (signature) or InputError (shape).
+    Raises :class:`~nucsec.federation.jws.JWSError` (signature) or InputError (shape).
     """
     if not isinstance(receipt, dict) or receipt.get("type") != RECEIPT_TYPE:
         raise InputError("not a nucsec receipt", field="receipt")

@@ -16,7 +16,7 @@ Two layouts exist (see ``docs/federation.md``):
 >>> check_names(rules, ["narrative.01"])
 Traceback (most recent call last):
 ...
-nucsec.exchange.portions.PortionError: unknown portion 'narrative.01'
+nucsec.federation.portions.PortionError: unknown portion 'narrative.01'
 """
 
 from __future__ import annotations

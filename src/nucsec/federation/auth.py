@@ -35,7 +35,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from nucsec.errors import AuthenticationError
-from nucsec.exchange.jws import thumbprint
+from nucsec.federation.jws import thumbprint
 
 __all__ = [
     "COMPONENTS",

@@ -37,7 +37,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from nucsec.errors import InputError
-from nucsec.exchange.portions import PortionError, describe, list_portions, parse_list
+from nucsec.federation.portions import PortionError, describe, list_portions, parse_list
 from nucsec.markings.banner import render_banner
 from nucsec.markings.context import MarkingContext
 from nucsec.markings.errors import LabelError
@@ -246,7 +246,7 @@ def _wire(kind: RecordKind) -> Wire:
 @lru_cache(maxsize=1)
 def tlp_markings() -> dict[str, dict[str, Any]]:
     """TLP 2.0 marking-definitions by level (``clear``, ``green``, ``amber``, ...)."""
-    path = resources.files("nucsec") / "data" / "exchange" / "tlp2_marking_definitions.json"
+    path = resources.files("nucsec") / "data" / "federation" / "tlp2_marking_definitions.json"
     data = json.loads(path.read_text(encoding="utf-8"))
     return {obj["extensions"][TLP2_EXTENSION]["tlp_2_0"]: obj for obj in data}
 

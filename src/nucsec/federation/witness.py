@@ -30,8 +30,8 @@ from nucsec.audit.checkpoint import (
 from nucsec.audit.merkle import verify_consistency
 from nucsec.audit.queries import prove_consistency
 from nucsec.errors import InputError, IntegrityError
-from nucsec.exchange.peers import Peer
-from nucsec.exchange.tables import exchange_cosignatures
+from nucsec.federation.peers import Peer
+from nucsec.federation.tables import exchange_cosignatures
 from nucsec.node import Node
 from nucsec.service.trail import emit
 

@@ -31,9 +31,9 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select
 
 from nucsec.errors import InputError
-from nucsec.exchange import boundary, stix
-from nucsec.exchange.peers import Peer, peer_principal
-from nucsec.exchange.tables import (
+from nucsec.federation import boundary, stix
+from nucsec.federation.peers import Peer, peer_principal
+from nucsec.federation.tables import (
     exchange_definitions,
     exchange_inbound,
     exchange_rejections,

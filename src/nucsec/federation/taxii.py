@@ -43,10 +43,10 @@ from nucsec.errors import (
     NucsecError,
     status_for,
 )
-from nucsec.exchange import pages
-from nucsec.exchange.auth import SignedRequest, nonce_expiry, verify_request
-from nucsec.exchange.peers import Peer, peer_by_thumbprint
-from nucsec.exchange.tables import exchange_nonces
+from nucsec.federation import pages
+from nucsec.federation.auth import SignedRequest, nonce_expiry, verify_request
+from nucsec.federation.peers import Peer, peer_by_thumbprint
+from nucsec.federation.tables import exchange_nonces
 from nucsec.node import Node
 from nucsec.service.trail import emit
 
@@ -340,7 +340,7 @@ def _json_body(call: Call) -> dict[str, Any]:
 @router.post(API_ROOT + "x-nucsec/receipts/")
 async def receipts(request: Request) -> Response:
     def handle(node: Node, conn: Connection, call: Call) -> Response:
-        from nucsec.exchange.receipts import accept_receipt
+        from nucsec.federation.receipts import accept_receipt
 
         data = _json_body(call)
         return _taxii(accept_receipt(node, conn, call.peer, data.get("receipt"), data.get("jws")))
@@ -351,7 +351,7 @@ async def receipts(request: Request) -> Response:
 @router.get(API_ROOT + "x-nucsec/checkpoint/")
 async def checkpoint(request: Request) -> Response:
     def handle(node: Node, conn: Connection, call: Call) -> Response:
-        from nucsec.exchange.witness import checkpoint_offer
+        from nucsec.federation.witness import checkpoint_offer
 
         try:
             since = int(call.query.get("since", "0"))
@@ -365,7 +365,7 @@ async def checkpoint(request: Request) -> Response:
 @router.post(API_ROOT + "x-nucsec/cosignatures/")
 async def cosignatures(request: Request) -> Response:
     def handle(node: Node, conn: Connection, call: Call) -> Response:
-        from nucsec.exchange.witness import accept_cosignature
+        from nucsec.federation.witness import accept_cosignature
 
         data = _json_body(call)
         result = accept_cosignature(node, conn, call.peer, data.get("note"), data.get("witness"))

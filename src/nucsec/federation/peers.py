@@ -21,8 +21,8 @@ from sqlalchemy import Connection, insert, select, update
 
 from nucsec.audit.keys import parse_public_key, public_key_pem
 from nucsec.errors import ConflictError, InputError, NotFoundError
-from nucsec.exchange.jws import thumbprint
-from nucsec.exchange.tables import exchange_peers
+from nucsec.federation.jws import thumbprint
+from nucsec.federation.tables import exchange_peers
 from nucsec.node import Node
 from nucsec.policy import Principal
 from nucsec.service.trail import emit

@@ -2,7 +2,7 @@
 
 Each objects response is a STIX bundle signed with a detached JWS that echoes the
 requester's nonce; every record object in it passed the boundary check
-(:mod:`nucsec.exchange.boundary`) at this moment, against the record's current state and
+(:mod:`nucsec.federation.boundary`) at this moment, against the record's current state and
 ORCON approvals. Withheld objects are left out (and audited); the page's
 ``X-TAXII-Date-Added-Last`` still moves past them so the partner's cursor advances.
 
@@ -23,10 +23,10 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from nucsec.errors import InputError
-from nucsec.exchange import boundary
-from nucsec.exchange.jws import sign_detached
-from nucsec.exchange.peers import Peer
-from nucsec.exchange.tables import exchange_outbox
+from nucsec.federation import boundary
+from nucsec.federation.jws import sign_detached
+from nucsec.federation.peers import Peer
+from nucsec.federation.tables import exchange_outbox
 from nucsec.node import Node
 from nucsec.service.trail import emit
 from nucsec.store.schema import orcon_approvals, records
