@@ -50,7 +50,7 @@ def _human_source(data: dict[str, Any]) -> str:
 def source_cmd(items: tuple[str, ...], on_date: str | None, as_json: bool) -> None:
     """Source category 1-5 from the sum of A/D over the items held together."""
     from nucsec.incidents.categorize import categorize_sources
-    from nucsec.incidents.records import parse_date, source_from_spec
+    from nucsec.incidents.convert import parse_date, source_from_spec
 
     sources = [source_from_spec(spec, field=f"items[{i}]") for i, spec in enumerate(items)]
     result = categorize_sources(sources, on_date=parse_date(on_date, "date"))
@@ -179,7 +179,7 @@ def add_cmd(
 
     from nucsec.cli._node import acting, node
     from nucsec.errors import InputError
-    from nucsec.incidents.records import item_to_record, source_from_spec
+    from nucsec.incidents.convert import item_to_record, source_from_spec
     from nucsec.markings import parse_label
     from nucsec.service.incidents import add_incident, parse_incident
 

@@ -28,7 +28,7 @@ from nucsec.policy import Principal
 from nucsec.service.trail import emit
 
 __all__ = [
-    "KINDS",
+    "PEER_KINDS",
     "Peer",
     "add_peer",
     "get_peer",
@@ -38,7 +38,7 @@ __all__ = [
     "remove_peer",
 ]
 
-KINDS = ("nucsec", "taxii")
+PEER_KINDS = ("nucsec", "taxii")
 _NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 
 
@@ -152,8 +152,8 @@ def add_peer(
     """Register a partner (audited). ``public_key`` is required for a nucsec peer."""
     if not _NAME.fullmatch(name):
         raise InputError("peer name: lower-case letters, digits, '-', '_'", field="name")
-    if kind not in KINDS:
-        raise InputError(f"peer kind must be one of {', '.join(KINDS)}", field="kind")
+    if kind not in PEER_KINDS:
+        raise InputError(f"peer kind must be one of {', '.join(PEER_KINDS)}", field="kind")
     nation = _check_nation(node, nation)
     url = _check_url(url)
     key_pem = thumb = None

@@ -43,7 +43,7 @@ from nucsec.errors import (
     NucsecError,
     status_for,
 )
-from nucsec.federation import pages
+from nucsec.federation import envelopes
 from nucsec.federation.auth import SignedRequest, nonce_expiry, verify_request
 from nucsec.federation.peers import Peer, peer_by_thumbprint
 from nucsec.federation.tables import exchange_nonces
@@ -189,7 +189,7 @@ def _collection(node: Node, peer: Peer) -> dict[str, Any]:
         "description": "What the markings release to your nation; read-only.",
         "can_read": True,
         "can_write": False,
-        "media_types": [pages.STIX_MEDIA],
+        "media_types": [envelopes.STIX_MEDIA],
         "x_nucsec_outbox": True,
     }
 
@@ -261,8 +261,8 @@ async def collection(request: Request, collection_id: str) -> Response:
 async def objects(request: Request, collection_id: str) -> Response:
     def handle(node: Node, conn: Connection, call: Call) -> Response:
         _own_collection(call, collection_id)
-        f = pages.Filters.parse(call.query)
-        page = pages.object_page(node, conn, call.peer, f, _claims(node, call))
+        f = envelopes.Filters.parse(call.query)
+        page = envelopes.object_page(node, conn, call.peer, f, _claims(node, call))
         if page is None:  # pragma: no cover - only by id
             raise NotFoundError("no such object")
         return _taxii(page.body, headers=page.headers)
@@ -274,8 +274,10 @@ async def objects(request: Request, collection_id: str) -> Response:
 async def get_object(request: Request, collection_id: str, object_id: str) -> Response:
     def handle(node: Node, conn: Connection, call: Call) -> Response:
         _own_collection(call, collection_id)
-        f = pages.Filters.parse(call.query)
-        page = pages.object_page(node, conn, call.peer, f, _claims(node, call), stix_id=object_id)
+        f = envelopes.Filters.parse(call.query)
+        page = envelopes.object_page(
+            node, conn, call.peer, f, _claims(node, call), stix_id=object_id
+        )
         if page is None:
             raise NotFoundError("no such object in this collection", field="object")
         return _taxii(page.body, headers=page.headers)
@@ -287,8 +289,8 @@ async def get_object(request: Request, collection_id: str, object_id: str) -> Re
 async def object_versions(request: Request, collection_id: str, object_id: str) -> Response:
     def handle(node: Node, conn: Connection, call: Call) -> Response:
         _own_collection(call, collection_id)
-        f = pages.Filters.parse(call.query, default_version="all")
-        page = pages.versions_page(conn, call.peer, object_id, f)
+        f = envelopes.Filters.parse(call.query, default_version="all")
+        page = envelopes.versions_page(conn, call.peer, object_id, f)
         if page is None:
             raise NotFoundError("no such object in this collection", field="object")
         return _taxii(page.body, headers=page.headers)
@@ -300,7 +302,7 @@ async def object_versions(request: Request, collection_id: str, object_id: str) 
 async def manifest(request: Request, collection_id: str) -> Response:
     def handle(node: Node, conn: Connection, call: Call) -> Response:
         _own_collection(call, collection_id)
-        page = pages.manifest_page(conn, call.peer, pages.Filters.parse(call.query))
+        page = envelopes.manifest_page(conn, call.peer, envelopes.Filters.parse(call.query))
         return _taxii(page.body, headers=page.headers)
 
     return await _run(request, handle)

@@ -312,7 +312,7 @@ def categorize_source(
     body: SourceIn, caller: Caller = Read, node: Node = NodeDep, _json: None = JsonBody
 ) -> Response:
     from nucsec.incidents.categorize import categorize_sources
-    from nucsec.incidents.records import parse_date, source_from_spec
+    from nucsec.incidents.convert import parse_date, source_from_spec
 
     sources = [source_from_spec(s, field=f"items[{i}]") for i, s in enumerate(body.items)]
     on: dt.date | None = parse_date(body.date, "date")

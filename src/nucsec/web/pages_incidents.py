@@ -150,7 +150,7 @@ def new_incident(request: Request, caller: Caller = CallerDep, node: Node = Node
 
 
 def _sources(text: str) -> list[dict[str, Any]]:
-    from nucsec.incidents.records import item_to_record, source_from_spec
+    from nucsec.incidents.convert import item_to_record, source_from_spec
 
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     return [

@@ -1,4 +1,5 @@
-"""Reading a peer's outbox as TAXII 2.1 resources: signed object pages, manifest, versions.
+"""Reading a peer's outbox as TAXII 2.1 resources: envelopes of objects (signed, one page
+of the collection each), the manifest, the versions of an object.
 
 Each objects response is a STIX bundle signed with a detached JWS that echoes the
 requester's nonce; every record object in it passed the boundary check
