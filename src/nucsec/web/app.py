@@ -22,9 +22,9 @@ from starlette.exceptions import HTTPException
 
 from nucsec.errors import AuthenticationError, NucsecError
 from nucsec.node import Node
+from nucsec.web.api.schemas import Health
 from nucsec.web.deps import reject_nul
 from nucsec.web.errors import LoginRequired, ThrottledError, http_status
-from nucsec.web.schemas import Health
 from nucsec.web.security import BodyLimit, SecurityHeaders
 
 __all__ = ["create_app"]
@@ -108,25 +108,25 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 def _include_records(app: FastAPI) -> None:
     """The incident register, forensics and analyses: REST API and pages."""
-    from nucsec.web import (
-        api_forensics,
-        api_incidents,
-        pages_common,
-        pages_forensics,
-        pages_incidents,
-    )
+    from nucsec.web.api import forensics as forensics_api
+    from nucsec.web.api import incidents as incidents_api
+    from nucsec.web.pages import common as common_pages
+    from nucsec.web.pages import forensics as forensics_pages
+    from nucsec.web.pages import incidents as incidents_pages
 
-    app.include_router(api_incidents.router, prefix="/api/v1", tags=["incidents"])
-    app.include_router(api_forensics.router, prefix="/api/v1", tags=["forensics"])
-    app.include_router(pages_incidents.router, include_in_schema=False)
-    app.include_router(pages_forensics.router, include_in_schema=False)
-    app.include_router(pages_common.router, include_in_schema=False)
+    app.include_router(incidents_api.router, prefix="/api/v1", tags=["incidents"])
+    app.include_router(forensics_api.router, prefix="/api/v1", tags=["forensics"])
+    app.include_router(incidents_pages.router, include_in_schema=False)
+    app.include_router(forensics_pages.router, include_in_schema=False)
+    app.include_router(common_pages.router, include_in_schema=False)
 
 
 def create_app(node: Node) -> FastAPI:
     """The ASGI application serving ``node``."""
     from nucsec.federation import taxii
-    from nucsec.web import admin, api, pages
+    from nucsec.web.api import documents as documents_api
+    from nucsec.web.pages import admin
+    from nucsec.web.pages import documents as documents_pages
     from nucsec.web.views import make_templates
 
     app = FastAPI(
@@ -164,9 +164,9 @@ def create_app(node: Node) -> FastAPI:
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
         return JSONResponse({"status": "ok", "database": "ok"})
 
-    app.include_router(api.router, prefix="/api/v1", tags=["api"])
+    app.include_router(documents_api.router, prefix="/api/v1", tags=["api"])
     _include_records(app)
-    app.include_router(pages.router, include_in_schema=False)
+    app.include_router(documents_pages.router, include_in_schema=False)
     app.include_router(admin.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(taxii.router)

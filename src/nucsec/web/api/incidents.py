@@ -25,7 +25,7 @@ from nucsec.service import attachments as att
 from nucsec.service import incidents as register
 from nucsec.service.files import FileUpload
 from nucsec.service.incident_search import IncidentFilter, search_incidents
-from nucsec.web.api_common import (
+from nucsec.web.api.common import (
     READ,
     WRITE,
     Multipart,
@@ -35,9 +35,7 @@ from nucsec.web.api_common import (
     read_upload,
     upload_errors,
 )
-from nucsec.web.auth import Caller
-from nucsec.web.deps import JsonBody, NodeDep, Read, Write
-from nucsec.web.schemas_records import (
+from nucsec.web.api.record_schemas import (
     AttachmentList,
     ImportOut,
     IncidentIn,
@@ -48,6 +46,8 @@ from nucsec.web.schemas_records import (
     SourceIn,
     StatsOut,
 )
+from nucsec.web.auth import Caller
+from nucsec.web.deps import JsonBody, NodeDep, Read, Write
 
 __all__ = ["router"]
 

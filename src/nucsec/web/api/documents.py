@@ -21,18 +21,7 @@ from nucsec.service import documents as docs
 from nucsec.service import users as users_service
 from nucsec.web import audit_view
 from nucsec.web.access import access_report
-from nucsec.web.auth import Caller
-from nucsec.web.banners import SCHEME_LANG
-from nucsec.web.deps import (
-    JsonBody,
-    NodeDep,
-    Read,
-    Write,
-    api_caller,
-    require_scope,
-)
-from nucsec.web.passwords import hash_password
-from nucsec.web.schemas import (
+from nucsec.web.api.schemas import (
     AccessReport,
     AuditPage,
     Count,
@@ -53,6 +42,17 @@ from nucsec.web.schemas import (
     VerifyOut,
     VersionList,
 )
+from nucsec.web.auth import Caller
+from nucsec.web.banners import SCHEME_LANG
+from nucsec.web.deps import (
+    JsonBody,
+    NodeDep,
+    Read,
+    Write,
+    api_caller,
+    require_scope,
+)
+from nucsec.web.passwords import hash_password
 from nucsec.web.tokens import issue_token, list_tokens, revoke_token
 
 __all__ = ["router"]

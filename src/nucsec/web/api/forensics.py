@@ -21,7 +21,7 @@ from nucsec.errors import InputError
 from nucsec.node import Node
 from nucsec.service import analyses
 from nucsec.service import analysis_methods as methods
-from nucsec.web.api_common import (
+from nucsec.web.api.common import (
     READ,
     WRITE,
     Multipart,
@@ -30,10 +30,7 @@ from nucsec.web.api_common import (
     read_upload,
     upload_errors,
 )
-from nucsec.web.auth import Caller
-from nucsec.web.deps import JsonBody, NodeDep, Read, Write
-from nucsec.web.schemas import Count
-from nucsec.web.schemas_records import (
+from nucsec.web.api.record_schemas import (
     AgeIn,
     AgeOut,
     AnalysisIn,
@@ -43,6 +40,9 @@ from nucsec.web.schemas_records import (
     ConcordanceIn,
     SpectrumOut,
 )
+from nucsec.web.api.schemas import Count
+from nucsec.web.auth import Caller
+from nucsec.web.deps import JsonBody, NodeDep, Read, Write
 
 __all__ = ["router"]
 

@@ -33,7 +33,7 @@ from nucsec.web.deps import (
     read_form,
 )
 from nucsec.web.errors import ThrottledError
-from nucsec.web.picker import form_from_label, label_from_form, picker_options
+from nucsec.web.pages.picker import form_from_label, label_from_form, picker_options
 from nucsec.web.views import label_of_summary, render
 
 __all__ = ["router"]

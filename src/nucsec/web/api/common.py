@@ -15,8 +15,8 @@ from nucsec.errors import InputError
 from nucsec.markings import Label, parse_label
 from nucsec.node import Node
 from nucsec.store.blobs import BlobTooLargeError
+from nucsec.web.api.schemas import ErrorOut
 from nucsec.web.errors import PayloadTooLargeError, UnsupportedMediaTypeError
-from nucsec.web.schemas import ErrorOut
 
 __all__ = [
     "READ",

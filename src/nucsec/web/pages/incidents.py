@@ -33,12 +33,12 @@ from nucsec.service import incidents as register
 from nucsec.service.files import FileUpload
 from nucsec.service.incident_search import IncidentFilter, counted_labels, search_incidents
 from nucsec.web.auth import Caller
-from nucsec.web.charts import bar_chart_svg, stacked_years_svg
 from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
-from nucsec.web.pages_common import labels_of, preview, read_upload_form
-from nucsec.web.picker import label_from_form, picker_options
+from nucsec.web.pages.charts import bar_chart_svg, stacked_years_svg
+from nucsec.web.pages.common import labels_of, preview, read_upload_form
+from nucsec.web.pages.picker import label_from_form, picker_options
+from nucsec.web.pages.worldmap import choropleth_svg, country_names_ja
 from nucsec.web.views import label_of_summary, render
-from nucsec.web.worldmap import choropleth_svg, country_names_ja
 
 __all__ = ["router"]
 

@@ -1,6 +1,6 @@
 """Request and response bodies of the incident, forensics and analysis API (OpenAPI).
 
-As in :mod:`nucsec.web.schemas`, responses are built as dictionaries by the services and
+As in :mod:`nucsec.web.api.schemas`, responses are built as dictionaries by the services and
 these models document them (schemathesis checks the answers); request models forbid
 unknown fields and NUL characters.
 """
@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from nucsec.web.schemas import LabelText, _In
+from nucsec.web.api.schemas import LabelText, _In
 
 __all__ = [
     "AgeIn",

@@ -18,7 +18,7 @@ from nucsec.web.auth import Caller, check_csrf
 from nucsec.web.banners import banner_view
 from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
 from nucsec.web.errors import PayloadTooLargeError, UnsupportedMediaTypeError
-from nucsec.web.picker import label_from_form
+from nucsec.web.pages.picker import label_from_form
 
 __all__ = [
     "UploadForm",

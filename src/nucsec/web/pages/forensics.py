@@ -29,8 +29,8 @@ from nucsec.service.documents import get_document
 from nucsec.service.files import FileUpload
 from nucsec.web.auth import Caller
 from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
-from nucsec.web.pages_common import UploadForm, labels_of, preview, read_upload_form
-from nucsec.web.picker import label_from_form, picker_options
+from nucsec.web.pages.common import UploadForm, labels_of, preview, read_upload_form
+from nucsec.web.pages.picker import label_from_form, picker_options
 from nucsec.web.views import label_of_summary, render
 
 __all__ = ["router"]
