@@ -124,8 +124,9 @@ def _include_records(app: FastAPI) -> None:
 def create_app(node: Node) -> FastAPI:
     """The ASGI application serving ``node``."""
     from nucsec.federation import taxii
+    from nucsec.web.api import accounts, audit, markings
     from nucsec.web.api import documents as documents_api
-    from nucsec.web.pages import admin
+    from nucsec.web.pages import admin, session
     from nucsec.web.pages import documents as documents_pages
     from nucsec.web.views import make_templates
 
@@ -164,8 +165,10 @@ def create_app(node: Node) -> FastAPI:
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
         return JSONResponse({"status": "ok", "database": "ok"})
 
-    app.include_router(documents_api.router, prefix="/api/v1", tags=["api"])
+    for api in (documents_api, markings, accounts, audit):
+        app.include_router(api.router, prefix="/api/v1", tags=["api"])
     _include_records(app)
+    app.include_router(session.router, include_in_schema=False)
     app.include_router(documents_pages.router, include_in_schema=False)
     app.include_router(admin.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -1,5 +1,5 @@
-"""Helpers shared by the record APIs (incidents, forensics, analyses): documented error
-answers, labels from request bodies, uploaded files and file downloads."""
+"""Helpers shared by the REST API modules: documented error answers, role checks, labels
+from request bodies, uploaded files and file downloads."""
 
 from __future__ import annotations
 
@@ -11,20 +11,25 @@ from urllib.parse import quote
 from fastapi import Depends, Request, UploadFile
 from fastapi.responses import Response
 
-from nucsec.errors import InputError
+from nucsec.errors import AccessDenied, InputError
 from nucsec.markings import Label, parse_label
 from nucsec.node import Node
 from nucsec.store.blobs import BlobTooLargeError
 from nucsec.web.api.schemas import ErrorOut
+from nucsec.web.auth import Caller
+from nucsec.web.deps import api_caller, require_scope
 from nucsec.web.errors import PayloadTooLargeError, UnsupportedMediaTypeError
 
 __all__ = [
     "READ",
     "WRITE",
+    "Admin",
+    "AnyScope",
     "Multipart",
     "errs",
     "file_response",
     "label_input",
+    "need_role",
     "read_upload",
     "require_multipart",
     "upload_errors",
@@ -35,10 +40,11 @@ _ERRORS = {
     401: "not signed in, or unknown/revoked/expired token",
     403: "the caller's role, token scope or the reference monitor does not allow this",
     404: "not found (or not visible to the caller)",
-    409: "conflicts with the current state (e.g. the file is already attached)",
+    409: "conflicts with the current state (e.g. the user exists, the file is attached)",
     413: "request body or file too large (max_upload_bytes)",
     415: "request body is not in the content type this operation takes",
     422: "invalid input (the field is named); unreadable files and bad CSV rows",
+    429: "too many requests",
 }
 
 
@@ -49,6 +55,16 @@ def errs(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 READ = errs(401, 403)
 WRITE = errs(400, 401, 403, 413, 415)
+
+#: a caller with any token scope; a caller whose token has the ``admin`` scope
+AnyScope = Depends(api_caller)
+Admin = Depends(require_scope("admin"))
+
+
+def need_role(caller: Caller, role: str, what: str) -> None:
+    """AccessDenied unless the caller has ``role`` (``what`` names the operation)."""
+    if not caller.has_role(role):
+        raise AccessDenied(f"{what} is for the {role} role", field="role")
 
 
 def label_input(value: str | dict[str, Any], node: Node, field: str) -> Label:
