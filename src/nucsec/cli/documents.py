@@ -2,34 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from nucsec.cli._common import emit, json_option
 
+if TYPE_CHECKING:
+    from nucsec.service.views import DocumentView, RecordPage
+
 __all__ = ["document_group", "explain_cmd"]
 
 
-def _show(doc: dict[str, Any]) -> str:
-    p = doc["portions"]
+def _show(doc: DocumentView) -> str:
+    p = doc.portions
     return "\n".join(
         [
-            doc["banner"],
-            f"{doc['banner_ja']}",
-            f"id {doc['id']} · version {doc['version']} · updated {doc['updated_at']}"
-            + (f" · from {doc['origin']}" if doc.get("origin") else ""),
-            f"{p['title']['portion']} {doc['title']}",
-            f"{p['body']['portion']} {doc['body']}",
-            doc["banner"],
+            doc.banner,
+            doc.banner_ja,
+            f"id {doc.id} · version {doc.version} · updated {doc.updated_at}"
+            + (f" · from {doc.origin}" if doc.origin else ""),
+            f"{p['title'].portion} {doc.title}",
+            f"{p['body'].portion} {doc.body}",
+            doc.banner,
         ]
     )
 
 
-def _page(page: dict[str, Any]) -> str:
-    lines = [f"{d['id']}  {d['portion']:32} {d['title']}" for d in page["items"]]
-    if page.get("next"):
-        lines.append(f"(more: --after {page['next']})")
+def _page(page: RecordPage) -> str:
+    lines = [f"{d.id}  {d.portion:32} {d.title}" for d in page.items]
+    if page.next:
+        lines.append(f"(more: --after {page.next})")
     return "\n".join(lines) or "(no documents)"
 
 
@@ -95,7 +98,7 @@ def add_cmd(
             n, acting(n, as_user), _input(title, body, label, title_label, body_label, note)
         )
     emit(
-        {"id": doc["id"], "banner": doc["banner"], "version": doc["version"]},
+        {"id": doc.id, "banner": doc.banner, "version": doc.version},
         as_json,
         lambda d: f"{d['id']}  {d['banner']}",
     )
@@ -184,9 +187,7 @@ def history_cmd(doc_id: str, as_user: str, as_json: bool) -> None:
     emit(
         versions,
         as_json,
-        lambda vs: "\n".join(
-            f"v{v['version']}  {v['updated_at']}  {v['banner']}  {v['note']}" for v in vs
-        ),
+        lambda vs: "\n".join(f"v{v.version}  {v.updated_at}  {v.banner}  {v.note}" for v in vs),
     )
 
 
@@ -206,9 +207,9 @@ def explain_cmd(username: str, doc_id: str, action: str, as_json: bool) -> None:
         result,
         as_json,
         lambda r: (
-            f"{r['banner']}\n{username}: "
-            + ("ALLOWED" if r["allowed"] else "DENIED")
+            f"{r.banner}\n{username}: "
+            + ("ALLOWED" if r.allowed else "DENIED")
             + "\n  "
-            + "\n  ".join(r["reasons"])
+            + "\n  ".join(r.reasons)
         ),
     )

@@ -255,13 +255,15 @@ def recall_cmd(doc_id: str | None, incident_id: str | None, as_user: str, as_jso
     from nucsec.cli._node import acting, node
     from nucsec.service.documents import recall_document
     from nucsec.service.incidents import recall_incident
+    from nucsec.service.views import RecordView
 
     if (doc_id is None) == (incident_id is None):
         raise InputError("name one record: --document ID or --incident ID", field="record")
     with node() as n:
         principal = acting(n, as_user)
+        result: RecordView
         if doc_id is not None:
             result = recall_document(n, principal, doc_id)
         else:
             result = recall_incident(n, principal, str(incident_id))
-    emit(result, as_json, lambda r: f"recalled {r['id']} (version {r['version']})")
+    emit(result, as_json, lambda r: f"recalled {r.id} (version {r.version})")

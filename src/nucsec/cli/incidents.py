@@ -10,9 +10,12 @@ Examples::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from nucsec.service.views import IncidentView
 
 from nucsec.cli._common import emit, json_option
 
@@ -214,28 +217,28 @@ def add_cmd(
         view = add_incident(n, acting(n, as_user), incident, parse_label(label_text, n.ctx))
     emit(
         {
-            "id": view["id"],
-            "reference": view["reference"],
-            "banner": view["banner"],
-            "assessment": view["assessment"],
+            "id": view.id,
+            "reference": view.reference,
+            "banner": view.banner,
+            "assessment": view.assessment,
         },
         as_json,
         lambda v: f"{v['id']}  {v['reference']}  {v['banner']}",
     )
 
 
-def _incident_text(v: dict[str, Any]) -> str:
-    inc = v["incident"]
+def _incident_text(v: IncidentView) -> str:
+    inc = v.incident
     lines = [
-        v["banner"],
-        v["banner_ja"],
+        v.banner,
+        v.banner_ja,
         f"{inc['reference']} · {inc['incident_type']} · group {inc['itdb_group']} · "
         f"{inc['country']} {inc.get('place') or ''}",
         f"dates: incident {inc.get('incident_date')}, report {inc['report_date']}",
     ]
     for item in inc["items"]:
         lines.append(f"  item: {item}")
-    a = v["assessment"]
+    a = v.assessment
     for s in a["sources"]:
         lines.append(
             f"  source category ({s['holding'] or 'all'}): {s['category']} "
@@ -246,7 +249,7 @@ def _incident_text(v: dict[str, Any]) -> str:
     if a["weapons_usable"]:
         lines.append("  WEAPONS-USABLE MATERIAL")
     lines += [f"{p['portion']} {p['text']}" for p in inc["narrative"]]
-    lines.append(v["banner"])
+    lines.append(v.banner)
     return "\n".join(lines)
 
 
@@ -281,8 +284,7 @@ def list_cmd(as_user: str, query: str | None, limit: int, after: str | None, as_
         page,
         as_json,
         lambda p: (
-            "\n".join(f"{i['id']}  {i['portion']:28} {i['title']}" for i in p["items"])
-            or "(no incidents)"
+            "\n".join(f"{i.id}  {i.portion:28} {i.title}" for i in p.items) or "(no incidents)"
         ),
     )
 
@@ -310,11 +312,11 @@ def import_cmd(path: str, as_user: str, label_text: str, partial: bool, as_json:
         result,
         as_json,
         lambda r: (
-            f"created {len(r['created'])}, updated {len(r['updated'])}, "
-            f"bad rows {len(r['errors'])}"
+            f"created {len(r.created)}, updated {len(r.updated)}, "
+            f"bad rows {len(r.errors)}"
             + "".join(
                 f"\n  line {e['line']} {e['reference']}: {e['field']}: {e['message']}"
-                for e in r["errors"]
+                for e in r.errors
             )
         ),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -91,7 +92,7 @@ def check_cmd(
         orcon_approvals=frozenset(n.upper() for n in orcon_approved),
     )
     decision = decide(principal, action, resource, ctx)
-    result = {"allowed": decision.allowed, "reasons": decision.reasons}
+    result: dict[str, Any] = {"allowed": decision.allowed, "reasons": decision.reasons}
     emit(
         result,
         as_json,

@@ -10,6 +10,7 @@ from nucsec.markings.banner import (
     render_banner,
     render_in,
     render_portion,
+    renderings,
 )
 from nucsec.markings.context import MarkingContext, default_context, load_context
 from nucsec.markings.errors import LabelError, SchemeError
@@ -33,5 +34,6 @@ __all__ = [
     "render_banner",
     "render_in",
     "render_portion",
+    "renderings",
     "rollup",
 ]

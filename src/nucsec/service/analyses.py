@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection
@@ -42,6 +42,7 @@ from nucsec.service.files import (
     FileUpload,
     blob_store,
     check_file_portions,
+    files_of_portions,
     portion_file_draft,
     portion_files,
     register_file,
@@ -49,6 +50,7 @@ from nucsec.service.files import (
 from nucsec.service.guard import check
 from nucsec.service.kinds import Attachable, Draft, RecordKind, Released, Values, Wire
 from nucsec.service.trail import emit, keyed
+from nucsec.service.views import AnalysisView, RecordPage
 from nucsec.store.labels import load_label
 from nucsec.store.records import RecordRow, RecordStore, VersionRow
 
@@ -83,21 +85,21 @@ class _New:
     extra: dict[str, Any] | None = None  # further portions (the spectrum's plot data)
 
 
-def _view(node: Node, conn: Connection, row: RecordRow, version: VersionRow) -> dict[str, Any]:
-    view = labelled.base_view(node, conn, row, version)
+def _view(node: Node, conn: Connection, row: RecordRow, version: VersionRow) -> AnalysisView:
+    fields = labelled.base_fields(node, conn, row, version)
     p = version.portions
     method = p["method"].value
-    view.update(
+    return AnalysisView(
+        **fields,
         title=p["title"].value,
         method=method["method"],
         params=method["params"],
         versions=method["versions"],
         source=method.get("source"),
         result=p["result"].value,
+        plot=p["plot"].value if "plot" in p else None,
+        attachments=files_of_portions(fields["portions"]),
     )
-    view["plot"] = p["plot"].value if "plot" in p else None
-    view["attachments"] = portion_files(view)
-    return view
 
 
 def _title(values: Values) -> str:
@@ -220,7 +222,7 @@ def stage_spectrum(
 
 def _create(
     node: Node, principal: Principal, new: _New, upload: FileUpload | None = None
-) -> dict[str, Any]:
+) -> AnalysisView:
     title = new.title.strip()[:MAX_TITLE]
     if not title:
         raise InputError("an analysis needs a title", field="title")
@@ -238,9 +240,9 @@ def _create(
         values["attachment.0"] = upload.meta(hashlib.sha256(upload.data).hexdigest())
         labels["attachment.0"] = new.label
     draft = Draft(values=values, labels=labels, note=new.note)
-    view = labelled.create(node, principal, ANALYSIS, draft)
+    view: AnalysisView = labelled.create(node, principal, ANALYSIS, draft)
     if upload is not None:
-        register_file(node, ANALYSIS.name, view["id"], values["attachment.0"]["sha256"])
+        register_file(node, ANALYSIS.name, view.id, values["attachment.0"]["sha256"])
     return view
 
 
@@ -258,7 +260,7 @@ def save_spectrum_analysis(
     params: dict[str, Any] | None = None,
     title: str = "",
     note: str = "",
-) -> dict[str, Any]:
+) -> AnalysisView:
     """Recompute a spectrum analysis and save it under ``label``.
 
     ``source`` is ``{"kind", "id", "sha256"}`` (a file attached to a record the principal
@@ -285,9 +287,9 @@ def save_spectrum_analysis(
                 f"source kind must be one of {_attachable_names(node)}", field="source.kind"
             )
         meta, data = read_attachment(node, principal, kind, rid, sha)
-        _check_derived_label(node, principal, kind, rid, Label.from_dict(meta["label"]), label)
-        name = meta["name"]
-        ref = {"kind": kind, "id": rid, "attachment": {k: meta[k] for k in ("name", "sha256")}}
+        _check_derived_label(node, principal, kind, rid, Label.from_dict(meta.label), label)
+        name = meta.name
+        ref = {"kind": kind, "id": rid, "attachment": {"name": meta.name, "sha256": meta.sha256}}
     run = methods.run_spectrum(data, name, params, max_bytes=store.max_bytes)
     if upload is None:  # the source's name is in ``ref``, shown to the source's readers only
         run.result["file"] = None
@@ -335,7 +337,7 @@ def save_age_analysis(
     parent: dict[str, Any] | None = None,
     title: str = "",
     note: str = "",
-) -> dict[str, Any]:
+) -> AnalysisView:
     """Recompute a model age and save it under ``label`` (``parent``: an optional
     ``{"kind", "id"}`` record the sample belongs to, which the principal must read)."""
     result, checked, _ = methods.run_age(params)
@@ -390,16 +392,16 @@ def _may_read(node: Node, principal: Principal, kind: str, record_id: str) -> bo
     return decide(principal, "read", resource, node.ctx).allowed
 
 
-def _scrub(node: Node, principal: Principal, view: dict[str, Any]) -> dict[str, Any]:
+def _scrub(node: Node, principal: Principal, view: AnalysisView) -> AnalysisView:
     """Hide the source record's reference from readers who may not read that record."""
-    source = view.get("source")
+    source = view.source
     if not source or "kind" not in source:
         return view
     if _may_read(node, principal, str(source["kind"]), str(source["id"])):
         return view
-    view["source"] = None
-    view["portions"]["method"]["value"] = {**view["portions"]["method"]["value"], "source": None}
-    return view
+    method = view.portions["method"]
+    portions = {**view.portions, "method": replace(method, value={**method.value, "source": None})}
+    return replace(view, source=None, portions=portions)
 
 
 ANALYSIS = RecordKind(
@@ -430,9 +432,9 @@ ANALYSIS = RecordKind(
 )
 
 
-def get_analysis(node: Node, principal: Principal, analysis_id: str) -> dict[str, Any]:
+def get_analysis(node: Node, principal: Principal, analysis_id: str) -> AnalysisView:
     """An analysis the principal may read (NotFoundError otherwise)."""
-    view: dict[str, Any] = labelled.read(node, principal, ANALYSIS, analysis_id)
+    view: AnalysisView = labelled.read(node, principal, ANALYSIS, analysis_id)
     return view
 
 
@@ -443,7 +445,7 @@ def list_analyses(
     query: str | None = None,
     limit: int = 50,
     after: str | None = None,
-) -> dict[str, Any]:
+) -> RecordPage:
     """A page of the analyses the principal may read, newest first."""
     return labelled.page(node, principal, ANALYSIS, query=query, limit=limit, after=after)
 

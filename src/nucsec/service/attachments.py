@@ -22,8 +22,6 @@ originator agency or a security officer).
 
 from __future__ import annotations
 
-from typing import Any
-
 from nucsec.errors import AccessDenied, ConflictError, InputError, NotFoundError
 from nucsec.markings import Label
 from nucsec.node import Node
@@ -33,6 +31,7 @@ from nucsec.service.files import FileUpload, attached_here, blob_store, register
 from nucsec.service.guard import record_decision
 from nucsec.service.kinds import Attachable, RecordKind
 from nucsec.service.trail import emit, keyed
+from nucsec.service.views import AttachmentView, RecordView
 from nucsec.store.blobs import is_sha256
 
 __all__ = ["attach_file", "attachable", "files_of", "list_attachments", "read_attachment"]
@@ -46,14 +45,14 @@ def attachable(node: Node, name: str) -> tuple[RecordKind, Attachable]:
     return kind, kind.attachable
 
 
-def files_of(node: Node, view: Any) -> list[dict[str, Any]]:
+def files_of(node: Node, view: RecordView) -> tuple[AttachmentView, ...]:
     """The files a record view lists (each with the portion mark it is under)."""
-    return attachable(node, view["kind"])[1].files(view)
+    return attachable(node, view.kind)[1].files(view)
 
 
 def list_attachments(
     node: Node, principal: Principal, kind: str, record_id: str
-) -> list[dict[str, Any]]:
+) -> tuple[AttachmentView, ...]:
     """The files attached to a record the principal may read (NotFoundError otherwise)."""
     k, files = attachable(node, kind)
     return files.files(labelled.read(node, principal, k, record_id))
@@ -61,15 +60,15 @@ def list_attachments(
 
 def read_attachment(
     node: Node, principal: Principal, kind: str, record_id: str, sha256: str
-) -> tuple[dict[str, Any], bytes]:
+) -> tuple[AttachmentView, bytes]:
     """An attached file's description and bytes, read through its record (audited).
 
     Absent record, hidden record, a file the record does not list, or a malformed hash:
     NotFoundError, whatever the blob store holds.
     """
     k, files = attachable(node, kind)
-    view = labelled.read(node, principal, k, record_id)
-    found = [a for a in files.files(view) if a["sha256"] == sha256] if is_sha256(sha256) else []
+    view: RecordView = labelled.read(node, principal, k, record_id)
+    found = [a for a in files.files(view) if a.sha256 == sha256] if is_sha256(sha256) else []
     if not found or not attached_here(node, k.name, record_id, sha256):
         raise NotFoundError("attachment not found", field="sha256")
     data = blob_store(node).get(sha256)
@@ -79,7 +78,7 @@ def read_attachment(
             conn,
             actor=principal.id,
             action="record.read",
-            obj=f"{k.name}:{record_id}#v{view['version']}",
+            obj=f"{k.name}:{record_id}#v{view.version}",
             details={"kind": k.name, "view": "attachment", "file": keyed(node, sha256)},
         )
     return found[0], data
@@ -93,7 +92,7 @@ def attach_file(
     upload: FileUpload,
     *,
     label: Label | None = None,
-) -> Any:
+) -> RecordView:
     """Store a file and append a version of the record that lists it; returns the view.
 
     ``label`` is the file's portion label (kinds whose files have their own label;
@@ -111,15 +110,15 @@ def attach_file(
     store.check_size(len(upload.data))
     if not upload.data:
         raise InputError("the file is empty", field="file")
-    view = labelled.read(node, principal, k, record_id)
+    view: RecordView = labelled.read(node, principal, k, record_id)
     _check_update(node, principal, k, view)
     info = store.put(upload.data)
     meta = upload.meta(info.sha256)
-    if any(a["sha256"] == info.sha256 for a in files.files(view)):
+    if any(a.sha256 == info.sha256 for a in files.files(view)):
         raise ConflictError(f"{meta['name']} is already attached", field="file")
     try:
         draft = files.with_file(node, view, meta, label, f"attached {meta['name']}")
-        updated = labelled.update(node, principal, k, record_id, draft)
+        updated: RecordView = labelled.update(node, principal, k, record_id, draft)
     except BaseException:
         store.discard(info)
         raise
@@ -127,11 +126,11 @@ def attach_file(
     return updated
 
 
-def _check_update(node: Node, principal: Principal, kind: RecordKind, view: Any) -> None:
+def _check_update(node: Node, principal: Principal, kind: RecordKind, view: RecordView) -> None:
     """Refuse (audited, with the monitor's reasons) before any file is stored when the
     principal may not add a version to the record."""
-    label = Label.from_dict(view["label"])
-    ref = f"{kind.name}:{view['id']}#v{view['version']}"
+    label = Label.from_dict(view.label)
+    ref = f"{kind.name}:{view.id}#v{view.version}"
     resource = Resource(label, kind=kind.name, ref=ref, new_label=label)
     decision = decide(principal, "update", resource, node.ctx)
     if not decision.allowed:

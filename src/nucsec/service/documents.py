@@ -21,6 +21,7 @@ from nucsec.portions import PortionRule
 from nucsec.service import labelled
 from nucsec.service.files import portion_file_draft, portion_files
 from nucsec.service.kinds import Attachable, Draft, RecordKind, Values, Wire
+from nucsec.service.views import DocumentVersion, DocumentView, ExplainView, RecordPage
 from nucsec.store.records import RecordRow, VersionRow
 
 __all__ = [
@@ -63,11 +64,12 @@ class DocumentInput:
         )
 
 
-def _view(node: Node, conn: Connection, row: RecordRow, version: VersionRow) -> dict[str, Any]:
-    view = labelled.base_view(node, conn, row, version)
-    view["title"] = version.portions["title"].value
-    view["body"] = version.portions["body"].value
-    return view
+def _view(node: Node, conn: Connection, row: RecordRow, version: VersionRow) -> DocumentView:
+    return DocumentView(
+        **labelled.base_fields(node, conn, row, version),
+        title=version.portions["title"].value,
+        body=version.portions["body"].value,
+    )
 
 
 def _title(values: Values) -> str:
@@ -94,21 +96,24 @@ DOCUMENT = RecordKind(
 )
 
 
-def create_document(node: Node, principal: Principal, doc: DocumentInput) -> dict[str, Any]:
+def create_document(node: Node, principal: Principal, doc: DocumentInput) -> DocumentView:
     """Create a document; AccessDenied (with reasons) if the principal may not."""
-    return labelled.create(node, principal, DOCUMENT, doc.draft())
+    view: DocumentView = labelled.create(node, principal, DOCUMENT, doc.draft())
+    return view
 
 
-def get_document(node: Node, principal: Principal, doc_id: str) -> dict[str, Any]:
+def get_document(node: Node, principal: Principal, doc_id: str) -> DocumentView:
     """The current version of a document, or NotFoundError (hidden or absent alike)."""
-    return labelled.read(node, principal, DOCUMENT, doc_id)
+    view: DocumentView = labelled.read(node, principal, DOCUMENT, doc_id)
+    return view
 
 
 def update_document(
     node: Node, principal: Principal, doc_id: str, doc: DocumentInput
-) -> dict[str, Any]:
+) -> DocumentView:
     """Append a new version; NotFoundError if unreadable, AccessDenied if not allowed."""
-    return labelled.update(node, principal, DOCUMENT, doc_id, doc.draft())
+    view: DocumentView = labelled.update(node, principal, DOCUMENT, doc_id, doc.draft())
+    return view
 
 
 def list_documents(
@@ -119,7 +124,7 @@ def list_documents(
     origin: str | None = None,
     limit: int = 50,
     after: str | None = None,
-) -> dict[str, Any]:
+) -> RecordPage:
     """A page of the documents the principal may read, newest first."""
     return labelled.page(
         node, principal, DOCUMENT, query=query, origin=origin, limit=limit, after=after
@@ -130,26 +135,34 @@ def count_documents(node: Node, principal: Principal, query: str | None = None) 
     return labelled.count(node, principal, DOCUMENT, query)
 
 
-def history(node: Node, principal: Principal, doc_id: str) -> list[dict[str, Any]]:
+def history(node: Node, principal: Principal, doc_id: str) -> list[DocumentVersion]:
     """The versions of a document the principal may read (each checked on its own label)."""
-    return labelled.versions(node, principal, DOCUMENT, doc_id)
+    return [
+        DocumentVersion(**_fields_of(view), author_id=row.author_id, note=row.note)
+        for view, row in labelled.versions(node, principal, DOCUMENT, doc_id)
+    ]
+
+
+def _fields_of(view: DocumentView) -> dict[str, Any]:
+    return {name: getattr(view, name) for name in DocumentView.__dataclass_fields__}
 
 
 def explain_document(
     node: Node, principal: Principal, doc_id: str, *, actor: str, action: str = "read"
-) -> dict[str, Any]:
+) -> ExplainView:
     """The decision for ``principal`` on a document, with reasons."""
     return labelled.explain(node, principal, DOCUMENT, doc_id, actor=actor, action=action)
 
 
-def recall_document(node: Node, principal: Principal, doc_id: str) -> dict[str, Any]:
+def recall_document(node: Node, principal: Principal, doc_id: str) -> DocumentView:
     """Recall a document (federation hook point): a new version flagged recalled, hidden
     from every user here; federation withdraws it from every partner that received it.
     Those who may update it (its originator agency, a security officer) may recall it."""
     current = get_document(node, principal, doc_id)
     draft = Draft(
-        values={"title": current["title"], "body": current["body"]},
-        labels={name: Label.from_dict(p["label"]) for name, p in current["portions"].items()},
+        values={"title": current.title, "body": current.body},
+        labels={name: Label.from_dict(p.label) for name, p in current.portions.items()},
         note="recalled",
     )
-    return labelled.update(node, principal, DOCUMENT, doc_id, draft, recalled=True)
+    view: DocumentView = labelled.update(node, principal, DOCUMENT, doc_id, draft, recalled=True)
+    return view

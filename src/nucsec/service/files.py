@@ -24,6 +24,7 @@ from nucsec.markings import Label
 from nucsec.node import Node
 from nucsec.portions import numbered
 from nucsec.service.kinds import Draft
+from nucsec.service.views import AttachmentView, PortionView, RecordView
 from nucsec.store.blobs import BlobStore
 from nucsec.store.schema import record_files, records
 
@@ -36,6 +37,7 @@ __all__ = [
     "check_file_portions",
     "clean_filename",
     "clean_media_type",
+    "files_of_portions",
     "portion_file_draft",
     "portion_files",
     "register_file",
@@ -134,35 +136,40 @@ def _file_number(name: str) -> tuple[int, str]:
     return (found[1] if found else -1, name)
 
 
-def portion_files(view: Mapping[str, Any]) -> list[dict[str, Any]]:
+def portion_files(view: RecordView) -> tuple[AttachmentView, ...]:
     """The files a view lists as ``attachment.N`` portions, each with its portion mark."""
+    return files_of_portions(view.portions)
+
+
+def files_of_portions(portions: Mapping[str, PortionView]) -> tuple[AttachmentView, ...]:
+    """The files among portion views (``attachment.N``, in number order)."""
     out = []
-    for name in sorted(view["portions"], key=_file_number):
-        portion = view["portions"][name]
-        if name.startswith(PORTION_PREFIX) and isinstance(portion["value"], dict):
+    for name in sorted(portions, key=_file_number):
+        portion = portions[name]
+        if name.startswith(PORTION_PREFIX) and isinstance(portion.value, dict):
             out.append(
-                {**portion["value"], "portion": portion["portion"], "label": portion["label"]}
+                AttachmentView(**portion.value, portion=portion.portion, label=portion.label)
             )
-    return out
+    return tuple(out)
 
 
 def portion_file_draft(
     main: str,
-) -> Callable[[Node, Any, dict[str, Any], Label | None, str], Draft]:
+) -> Callable[[Node, RecordView, dict[str, Any], Label | None, str], Draft]:
     """``with_file`` of a kind that lists files as ``attachment.N`` portions: the next
     version's draft holds the current portions plus the file, under ``label`` (default:
     the label of the kind's ``main`` portion)."""
 
     def with_file(
-        node: Node, view: Any, meta: dict[str, Any], label: Label | None, note: str
+        node: Node, view: RecordView, meta: dict[str, Any], label: Label | None, note: str
     ) -> Draft:
-        portions = view["portions"]
-        values = {name: p["value"] for name, p in portions.items()}
-        labels = {name: Label.from_dict(p["label"]) for name, p in portions.items()}
+        portions = view.portions
+        values = {name: p.value for name, p in portions.items()}
+        labels = {name: Label.from_dict(p.label) for name, p in portions.items()}
         used = [numbered(n) for n in portions if n.startswith(PORTION_PREFIX)]
         name = f"{PORTION_PREFIX}{max((u[1] for u in used if u), default=-1) + 1}"
         values[name] = meta
-        labels[name] = label or labels.get(main) or Label.from_dict(view["label"])
+        labels[name] = label or labels.get(main) or Label.from_dict(view.label)
         return Draft(values=values, labels=labels, note=note)
 
     return with_file

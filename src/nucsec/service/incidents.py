@@ -51,6 +51,7 @@ from nucsec.service.files import check_file_portions
 from nucsec.service.incident_tables import COUNTED_DIMENSIONS, incident_counts, incident_facts
 from nucsec.service.kinds import Attachable, Draft, RecordKind, Values, Wire
 from nucsec.service.trail import digest, emit, reading
+from nucsec.service.views import AttachmentView, ImportView, IncidentView, PortionView, RecordPage
 from nucsec.store.labels import LABEL_TABLES, load_label
 from nucsec.store.records import RecordRow, RecordStore, VersionRow
 from nucsec.store.schema import records
@@ -174,26 +175,24 @@ def _incident_of(version: VersionRow) -> Incident:
     return incident_of_portions({k: p.value for k, p in version.portions.items()})
 
 
-def _view(node: Node, conn: Connection, row: RecordRow, version: VersionRow) -> dict[str, Any]:
-    view = labelled.base_view(node, conn, row, version)
+def _view(node: Node, conn: Connection, row: RecordRow, version: VersionRow) -> IncidentView:
+    fields = labelled.base_fields(node, conn, row, version)
     incident = _incident_of(version)
     record = incident_to_record(incident)
-    portions = view["portions"]
+    portions: dict[str, PortionView] = fields["portions"]
     record["narrative"] = [
-        {
-            "portion": portions[k]["portion"],
-            "text": portions[k]["value"],
-            "label": portions[k]["label"],
-        }
+        {"portion": portions[k].portion, "text": portions[k].value, "label": portions[k].label}
         for k in sorted(
             (k for k in portions if k.startswith("narrative.")), key=lambda k: int(k.split(".")[1])
         )
     ]
-    view["reference"] = incident.reference
-    view["title"] = row.title
-    view["incident"] = record
-    view["assessment"] = assess_incident(incident)
-    return view
+    return IncidentView(
+        **fields,
+        reference=incident.reference,
+        title=row.title,
+        incident=record,
+        assessment=assess_incident(incident),
+    )
 
 
 def _title(values: Values) -> str:
@@ -209,27 +208,27 @@ def _check(values: Values) -> None:
     check_file_portions(values)
 
 
-def _files(view: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _files(view: IncidentView) -> tuple[AttachmentView, ...]:
     """The files an incident lists (in its facts), each under the facts' portion mark."""
-    facts = view["portions"]["facts"]
-    return [
-        {**a, "portion": facts["portion"], "label": facts["label"]}
-        for a in view["incident"].get("attachments", [])
-    ]
+    facts = view.portions["facts"]
+    return tuple(
+        AttachmentView(**a, portion=facts.portion, label=facts.label)
+        for a in view.incident.get("attachments", [])
+    )
 
 
 def _with_file(
-    node: Node, view: Mapping[str, Any], meta: dict[str, Any], label: Label | None, note: str
+    node: Node, view: IncidentView, meta: dict[str, Any], label: Label | None, note: str
 ) -> Draft:
     """The next version's draft: the incident listing one more file, under its facts'
     label (``label`` is None: an incident's files have no label of their own)."""
-    record = dict(view["incident"])
+    record = dict(view.incident)
     record["attachments"] = [*record.get("attachments", []), meta]
     record["narrative"] = [  # JSON labels keep their originator (banners do not)
         {"label": Label.from_dict(p["label"]).to_json(), "text": p["text"]}
         for p in record["narrative"]
     ]
-    facts_label = Label.from_dict(view["portions"]["facts"]["label"])
+    facts_label = Label.from_dict(view.portions["facts"].label)
     return _draft(node, incident_from_record(record), facts_label, note)
 
 
@@ -260,9 +259,12 @@ INCIDENT = RecordKind(
 
 def add_incident(
     node: Node, principal: Principal, incident: Incident, label: Label, note: str = ""
-) -> dict[str, Any]:
+) -> IncidentView:
     """Record an incident; its facts carry ``label``, each narrative paragraph its own."""
-    return labelled.create(node, principal, INCIDENT, _draft(node, incident, label, note))
+    view: IncidentView = labelled.create(
+        node, principal, INCIDENT, _draft(node, incident, label, note)
+    )
+    return view
 
 
 def update_incident(
@@ -272,15 +274,19 @@ def update_incident(
     incident: Incident,
     label: Label,
     note: str = "",
-) -> dict[str, Any]:
-    return labelled.update(
+) -> IncidentView:
+    """Append a version of an incident (NotFoundError if unreadable, AccessDenied if the
+    principal may not)."""
+    view: IncidentView = labelled.update(
         node, principal, INCIDENT, incident_id, _draft(node, incident, label, note)
     )
+    return view
 
 
-def get_incident(node: Node, principal: Principal, incident_id: str) -> dict[str, Any]:
+def get_incident(node: Node, principal: Principal, incident_id: str) -> IncidentView:
     """An incident with its assessment (IAEA categories), or NotFoundError."""
-    return labelled.read(node, principal, INCIDENT, incident_id)
+    view: IncidentView = labelled.read(node, principal, INCIDENT, incident_id)
+    return view
 
 
 def list_incidents(
@@ -291,7 +297,9 @@ def list_incidents(
     origin: str | None = None,
     limit: int = 50,
     after: str | None = None,
-) -> dict[str, Any]:
+) -> RecordPage:
+    """A page of the incidents the principal may read, newest first (text search only:
+    :func:`nucsec.service.incident_search.search_incidents` filters by facts too)."""
     return labelled.page(
         node, principal, INCIDENT, query=query, origin=origin, limit=limit, after=after
     )
@@ -382,17 +390,20 @@ def exportable_ids(node: Node, conn: Connection, principal: Principal) -> list[s
     return list(conn.execute(query).scalars())
 
 
-def recall_incident(node: Node, principal: Principal, incident_id: str) -> dict[str, Any]:
+def recall_incident(node: Node, principal: Principal, incident_id: str) -> IncidentView:
     """Recall an incident: a new version flagged recalled, hidden from every user here and
     out of the statistics; federation withdraws it from every partner that received it.
     Those who may update it (its originator agency, a security officer) may recall it."""
     current = get_incident(node, principal, incident_id)
     draft = Draft(
-        values={name: p["value"] for name, p in current["portions"].items()},
-        labels={name: Label.from_dict(p["label"]) for name, p in current["portions"].items()},
+        values={name: p.value for name, p in current.portions.items()},
+        labels={name: Label.from_dict(p.label) for name, p in current.portions.items()},
         note="recalled",
     )
-    return labelled.update(node, principal, INCIDENT, incident_id, draft, recalled=True)
+    view: IncidentView = labelled.update(
+        node, principal, INCIDENT, incident_id, draft, recalled=True
+    )
+    return view
 
 
 def _with_labels(node: Node, conn: Connection, version: VersionRow) -> Incident:
@@ -422,7 +433,7 @@ def import_incidents(
     *,
     partial: bool = False,
     today: dt.date | None = None,
-) -> dict[str, Any]:
+) -> ImportView:
     """Import incidents from CSV under ``label``. Every bad row is reported; without
     ``partial`` nothing is imported when any row is bad (CsvImportError)."""
     result: ImportResult = read_incidents_csv(
@@ -455,12 +466,16 @@ def import_incidents(
     created, updated = [], []
     for incident, existing in plan:
         if existing is None:
-            created.append(add_incident(node, principal, incident, label, "imported")["id"])
+            created.append(add_incident(node, principal, incident, label, "imported").id)
         else:
             update_incident(node, principal, existing, incident, label, "re-imported")
             updated.append(existing)
     errors = sorted([*result.errors, *refused], key=lambda e: e.line)
-    return {"created": created, "updated": updated, "errors": [e.to_dict() for e in errors]}
+    return ImportView(
+        created=tuple(created),
+        updated=tuple(updated),
+        errors=tuple(e.to_dict() for e in errors),
+    )
 
 
 def _visible_by_reference(node: Node, principal: Principal, reference: str) -> str | None:

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from nucsec.markings import Label
     from nucsec.node import Node
     from nucsec.policy import Principal
+    from nucsec.service.views import AttachmentView
     from nucsec.store.records import RecordRow, VersionRow
 
 __all__ = [
@@ -114,13 +115,13 @@ class Attachable:
     """How files attach to a kind: where its versions list them and how a new version
     lists one more.
 
-    ``files(view)`` lists the files of a view (each its metadata plus the ``portion`` mark
-    and ``label`` it is under); ``with_file(node, view, meta, label, note)`` is the draft
+    ``files(view)`` lists the files of a view (each its metadata and the ``portion`` mark and
+    ``label`` it is under); ``with_file(node, view, meta, label, note)`` is the draft
     of the next version listing the file ``meta`` (under ``label`` when the kind gives each
     file its own label, ``own_label``; else under the label its kind says).
     """
 
-    files: Callable[[Any], list[dict[str, Any]]]
+    files: Callable[[Any], tuple[AttachmentView, ...]]
     with_file: Callable[[Node, Any, dict[str, Any], Label | None, str], Draft]
     own_label: bool = True
 

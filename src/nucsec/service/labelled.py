@@ -22,19 +22,28 @@ from typing import Any
 from sqlalchemy import Connection
 
 from nucsec.errors import AccessDenied, InputError
-from nucsec.markings import Label, LabelError, render_banner, render_in, render_portion, rollup
+from nucsec.markings import (
+    Label,
+    LabelError,
+    render_banner,
+    render_in,
+    render_portion,
+    renderings,
+    rollup,
+)
 from nucsec.node import Node
 from nucsec.policy import Decision, Principal, Resource, decide
 from nucsec.service.guard import check, record_decision
 from nucsec.service.kinds import Draft, RecordKind
 from nucsec.service.trail import Sink, emit, keyed, reading
+from nucsec.service.views import ExplainView, PortionView, RecordPage, RecordSummary
 from nucsec.store.labels import intern_label, load_label, resolve_basis
 from nucsec.store.records import NewRecord, Portion, RecordRow, RecordStore, VersionRow
 
 __all__ = [
     "after_write",
     "banner_fields",
-    "base_view",
+    "base_fields",
     "count",
     "create",
     "create_many",
@@ -42,7 +51,7 @@ __all__ = [
     "page",
     "portion_views",
     "read",
-    "summary",
+    "summary_fields",
     "update",
     "update_refusal",
     "versions",
@@ -131,8 +140,10 @@ def create_many(
 
 
 def banner_fields(node: Node, label: Label) -> dict[str, Any]:
-    """The banner of a label in the node's renderings: CAPCO, Japanese and US schemes
-    (cached on the immutable label)."""
+    """The banner of a label in the node's renderings (cached on the immutable label):
+    ``banner`` (CAPCO), ``banner_ja`` and ``banner_en`` (the Japanese and US schemes, kept
+    for existing readers), ``banners`` (every nation of the label's agreement, each in its
+    own scheme and language) and the ``portion`` mark."""
     key = ("banner_fields", node.ctx)
     fields: dict[str, Any] | None = label._cache.get(key)
     if fields is None:
@@ -140,26 +151,29 @@ def banner_fields(node: Node, label: Label) -> dict[str, Any]:
             "banner": render_banner(label, node.ctx),
             "banner_ja": render_in(label, node.ctx, "JPN", "ja"),
             "banner_en": render_in(label, node.ctx, "USA", "en"),
+            "banners": renderings(label, node.ctx),
             "portion": render_portion(label, node.ctx),
         }
         label._cache[key] = fields
-    return dict(fields)
+    return {**fields, "banners": dict(fields["banners"])}
 
 
-def portion_views(node: Node, conn: Connection, version: VersionRow) -> dict[str, Any]:
+def portion_views(node: Node, conn: Connection, version: VersionRow) -> dict[str, PortionView]:
+    """Each portion of a version: value, portion mark, label."""
     out = {}
     for name, portion in version.portions.items():
         label = load_label(conn, portion.label_id)
-        out[name] = {
-            "value": portion.value,
-            "portion": render_portion(label, node.ctx),
-            "label": label.to_dict(),
-        }
+        out[name] = PortionView(
+            value=portion.value, portion=render_portion(label, node.ctx), label=label.to_dict()
+        )
     return out
 
 
-def base_view(node: Node, conn: Connection, row: RecordRow, version: VersionRow) -> dict[str, Any]:
-    """What every record view shows: id, kind, banner, label, portions, version, dates."""
+def base_fields(
+    node: Node, conn: Connection, row: RecordRow, version: VersionRow
+) -> dict[str, Any]:
+    """The fields of :class:`~nucsec.service.views.RecordView` for a version: id, kind,
+    banners, label, portions, version, dates, origin (a kind's view adds its own)."""
     banner = load_label(conn, version.label_id)
     fields = banner_fields(node, banner)
     fields.pop("portion")
@@ -176,8 +190,8 @@ def base_view(node: Node, conn: Connection, row: RecordRow, version: VersionRow)
     }
 
 
-def summary(node: Node, conn: Connection, row: RecordRow) -> dict[str, Any]:
-    """One line of a listing."""
+def summary_fields(node: Node, conn: Connection, row: RecordRow) -> dict[str, Any]:
+    """The fields of :class:`~nucsec.service.views.RecordSummary` of a record."""
     return {
         "id": row.id,
         "title": row.title,
@@ -348,13 +362,13 @@ def page(
     origin: str | None = None,
     limit: int = 50,
     after: str | None = None,
-) -> dict[str, Any]:
-    """A page of the records the principal may read, newest first: ``{"items", "next"}``."""
+) -> RecordPage:
+    """A page of the records the principal may read, newest first."""
     with reading(node) as (conn, recorder):
         rows, nxt = RecordStore(conn, node.ctx).list_visible(
             kind.name, principal, query=query, origin=origin, limit=limit, after=after
         )
-        items = [summary(node, conn, r) for r in rows]
+        items = tuple(RecordSummary(**summary_fields(node, conn, r)) for r in rows)
         emit(
             node,
             recorder,
@@ -368,7 +382,7 @@ def page(
                 "ids": [r.id for r in rows],
             },
         )
-    return {"items": items, "next": nxt}
+    return RecordPage(items=items, next=nxt)
 
 
 def count(node: Node, principal: Principal, kind: RecordKind, query: str | None = None) -> int:
@@ -387,21 +401,15 @@ def count(node: Node, principal: Principal, kind: RecordKind, query: str | None 
 
 def versions(
     node: Node, principal: Principal, kind: RecordKind, record_id: str
-) -> list[dict[str, Any]]:
-    """The versions of a record the principal may read (each checked on its own label)."""
+) -> list[tuple[Any, VersionRow]]:
+    """The versions of a record the principal may read (each checked on its own label):
+    each version's view and its stored row (author, note)."""
     with reading(node) as (conn, recorder):
         row, decision = _readable(node, conn, recorder, principal, kind, record_id, "history")
         out = None
         if row is not None and decision is not None and decision.allowed:
             rows = RecordStore(conn, node.ctx).versions_visible(row, principal)
-            out = [
-                {
-                    **kind.redact(node, principal, kind.view(node, conn, row, v)),
-                    "author_id": v.author_id,
-                    "note": v.note,
-                }
-                for v in rows
-            ]
+            out = [(kind.redact(node, principal, kind.view(node, conn, row, v)), v) for v in rows]
             emit(
                 node,
                 recorder,
@@ -427,7 +435,7 @@ def explain(
     *,
     actor: str,
     action: str = "read",
-) -> dict[str, Any]:
+) -> ExplainView:
     """The decision for ``principal`` on a record, with reasons (an audited act of
     ``actor``, who must be entitled to know the record exists)."""
     with reading(node) as (conn, recorder):
@@ -450,13 +458,15 @@ def explain(
                     "allowed": decision.allowed,
                 },
             )
-            out = {
-                kind.name: row.id,
-                "user": principal.id,
-                "action": action,
-                "banner": render_banner(label, node.ctx),
-                **decision.to_dict(),
-            }
+            out = ExplainView(
+                kind=kind.name,
+                record_id=row.id,
+                user=principal.id,
+                action=action,
+                banner=render_banner(label, node.ctx),
+                allowed=decision.allowed,
+                reasons=tuple(decision.reasons),
+            )
     if out is None:
         raise kind.not_found(record_id)
     return out

@@ -9,11 +9,12 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request, UploadFile
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from nucsec.errors import AccessDenied, InputError
 from nucsec.markings import Label, parse_label
 from nucsec.node import Node
+from nucsec.service.views import to_json
 from nucsec.store.blobs import BlobTooLargeError
 from nucsec.web.api.schemas import ErrorOut
 from nucsec.web.auth import Caller
@@ -28,6 +29,7 @@ __all__ = [
     "Multipart",
     "errs",
     "file_response",
+    "json_response",
     "label_input",
     "need_role",
     "read_upload",
@@ -65,6 +67,11 @@ def need_role(caller: Caller, role: str, what: str) -> None:
     """AccessDenied unless the caller has ``role`` (``what`` names the operation)."""
     if not caller.has_role(role):
         raise AccessDenied(f"{what} is for the {role} role", field="role")
+
+
+def json_response(data: Any, status_code: int = 200) -> JSONResponse:
+    """A JSON answer of a service's view (or plain JSON data): the view's own JSON."""
+    return JSONResponse(to_json(data), status_code=status_code)
 
 
 def label_input(value: str | dict[str, Any], node: Node, field: str) -> Label:

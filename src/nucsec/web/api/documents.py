@@ -9,18 +9,17 @@ roles still bound what a scope allows.
 from __future__ import annotations
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from nucsec.node import Node
 from nucsec.service import documents as docs
+from nucsec.service.views import DocumentView, RecordPage
 from nucsec.web.access import access_report
-from nucsec.web.api.common import READ, WRITE, errs, label_input
+from nucsec.web.api.common import READ, WRITE, errs, json_response, label_input
 from nucsec.web.api.schemas import (
     AccessReport,
     Count,
     DocumentIn,
-    DocumentOut,
-    DocumentPage,
     VersionList,
 )
 from nucsec.web.auth import Caller
@@ -48,7 +47,7 @@ def _document_input(body: DocumentIn, node: Node) -> docs.DocumentInput:
 @router.get(
     "/documents",
     response_model=None,
-    responses={200: {"model": DocumentPage}, **READ},
+    responses={200: {"model": RecordPage}, **READ},
     summary="List the documents the caller may read, newest first",
 )
 def list_documents(
@@ -62,7 +61,7 @@ def list_documents(
     page = docs.list_documents(
         node, caller.principal, query=q or None, origin=origin, limit=limit, after=after
     )
-    return JSONResponse(page)
+    return json_response(page)
 
 
 @router.get(
@@ -76,37 +75,37 @@ def count_documents(
     caller: Caller = Read,
     node: Node = NodeDep,
 ) -> Response:
-    return JSONResponse({"count": docs.count_documents(node, caller.principal, q or None)})
+    return json_response({"count": docs.count_documents(node, caller.principal, q or None)})
 
 
 @router.post(
     "/documents",
     status_code=201,
     response_model=None,
-    responses={201: {"model": DocumentOut}, **WRITE},
+    responses={201: {"model": DocumentView}, **WRITE},
     summary="Create a document (the label decides who may read it)",
 )
 def create_document(
     body: DocumentIn, caller: Caller = Write, node: Node = NodeDep, _json: None = JsonBody
 ) -> Response:
     view = docs.create_document(node, caller.principal, _document_input(body, node))
-    return JSONResponse(view, status_code=201)
+    return json_response(view, status_code=201)
 
 
 @router.get(
     "/documents/{doc_id}",
     response_model=None,
-    responses={200: {"model": DocumentOut}, **errs(401, 403, 404)},
+    responses={200: {"model": DocumentView}, **errs(401, 403, 404)},
     summary="One document (404 if absent or not visible)",
 )
 def get_document(doc_id: str, caller: Caller = Read, node: Node = NodeDep) -> Response:
-    return JSONResponse(docs.get_document(node, caller.principal, doc_id))
+    return json_response(docs.get_document(node, caller.principal, doc_id))
 
 
 @router.put(
     "/documents/{doc_id}",
     response_model=None,
-    responses={200: {"model": DocumentOut}, **WRITE, **errs(404)},
+    responses={200: {"model": DocumentView}, **WRITE, **errs(404)},
     summary="Append a new version of a document",
 )
 def update_document(
@@ -117,7 +116,7 @@ def update_document(
     _json: None = JsonBody,
 ) -> Response:
     view = docs.update_document(node, caller.principal, doc_id, _document_input(body, node))
-    return JSONResponse(view)
+    return json_response(view)
 
 
 @router.get(
@@ -127,7 +126,7 @@ def update_document(
     summary="The versions of a document the caller may read",
 )
 def document_history(doc_id: str, caller: Caller = Read, node: Node = NodeDep) -> Response:
-    return JSONResponse({"items": docs.history(node, caller.principal, doc_id)})
+    return json_response({"items": docs.history(node, caller.principal, doc_id)})
 
 
 @router.get(
@@ -137,4 +136,4 @@ def document_history(doc_id: str, caller: Caller = Read, node: Node = NodeDep) -
     summary="Who can see this document, and why (originator agency, security officers)",
 )
 def document_access(doc_id: str, caller: Caller = Read, node: Node = NodeDep) -> Response:
-    return JSONResponse(access_report(node, caller, doc_id))
+    return json_response(access_report(node, caller, doc_id))

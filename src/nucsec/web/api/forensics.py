@@ -15,17 +15,19 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from nucsec.errors import InputError
 from nucsec.node import Node
 from nucsec.service import analyses
 from nucsec.service import analysis_methods as methods
+from nucsec.service.views import AnalysisView, RecordPage
 from nucsec.web.api.common import (
     READ,
     WRITE,
     Multipart,
     errs,
+    json_response,
     label_input,
     read_upload,
     upload_errors,
@@ -34,8 +36,6 @@ from nucsec.web.api.record_schemas import (
     AgeIn,
     AgeOut,
     AnalysisIn,
-    AnalysisOut,
-    AnalysisPage,
     AttachedSpectrumIn,
     ConcordanceIn,
     SpectrumOut,
@@ -84,7 +84,7 @@ def analyze_spectrum(
     out: dict[str, Any] = {**run.result, "upload": ticket}
     if plot:
         out["plot"] = run.plot()
-    return JSONResponse(out)
+    return json_response(out)
 
 
 @router.post(
@@ -100,11 +100,11 @@ def analyze_attached(
 
     meta, data = read_attachment(node, caller.principal, body.kind, body.id, body.sha256)
     params = {"detector": body.detector, "use_file_background": body.use_file_background}
-    run = methods.run_spectrum(data, meta["name"], params, max_bytes=len(data) + 1)
+    run = methods.run_spectrum(data, meta.name, params, max_bytes=len(data) + 1)
     out: dict[str, Any] = dict(run.result)
     if body.plot:
         out["plot"] = run.plot()
-    return JSONResponse(out)
+    return json_response(out)
 
 
 # -- ages ---------------------------------------------------------------------------------
@@ -121,7 +121,7 @@ def age(
     result, _, core = methods.run_age(params)
     if body.curve:
         result["curve"] = methods.age_curve(core)[0]
-    return JSONResponse(result)
+    return json_response(result)
 
 
 @router.post(
@@ -133,7 +133,7 @@ def age(
 def age_concordance(
     body: ConcordanceIn, caller: Caller = Read, node: Node = NodeDep, _json: None = JsonBody
 ) -> Response:
-    return JSONResponse(methods.run_concordance(body.sample, alpha=body.alpha, seed=body.seed))
+    return json_response(methods.run_concordance(body.sample, alpha=body.alpha, seed=body.seed))
 
 
 @router.get(
@@ -145,7 +145,7 @@ def age_concordance(
 def chronometers(caller: Caller = Read) -> Response:
     from nucsec.forensics.chronometry import CHRONOMETERS, half_life_set_names
 
-    return JSONResponse(
+    return json_response(
         {
             "chronometers": [c.to_dict() for c in CHRONOMETERS.values()],
             "half_life_sets": half_life_set_names(),
@@ -157,7 +157,7 @@ def chronometers(caller: Caller = Read) -> Response:
 @router.get(
     "/analyses",
     response_model=None,
-    responses={200: {"model": AnalysisPage}, **READ},
+    responses={200: {"model": RecordPage}, **READ},
     summary="Shared analyses the caller may read, newest first",
 )
 def list_analyses(
@@ -170,7 +170,7 @@ def list_analyses(
     page = analyses.list_analyses(
         node, caller.principal, query=q or None, limit=limit, after=after or None
     )
-    return JSONResponse(page)
+    return json_response(page)
 
 
 @router.get(
@@ -182,14 +182,14 @@ def list_analyses(
 def count_analyses(
     q: str | None = Query(None, max_length=200), caller: Caller = Read, node: Node = NodeDep
 ) -> Response:
-    return JSONResponse({"count": analyses.count_analyses(node, caller.principal, q or None)})
+    return json_response({"count": analyses.count_analyses(node, caller.principal, q or None)})
 
 
 @router.post(
     "/analyses",
     status_code=201,
     response_model=None,
-    responses={201: {"model": AnalysisOut}, **WRITE, **errs(404)},
+    responses={201: {"model": AnalysisView}, **WRITE, **errs(404)},
     summary="Share an analysis under a label (recomputed by the server from its inputs)",
 )
 def create_analysis(
@@ -220,14 +220,14 @@ def create_analysis(
         )
     else:
         raise InputError("method must be spectrum or age", field="method", value=body.method)
-    return JSONResponse(view, status_code=201)
+    return json_response(view, status_code=201)
 
 
 @router.get(
     "/analyses/{analysis_id}",
     response_model=None,
-    responses={200: {"model": AnalysisOut}, **errs(403, 404)},
+    responses={200: {"model": AnalysisView}, **errs(403, 404)},
     summary="One analysis (404 if absent or not visible)",
 )
 def get_analysis(analysis_id: str, caller: Caller = Read, node: Node = NodeDep) -> Response:
-    return JSONResponse(analyses.get_analysis(node, caller.principal, analysis_id))
+    return json_response(analyses.get_analysis(node, caller.principal, analysis_id))

@@ -16,7 +16,7 @@ import datetime as dt
 from typing import Literal
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from nucsec.errors import InputError
 from nucsec.federation.export import export_incidents_stix
@@ -25,27 +25,25 @@ from nucsec.service import attachments as att
 from nucsec.service import incidents as register
 from nucsec.service.files import FileUpload
 from nucsec.service.incident_search import IncidentFilter, search_incidents
+from nucsec.service.views import ImportView, IncidentPage, IncidentView, RecordView
 from nucsec.web.api.common import (
     READ,
     WRITE,
     Multipart,
     errs,
     file_response,
+    json_response,
     label_input,
     read_upload,
     upload_errors,
 )
 from nucsec.web.api.record_schemas import (
-    AttachmentList,
-    ImportOut,
     IncidentIn,
-    IncidentOut,
-    IncidentPage,
     MaterialIn,
-    RecordOut,
     SourceIn,
     StatsOut,
 )
+from nucsec.web.api.schemas import AttachmentList
 from nucsec.web.auth import Caller
 from nucsec.web.deps import JsonBody, NodeDep, Read, Write
 
@@ -81,7 +79,7 @@ def list_incidents(
 ) -> Response:
     flt = IncidentFilter(q or None, year, group or None, country or None, type or None)
     page = search_incidents(node, caller.principal, flt, limit=limit, after=after or None)
-    return JSONResponse(page)
+    return json_response(page)
 
 
 @router.get(
@@ -100,7 +98,7 @@ def incident_stats(
     stats = register.incident_statistics(
         node, caller.principal, year_from=year_from, year_to=year_to
     )
-    return JSONResponse(stats.to_dict())
+    return json_response(stats.to_dict())
 
 
 @router.get(
@@ -140,7 +138,7 @@ def export_incidents(
     "/incidents",
     status_code=201,
     response_model=None,
-    responses={201: {"model": IncidentOut}, **WRITE},
+    responses={201: {"model": IncidentView}, **WRITE},
     summary="Record an incident (facts under `label`, each narrative paragraph its own)",
 )
 def create_incident(
@@ -150,13 +148,13 @@ def create_incident(
     incident = register.parse_incident(body.incident, today=today)
     label = label_input(body.label, node, "label")
     view = register.add_incident(node, caller.principal, incident, label, body.note)
-    return JSONResponse(view, status_code=201)
+    return json_response(view, status_code=201)
 
 
 @router.post(
     "/incidents/import",
     response_model=None,
-    responses={200: {"model": ImportOut}, **WRITE},
+    responses={200: {"model": ImportView}, **WRITE},
     summary="Import incidents from a CSV file; every bad row reported (422 lists them)",
 )
 def import_incidents(
@@ -180,27 +178,27 @@ def import_incidents(
         partial=partial,
         today=node.clock().date(),
     )
-    return JSONResponse(result)
+    return json_response(result)
 
 
 @router.get(
     "/incidents/{incident_id}",
     response_model=None,
-    responses={200: {"model": IncidentOut}, **errs(403, 404)},
+    responses={200: {"model": IncidentView}, **errs(403, 404)},
     summary="One incident with its IAEA categories (404 if absent or not visible)",
 )
 def get_incident(incident_id: str, caller: Caller = Read, node: Node = NodeDep) -> Response:
-    return JSONResponse(register.get_incident(node, caller.principal, incident_id))
+    return json_response(register.get_incident(node, caller.principal, incident_id))
 
 
 # -- attachments ----------------------------------------------------------------------------
 def _list(kind: str, record_id: str, caller: Caller, node: Node) -> Response:
-    return JSONResponse({"items": att.list_attachments(node, caller.principal, kind, record_id)})
+    return json_response({"items": att.list_attachments(node, caller.principal, kind, record_id)})
 
 
 def _download(kind: str, record_id: str, sha256: str, caller: Caller, node: Node) -> Response:
     meta, data = att.read_attachment(node, caller.principal, kind, record_id, sha256)
-    return file_response(data, meta["name"])
+    return file_response(data, meta.name)
 
 
 def _attach(
@@ -217,7 +215,7 @@ def _attach(
     file_label = label_input(label, node, "label") if label else None
     with upload_errors():
         view = att.attach_file(node, caller.principal, kind, record_id, upload, label=file_label)
-    return JSONResponse(view, status_code=201)
+    return json_response(view, status_code=201)
 
 
 _LIST = {200: {"model": AttachmentList}, **errs(403, 404)}
@@ -225,7 +223,7 @@ _FILE = {
     200: {"content": {"application/octet-stream": {}}, "description": "the file"},
     **errs(403, 404),
 }
-_ATTACH = {201: {"model": RecordOut}, **WRITE, **errs(404, 409)}
+_ATTACH = {201: {"model": RecordView}, **WRITE, **errs(404, 409)}
 
 
 @router.get("/incidents/{incident_id}/attachments", response_model=None, responses=_LIST)
@@ -316,7 +314,7 @@ def categorize_source(
 
     sources = [source_from_spec(s, field=f"items[{i}]") for i, s in enumerate(body.items)]
     on: dt.date | None = parse_date(body.date, "date")
-    return JSONResponse(categorize_sources(sources, on_date=on).to_dict())
+    return json_response(categorize_sources(sources, on_date=on).to_dict())
 
 
 @router.post(
@@ -340,4 +338,4 @@ def categorize_material(
         pu_isotopics_pct=(("Pu-238", body.pu238_pct),) if body.pu238_pct is not None else (),
         irradiated=body.irradiated,
     )
-    return JSONResponse(categorize(item).to_dict())
+    return json_response(categorize(item).to_dict())

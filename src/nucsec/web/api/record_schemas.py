@@ -1,8 +1,8 @@
 """Request and response bodies of the incident, forensics and analysis API (OpenAPI).
 
-As in :mod:`nucsec.web.api.schemas`, responses are built as dictionaries by the services and
-these models document them (schemathesis checks the answers); request models forbid
-unknown fields and NUL characters.
+As in :mod:`nucsec.web.api.schemas`, records are answered as the services' view types;
+the models here document the science results (spectrum, age, statistics) and the
+requests, which forbid unknown fields and NUL characters.
 """
 
 from __future__ import annotations
@@ -17,18 +17,10 @@ __all__ = [
     "AgeIn",
     "AgeOut",
     "AnalysisIn",
-    "AnalysisOut",
-    "AnalysisPage",
     "AttachedSpectrumIn",
-    "AttachmentList",
-    "AttachmentOut",
     "ConcordanceIn",
-    "ImportOut",
     "IncidentIn",
-    "IncidentOut",
-    "IncidentPage",
     "MaterialIn",
-    "RecordOut",
     "SourceIn",
     "SpectrumOut",
     "StatsOut",
@@ -37,22 +29,6 @@ __all__ = [
 
 class _Out(BaseModel):
     model_config = ConfigDict(extra="allow")
-
-
-class RecordOut(_Out):
-    """Any labelled record: id, kind, banner in each scheme, portions, version, dates."""
-
-    id: str
-    kind: str
-    banner: str
-    banner_ja: str
-    banner_en: str
-    label: dict[str, Any]
-    portions: dict[str, Any]
-    version: int
-    created_at: str
-    updated_at: str
-    origin: str | None
 
 
 class IncidentIn(_In):
@@ -64,41 +40,6 @@ class IncidentIn(_In):
     note: str = Field("", max_length=2000)
 
 
-class IncidentOut(RecordOut):
-    reference: str
-    title: str
-    incident: dict[str, Any]
-    assessment: dict[str, Any] = Field(
-        description="IAEA source categories per holding, INFCIRC/225 material categories, "
-        "weapons_usable"
-    )
-
-
-class IncidentSummary(_Out):
-    id: str
-    title: str
-    banner: str
-    banner_ja: str
-    portion: str
-    version: int
-    updated_at: str
-    origin: str | None
-    reference: str
-    event_date: str
-    itdb_group: str
-    incident_type: str
-    material_class: str
-    country: str
-    country_name: str
-    detection_mode: str
-
-
-class IncidentPage(BaseModel):
-    items: list[IncidentSummary]
-    next: str | None = Field(description="cursor for the next page (`after=`), or null")
-    total: int = Field(description="incidents matching the filters that the caller may read")
-
-
 class StatsOut(_Out):
     total: int
     by_year: dict[str, int]
@@ -108,26 +49,6 @@ class StatsOut(_Out):
     by_country: dict[str, int]
     by_detection_mode: dict[str, int]
     by_year_and_group: dict[str, dict[str, int]]
-
-
-class ImportOut(BaseModel):
-    created: list[str]
-    updated: list[str]
-    errors: list[dict[str, Any]] = Field(description="bad rows: line, reference, field, message")
-
-
-class AttachmentOut(_Out):
-    name: str
-    sha256: str
-    size_bytes: int
-    media_type: str
-    description: str
-    portion: str = Field(description="portion mark the file is under")
-    label: dict[str, Any]
-
-
-class AttachmentList(BaseModel):
-    items: list[AttachmentOut]
 
 
 class SpectrumOut(_Out):
@@ -219,27 +140,3 @@ class AnalysisIn(_In):
         description="spectrum: {detector, use_file_background}; age: the /age fields",
     )
     parent: dict[str, Any] | None = Field(None, description="age: {kind, id} of the record")
-
-
-class AnalysisOut(RecordOut):
-    title: str
-    method: str
-    params: dict[str, Any]
-    versions: dict[str, str]
-    source: dict[str, Any] | None
-    result: dict[str, Any]
-    attachments: list[dict[str, Any]]
-
-
-class AnalysisSummary(_Out):
-    id: str
-    title: str
-    banner: str
-    portion: str
-    version: int
-    updated_at: str
-
-
-class AnalysisPage(BaseModel):
-    items: list[AnalysisSummary]
-    next: str | None

@@ -1,25 +1,28 @@
 """Request and response bodies of the REST API (they make the OpenAPI document).
 
-Responses are built as plain dictionaries by the services; these models document them
-(and schemathesis checks that the answers match). Request models forbid unknown fields.
+Labelled records are answered as the services' view types (:mod:`nucsec.service.views`),
+which are the response models themselves: the lists below only wrap them
+(:data:`VersionList`, :data:`AttachmentList`). The other responses (accounts, audit) are
+documented here; schemathesis checks that the answers match. Request models forbid
+unknown fields.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+
+from nucsec.service.views import AttachmentView, DocumentVersion
 
 __all__ = [
     "AccessEntry",
     "AccessReport",
+    "AttachmentList",
     "AuditEventOut",
     "AuditPage",
     "Count",
     "DocumentIn",
-    "DocumentOut",
-    "DocumentPage",
-    "DocumentSummary",
     "ErrorOut",
     "Health",
     "LabelIn",
@@ -96,55 +99,8 @@ class DocumentIn(_In):
     note: str = Field("", max_length=2000, description="change note")
 
 
-class PortionOut(BaseModel):
-    value: Any
-    portion: str
-    label: dict[str, Any]
-
-
-class DocumentSummary(BaseModel):
-    id: str
-    title: str
-    banner: str
-    banner_ja: str
-    portion: str
-    version: int
-    updated_at: str
-    origin: str | None
-
-
-class DocumentPage(BaseModel):
-    items: list[DocumentSummary]
-    next: str | None = Field(description="cursor for the next page (`after=`), or null")
-
-
 class Count(BaseModel):
     count: int
-
-
-class DocumentOut(BaseModel):
-    id: str
-    kind: str
-    title: str
-    body: str
-    banner: str
-    banner_ja: str
-    banner_en: str
-    label: dict[str, Any]
-    portions: dict[str, PortionOut]
-    version: int
-    created_at: str
-    updated_at: str
-    origin: str | None
-
-
-class VersionOut(DocumentOut):
-    author_id: str | None
-    note: str
-
-
-class VersionList(BaseModel):
-    items: list[VersionOut]
 
 
 class AccessEntry(BaseModel):
@@ -253,3 +209,8 @@ class VerifyOut(BaseModel):
     first_bad_event: int | None
     problems: list[dict[str, Any]]
     more_problems: int
+
+
+#: ``{"items": [...]}`` answers, derived from the views they list
+VersionList = create_model("VersionList", items=(list[DocumentVersion], ...))
+AttachmentList = create_model("AttachmentList", items=(list[AttachmentView], ...))

@@ -14,6 +14,7 @@ from starlette.datastructures import UploadFile
 from nucsec.errors import InputError
 from nucsec.markings import Label, rollup
 from nucsec.node import Node
+from nucsec.service.views import RecordView
 from nucsec.web.auth import Caller, check_csrf
 from nucsec.web.banners import banner_view
 from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
@@ -68,9 +69,9 @@ async def read_upload_form(request: Request, caller: Caller, node: Node) -> Uplo
     return UploadForm(fields, files)
 
 
-def labels_of(view: dict[str, Any]) -> list[Label]:
+def labels_of(view: RecordView) -> list[Label]:
     """The portion labels of a record view (what a page showing the record shows)."""
-    return [Label.from_dict(p["label"]) for p in view["portions"].values()]
+    return [Label.from_dict(p.label) for p in view.portions.values()]
 
 
 def preview(form: Form, prefixes: Iterable[str], caller: Caller, node: Node) -> dict[str, Any]:

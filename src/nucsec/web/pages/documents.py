@@ -17,6 +17,7 @@ from nucsec.markings import Label, rollup
 from nucsec.node import Node
 from nucsec.policy import WRITER_ROLES
 from nucsec.service import documents as docs
+from nucsec.service.views import DocumentView, RecordSummary, RecordView
 from nucsec.web.access import access_report, may_see_access
 from nucsec.web.auth import Caller
 from nucsec.web.banners import banner_view, portion_view
@@ -42,8 +43,8 @@ FormDep = Depends(csrf_form)
 
 # -- home and lists -----------------------------------------------------------------------
 def _with_labels(
-    items: list[dict[str, Any]], node: Node
-) -> list[tuple[dict[str, Any], Label | None]]:
+    items: tuple[RecordSummary, ...], node: Node
+) -> list[tuple[RecordSummary, Label | None]]:
     return [(item, label_of_summary(item, node)) for item in items]
 
 
@@ -52,10 +53,8 @@ def home(request: Request, caller: Caller = CallerDep, node: Node = NodeDep) -> 
     page = docs.list_documents(node, caller.principal, limit=10)
     total = docs.count_documents(node, caller.principal)
     since = caller.previous_login_at
-    rows = _with_labels(page["items"], node)
-    new = [
-        (item, lb) for item, lb in rows if since is None or item["updated_at"] > since.isoformat()
-    ]
+    rows = _with_labels(page.items, node)
+    new = [(item, lb) for item, lb in rows if since is None or item.updated_at > since.isoformat()]
     return render(
         request,
         "home.html",
@@ -84,9 +83,9 @@ def documents(
         after=after or None,
     )
     total = docs.count_documents(node, caller.principal, q or None)
-    rows = _with_labels(page["items"], node)
+    rows = _with_labels(page.items, node)
     params = {k: v for k, v in (("q", q), ("origin", origin), ("limit", str(limit))) if v}
-    next_url = f"/documents?{urlencode({**params, 'after': page['next']})}" if page["next"] else ""
+    next_url = f"/documents?{urlencode({**params, 'after': page.next})}" if page.next else ""
     first_url = f"/documents?{urlencode(params)}" if after else ""
     return render(
         request,
@@ -105,8 +104,8 @@ def documents(
 
 
 # -- one document -------------------------------------------------------------------------
-def _portion_labels(doc: dict[str, Any]) -> dict[str, Label]:
-    return {name: Label.from_dict(p["label"]) for name, p in doc["portions"].items()}
+def _portion_labels(doc: RecordView) -> dict[str, Label]:
+    return {name: Label.from_dict(p.label) for name, p in doc.portions.items()}
 
 
 @router.get("/documents/new", response_class=HTMLResponse)
@@ -120,7 +119,7 @@ def _form_page(
     node: Node,
     *,
     values: dict[str, Any],
-    doc: dict[str, Any] | None,
+    doc: DocumentView | None,
     error: str = "",
     error_field: str | None = None,
     status: int = 200,
@@ -205,7 +204,7 @@ def create_document(
             error_field=exc.field,
             status=status,
         )
-    return RedirectResponse(f"/documents/{view['id']}", status_code=303)
+    return RedirectResponse(f"/documents/{view.id}", status_code=303)
 
 
 @router.get("/documents/{doc_id}", response_class=HTMLResponse)
@@ -214,7 +213,7 @@ def document(
 ) -> Response:
     doc = docs.get_document(node, caller.principal, doc_id)
     labels = _portion_labels(doc)
-    record = Label.from_dict(doc["label"])
+    record = Label.from_dict(doc.label)
     originator_side = may_see_access(caller, record)  # originator agency or security officer
     return render(
         request,
@@ -237,7 +236,7 @@ def edit_document(
 ) -> Response:
     doc = docs.get_document(node, caller.principal, doc_id)
     labels = _portion_labels(doc)
-    values: dict[str, Any] = {"title": doc["title"], "body": doc["body"], "note": ""}
+    values: dict[str, Any] = {"title": doc.title, "body": doc.body, "note": ""}
     values.update(form_from_label(labels["body"], "body"))
     values.update(form_from_label(labels["title"], "title"))
     values["title_same"] = "on" if labels["title"] == labels["body"] else ""
@@ -277,16 +276,14 @@ def document_history(
     request: Request, doc_id: str, caller: Caller = CallerDep, node: Node = NodeDep
 ) -> Response:
     versions = docs.history(node, caller.principal, doc_id)
-    shown = [Label.from_dict(p["label"]) for v in versions for p in v["portions"].values()]
+    shown = [Label.from_dict(p.label) for v in versions for p in v.portions.values()]
     return render(
         request,
         "history.html",
         {
             "versions": list(reversed(versions)),
             "doc_id": doc_id,
-            "labels_of": lambda v: {
-                n: Label.from_dict(p["label"]) for n, p in v["portions"].items()
-            },
+            "labels_of": _portion_labels,
         },
         caller=caller,
         labels=shown,
@@ -303,7 +300,7 @@ def document_access(
     return render(
         request,
         "access.html",
-        {"report": report, "doc": doc, "record_label": Label.from_dict(doc["label"])},
+        {"report": report, "doc": doc, "record_label": Label.from_dict(doc.label)},
         caller=caller,
         labels=labels.values(),
     )

@@ -27,6 +27,7 @@ from nucsec.service import analysis_methods as methods
 from nucsec.service import attachments as att
 from nucsec.service.documents import get_document
 from nucsec.service.files import FileUpload
+from nucsec.service.views import AnalysisView
 from nucsec.web.auth import Caller
 from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
 from nucsec.web.pages.common import UploadForm, labels_of, preview, read_upload_form
@@ -95,12 +96,12 @@ def spectrum(
     meta, data = att.read_attachment(node, caller.principal, kind, id, sha256)
     params = {"detector": detector or None}
     try:
-        run = methods.run_spectrum(data, meta["name"], params, max_bytes=len(data) + 1)
+        run = methods.run_spectrum(data, meta.name, params, max_bytes=len(data) + 1)
     except InputError as exc:
-        shown = [Label.from_dict(meta["label"])]
+        shown = [Label.from_dict(meta.label)]
         return _spectrum_page(request, caller, node, error=exc.message, shown=shown, status=422)
-    source = {"kind": kind, "id": id, "sha256": sha256, "name": meta["name"]}
-    shown = [Label.from_dict(meta["label"])]
+    source = {"kind": kind, "id": id, "sha256": sha256, "name": meta.name}
+    shown = [Label.from_dict(meta.label)]
     return _spectrum_page(request, caller, node, run=run, source=source, shown=shown)
 
 
@@ -146,7 +147,7 @@ def share_spectrum(
         "use_file_background": first(form, "use_file_background", "on") == "on",
     }
 
-    def save(label: Label) -> dict[str, Any]:
+    def save(label: Label) -> AnalysisView:
         return analyses.save_spectrum_analysis(
             node,
             caller.principal,
@@ -165,7 +166,7 @@ def _share(
     caller: Caller,
     node: Node,
     form: Form,
-    save: Callable[[Label], dict[str, Any]],
+    save: Callable[[Label], AnalysisView],
 ) -> Response:
     """Save an analysis under the label chosen in ``form``: its page, or a page saying why
     it was not saved (403 refused by the policy, 422 bad input)."""
@@ -174,7 +175,7 @@ def _share(
     except (InputError, AccessDenied) as exc:
         status = 403 if isinstance(exc, AccessDenied) else 422
         return _retry_page(request, caller, node, exc.message, status)
-    return RedirectResponse(f"/analyses/{view['id']}", status_code=303)
+    return RedirectResponse(f"/analyses/{view.id}", status_code=303)
 
 
 def _retry_page(
@@ -247,7 +248,7 @@ def age(
 def save_age(
     request: Request, form: Form = FormDep, caller: Caller = CallerDep, node: Node = NodeDep
 ) -> Response:
-    def save(label: Label) -> dict[str, Any]:
+    def save(label: Label) -> AnalysisView:
         try:
             params = json.loads(first(form, "params"))
         except json.JSONDecodeError:
@@ -279,9 +280,9 @@ def analyses_page(
         node, caller.principal, query=q or None, limit=PAGE_SIZE, after=after or None
     )
     total = analyses.count_analyses(node, caller.principal, q or None)
-    rows = [(item, label_of_summary(item, node)) for item in page["items"]]
+    rows = [(item, label_of_summary(item, node)) for item in page.items]
     params = {"q": q} if q else {}
-    nxt = page["next"]
+    nxt = page.next
     return render(
         request,
         "analyses.html",
@@ -302,11 +303,11 @@ def analysis(
     request: Request, analysis_id: str, caller: Caller = CallerDep, node: Node = NodeDep
 ) -> Response:
     view = analyses.get_analysis(node, caller.principal, analysis_id)
-    context: dict[str, Any] = {"view": view, "result": view["result"], "svg": None}
-    if view["plot"]:
-        context["plot_json"] = json.dumps(view["plot"], separators=(",", ":"))
-    if view["method"] == "age":
-        context["svg"] = _saved_curve(view["params"], view["result"])
+    context: dict[str, Any] = {"view": view, "result": view.result, "svg": None}
+    if view.plot:
+        context["plot_json"] = json.dumps(view.plot, separators=(",", ":"))
+    if view.method == "age":
+        context["svg"] = _saved_curve(view.params, view.result)
     return render(request, "analysis.html", context, caller=caller, labels=labels_of(view))
 
 

@@ -32,6 +32,7 @@ from nucsec.service import attachments as att
 from nucsec.service import incidents as register
 from nucsec.service.files import FileUpload
 from nucsec.service.incident_search import IncidentFilter, counted_labels, search_incidents
+from nucsec.service.views import ImportView, IncidentView
 from nucsec.web.auth import Caller
 from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
 from nucsec.web.pages.charts import bar_chart_svg, stacked_years_svg
@@ -77,7 +78,7 @@ def incidents(
 ) -> Response:
     flt = IncidentFilter(q or None, year, group or None, country or None, type or None)
     page = search_incidents(node, caller.principal, flt, limit=limit, after=after or None)
-    rows = [(item, label_of_summary(item, node)) for item in page["items"]]
+    rows = [(item, label_of_summary(item, node)) for item in page.items]
     params = {
         k: str(v)
         for k, v in (
@@ -91,13 +92,13 @@ def incidents(
     }
     if limit != PAGE_SIZE:
         params["limit"] = str(limit)
-    nxt = page["next"]
+    nxt = page.next
     return render(
         request,
         "incidents.html",
         {
             "rows": rows,
-            "total": page["total"],
+            "total": page.total,
             "f": {"q": q, "year": year or "", "group": group, "country": country, "type": type},
             "next_url": f"/incidents?{urlencode({**params, 'after': nxt})}" if nxt else "",
             "first_url": f"/incidents?{urlencode(params)}" if after else "",
@@ -223,7 +224,7 @@ def create_incident(
             error_field=exc.field,
             status=status,
         )
-    return RedirectResponse(f"/incidents/{view['id']}", status_code=303)
+    return RedirectResponse(f"/incidents/{view.id}", status_code=303)
 
 
 # -- import ---------------------------------------------------------------------------------
@@ -233,7 +234,7 @@ def _import_page(
     node: Node,
     values: dict[str, Any],
     *,
-    result: dict[str, Any] | None = None,
+    result: ImportView | None = None,
     error: str = "",
     status: int = 200,
 ) -> Response:
@@ -282,7 +283,7 @@ def _do_import(request: Request, caller: Caller, node: Node, upload: Any) -> Res
             node, caller.principal, text, label, partial=partial, today=node.clock().date()
         )
     except CsvImportError as exc:
-        failed = {"created": [], "updated": [], "errors": [e.to_dict() for e in exc.errors]}
+        failed = ImportView(created=(), updated=(), errors=tuple(e.to_dict() for e in exc.errors))
         return _import_page(
             request, caller, node, values, result=failed, error=exc.message, status=422
         )
@@ -419,8 +420,8 @@ def incident_map(
 
 
 # -- one incident ---------------------------------------------------------------------------
-def _narrative_labels(view: dict[str, Any]) -> list[Label]:
-    return [Label.from_dict(p["label"]) for p in view["incident"]["narrative"]]
+def _narrative_labels(view: IncidentView) -> list[Label]:
+    return [Label.from_dict(p["label"]) for p in view.incident["narrative"]]
 
 
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)
@@ -435,13 +436,13 @@ def _incident_page(
     request: Request,
     caller: Caller,
     node: Node,
-    view: dict[str, Any],
+    view: IncidentView,
     *,
     error: str = "",
     status: int = 200,
 ) -> Response:
-    inc = view["incident"]
-    facts = Label.from_dict(view["portions"]["facts"]["label"])
+    inc = view.incident
+    facts = Label.from_dict(view.portions["facts"].label)
     names = {
         "incident_type": display_name("incident_type", inc["incident_type"]),
         "incident_type_ja": display_name("incident_type", inc["incident_type"], "ja"),
@@ -460,7 +461,7 @@ def _incident_page(
             "inc": inc,
             "names": names,
             "facts_label": facts,
-            "record_label": Label.from_dict(view["label"]),
+            "record_label": Label.from_dict(view.label),
             "narrative_labels": _narrative_labels(view),
             "attachments": att.files_of(node, view),
             "error": error,
