@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from sqlalchemy.engine import Engine
 
 from nucsec.audit import keys
 from nucsec.errors import ConfigurationError, InputError
-from nucsec.markings.context import MarkingContext, default_context, load_context
+from nucsec.markings.context import MarkingContext, context_for
 from nucsec.settings import Settings
 
 if TYPE_CHECKING:
@@ -121,9 +122,7 @@ class Node:
 
 def marking_context(settings: Settings) -> MarkingContext:
     """The node's marking data: ``settings.markings_dir`` if set, else the shipped data."""
-    if settings.markings_dir:
-        return load_context(Path(settings.markings_dir))
-    return default_context()
+    return context_for(settings.markings_dir)
 
 
 def read_identity(settings: Settings) -> dict[str, Any]:
@@ -166,11 +165,15 @@ def create_home(
     kid = keys.key_id(name, key.public_key()).hex()
     origin = f"nucsec.{name}/{kid}"
     created = utcnow().isoformat(timespec="seconds")
+    markings = ""
+    if settings.markings_dir:  # kept, so that every later run reads the same marking data
+        path = str(Path(settings.markings_dir).resolve())
+        markings = f"markings_dir = {json.dumps(path, ensure_ascii=False)}\n"
     settings.node_file.write_text(
         "# nucsec node identity. Keys live in keys/, never in the database.\n"
         f'[node]\nnation = "{nation}"\nname = "{name}"\norigin = "{origin}"\n'
         f'created = "{created}"\njoint = {"true" if joint else "false"}\n\n'
-        f"[settings]\ndemo = {'true' if demo else 'false'}\n",
+        f"[settings]\ndemo = {'true' if demo else 'false'}\n{markings}",
         encoding="utf-8",
     )
     identity = {"nation": nation, "name": name, "origin": origin, "joint": joint}

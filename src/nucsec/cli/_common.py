@@ -22,6 +22,15 @@ def to_json(data: Any) -> str:
     return json.dumps(json_of(data), ensure_ascii=False, indent=2, default=str)
 
 
+def renderings_line(banners: dict[str, str]) -> str:
+    """A record's banner in every agreement nation's scheme, on one line.
+
+    >>> renderings_line({"USA": "SECRET", "JPN": "極秘"})
+    'USA: SECRET · JPN: 極秘'
+    """
+    return " · ".join(f"{nation}: {text}" for nation, text in banners.items())
+
+
 def emit(data: T, as_json: bool, human: Callable[[T], str] | None = None) -> None:
     """Print ``data`` as JSON, or through ``human`` (default: JSON as well)."""
     if as_json or human is None:

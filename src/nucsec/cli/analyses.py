@@ -18,7 +18,7 @@ import click
 if TYPE_CHECKING:
     from nucsec.service.views import AnalysisView
 
-from nucsec.cli._common import emit, json_option
+from nucsec.cli._common import emit, json_option, renderings_line
 
 __all__ = ["analysis_group"]
 
@@ -51,7 +51,7 @@ def list_cmd(as_user: str, query: str | None, limit: int, after: str | None, as_
 
 
 def _show(v: AnalysisView) -> str:
-    lines = [v.banner, v.banner_ja, f"{v.title}  ({v.method}, version {v.version})"]
+    lines = [v.banner, renderings_line(v.banners), f"{v.title}  ({v.method}, version {v.version})"]
     versions = ", ".join(f"{k} {x}" for k, x in v.versions.items())
     lines.append(f"computed by {versions}")
     source = v.source or {}

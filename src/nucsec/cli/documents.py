@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from nucsec.cli._common import emit, json_option
+from nucsec.cli._common import emit, json_option, renderings_line
 
 if TYPE_CHECKING:
+    from nucsec.markings import MarkingContext
     from nucsec.service.views import DocumentView, RecordPage
 
 __all__ = ["document_group", "explain_cmd"]
@@ -19,7 +20,7 @@ def _show(doc: DocumentView) -> str:
     return "\n".join(
         [
             doc.banner,
-            doc.banner_ja,
+            renderings_line(doc.banners),
             f"id {doc.id} · version {doc.version} · updated {doc.updated_at}"
             + (f" · from {doc.origin}" if doc.origin else ""),
             f"{p['title'].portion} {doc.title}",
@@ -37,13 +38,18 @@ def _page(page: RecordPage) -> str:
 
 
 def _input(
-    title: str, body: str, label: str, title_label: str | None, body_label: str | None, note: str
+    ctx: MarkingContext,
+    title: str,
+    body: str,
+    label: str,
+    title_label: str | None,
+    body_label: str | None,
+    note: str,
 ) -> Any:
-    from nucsec.cli._node import node  # noqa: F401  (keeps import order obvious)
-    from nucsec.markings import default_context, parse_label
+    """The document input, its labels parsed with the node's marking context ``ctx``."""
+    from nucsec.markings import parse_label
     from nucsec.service.documents import DocumentInput
 
-    ctx = default_context()
     base = parse_label(label, ctx)
     return DocumentInput(
         title=title,
@@ -95,7 +101,9 @@ def add_cmd(
 
     with node() as n:
         doc = create_document(
-            n, acting(n, as_user), _input(title, body, label, title_label, body_label, note)
+            n,
+            acting(n, as_user),
+            _input(n.ctx, title, body, label, title_label, body_label, note),
         )
     emit(
         {"id": doc.id, "banner": doc.banner, "version": doc.version},
@@ -128,7 +136,10 @@ def update_cmd(
 
     with node() as n:
         doc = update_document(
-            n, acting(n, as_user), doc_id, _input(title, body, label, title_label, body_label, note)
+            n,
+            acting(n, as_user),
+            doc_id,
+            _input(n.ctx, title, body, label, title_label, body_label, note),
         )
     emit(doc, as_json, _show)
 

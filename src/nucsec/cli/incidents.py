@@ -17,7 +17,7 @@ import click
 if TYPE_CHECKING:
     from nucsec.service.views import IncidentView
 
-from nucsec.cli._common import emit, json_option
+from nucsec.cli._common import emit, json_option, renderings_line
 
 __all__ = ["categorize_group"]
 
@@ -231,7 +231,7 @@ def _incident_text(v: IncidentView) -> str:
     inc = v.incident
     lines = [
         v.banner,
-        v.banner_ja,
+        renderings_line(v.banners),
         f"{inc['reference']} · {inc['incident_type']} · group {inc['itdb_group']} · "
         f"{inc['country']} {inc.get('place') or ''}",
         f"dates: incident {inc.get('incident_date')}, report {inc['report_date']}",

@@ -22,7 +22,7 @@ from nucsec.markings.scheme import (
     load_scheme,
 )
 
-__all__ = ["Agency", "MarkingContext", "Nation", "default_context", "load_context"]
+__all__ = ["Agency", "MarkingContext", "Nation", "context_for", "default_context", "load_context"]
 
 
 @dataclass(frozen=True)
@@ -189,3 +189,9 @@ def default_context() -> MarkingContext:
     """The context shipped with nucsec (demo agreement between JPN and USA)."""
     with resources.as_file(resources.files("nucsec") / "data" / "markings") as path:
         return load_context(Path(path))
+
+
+def context_for(markings_dir: str) -> MarkingContext:
+    """The marking data of a node: ``markings_dir`` (the ``markings_dir`` setting) if set,
+    else the data shipped with nucsec."""
+    return load_context(Path(markings_dir)) if markings_dir else default_context()

@@ -142,15 +142,17 @@ def create_many(
 def banner_fields(node: Node, label: Label) -> dict[str, Any]:
     """The banner of a label in the node's renderings (cached on the immutable label):
     ``banner`` (CAPCO), ``banner_ja`` and ``banner_en`` (the Japanese and US schemes, kept
-    for existing readers), ``banners`` (every nation of the label's agreement, each in its
-    own scheme and language) and the ``portion`` mark."""
+    for existing readers; None under an agreement without that nation), ``banners`` (every
+    nation of the label's agreement, each in its own scheme and language) and the
+    ``portion`` mark."""
     key = ("banner_fields", node.ctx)
     fields: dict[str, Any] | None = label._cache.get(key)
     if fields is None:
+        nations = node.ctx.agreement(label.legal_basis).nations
         fields = {
             "banner": render_banner(label, node.ctx),
-            "banner_ja": render_in(label, node.ctx, "JPN", "ja"),
-            "banner_en": render_in(label, node.ctx, "USA", "en"),
+            "banner_ja": render_in(label, node.ctx, "JPN", "ja") if "JPN" in nations else None,
+            "banner_en": render_in(label, node.ctx, "USA", "en") if "USA" in nations else None,
             "banners": renderings(label, node.ctx),
             "portion": render_portion(label, node.ctx),
         }

@@ -116,9 +116,9 @@ class RecordView(JsonView):
     id: str
     kind: str
     banner: str
-    banner_ja: str
-    banner_en: str
-    banners: dict[str, str]
+    banner_ja: str | None  # the Japanese scheme's rendering (None: no JPN in the agreement)
+    banner_en: str | None  # the US scheme's (None: no USA in the agreement)
+    banners: dict[str, str]  # every agreement nation's scheme, each in its own language
     label: LabelJson
     portions: dict[str, PortionView]
     version: int
@@ -181,8 +181,8 @@ class RecordSummary(JsonView):
     id: str
     title: str
     banner: str
-    banner_ja: str
-    banner_en: str
+    banner_ja: str | None
+    banner_en: str | None
     banners: dict[str, str]
     portion: str
     version: int

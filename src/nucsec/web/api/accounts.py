@@ -10,12 +10,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
 from nucsec.errors import InputError, NotFoundError
+from nucsec.markings.banner import level_name
 from nucsec.node import Node
 from nucsec.service import users as users_service
 from nucsec.web.api.common import READ, WRITE, Admin, AnyScope, errs, need_role
 from nucsec.web.api.schemas import Me, TokenCreated, TokenIn, TokenOut, UserIn, UserOut, UserPatch
 from nucsec.web.auth import Caller
-from nucsec.web.banners import SCHEME_LANG
 from nucsec.web.deps import JsonBody, NodeDep, Read
 from nucsec.web.passwords import hash_password
 from nucsec.web.tokens import issue_token, list_tokens, revoke_token
@@ -39,7 +39,7 @@ def me(caller: Caller = AnyScope, node: Node = NodeDep) -> Response:
     clearance_in = {}
     for nation in ctx.agreement().nations:
         eq = ctx.equivalent(level, nation)
-        clearance_in[nation] = eq.ja if SCHEME_LANG.get(nation) == "ja" and eq.ja else eq.name
+        clearance_in[nation] = level_name(eq, ctx.lang_of(nation))
     return JSONResponse(
         {
             **user.to_dict(),

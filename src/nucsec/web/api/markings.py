@@ -7,12 +7,11 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
-from nucsec.markings import Label, render_banner, render_portion
+from nucsec.markings import render_banner, render_portion, renderings
 from nucsec.node import Node
 from nucsec.web.api.common import WRITE, errs, label_input
 from nucsec.web.api.schemas import LabelIn, LabelRendered
 from nucsec.web.auth import Caller
-from nucsec.web.banners import SCHEME_LANG
 from nucsec.web.deps import JsonBody, NodeDep, Read
 
 __all__ = ["router"]
@@ -21,15 +20,6 @@ router = APIRouter()
 
 
 # -- markings -----------------------------------------------------------------------------
-def _renderings(label: Label, node: Node) -> dict[str, str]:
-    from nucsec.markings import render_in
-
-    return {
-        n: render_in(label, node.ctx, n, SCHEME_LANG.get(n, "en"))
-        for n in node.ctx.agreement(label.legal_basis).nations
-    }
-
-
 @router.post(
     "/labels/render",
     response_model=None,
@@ -44,7 +34,7 @@ def render_label(
         {
             "banner": render_banner(label, node.ctx),
             "portion": render_portion(label, node.ctx),
-            "renderings": _renderings(label, node),
+            "renderings": renderings(label, node.ctx),
             "label": label.to_dict(),
         }
     )

@@ -10,12 +10,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from nucsec.errors import AccessDenied, ConflictError, InputError, NotFoundError
+from nucsec.markings.banner import level_name
 from nucsec.node import Node
 from nucsec.policy import ROLES
 from nucsec.service import users as users_service
 from nucsec.web import audit_view
 from nucsec.web.auth import Caller
-from nucsec.web.banners import SCHEME_LANG
 from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
 from nucsec.web.passwords import hash_password
 from nucsec.web.tokens import issue_token, list_tokens, revoke_token
@@ -265,11 +265,13 @@ def equivalence(request: Request, caller: Caller = CallerDep, node: Node = NodeD
             cells = []
             for nation in table.nations:
                 level = ctx.schemes[nation].find(row[nation]) if nation in row else None
-                ja = level.ja if level and SCHEME_LANG.get(nation) == "ja" else ""
+                lang = ctx.lang_of(nation)
+                native = level_name(level, lang) if level and lang != "en" else ""
                 cells.append(
                     {
                         "name": row.get(nation, "—"),
-                        "ja": ja,
+                        "native": native if native != row.get(nation) else "",
+                        "lang": lang,
                         "abbrev": level.abbrev if level else "",
                     }
                 )
@@ -305,10 +307,8 @@ def account(request: Request, caller: Caller = CallerDep, node: Node = NodeDep) 
     clearance_in = []
     for nation in ctx.agreement().nations:
         eq = ctx.equivalent(level, nation)
-        lang = SCHEME_LANG.get(nation, "en")
-        clearance_in.append(
-            {"nation": nation, "lang": lang, "name": eq.ja if lang == "ja" else eq.name}
-        )
+        lang = ctx.lang_of(nation)
+        clearance_in.append({"nation": nation, "lang": lang, "name": level_name(eq, lang)})
     with node.engine.connect() as conn:
         tokens = list_tokens(conn, caller.user.id)
     return render(
