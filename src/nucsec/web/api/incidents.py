@@ -1,10 +1,10 @@
-"""REST API of the incident register (issue 8) and of attachments, under ``/api/v1``.
+"""REST API of the incident register (issue 8), under ``/api/v1``.
 
 Incidents: list (text, year, group, country, type; cursor paging), one incident with its
 IAEA assessment, create, CSV import (multipart upload; all-or-nothing or partial, every bad
 row reported), CSV export (the export twin of the policy: ORCON only to its originator),
-statistics (counts over readable incidents only). Attachments of incidents, documents and
-analyses: list, upload, download. Categorisation of sources and nuclear material.
+statistics (counts over readable incidents only), categorisation of sources and nuclear
+material. (Attached files, of every kind: :mod:`nucsec.web.api.attachments`.)
 
 STIX export (``?format=stix``) is a bundle built by the federation mapping
 (``nucsec.federation.export``) over the same exportable set.
@@ -21,21 +21,17 @@ from fastapi.responses import Response
 from nucsec.errors import InputError
 from nucsec.federation.export import export_incidents_stix
 from nucsec.node import Node
-from nucsec.service import attachments as att
 from nucsec.service import incidents as register
-from nucsec.service.files import FileUpload
 from nucsec.service.incident_search import IncidentFilter, search_incidents
-from nucsec.service.views import ImportView, IncidentPage, IncidentView, RecordView
+from nucsec.service.views import ImportView, IncidentPage, IncidentView
 from nucsec.web.api.common import (
     READ,
     WRITE,
     Multipart,
     errs,
-    file_response,
     json_response,
     label_input,
     read_upload,
-    upload_errors,
 )
 from nucsec.web.api.record_schemas import (
     IncidentIn,
@@ -43,7 +39,6 @@ from nucsec.web.api.record_schemas import (
     SourceIn,
     StatsOut,
 )
-from nucsec.web.api.schemas import AttachmentList
 from nucsec.web.auth import Caller
 from nucsec.web.deps import JsonBody, NodeDep, Read, Write
 
@@ -51,11 +46,8 @@ __all__ = ["router"]
 
 router = APIRouter()
 FileField = File(..., description="the file")
-DescriptionField = Form("", max_length=2000)
 LabelField = Form(..., max_length=2000, description="banner, portion mark or JSON label")
-OptionalLabelField = Form(None, max_length=2000, description="the file's portion label")
 PartialField = Form(False, description="import the good incidents, report the bad rows")
-_SHA = "SHA-256 of the file (64 hex digits)"
 _YEAR = Query(None, ge=1900, le=2200)
 
 
@@ -189,114 +181,6 @@ def import_incidents(
 )
 def get_incident(incident_id: str, caller: Caller = Read, node: Node = NodeDep) -> Response:
     return json_response(register.get_incident(node, caller.principal, incident_id))
-
-
-# -- attachments ----------------------------------------------------------------------------
-def _list(kind: str, record_id: str, caller: Caller, node: Node) -> Response:
-    return json_response({"items": att.list_attachments(node, caller.principal, kind, record_id)})
-
-
-def _download(kind: str, record_id: str, sha256: str, caller: Caller, node: Node) -> Response:
-    meta, data = att.read_attachment(node, caller.principal, kind, record_id, sha256)
-    return file_response(data, meta.name)
-
-
-def _attach(
-    kind: str,
-    record_id: str,
-    file: UploadFile,
-    description: str,
-    label: str | None,
-    caller: Caller,
-    node: Node,
-) -> Response:
-    data = read_upload(file, node)
-    upload = FileUpload(data, file.filename or "file", file.content_type or "", description or "")
-    file_label = label_input(label, node, "label") if label else None
-    with upload_errors():
-        view = att.attach_file(node, caller.principal, kind, record_id, upload, label=file_label)
-    return json_response(view, status_code=201)
-
-
-_LIST = {200: {"model": AttachmentList}, **errs(403, 404)}
-_FILE = {
-    200: {"content": {"application/octet-stream": {}}, "description": "the file"},
-    **errs(403, 404),
-}
-_ATTACH = {201: {"model": RecordView}, **WRITE, **errs(404, 409)}
-
-
-@router.get("/incidents/{incident_id}/attachments", response_model=None, responses=_LIST)
-def incident_attachments(incident_id: str, caller: Caller = Read, node: Node = NodeDep) -> Response:
-    """Files attached to an incident."""
-    return _list("incident", incident_id, caller, node)
-
-
-@router.get("/incidents/{incident_id}/attachments/{sha256}", response_model=None, responses=_FILE)
-def incident_file(
-    incident_id: str, sha256: str, caller: Caller = Read, node: Node = NodeDep
-) -> Response:
-    """Download a file attached to an incident (404 unless the incident lists it)."""
-    return _download("incident", incident_id, sha256, caller, node)
-
-
-@router.post(
-    "/incidents/{incident_id}/attachments",
-    status_code=201,
-    response_model=None,
-    responses=_ATTACH,
-    summary="Attach a file to an incident (a new version; under the facts' label)",
-)
-def attach_to_incident(
-    incident_id: str,
-    file: UploadFile = FileField,
-    description: str = DescriptionField,
-    caller: Caller = Write,
-    node: Node = NodeDep,
-    _multipart: None = Multipart,
-) -> Response:
-    return _attach("incident", incident_id, file, description, None, caller, node)
-
-
-@router.get("/documents/{doc_id}/attachments", response_model=None, responses=_LIST)
-def document_attachments(doc_id: str, caller: Caller = Read, node: Node = NodeDep) -> Response:
-    """Files attached to a document."""
-    return _list("document", doc_id, caller, node)
-
-
-@router.get("/documents/{doc_id}/attachments/{sha256}", response_model=None, responses=_FILE)
-def document_file(
-    doc_id: str, sha256: str, caller: Caller = Read, node: Node = NodeDep
-) -> Response:
-    """Download a file attached to a document (404 unless the document lists it)."""
-    return _download("document", doc_id, sha256, caller, node)
-
-
-@router.post(
-    "/documents/{doc_id}/attachments",
-    status_code=201,
-    response_model=None,
-    responses=_ATTACH,
-    summary="Attach a file to a document (a new version; the file has its own portion label)",
-)
-def attach_to_document(
-    doc_id: str,
-    file: UploadFile = FileField,
-    description: str = DescriptionField,
-    label: str | None = OptionalLabelField,
-    caller: Caller = Write,
-    node: Node = NodeDep,
-    _multipart: None = Multipart,
-) -> Response:
-    return _attach("document", doc_id, file, description, label, caller, node)
-
-
-@router.get("/analyses/{analysis_id}/attachments/{sha256}", response_model=None, responses=_FILE)
-def analysis_file(
-    analysis_id: str, sha256: str, caller: Caller = Read, node: Node = NodeDep
-) -> Response:
-    """Download the spectrum file of an analysis (404 unless the analysis lists it)."""
-    return _download("analysis", analysis_id, sha256, caller, node)
 
 
 # -- categorisation -------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Forensics pages: the spectrum page (upload or pick an attached file; interactive plot,
 nuclide table with explanations, enrichment; share as a labelled analysis), the age
-calculator (budget k=1/k=2, model date, ingrowth SVG; save as analysis), shared analyses,
-and the attachments of a document.
+calculator (budget k=1/k=2, model date, ingrowth SVG; save as analysis) and shared
+analyses. (Attached files of every kind: :mod:`nucsec.web.pages.attachments`.)
 
 The banner of a page is computed from what it shows: an attached file's analysis carries
 at least the file's portion label; a fresh upload is not yet labelled (the analyst labels
@@ -19,14 +19,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from nucsec.errors import AccessDenied, ConflictError, InputError, NucsecError
+from nucsec.errors import AccessDenied, InputError, NucsecError
 from nucsec.markings import Label
 from nucsec.node import Node
 from nucsec.service import analyses
 from nucsec.service import analysis_methods as methods
 from nucsec.service import attachments as att
-from nucsec.service.documents import get_document
-from nucsec.service.files import FileUpload
 from nucsec.service.views import AnalysisView
 from nucsec.web.auth import Caller
 from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
@@ -304,6 +302,9 @@ def analysis(
 ) -> Response:
     view = analyses.get_analysis(node, caller.principal, analysis_id)
     context: dict[str, Any] = {"view": view, "result": view.result, "svg": None}
+    source = view.source or {}
+    if source.get("kind") in node.kinds:  # the input record's page (its reader sees this)
+        context["source_url"] = f"/{node.kinds.get(source['kind']).collection}/{source['id']}"
     if view.plot:
         context["plot_json"] = json.dumps(view.plot, separators=(",", ":"))
     if view.method == "age":
@@ -337,68 +338,3 @@ def _saved_curve(params: dict[str, Any], result: dict[str, Any]) -> str | None:
 
 def _finite(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-# -- attachments of a document --------------------------------------------------------------
-def _document_files_page(
-    request: Request,
-    caller: Caller,
-    node: Node,
-    doc_id: str,
-    *,
-    error: str = "",
-    status: int = 200,
-) -> Response:
-    doc = get_document(node, caller.principal, doc_id)
-    return render(
-        request,
-        "document_attachments.html",
-        {
-            "doc": doc,
-            "attachments": att.files_of(node, doc),
-            "options": picker_options(caller.principal, node.ctx),
-            "values": {f"{SHARE}_dissem": "relto"},
-            "error": error,
-        },
-        caller=caller,
-        labels=labels_of(doc),
-        status=status,
-    )
-
-
-@router.get("/documents/{doc_id}/attachments", response_class=HTMLResponse)
-def document_files(
-    request: Request, doc_id: str, caller: Caller = CallerDep, node: Node = NodeDep
-) -> Response:
-    return _document_files_page(request, caller, node, doc_id)
-
-
-@router.post("/documents/{doc_id}/attachments", response_class=HTMLResponse)
-async def attach_to_document(
-    request: Request, doc_id: str, caller: Caller = CallerDep, node: Node = NodeDep
-) -> Response:
-    from starlette.concurrency import run_in_threadpool
-
-    form = await read_upload_form(request, caller, node)
-    return await run_in_threadpool(_do_attach_document, request, caller, node, doc_id, form)
-
-
-def _do_attach_document(
-    request: Request, caller: Caller, node: Node, doc_id: str, form: UploadForm
-) -> Response:
-    get_document(node, caller.principal, doc_id)  # 404 before anything else
-    file = form.file("file")
-    try:
-        if file is None or not file[2]:
-            raise InputError("choose a file to attach", field="file")
-        label = None
-        if first(form.fields, f"{SHARE}_level"):
-            label = label_from_form(form.fields, SHARE, caller.principal, node.ctx)
-        upload = FileUpload(file[2], file[0], file[1], first(form.fields, "description"))
-        att.attach_file(node, caller.principal, "document", doc_id, upload, label=label)
-    except (InputError, AccessDenied, ConflictError) as exc:
-        from nucsec.store.blobs import BlobTooLargeError
-
-        status = {AccessDenied: 403, ConflictError: 409, BlobTooLargeError: 413}.get(type(exc), 422)
-        return _document_files_page(request, caller, node, doc_id, error=exc.message, status=status)
-    return RedirectResponse(f"/documents/{doc_id}/attachments", status_code=303)

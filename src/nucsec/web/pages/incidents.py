@@ -30,7 +30,6 @@ from nucsec.markings import Label, render_banner
 from nucsec.node import Node
 from nucsec.service import attachments as att
 from nucsec.service import incidents as register
-from nucsec.service.files import FileUpload
 from nucsec.service.incident_search import IncidentFilter, counted_labels, search_incidents
 from nucsec.service.views import ImportView, IncidentView
 from nucsec.web.auth import Caller
@@ -437,9 +436,6 @@ def _incident_page(
     caller: Caller,
     node: Node,
     view: IncidentView,
-    *,
-    error: str = "",
-    status: int = 200,
 ) -> Response:
     inc = view.incident
     facts = Label.from_dict(view.portions["facts"].label)
@@ -464,39 +460,7 @@ def _incident_page(
             "record_label": Label.from_dict(view.label),
             "narrative_labels": _narrative_labels(view),
             "attachments": att.files_of(node, view),
-            "error": error,
         },
         caller=caller,
         labels=labels_of(view),
-        status=status,
     )
-
-
-@router.post("/incidents/{incident_id}/attachments", response_class=HTMLResponse)
-async def attach(
-    request: Request, incident_id: str, caller: Caller = CallerDep, node: Node = NodeDep
-) -> Response:
-    from starlette.concurrency import run_in_threadpool
-
-    form = await read_upload_form(request, caller, node)
-    return await run_in_threadpool(_do_attach, request, caller, node, incident_id, form)
-
-
-def _do_attach(
-    request: Request, caller: Caller, node: Node, incident_id: str, form: Any
-) -> Response:
-    view = register.get_incident(node, caller.principal, incident_id)  # 404 first
-    file = form.file("file")
-    try:
-        if file is None or not file[2]:
-            raise InputError("choose a file to attach", field="file")
-        name, media, data = file
-        upload = FileUpload(data, name, media, first(form.fields, "description"))
-        att.attach_file(node, caller.principal, "incident", incident_id, upload)
-    except (InputError, AccessDenied) as exc:
-        status = 403 if isinstance(exc, AccessDenied) else 422
-        from nucsec.store.blobs import BlobTooLargeError
-
-        status = 413 if isinstance(exc, BlobTooLargeError) else status
-        return _incident_page(request, caller, node, view, error=exc.message, status=status)
-    return RedirectResponse(f"/incidents/{incident_id}#attachments", status_code=303)
