@@ -14,3 +14,24 @@
 
 See ``docs/federation.md``. Importing this package is cheap: submodules load on use.
 """
+
+#: the package's public modules (each with its own ``__all__``); import them by name
+__all__ = [
+    "auth",
+    "boundary",
+    "envelopes",
+    "explain",
+    "export",
+    "importer",
+    "jws",
+    "objects",
+    "outbox",
+    "peers",
+    "portions",
+    "receipts",
+    "stix",
+    "sync",
+    "tables",
+    "taxii",
+    "witness",
+]

@@ -105,6 +105,10 @@ def timestamp(when: dt.datetime) -> str:
     """STIX timestamp with microseconds, UTC: ``2024-05-01T12:00:00.000000Z``.
 
     A naive datetime is taken as UTC (SQLite returns stored UTC times without zone).
+
+    >>> tokyo = dt.timezone(dt.timedelta(hours=9))
+    >>> timestamp(dt.datetime(2024, 5, 1, 21, 0, tzinfo=tokyo))
+    '2024-05-01T12:00:00.000000Z'
     """
     if when.tzinfo is not None:
         when = when.astimezone(dt.UTC).replace(tzinfo=None)
@@ -112,7 +116,11 @@ def timestamp(when: dt.datetime) -> str:
 
 
 def derived_id(stix_type: str, text: str) -> str:
-    """A deterministic STIX id (UUIDv4-shaped digest of ``text``)."""
+    """A deterministic STIX id (UUIDv4-shaped digest of ``text``).
+
+    >>> derived_id("identity", "nucsec-node\\nnucsec.usa/golden")
+    'identity--bde3d624-1d6a-4cb6-908d-a233a7c67b4c'
+    """
     raw = bytearray(hashlib.sha256(text.encode()).digest()[:16])
     raw[6] = (raw[6] & 0x0F) | 0x40
     raw[8] = (raw[8] & 0x3F) | 0x80
