@@ -33,6 +33,7 @@ from nucsec.reports import (
     Section,
     render_html,
     render_pdf,
+    visible_to,
 )
 from nucsec.reports import (
     Table as ReportTable,
@@ -124,7 +125,7 @@ def run() -> Table:
 
     table = Table("reports: a 20-page labelled report")
     r = report()
-    markup, _ = page_markup(r.visible_to(READER, CTX).check(CTX), CTX, READER, paged=True)
+    markup, _ = page_markup(visible_to(r, READER, CTX).check(CTX), CTX, READER, paged=True)
 
     def bare() -> bytes:
         return bytes(HTML(string=markup).write_pdf(stylesheets=[CSS(string=PAGE_CSS)]))

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import select, update
 
 from nucsec.audit.tables import audit_events
-from nucsec.exchange import pages, stix
-from nucsec.exchange.jws import verify_detached
-from nucsec.exchange.outbox import on_version_written
-from nucsec.exchange.peers import get_peer
-from nucsec.exchange.tables import exchange_outbox
+from nucsec.federation import envelopes, stix
+from nucsec.federation.jws import verify_detached
+from nucsec.federation.outbox import on_version_written
+from nucsec.federation.peers import get_peer
+from nucsec.federation.tables import exchange_outbox
 from nucsec.markings import parse_banner
 from nucsec.node import Node
 from nucsec.service.documents import DocumentInput, create_document, update_document
@@ -165,7 +165,9 @@ def _page(node: Node, peer_name: str, **filters: str) -> tuple[dict[str, Any], d
     with node.engine.begin() as conn:
         peer = get_peer(conn, peer_name)
         assert peer is not None
-        page = pages.object_page(node, conn, peer, pages.Filters.parse(filters), {"nonce": "n"})
+        page = envelopes.object_page(
+            node, conn, peer, envelopes.Filters.parse(filters), {"nonce": "n"}
+        )
         assert page is not None
     return json.loads(page.body), page.headers
 

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pytest
 
 from nucsec.markings import render_portion
-from nucsec.reports import Paragraph, Report, ReportWithheld, render_html
+from nucsec.reports import Paragraph, Report, ReportWithheld, render_html, visible_to
 from nucsec.reports.html import STYLESHEET, STYLESHEET_CSP_SOURCE
 from tests.reports._build import (
     C_NF,
@@ -74,7 +74,7 @@ def test_every_block_is_marked_and_the_banner_rolls_up_what_is_shown(
     reader: object, nation: str
 ) -> None:
     report, _, _ = multipage_report(table_rows=3)
-    shown = report.visible_to(reader, CTX)  # type: ignore[arg-type]
+    shown = visible_to(report, reader, CTX)  # type: ignore[arg-type]
     page = _parse(render_html(report, CTX, reader))  # type: ignore[arg-type]
     portions = {p.id: p.label for p in shown.portions()}
     assert set(page.marks) == set(portions)

@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 
 from nucsec.markings import Label
-from nucsec.reports import ReportError, page_banner, render_html, render_pdf
+from nucsec.reports import ReportError, page_banner, released_to, render_html, render_pdf
 from nucsec.reports import pdf as pdf_module
 from nucsec.reports.html import page_markup
 from tests.reports._build import (
@@ -96,7 +96,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("pdf")
     paths = {"home": out / "home.pdf", "partner": out / "partner.pdf"}
     paths["home"].write_bytes(render_pdf(report, CTX, US_READER))
-    released = report.released_to(JPN_PEER, CTX, custodian="USA")
+    released = released_to(report, JPN_PEER, CTX, custodian="USA")
     paths["partner"].write_bytes(render_pdf(released, CTX, JP_READER))
     return paths
 
@@ -132,7 +132,7 @@ def test_partner_version_has_no_noforn_text_and_banners_recomputed(
 
 def test_partner_html_has_no_noforn_text() -> None:
     report, _, _ = multipage_report(table_rows=3)
-    released = report.released_to(JPN_PEER, CTX, custodian="USA")
+    released = released_to(report, JPN_PEER, CTX, custodian="USA")
     html = render_html(released, CTX, JP_READER)
     assert "NOFORN" not in html and NOFORN_TEXT not in html
     assert NOFORN_TEXT in render_html(report, CTX, US_READER)

@@ -12,7 +12,16 @@ from hypothesis import strategies as st
 
 from nucsec.markings import Label
 from nucsec.policy import Principal, Resource, decide
-from nucsec.reports import Paragraph, Report, ReportError, ReportWithheld, Section, screen
+from nucsec.reports import (
+    Paragraph,
+    Report,
+    ReportError,
+    ReportWithheld,
+    Section,
+    released_to,
+    screen,
+    visible_to,
+)
 from nucsec.reports import screening as screen_module
 from tests.reports._build import (
     C_NF,
@@ -85,7 +94,7 @@ def test_the_decision_is_the_monitors(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(screen_module, "decide", spy)
     report, _, _ = multipage_report(table_rows=2)
-    kept = report.released_to(JPN_PEER, CTX, custodian="USA")
+    kept = released_to(report, JPN_PEER, CTX, custodian="USA")
     refs = [r for _, _, r in asked]
     assert refs == [f"{report.ref}#{p.id}" for p in report.portions()]
     assert {a for _, a, _ in asked} == {"release"}
@@ -112,7 +121,7 @@ def test_release_names_its_custodian_and_applies_the_third_party_rule() -> None:
     assert err.value.field == "custodian"
     japanese = Report("t", label("GOKUHI//REL TO JPN, USA"))
     with pytest.raises(ReportWithheld):  # a JPN-classified report is not the USA node's to release
-        japanese.released_to(JPN_PEER, CTX, custodian="USA")
+        released_to(japanese, JPN_PEER, CTX, custodian="USA")
     with pytest.raises(ReportError):
         screen(report, JPN_PEER, "update", CTX)
 
@@ -120,5 +129,5 @@ def test_release_names_its_custodian_and_applies_the_third_party_rule() -> None:
 def test_a_hidden_title_hides_the_report() -> None:
     report = Report("t", C_NF, front=(Paragraph("x", U),))
     with pytest.raises(ReportWithheld) as err:
-        report.visible_to(JPN_PEER, CTX)
+        visible_to(report, JPN_PEER, CTX)
     assert err.value.code == "not_found"

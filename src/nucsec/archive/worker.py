@@ -169,7 +169,7 @@ def _row(item: Item, index: int, n: int, analysis: Any, rules: TriageRules) -> d
 def analyze_item(item: Item, options: Options) -> list[dict[str, Any]]:
     """The rows of one item: one per record, or one error row."""
     from nucsec.forensics.spectra import analyze, read_spectrum
-    from nucsec.forensics.spectra.model import sum_spectra
+    from nucsec.forensics.spectra.spectrum_file import sum_spectra
 
     if item.error is not None:
         return [error_row(item, item.error)]

@@ -337,7 +337,8 @@ def show_cmd(job_id: str, as_json: bool) -> None:
     job = open_job(jobs_root(_home()), job_id)
     has_rows = job.results_path.exists() or any((job.path / "parts").glob("*.parquet"))
     report = summarize(job.path) if has_rows else None
-    data = {"job": job.record, "report": report, "findings": job.record.get("findings")}
+    findings = job.record.get("findings")
+    data: dict[str, Any] = {"job": job.record, "report": report, "findings": findings}
     if report is None:
         emit(data, as_json, lambda d: f"job {d['job']['id']}: {d['job']['status']}, no rows yet")
     else:

@@ -3,7 +3,7 @@
 The service layer stores and federates these shapes; the readers refuse unknown keys and
 name the field of any error with its path (``holdings[0].items[2].mass_g``,
 ``answers[3].value``). Items use the incident register's item records
-(:func:`~nucsec.incidents.records.item_from_record`).
+(:func:`~nucsec.incidents.convert.item_from_record`).
 
 >>> from nucsec.incidents.items import MaterialItem
 >>> fac = Facility("F1", "Reactor", "Op", "research_reactor",
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from nucsec.incidents.convert import item_from_record, item_to_record
 from nucsec.incidents.items import field_prefix
-from nucsec.incidents.records import item_from_record, item_to_record
 from nucsec.practices._fields import as_date, as_list, as_table
 from nucsec.practices.assessment import Answer, Assessment, EvidenceRef, Finding
 from nucsec.practices.errors import AssessmentError, FacilityError

@@ -4,7 +4,7 @@ rendered to HTML and to PDF with portion marks and computed banners.
 - :mod:`.model` — :class:`Report`, :class:`Section`, blocks (:class:`Paragraph`,
   :class:`Table`, :class:`Figure`, :class:`KeyValues`, :class:`Citation`);
 - :mod:`.screening` — what a reader may see or a partner may receive, per portion, by the
-  reference monitor (:meth:`Report.visible_to`, :meth:`Report.released_to`);
+  reference monitor (:func:`.screening.visible_to`, :func:`.screening.released_to`);
 - :mod:`.banners` — banners in the reader's scheme with the partner's equivalent;
 - :func:`render_html` — one page, banner of everything shown at top and bottom;
 - :func:`render_pdf` — WeasyPrint, each page's banner the roll-up of that page's portions.
@@ -33,7 +33,7 @@ from nucsec.reports.model import (
     Section,
     Table,
 )
-from nucsec.reports.screening import PortionDecision, Screened, screen
+from nucsec.reports.screening import PortionDecision, Screened, released_to, screen, visible_to
 
 if TYPE_CHECKING:
     from nucsec.markings import MarkingContext
@@ -57,10 +57,12 @@ __all__ = [
     "banner",
     "page_banner",
     "portion_mark",
+    "released_to",
     "render_html",
     "render_pdf",
     "safe_svg",
     "screen",
+    "visible_to",
 ]
 
 

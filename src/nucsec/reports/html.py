@@ -24,6 +24,7 @@ from nucsec.markings import Label, MarkingContext
 from nucsec.policy import Principal
 from nucsec.reports.banners import banner, page_banner, portion_mark
 from nucsec.reports.model import Block, Figure, Report, Section
+from nucsec.reports.screening import visible_to
 
 __all__ = ["STYLESHEET", "STYLESHEET_CSP_SOURCE", "STYLESHEET_PATH", "page_markup", "render_html"]
 
@@ -128,7 +129,7 @@ def render_html(
     ----------
     report
         The report; portions ``reader`` may not read are left out (the reference monitor
-        decides each, :meth:`Report.visible_to`).
+        decides each, :func:`.screening.visible_to`).
     ctx
         The node's marking context (unknown markings are refused).
     reader
@@ -150,5 +151,5 @@ def render_html(
     LabelError
         A portion label the context does not know, or portions that do not roll up.
     """
-    visible = report.visible_to(reader, ctx).check(ctx)
+    visible = visible_to(report, reader, ctx).check(ctx)
     return page_markup(visible, ctx, reader, stylesheet_href=stylesheet_href)[0]

@@ -27,7 +27,7 @@ from nucsec.reports.errors import ReportError
 from nucsec.reports.figures import safe_svg
 
 if TYPE_CHECKING:
-    from nucsec.policy import Principal
+    pass
 
 __all__ = [
     "Block",
@@ -266,26 +266,3 @@ class Report(_Frozen):
     def banner_label(self, ctx: MarkingContext) -> Label:
         """The roll-up of every portion: the banner of the whole report."""
         return rollup([p.label for p in self.portions()], ctx)
-
-    # -- views through the reference monitor (nucsec.reports.screening) -------------------
-    def visible_to(self, reader: Principal, ctx: MarkingContext) -> Report:
-        """The report without the portions ``reader`` may not read (monitor, ``read``)."""
-        from nucsec.reports.screening import screen
-
-        return screen(self, reader, "read", ctx).report
-
-    def released_to(
-        self,
-        peer: Principal,
-        ctx: MarkingContext,
-        *,
-        custodian: str,
-        orcon_approvals: frozenset[str] = frozenset(),
-    ) -> Report:
-        """The partner's version: without the portions the monitor would not ``release``
-        to ``peer`` (NOFORN never leaves); ``custodian`` is the releasing node's nation."""
-        from nucsec.reports.screening import screen
-
-        return screen(
-            self, peer, "release", ctx, custodian=custodian, orcon_approvals=orcon_approvals
-        ).report

@@ -35,6 +35,7 @@ from nucsec.reports.banners import Banner, page_banner
 from nucsec.reports.errors import ReportError
 from nucsec.reports.html import page_markup
 from nucsec.reports.model import Report
+from nucsec.reports.screening import visible_to
 
 __all__ = [
     "css_string",
@@ -170,7 +171,7 @@ def render_pdf(report: Report, ctx: MarkingContext, reader: Principal) -> bytes:
     ----------
     report
         The report; portions ``reader`` may not read are left out (the reference monitor
-        decides each, :meth:`Report.visible_to`).
+        decides each, :func:`.screening.visible_to`).
     ctx
         The node's marking context (unknown markings are refused).
     reader
@@ -193,7 +194,7 @@ def render_pdf(report: Report, ctx: MarkingContext, reader: Principal) -> bytes:
     """
     from weasyprint.text.fonts import FontConfiguration
 
-    visible = report.visible_to(reader, ctx).check(ctx)
+    visible = visible_to(report, reader, ctx).check(ctx)
     markup, labels = page_markup(visible, ctx, reader, paged=True)
     fonts = FontConfiguration()
     document = layout(parse(markup), fonts=fonts)

@@ -21,7 +21,7 @@ from nucsec.policy import Principal, Resource, decide
 from nucsec.reports.errors import ReportError, ReportWithheld
 from nucsec.reports.model import Report, Section
 
-__all__ = ["PortionDecision", "Screened", "screen"]
+__all__ = ["PortionDecision", "Screened", "released_to", "screen", "visible_to"]
 
 #: actions a report may be screened for: a reader's view, or a partner's release
 SCREEN_ACTIONS = ("read", "export", "release")
@@ -64,7 +64,7 @@ def screen(
     ----------
     action
         ``read`` (or ``export``) for a reader on this node; ``release`` for a partner
-        node's principal (see :func:`nucsec.exchange.peers.peer_principal`).
+        node's principal (see :func:`nucsec.federation.peers.peer_principal`).
     custodian
         For ``release``: the nation of the node that holds the report (third-party rule).
     orcon_approvals
@@ -97,3 +97,24 @@ def screen(
     front = tuple(b for i, b in enumerate(report.front) if allowed[f"front.{i}"])
     kept = replace(report, front=front, sections=tuple(sections))
     return Screened(kept, tuple(decisions))
+
+
+def visible_to(report: Report, reader: Principal, ctx: MarkingContext) -> Report:
+    """``report`` without the portions ``reader`` may not read (monitor, ``read``)."""
+    return screen(report, reader, "read", ctx).report
+
+
+def released_to(
+    report: Report,
+    peer: Principal,
+    ctx: MarkingContext,
+    *,
+    custodian: str,
+    orcon_approvals: frozenset[str] = frozenset(),
+) -> Report:
+    """The partner's version of ``report``: without the portions the monitor would not
+    ``release`` to ``peer`` (NOFORN never leaves); ``custodian`` is the releasing node's
+    nation."""
+    return screen(
+        report, peer, "release", ctx, custodian=custodian, orcon_approvals=orcon_approvals
+    ).report

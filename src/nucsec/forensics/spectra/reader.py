@@ -25,12 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from nucsec.forensics.spectra.model import (
-    EnergyCalibration,
-    Spectrum,
-    SpectrumFile,
-    SpectrumFileError,
-)
+from nucsec.forensics.spectra.model import EnergyCalibration, Spectrum, SpectrumFileError
+from nucsec.forensics.spectra.spectrum_file import SpectrumFile
 from nucsec.forensics.spectra.wholeness import check_whole
 
 __all__ = ["DEFAULT_MAX_BYTES", "convert_spectrum", "read_spectrum"]
