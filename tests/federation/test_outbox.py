@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import select, update
 
 from nucsec.audit.tables import audit_events
-from nucsec.exchange import pages, stix
-from nucsec.exchange.jws import verify_detached
-from nucsec.exchange.outbox import on_version_written
-from nucsec.exchange.peers import get_peer
-from nucsec.exchange.tables import exchange_outbox
+from nucsec.federation import envelopes, stix
+from nucsec.federation.jws import verify_detached
+from nucsec.federation.outbox import on_version_written
+from nucsec.federation.peers import get_peer
+from nucsec.federation.tables import exchange_outbox
 from nucsec.markings import parse_banner
 from nucsec.node import Node
 from nucsec.service.documents import DocumentInput, create_document, update_document
@@ -165,7 +165,9 @@ def _page(node: Node, peer_name: str, **filters: str) -> tuple[dict[str, Any], d
     with node.engine.begin() as conn:
         peer = get_peer(conn, peer_name)
         assert peer is not None
-        page = pages.object_page(node, conn, peer, pages.Filters.parse(filters), {"nonce": "n"})
+        page = envelopes.object_page(
+            node, conn, peer, envelopes.Filters.parse(filters), {"nonce": "n"}
+        )
         assert page is not None
     return json.loads(page.body), page.headers
 
@@ -247,7 +249,7 @@ def test_versions_queued_before_a_tightening_are_withheld_at_send(nodes: dict[st
     pulled: version 1 is still in the outbox (followed by a revocation). At send time the
     monitor must release the record's *current* state, so version 1 is withheld (audited,
     explained) and only the content-free revocation leaves."""
-    from nucsec.exchange.explain import explain_release
+    from nucsec.federation.explain import explain_release
 
     usa = nodes["usa"]
     d = doc(usa, "doe.analyst", "Re-marked before the send", "SECRET//REL TO USA, JPN")

@@ -11,11 +11,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
 from nucsec.audit.keys import public_key_pem
-from nucsec.exchange.peers import add_peer
-from nucsec.exchange.tables import exchange_outbox
+from nucsec.federation.peers import add_peer
+from nucsec.federation.tables import exchange_outbox
 from nucsec.incidents.csvio import COLUMNS
-from nucsec.incidents.tables import incident_facts
 from nucsec.node import Node
+from nucsec.service.incident_tables import incident_facts
 from nucsec.store.schema import record_versions, records
 
 #: the importer (clearance SECRET) and the label of the imported facts

@@ -67,6 +67,17 @@ def test_unreadable_upload_is_a_clear_422(session_of: Session) -> None:
     )
 
 
+def test_cut_off_upload_is_a_clear_422(session_of: Session) -> None:
+    client, csrf = session_of("doe.analyst")
+    cut = URANIUM.read_bytes()[: URANIUM.stat().st_size // 2]
+    r = client.post("/spectra", data={"csrf_token": csrf}, files={"file": (URANIUM.name, cut)})
+    assert r.status_code == 422
+    assert "cut off" in html.unescape(r.text)
+    assert '<tr data-nuclide="' not in r.text  # nothing analysed from the part that arrived
+    r = client.post("/spectra", data={"csrf_token": csrf}, files={"file": ("empty.spe", b"")})
+    assert r.status_code == 422 and "empty (0 bytes)" in html.unescape(r.text)
+
+
 def test_share_an_uploaded_spectrum_under_a_label(fresh_node: Node) -> None:
     client = client_of(fresh_node)
     csrf = sign_in(client, "doe.analyst")

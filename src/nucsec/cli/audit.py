@@ -26,7 +26,7 @@ __all__ = ["audit_group"]
 
 
 def _open_node() -> Node:
-    from nucsec.node import open_node
+    from nucsec.assembly import open_node
 
     return open_node()
 

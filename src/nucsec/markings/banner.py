@@ -25,15 +25,17 @@ import re
 from nucsec.markings.context import MarkingContext
 from nucsec.markings.errors import LabelError
 from nucsec.markings.label import Label
-from nucsec.markings.scheme import canonical_name
+from nucsec.markings.scheme import Level, canonical_name
 
 __all__ = [
+    "level_name",
     "parse_banner",
     "parse_label",
     "parse_portion",
     "render_banner",
     "render_in",
     "render_portion",
+    "renderings",
 ]
 
 _CONTROL_LONG = {"NOFORN": "NOFORN", "NF": "NOFORN", "ORCON": "ORCON", "OC": "ORCON"}
@@ -87,11 +89,21 @@ def render_portion(label: Label, ctx: MarkingContext) -> str:
     return _render(label, ctx, portion=True)
 
 
+def level_name(level: Level, lang: str) -> str:
+    """A level's name in ``lang``: English is the banner name, Japanese the ``ja`` name,
+    any other language the native name (each falling back to the banner name)."""
+    if lang == "en":
+        return level.name
+    if lang == "ja":
+        return level.ja or level.native or level.name
+    return level.native or level.name
+
+
 def render_in(label: Label, ctx: MarkingContext, nation: str, lang: str = "ja") -> str:
     """The same label shown in ``nation``'s scheme (equivalent level under the label's
     agreement), e.g. ``極秘//REL TO USA, JPN`` for a US SECRET label shown in Japanese."""
     level = ctx.equivalent(label.level_of(ctx), nation, label.legal_basis)
-    name = (level.ja or level.native or level.name) if lang == "ja" else level.name
+    name = level_name(level, lang)
     parts = [name]
     if label.compartments:
         parts.append("/".join(sorted(label.compartments)))
@@ -101,6 +113,13 @@ def render_in(label: Label, ctx: MarkingContext, nation: str, lang: str = "ja") 
     if controls:
         parts.append("/".join(controls))
     return "//".join(parts)
+
+
+def renderings(label: Label, ctx: MarkingContext) -> dict[str, str]:
+    """The label in the scheme of every nation of its agreement, each in that nation's
+    language (:meth:`~nucsec.markings.context.MarkingContext.lang_of`), by nation."""
+    nations = ctx.agreement(label.legal_basis).nations
+    return {n: render_in(label, ctx, n, ctx.lang_of(n)) for n in nations}
 
 
 def _parse(text: str, ctx: MarkingContext, portion: bool) -> Label:

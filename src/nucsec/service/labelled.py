@@ -5,36 +5,47 @@ roll-up. Every function is one transaction in which the reference monitor decide
 audit log records and the store reads or writes. A record the caller may not read is
 reported as not found, exactly like one that does not exist.
 
-After a version is written, :func:`after_write` lets other modules react in the same
-transaction: the kind's own hook (e.g. incident statistics) and federation
-(``nucsec.exchange.outbox.on_version_written(node, conn, kind, row, label)`` when that
-module is installed: it queues the version for every peer the policy releases it to).
+Every function takes the :class:`~nucsec.service.kinds.RecordKind` it works on: its
+view is what a read returns (``kind.redact`` takes out what the reader may not see), its
+title function titles every version written. After a version is written,
+:func:`after_write` lets others react in the same transaction: the kind's own hooks (e.g.
+incident statistics), then the node's subscribers (``node.subscribers``, registered where
+the node is built: federation queues the version for every peer the policy releases it
+to).
 """
 
 from __future__ import annotations
 
-import importlib
 import weakref
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
-from nucsec.errors import InputError, NotFoundError, PolicyDenial
-from nucsec.markings import Label, LabelError, render_banner, render_in, render_portion, rollup
+from nucsec.errors import InputError, PolicyDenial
+from nucsec.markings import (
+    Label,
+    LabelError,
+    render_banner,
+    render_in,
+    render_portion,
+    renderings,
+    rollup,
+)
 from nucsec.node import Node
 from nucsec.policy import Decision, Principal, Resource, decide
 from nucsec.service.guard import check, record_decision
+from nucsec.service.kinds import Draft, RecordKind
 from nucsec.service.trail import Sink, emit, keyed, reading
+from nucsec.service.views import ExplainView, PortionView, RecordPage, RecordSummary
 from nucsec.store.labels import intern_label, load_label, resolve_basis
 from nucsec.store.records import NewRecord, Portion, RecordRow, RecordStore, VersionRow
-from nucsec.store.schema import labels
+from nucsec.store.schema import labels as label_table
 
 __all__ = [
-    "Draft",
-    "Kind",
+    "after_write",
     "banner_fields",
+    "base_fields",
     "count",
     "create",
     "create_in",
@@ -44,39 +55,11 @@ __all__ = [
     "portion_views",
     "read",
     "refusal_in",
+    "summary_fields",
     "update",
     "update_in",
     "versions",
 ]
-
-View = Callable[[Node, Connection, RecordRow, VersionRow], dict[str, Any]]
-Hook = Callable[[Node, Connection, RecordRow, VersionRow, Label], None]
-PUBLISH_MODULE = "nucsec.exchange.outbox"
-
-
-@dataclass(frozen=True)
-class Kind:
-    """A record type: its name and what happens after each of its versions is written."""
-
-    name: str
-    after_write: tuple[Hook, ...] = field(default=())
-
-    def not_found(self, record_id: str) -> NotFoundError:
-        return NotFoundError(f"{self.name} {record_id} not found", field="id", value=record_id)
-
-    def ref(self, row: RecordRow, version: int | None = None) -> str:
-        """Audit reference of a record version: ``document:<id>#v3``."""
-        return f"{self.name}:{row.id}#v{version or row.version}"
-
-
-@dataclass(frozen=True)
-class Draft:
-    """What a writer submits: portion values, their labels, a title and a change note."""
-
-    values: dict[str, Any]
-    labels: dict[str, Label]
-    title: str
-    note: str = ""
 
 
 def _prepared(
@@ -107,7 +90,7 @@ def _carried(draft: Draft, current: VersionRow, conn: Connection) -> Draft:
         if name.startswith(CARRIED_PREFIXES) and name not in values:
             values[name] = portion.value
             labels[name] = load_label(conn, portion.label_id)
-    return Draft(values=values, labels=labels, title=draft.title, note=draft.note)
+    return Draft(values=values, labels=labels, note=draft.note)
 
 
 def _portions(
@@ -120,26 +103,26 @@ def _portions(
 
 
 def after_write(
-    node: Node, conn: Connection, kind: Kind, row: RecordRow, version: VersionRow, banner: Label
+    node: Node,
+    conn: Connection,
+    kind: RecordKind,
+    row: RecordRow,
+    version: VersionRow,
+    banner: Label,
 ) -> None:
-    """Run the kind's hooks and federation's publisher for a version just written."""
+    """Run the kind's hooks, then the node's subscribers, for a version just written."""
     for hook in kind.after_write:
         hook(node, conn, row, version, banner)
-    try:
-        publisher = importlib.import_module(PUBLISH_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and PUBLISH_MODULE.startswith(exc.name):
-            return
-        raise
-    publisher.on_version_written(node, conn, kind.name, row, banner)
+    for subscriber in node.subscribers:
+        subscriber(node, conn, kind.name, row, banner)
 
 
 def create_many(
-    node: Node, conn: Connection, kind: Kind, new: Sequence[NewRecord]
+    node: Node, conn: Connection, kind: RecordKind, new: Sequence[NewRecord]
 ) -> list[RecordRow]:
     """Write records decided elsewhere (version 1 each) in bulk, in the caller's
     transaction, and run :func:`after_write` for each (the kind's hooks, e.g. incident
-    statistics, then federation's publisher).
+    statistics, then the node's subscribers).
 
     For a caller that already checked every record: the federation importer, which ran
     the reference monitor and the boundary check on what it received. Nothing is decided
@@ -161,35 +144,42 @@ def create_many(
 
 
 def banner_fields(node: Node, label: Label) -> dict[str, Any]:
-    """The banner of a label in the node's renderings: CAPCO, Japanese and US schemes
-    (cached on the immutable label)."""
+    """The banner of a label in the node's renderings (cached on the immutable label):
+    ``banner`` (CAPCO), ``banner_ja`` and ``banner_en`` (the Japanese and US schemes, kept
+    for existing readers; None under an agreement without that nation), ``banners`` (every
+    nation of the label's agreement, each in its own scheme and language) and the
+    ``portion`` mark."""
     key = ("banner_fields", node.ctx)
     fields: dict[str, Any] | None = label._cache.get(key)
     if fields is None:
+        nations = node.ctx.agreement(label.legal_basis).nations
         fields = {
             "banner": render_banner(label, node.ctx),
-            "banner_ja": render_in(label, node.ctx, "JPN", "ja"),
-            "banner_en": render_in(label, node.ctx, "USA", "en"),
+            "banner_ja": render_in(label, node.ctx, "JPN", "ja") if "JPN" in nations else None,
+            "banner_en": render_in(label, node.ctx, "USA", "en") if "USA" in nations else None,
+            "banners": renderings(label, node.ctx),
             "portion": render_portion(label, node.ctx),
         }
         label._cache[key] = fields
-    return dict(fields)
+    return {**fields, "banners": dict(fields["banners"])}
 
 
-def portion_views(node: Node, conn: Connection, version: VersionRow) -> dict[str, Any]:
+def portion_views(node: Node, conn: Connection, version: VersionRow) -> dict[str, PortionView]:
+    """Each portion of a version: value, portion mark, label."""
     out = {}
     for name, portion in version.portions.items():
         label = load_label(conn, portion.label_id)
-        out[name] = {
-            "value": portion.value,
-            "portion": render_portion(label, node.ctx),
-            "label": label.to_dict(),
-        }
+        out[name] = PortionView(
+            value=portion.value, portion=render_portion(label, node.ctx), label=label.to_dict()
+        )
     return out
 
 
-def base_view(node: Node, conn: Connection, row: RecordRow, version: VersionRow) -> dict[str, Any]:
-    """What every record view shows: id, kind, banner, label, portions, version, dates."""
+def base_fields(
+    node: Node, conn: Connection, row: RecordRow, version: VersionRow
+) -> dict[str, Any]:
+    """The fields of :class:`~nucsec.service.views.RecordView` for a version: id, kind,
+    banners, label, portions, version, dates, origin (a kind's view adds its own)."""
     banner = load_label(conn, version.label_id)
     fields = banner_fields(node, banner)
     fields.pop("portion")
@@ -206,8 +196,8 @@ def base_view(node: Node, conn: Connection, row: RecordRow, version: VersionRow)
     }
 
 
-def summary(node: Node, conn: Connection, row: RecordRow) -> dict[str, Any]:
-    """One line of a listing."""
+def summary_fields(node: Node, conn: Connection, row: RecordRow) -> dict[str, Any]:
+    """The fields of :class:`~nucsec.service.views.RecordSummary` of a record."""
     return {
         "id": row.id,
         "title": row.title,
@@ -221,45 +211,25 @@ def summary(node: Node, conn: Connection, row: RecordRow) -> dict[str, Any]:
 # -- operations ----------------------------------------------------------------------
 
 
-def create(
-    node: Node, principal: Principal, kind: Kind, draft: Draft, view: View
-) -> dict[str, Any]:
+def create(node: Node, principal: Principal, kind: RecordKind, draft: Draft) -> Any:
     """Create a record; AccessDenied (with reasons) if the principal may not."""
-    labels, banner = _prepared(node, principal, draft)
     with node.engine.begin() as conn:
-        out, decision = _create_in(node, conn, principal, kind, draft, labels, banner, view)
-    if out is None:
-        raise PolicyDenial("; ".join(decision.reasons), field="label")
+        out = create_in(node, conn, principal, kind, draft)
     return out
 
 
 def create_in(
-    node: Node, conn: Connection, principal: Principal, kind: Kind, draft: Draft, view: View
-) -> dict[str, Any]:
+    node: Node, conn: Connection, principal: Principal, kind: RecordKind, draft: Draft
+) -> Any:
     """:func:`create` in the caller's transaction (a batch that must be all or nothing);
-    AccessDenied if refused (the caller's rollback discards everything)."""
+    AccessDenied if refused (its decision is recorded; the caller's rollback discards
+    everything else)."""
     labels, banner = _prepared(node, principal, draft)
-    out, decision = _create_in(node, conn, principal, kind, draft, labels, banner, view)
-    if out is None:
-        raise PolicyDenial("; ".join(decision.reasons), field="label")
-    return out
-
-
-def _create_in(
-    node: Node,
-    conn: Connection,
-    principal: Principal,
-    kind: Kind,
-    draft: Draft,
-    labels: dict[str, Label],
-    banner: Label,
-    view: View,
-) -> tuple[dict[str, Any] | None, Decision]:
     resource = Resource(banner, kind=kind.name)
     decision = decide(principal, "create", resource, node.ctx)
     if not decision.allowed:
         record_decision(node, conn, principal, "create", resource, decision)
-        return None, decision
+        raise PolicyDenial("; ".join(decision.reasons), field="label")
     store = RecordStore(conn, node.ctx)
     row = store.create(
         kind.name,
@@ -267,13 +237,13 @@ def _create_in(
         intern_label(conn, banner, node.ctx),
         author_id=principal.id,
         now=node.clock(),
-        title=draft.title,
+        title=kind.title(draft.values),
         note=draft.note,
     )
     record_decision(node, conn, principal, "create", resource, decision, kind.ref(row))
     version = store.version(row)
     after_write(node, conn, kind, row, version, banner)
-    return view(node, conn, row, version), decision
+    return kind.redact(node, principal, kind.view(node, conn, row, version))
 
 
 #: per engine, the id of a stored label to decide on for an absent id (see _readable)
@@ -286,7 +256,7 @@ def _stand_in_label(conn: Connection) -> Label | None:
     hidden either)."""
     label_id = _STAND_IN.get(conn.engine)
     if label_id is None:
-        found = conn.execute(select(func.min(labels.c.id))).scalar()
+        found = conn.execute(select(func.min(label_table.c.id))).scalar()
         if found is None:
             return None
         label_id = _STAND_IN[conn.engine] = int(found)
@@ -298,7 +268,7 @@ def _readable(
     conn: Connection,
     sink: Sink,
     principal: Principal,
-    kind: Kind,
+    kind: RecordKind,
     record_id: str,
     action: str = "read",
 ) -> tuple[RecordRow | None, Decision | None]:
@@ -335,77 +305,72 @@ def _readable(
     return row, decision
 
 
-def read(
-    node: Node, principal: Principal, kind: Kind, record_id: str, view: View
-) -> dict[str, Any]:
+def read(node: Node, principal: Principal, kind: RecordKind, record_id: str) -> Any:
     """The current version of a record, or NotFoundError (hidden or absent alike)."""
     with reading(node) as (conn, recorder):
         row, decision = _readable(node, conn, recorder, principal, kind, record_id)
         out = None
         if row is not None and decision is not None and decision.allowed:
-            out = view(node, conn, row, RecordStore(conn, node.ctx).version(row))
+            out = kind.view(node, conn, row, RecordStore(conn, node.ctx).version(row))
     if out is None:
         raise kind.not_found(record_id)
-    return out
+    return kind.redact(node, principal, out)
 
 
 def update(
     node: Node,
     principal: Principal,
-    kind: Kind,
+    kind: RecordKind,
     record_id: str,
     draft: Draft,
-    view: View,
     *,
     recalled: bool | None = None,
-) -> dict[str, Any]:
+) -> Any:
     """Append a new version; NotFoundError if unreadable, AccessDenied if not allowed."""
     with node.engine.begin() as conn:
-        visible, out, decision = _update_in(
-            node, conn, principal, kind, record_id, draft, view, recalled
-        )
-    return _updated(kind, record_id, visible, out, decision)
+        visible, out, decision = _update_in(node, conn, principal, kind, record_id, draft, recalled)
+    return _updated(node, principal, kind, record_id, visible, out, decision)
 
 
 def update_in(
     node: Node,
     conn: Connection,
     principal: Principal,
-    kind: Kind,
+    kind: RecordKind,
     record_id: str,
     draft: Draft,
-    view: View,
-) -> dict[str, Any]:
+) -> Any:
     """:func:`update` in the caller's transaction (a batch that must be all or nothing);
     NotFoundError or AccessDenied if refused (the caller's rollback discards everything)."""
-    visible, out, decision = _update_in(node, conn, principal, kind, record_id, draft, view)
-    return _updated(kind, record_id, visible, out, decision)
+    visible, out, decision = _update_in(node, conn, principal, kind, record_id, draft)
+    return _updated(node, principal, kind, record_id, visible, out, decision)
 
 
 def _updated(
-    kind: Kind,
+    node: Node,
+    principal: Principal,
+    kind: RecordKind,
     record_id: str,
     visible: bool,
-    out: dict[str, Any] | None,
+    out: Any,
     decision: Decision | None,
-) -> dict[str, Any]:
+) -> Any:
     if not visible:
         raise kind.not_found(record_id)
     if out is None:
         raise PolicyDenial("; ".join(decision.reasons if decision else []), field="label")
-    return out
+    return kind.redact(node, principal, out)
 
 
 def _update_in(
     node: Node,
     conn: Connection,
     principal: Principal,
-    kind: Kind,
+    kind: RecordKind,
     record_id: str,
     draft: Draft,
-    view: View,
     recalled: bool | None = None,
-) -> tuple[bool, dict[str, Any] | None, Decision | None]:
+) -> tuple[bool, Any, Decision | None]:
     row, seen = _readable(node, conn, conn, principal, kind, record_id)
     if row is None or seen is None or not seen.allowed:
         return False, None, None
@@ -419,17 +384,22 @@ def _update_in(
         intern_label(conn, banner, node.ctx),
         author_id=principal.id,
         now=node.clock(),
-        title=draft.title,
+        title=kind.title(draft.values),
         note=draft.note,
         recalled=recalled,
     )
     version = store.version(row)
     after_write(node, conn, kind, row, version, banner)
-    return True, view(node, conn, row, version), decision
+    return True, kind.view(node, conn, row, version), decision
 
 
 def _update_decision(
-    node: Node, conn: Connection, principal: Principal, kind: Kind, row: RecordRow, draft: Draft
+    node: Node,
+    conn: Connection,
+    principal: Principal,
+    kind: RecordKind,
+    row: RecordRow,
+    draft: Draft,
 ) -> tuple[Draft, dict[str, Label], Label, Decision]:
     """The draft with carried portions, its labels and banner, and the monitor's (audited)
     decision on the update; LabelError if the labels cannot be stored."""
@@ -441,9 +411,13 @@ def _update_decision(
 
 
 def refusal_in(
-    node: Node, conn: Connection, principal: Principal, kind: Kind, record_id: str | None,
+    node: Node,
+    conn: Connection,
+    principal: Principal,
+    kind: RecordKind,
+    record_id: str | None,
     draft: Draft,
-) -> str | None:  # fmt: skip
+) -> str | None:
     """Why a create (``record_id`` None) or an update of ``record_id`` with this draft
     would be refused now (None: it would be written), decided in the caller's transaction
     without writing. For all-or-nothing batches (CSV import), which decide every row before
@@ -474,19 +448,19 @@ def refusal_in(
 def page(
     node: Node,
     principal: Principal,
-    kind: Kind,
+    kind: RecordKind,
     *,
     query: str | None = None,
     origin: str | None = None,
     limit: int = 50,
     after: str | None = None,
-) -> dict[str, Any]:
-    """A page of the records the principal may read, newest first: ``{"items", "next"}``."""
+) -> RecordPage:
+    """A page of the records the principal may read, newest first."""
     with reading(node) as (conn, recorder):
         rows, nxt = RecordStore(conn, node.ctx).list_visible(
             kind.name, principal, query=query, origin=origin, limit=limit, after=after
         )
-        items = [summary(node, conn, r) for r in rows]
+        items = tuple(RecordSummary(**summary_fields(node, conn, r)) for r in rows)
         emit(
             node,
             recorder,
@@ -500,10 +474,10 @@ def page(
                 "ids": [r.id for r in rows],
             },
         )
-    return {"items": items, "next": nxt}
+    return RecordPage(items=items, next=nxt)
 
 
-def count(node: Node, principal: Principal, kind: Kind, query: str | None = None) -> int:
+def count(node: Node, principal: Principal, kind: RecordKind, query: str | None = None) -> int:
     """How many records of a kind the principal may read (matching ``query``)."""
     with reading(node) as (conn, recorder):
         n = RecordStore(conn, node.ctx).count_visible(kind.name, principal, query)
@@ -518,17 +492,16 @@ def count(node: Node, principal: Principal, kind: Kind, query: str | None = None
 
 
 def versions(
-    node: Node, principal: Principal, kind: Kind, record_id: str, view: View
-) -> list[dict[str, Any]]:
-    """The versions of a record the principal may read (each checked on its own label)."""
+    node: Node, principal: Principal, kind: RecordKind, record_id: str
+) -> list[tuple[Any, VersionRow]]:
+    """The versions of a record the principal may read (each checked on its own label):
+    each version's view and its stored row (author, note)."""
     with reading(node) as (conn, recorder):
         row, decision = _readable(node, conn, recorder, principal, kind, record_id, "history")
         out = None
         if row is not None and decision is not None and decision.allowed:
             rows = RecordStore(conn, node.ctx).versions_visible(row, principal)
-            out = [
-                {**view(node, conn, row, v), "author_id": v.author_id, "note": v.note} for v in rows
-            ]
+            out = [(kind.redact(node, principal, kind.view(node, conn, row, v)), v) for v in rows]
             emit(
                 node,
                 recorder,
@@ -549,12 +522,12 @@ def versions(
 def explain(
     node: Node,
     principal: Principal,
-    kind: Kind,
+    kind: RecordKind,
     record_id: str,
     *,
     actor: str,
     action: str = "read",
-) -> dict[str, Any]:
+) -> ExplainView:
     """The decision for ``principal`` on a record, with reasons (an audited act of
     ``actor``, who must be entitled to know the record exists)."""
     with reading(node) as (conn, recorder):
@@ -577,13 +550,15 @@ def explain(
                     "allowed": decision.allowed,
                 },
             )
-            out = {
-                kind.name: row.id,
-                "user": principal.id,
-                "action": action,
-                "banner": render_banner(label, node.ctx),
-                **decision.to_dict(),
-            }
+            out = ExplainView(
+                kind=kind.name,
+                record_id=row.id,
+                user=principal.id,
+                action=action,
+                banner=render_banner(label, node.ctx),
+                allowed=decision.allowed,
+                reasons=tuple(decision.reasons),
+            )
     if out is None:
         raise kind.not_found(record_id)
     return out

@@ -11,23 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase
 
-__all__ = [
-    "TABLE_MODULES",
-    "Base",
-    "import_all_tables",
-    "is_sqlite",
-    "lock_keys",
-    "make_engine",
-]
-
-#: every module that defines tables on ``Base.metadata`` (for migrations and tests)
-TABLE_MODULES = (
-    "nucsec.store.schema",
-    "nucsec.audit.tables",
-    "nucsec.web.tables",
-    "nucsec.exchange.tables",
-    "nucsec.incidents.tables",
-)
+__all__ = ["Base", "is_sqlite", "lock_keys", "make_engine"]
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -39,21 +23,13 @@ NAMING = {
 
 
 class Base(DeclarativeBase):
-    """Declarative base of every nucsec table (one MetaData, stable constraint names)."""
+    """Declarative base of every nucsec table (one MetaData, stable constraint names).
+
+    Each subsystem defines its tables on this metadata in its own ``tables`` module;
+    :func:`nucsec.assembly.metadata` imports them all.
+    """
 
     metadata = MetaData(naming_convention=NAMING)
-
-
-def import_all_tables() -> None:
-    """Import every table module that exists in this build (registers its tables)."""
-    import importlib
-
-    for name in TABLE_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not name.startswith(exc.name):
-                raise  # a missing dependency inside an existing module is a real error
 
 
 def is_sqlite(engine: Engine) -> bool:

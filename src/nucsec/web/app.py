@@ -1,15 +1,14 @@
 """The web application of a node: ``create_app(node) -> FastAPI``.
 
 Mounts the REST API under ``/api/v1``, ``/api/health``, the OpenAPI document at
-``/api/openapi.json``, the HTML pages, the static files, and (when the federation module
-is installed) the TAXII routes. Errors become one JSON shape on the API
+``/api/openapi.json``, the HTML pages, the static files and federation's TAXII routes
+(:mod:`nucsec.federation.taxii`). Errors become one JSON shape on the API
 (``{"error", "message", "field"}``) and an error page in the browser; nothing ever shows
 a traceback.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -24,17 +23,15 @@ from starlette.exceptions import HTTPException
 
 from nucsec.errors import AccessDenied, AuthenticationError, NucsecError, PolicyDenial
 from nucsec.node import Node
+from nucsec.web.api.schemas import Health
 from nucsec.web.deps import reject_nul
 from nucsec.web.errors import LoginRequired, ThrottledError, http_status
-from nucsec.web.schemas import Health
 from nucsec.web.security import BodyLimit, SecurityHeaders
 
-__all__ = ["TAXII_MODULE", "create_app"]
+__all__ = ["create_app"]
 
 log = logging.getLogger(__name__)
 
-#: the federation engineer's module; its ``router`` is mounted when it exists
-TAXII_MODULE = "nucsec.exchange.taxii"
 STATIC = Path(__file__).parent / "static"
 
 
@@ -146,39 +143,32 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _respond(request, 500, body)
 
 
-def _include_taxii(app: FastAPI) -> None:
-    """Hook for federation: mount ``nucsec.exchange.taxii.router`` if that module exists."""
-    try:
-        module = importlib.import_module(TAXII_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and TAXII_MODULE.startswith(exc.name):
-            return
-        raise
-    router = getattr(module, "router", None)
-    if router is not None:
-        app.include_router(router)
-
-
 def _include_records(app: FastAPI) -> None:
     """The incident register, forensics and analyses: REST API and pages."""
-    from nucsec.web import (
-        api_forensics,
-        api_incidents,
-        pages_common,
-        pages_forensics,
-        pages_incidents,
-    )
+    from nucsec.web.api import attachments as attachments_api
+    from nucsec.web.api import forensics as forensics_api
+    from nucsec.web.api import incidents as incidents_api
+    from nucsec.web.pages import attachments as attachments_pages
+    from nucsec.web.pages import common as common_pages
+    from nucsec.web.pages import forensics as forensics_pages
+    from nucsec.web.pages import incidents as incidents_pages
 
-    app.include_router(api_incidents.router, prefix="/api/v1", tags=["incidents"])
-    app.include_router(api_forensics.router, prefix="/api/v1", tags=["forensics"])
-    app.include_router(pages_incidents.router, include_in_schema=False)
-    app.include_router(pages_forensics.router, include_in_schema=False)
-    app.include_router(pages_common.router, include_in_schema=False)
+    app.include_router(incidents_api.router, prefix="/api/v1", tags=["incidents"])
+    app.include_router(forensics_api.router, prefix="/api/v1", tags=["forensics"])
+    app.include_router(attachments_api.router, prefix="/api/v1", tags=["attachments"])
+    app.include_router(incidents_pages.router, include_in_schema=False)
+    app.include_router(forensics_pages.router, include_in_schema=False)
+    app.include_router(common_pages.router, include_in_schema=False)
+    app.include_router(attachments_pages.router, include_in_schema=False)
 
 
 def create_app(node: Node) -> FastAPI:
     """The ASGI application serving ``node``."""
-    from nucsec.web import admin, api, pages
+    from nucsec.federation import taxii
+    from nucsec.web.api import accounts, audit, markings
+    from nucsec.web.api import documents as documents_api
+    from nucsec.web.pages import admin, session
+    from nucsec.web.pages import documents as documents_pages
     from nucsec.web.views import make_templates
 
     app = FastAPI(
@@ -216,10 +206,12 @@ def create_app(node: Node) -> FastAPI:
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
         return JSONResponse({"status": "ok", "database": "ok"})
 
-    app.include_router(api.router, prefix="/api/v1", tags=["api"])
+    for api in (documents_api, markings, accounts, audit):
+        app.include_router(api.router, prefix="/api/v1", tags=["api"])
     _include_records(app)
-    app.include_router(pages.router, include_in_schema=False)
+    app.include_router(session.router, include_in_schema=False)
+    app.include_router(documents_pages.router, include_in_schema=False)
     app.include_router(admin.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    _include_taxii(app)
+    app.include_router(taxii.router)
     return app
