@@ -26,11 +26,12 @@ from benchmarks._incidents_store import KIND
 from nucsec.audit.keys import key_id
 from nucsec.incidents import IncidentStats
 from nucsec.incidents.stats import DIMENSIONS
-from nucsec.incidents.tables import incident_facts
 from nucsec.markings import Label, MarkingContext
 from nucsec.node import Node
 from nucsec.policy import Principal, Resource, decide
+from nucsec.service.incident_tables import incident_facts
 from nucsec.service.incidents import incident_statistics
+from nucsec.service.registry import RECORD_KINDS
 from nucsec.settings import load
 from nucsec.store.labels import load_label
 from nucsec.store.schema import records
@@ -74,7 +75,7 @@ def bench_node(engine: Engine, home: Path, ctx: MarkingContext) -> Node:
     key = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"nucsec bench incidents").digest())
     origin = f"nucsec.bench/{key_id('bench', key.public_key()).hex()}"
     settings = load(env={}, home=home, database_url=engine.url.render_as_string(False))
-    return Node(settings, engine, "USA", "bench", origin, key, ctx)
+    return Node(settings, engine, "USA", "bench", origin, key, ctx, kinds=RECORD_KINDS)
 
 
 @dataclass

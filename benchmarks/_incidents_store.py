@@ -34,8 +34,8 @@ from benchmarks._policy_store import BuiltStore, _copy
 from nucsec.incidents import incident_from_record
 from nucsec.incidents.countries import country_name
 from nucsec.incidents.demo import synthetic_columns
-from nucsec.incidents.tables import COUNTED_DIMENSIONS, incident_counts, incident_facts
 from nucsec.markings import MarkingContext, rollup
+from nucsec.service.incident_tables import COUNTED_DIMENSIONS, incident_counts, incident_facts
 from nucsec.store.db import make_engine
 from nucsec.store.labels import intern_label
 from nucsec.store.migrate import upgrade

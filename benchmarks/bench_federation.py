@@ -2,7 +2,7 @@
 
 Node A (USA) holds N documents released to node B (JPN) (default N = 100,000; set
 ``NUCSEC_BENCH_FED_DOCS``). A is served by ``nucsec serve`` in its own process; B pulls with
-``nucsec.exchange.sync`` (``taxii2-client``, signed requests, one detached-JWS bundle per
+``nucsec.federation.sync`` (``taxii2-client``, signed requests, one detached-JWS bundle per
 page verified with A's pinned key, the boundary check at A for every object, the monitor
 and the boundary again at B, import in one transaction per page with the audit events,
 signed receipts back to A, checkpoint witnessing at the end).
@@ -42,13 +42,14 @@ from sqlalchemy import func, insert, select
 
 from benchmarks._table import Table, fmt_rate, fmt_s
 from nucsec import settings
+from nucsec.assembly import init_node
 from nucsec.audit.keys import public_key_pem
-from nucsec.exchange.outbox import backfill
-from nucsec.exchange.peers import add_peer
-from nucsec.exchange.sync import sync_peer
-from nucsec.exchange.tables import exchange_inbound, exchange_outbox
+from nucsec.federation.outbox import backfill
+from nucsec.federation.peers import add_peer
+from nucsec.federation.sync import sync_peer
+from nucsec.federation.tables import exchange_inbound, exchange_outbox
 from nucsec.markings import parse_banner, rollup
-from nucsec.node import Node, init_node, utcnow
+from nucsec.node import Node, utcnow
 from nucsec.store.labels import intern_label
 from nucsec.store.records import Portion, _encode, _search_text
 from nucsec.store.schema import record_versions, records
@@ -378,6 +379,6 @@ def run() -> Table:
 
 
 def _reopen(home: Path) -> Node:
-    from nucsec.node import open_node
+    from nucsec.assembly import open_node
 
     return open_node(settings.load(env={}, home=home, database_url="", sync_seconds=0.0))

@@ -146,8 +146,8 @@ def _seed_documents(node: Any, n: int) -> list[str]:
 def _build_node(home: Path, db_url: str) -> tuple[str, list[str], float]:
     """A demo node with ``DOCS`` documents; returns (token, readable ids, seed seconds)."""
     from nucsec import settings
+    from nucsec.assembly import init_node
     from nucsec.demo import DEMO_PASSWORD, seed
-    from nucsec.node import init_node
     from nucsec.service.users import get_user
     from nucsec.web.passwords import hash_password
     from nucsec.web.tokens import issue_token

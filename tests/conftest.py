@@ -52,8 +52,8 @@ def db_url(tmp_path: Path) -> Iterator[str]:
 def node_factory(tmp_path: Path, db_url: str):  # type: ignore[no-untyped-def]
     """Make nodes in tmp_path: ``node_factory("USA", demo=True)``; all closed afterwards."""
     from nucsec import settings
+    from nucsec.assembly import init_node
     from nucsec.demo import DEMO_PASSWORD, seed
-    from nucsec.node import init_node
     from nucsec.web.passwords import hash_password
 
     made = []

@@ -71,6 +71,11 @@ class AccessDenied(NucsecError, PermissionError):
     code = "forbidden"
 
 
+class PolicyDenial(AccessDenied):
+    """The reference monitor refused, and its decision is already in the audit log (where
+    it was made, with its reasons); the interfaces record every other refusal."""
+
+
 class AuthenticationError(NucsecError, PermissionError):
     """Missing or wrong credentials."""
 

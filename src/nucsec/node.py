@@ -3,16 +3,20 @@
 The node directory holds ``node.toml`` (identity and settings), ``keys/`` (the Ed25519
 signing key, never in the database), ``nucsec.db`` (SQLite, unless
 ``NUCSEC_DATABASE_URL`` names another database) and ``files/`` (attachments).
-:func:`init_node` creates one; :func:`open_node` opens it for every other command.
+:class:`Node` is what every operation is handed: settings, database, identity, key,
+marking context, clock, its record kinds and the subscribers to its writes.
+:func:`create_home` writes a new node's directory and :func:`read_identity` reads it;
+:mod:`nucsec.assembly` builds the :class:`Node` (``init_node``, ``open_node``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,16 +26,31 @@ from sqlalchemy.engine import Engine
 
 from nucsec.audit import keys
 from nucsec.errors import ConfigurationError, InputError
-from nucsec.markings.context import MarkingContext, default_context, load_context
-from nucsec.settings import Settings, load
-from nucsec.store.db import make_engine
+from nucsec.markings.context import MarkingContext, context_for
+from nucsec.settings import Settings
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from nucsec.audit.events import AuditEvent
     from nucsec.audit.group import GroupCommit
     from nucsec.audit.log import AuditLog
+    from nucsec.markings import Label
+    from nucsec.service.kinds import KindRegistry
+    from nucsec.store.records import RecordRow
 
-__all__ = ["Node", "init_node", "open_node", "utcnow"]
+__all__ = [
+    "Node",
+    "Subscriber",
+    "create_home",
+    "marking_context",
+    "read_identity",
+    "utcnow",
+]
+
+#: ``subscriber(node, conn, kind, row, banner)``: told of every version written, in the
+#: writing transaction (federation's outbox is one; see :mod:`nucsec.assembly`)
+Subscriber = Callable[["Node", "Connection", str, "RecordRow", "Label"], object]
 
 
 def utcnow() -> dt.datetime:
@@ -41,6 +60,8 @@ def utcnow() -> dt.datetime:
 
 @dataclass
 class Node:
+    """One node: what every operation is handed (see the module docstring)."""
+
     settings: Settings
     engine: Engine
     nation: str
@@ -48,6 +69,8 @@ class Node:
     origin: str
     key: Ed25519PrivateKey
     ctx: MarkingContext
+    kinds: KindRegistry  # its record kinds (nucsec.service.registry)
+    subscribers: tuple[Subscriber, ...] = ()  # told of every version written
     joint: bool = False  # hosts users of every agreement nation (single-node demo)
     clock: Callable[[], dt.datetime] = field(default=utcnow)
 
@@ -99,12 +122,11 @@ class Node:
 
 def marking_context(settings: Settings) -> MarkingContext:
     """The node's marking data: ``settings.markings_dir`` if set, else the shipped data."""
-    if settings.markings_dir:
-        return load_context(Path(settings.markings_dir))
-    return default_context()
+    return context_for(settings.markings_dir)
 
 
-def _read_identity(settings: Settings) -> dict[str, Any]:
+def read_identity(settings: Settings) -> dict[str, Any]:
+    """The ``[node]`` table of ``node.toml`` (nation, name, origin, joint, ...)."""
     path = settings.node_file
     if not path.exists():
         raise ConfigurationError(
@@ -121,28 +143,13 @@ def _read_identity(settings: Settings) -> dict[str, Any]:
     return dict(node)
 
 
-def open_node(settings: Settings | None = None) -> Node:
-    """Open the node in ``settings.home`` (``NUCSEC_HOME``)."""
-    settings = settings or load()
-    identity = _read_identity(settings)
-    engine = make_engine(settings.db_url)
-    return Node(
-        settings=settings,
-        engine=engine,
-        nation=identity["nation"],
-        name=identity["name"],
-        origin=identity["origin"],
-        key=keys.load_private_key(settings.home / "keys"),
-        ctx=marking_context(settings),
-        joint=bool(identity.get("joint", False)),
-    )
+def create_home(
+    settings: Settings, nation: str, *, demo: bool = False, joint: bool = False
+) -> tuple[dict[str, Any], Ed25519PrivateKey, MarkingContext]:
+    """Create a node's directory: ``files/``, the signing key, ``node.toml``.
 
-
-def init_node(settings: Settings, nation: str, *, demo: bool = False, joint: bool = False) -> Node:
-    """Create a node: directories, signing key, identity file, database schema.
-
-    Seeding the demo data is :func:`nucsec.demo.seed`'s job; ``demo`` here only marks the
-    node as a demo node (demo logins allowed and printed).
+    Returns the identity written, the key and the marking context; the database schema
+    and the :class:`Node` are :func:`nucsec.assembly.init_node`'s.
     """
     ctx = marking_context(settings)
     nation = nation.strip().upper()
@@ -158,16 +165,16 @@ def init_node(settings: Settings, nation: str, *, demo: bool = False, joint: boo
     kid = keys.key_id(name, key.public_key()).hex()
     origin = f"nucsec.{name}/{kid}"
     created = utcnow().isoformat(timespec="seconds")
+    markings = ""
+    if settings.markings_dir:  # kept, so that every later run reads the same marking data
+        path = str(Path(settings.markings_dir).resolve())
+        markings = f"markings_dir = {json.dumps(path, ensure_ascii=False)}\n"
     settings.node_file.write_text(
         "# nucsec node identity. Keys live in keys/, never in the database.\n"
         f'[node]\nnation = "{nation}"\nname = "{name}"\norigin = "{origin}"\n'
         f'created = "{created}"\njoint = {"true" if joint else "false"}\n\n'
-        f"[settings]\ndemo = {'true' if demo else 'false'}\n",
+        f"[settings]\ndemo = {'true' if demo else 'false'}\n{markings}",
         encoding="utf-8",
     )
-    settings = replace(settings, demo=demo)
-    from nucsec.store.migrate import upgrade
-
-    engine = make_engine(settings.db_url)
-    upgrade(engine)
-    return Node(settings, engine, nation, name, origin, key, ctx, joint=joint)
+    identity = {"nation": nation, "name": name, "origin": origin, "joint": joint}
+    return identity, key, ctx

@@ -10,10 +10,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
+from nucsec.assembly import open_node
 from nucsec.audit.keys import PUBLIC_KEY_FILE, public_key_pem
 from nucsec.audit.tables import audit_events, create_audit_schema
 from nucsec.cli import main
-from nucsec.node import Node, open_node
+from nucsec.node import Node
 from tests.audit.helpers import make_events, tamper
 from tests.conftest import ON_POSTGRES
 
@@ -34,7 +35,7 @@ ANALYST = {
 
 
 def _init(home: Path, db_url: str, monkeypatch: pytest.MonkeyPatch, demo: bool = False) -> Node:
-    from nucsec.node import init_node
+    from nucsec.assembly import init_node
     from nucsec.settings import load
 
     monkeypatch.setenv("NUCSEC_HOME", str(home))

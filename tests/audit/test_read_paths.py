@@ -77,6 +77,12 @@ NOT_RECORD_READS: dict[str, str] = {
     "spectrum analyze": "analyses detector files given on the command line",
     "spectrum convert": "converts a detector file given on the command line",
     "spectrum info": "describes a detector file given on the command line",
+    "archive analyze": "analyses files given on the command line; findings it stores are "
+    "writes (audited: one record.create per batch)",
+    "archive search": "searches the node's raw archive results (Parquet files, not labelled "
+    "records)",
+    "archive jobs": "archive job records (node files, not labelled records)",
+    "archive show": "an archive job record and its raw results (node files, not labelled records)",
 }
 
 

@@ -143,3 +143,32 @@ def test_import_and_export(demo, tmp_path):
         if p["name"] == "facts"
     ]
     assert "IMP-1" in {f["reference"] for f in facts}
+
+
+def test_an_import_with_a_refused_row_writes_and_queues_nothing(demo, tmp_path):
+    """All or nothing on the CLI path: exit 2, the refused row reported, nothing written
+    or queued for the partner (twice)."""
+    from nucsec import settings
+    from nucsec.node import open_node
+    from tests.incidents.import_cases import (
+        FACTS_LABEL,
+        IMPORTER,
+        add_partner,
+        refused_row_csv,
+        written,
+    )
+
+    csv_path = tmp_path / "refused.csv"
+    csv_path.write_text(refused_row_csv(), encoding="utf-8")
+    node = open_node(settings.load())
+    try:
+        add_partner(node)
+        before = written(node)
+        for _ in range(2):
+            out = demo("incident", "import", str(csv_path), "--as", IMPORTER,
+                       "--label", FACTS_LABEL, "--json")  # fmt: skip
+            assert out.code == 2, out.err
+            assert "AON-2" in out.err and "clearance" in out.err
+            assert written(node) == before
+    finally:
+        node.close()

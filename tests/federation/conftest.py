@@ -82,8 +82,8 @@ def local_nodes(root: Path) -> Iterator[Callable[..., Node]]:
     """Nodes in this process (no server): ``make("USA")`` -> Node, each with its own
     database under ``root``; closed at the end."""
     from nucsec import settings
+    from nucsec.assembly import init_node
     from nucsec.demo import seed
-    from nucsec.node import init_node
 
     made: list[Node] = []
     with ExitStack() as stack:
@@ -110,8 +110,8 @@ def local_nodes(root: Path) -> Iterator[Callable[..., Node]]:
 def pin(node: Node, other: Node, name: str) -> Any:
     """In-process ``peer add``: ``node`` pins ``other``'s key (and backfills its outbox)."""
     from nucsec.audit.keys import public_key_pem
-    from nucsec.exchange.outbox import backfill
-    from nucsec.exchange.peers import add_peer
+    from nucsec.federation.outbox import backfill
+    from nucsec.federation.peers import add_peer
 
     with node.engine.begin() as conn:
         peer = add_peer(
@@ -131,7 +131,7 @@ def outbox_objects(node: Node, peer: str) -> list[dict[str, Any]]:
 
     from sqlalchemy import select
 
-    from nucsec.exchange.tables import exchange_outbox
+    from nucsec.federation.tables import exchange_outbox
 
     o = exchange_outbox.c
     with node.engine.connect() as conn:
@@ -144,9 +144,9 @@ def receive(node: Node, peer: str, objects: list[Any]) -> Any:
     import hashlib
     import uuid
 
-    from nucsec.exchange.importer import Importer
-    from nucsec.exchange.jws import canonical_json
-    from nucsec.exchange.peers import get_peer
+    from nucsec.federation.importer import Importer
+    from nucsec.federation.jws import canonical_json
+    from nucsec.federation.peers import get_peer
 
     digests = [hashlib.sha256(canonical_json(o)).hexdigest() for o in objects]
     with node.engine.begin() as conn:

@@ -28,7 +28,8 @@ from urllib.parse import quote
 from sqlalchemy import text
 
 from nucsec import settings
-from nucsec.node import Node, open_node
+from nucsec.assembly import open_node
+from nucsec.node import Node
 from nucsec.store.db import make_engine
 from tests.conftest import ON_POSTGRES, PG_URL
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from nucsec.exchange.tables import exchange_inbound
-from nucsec.incidents.tables import incident_counts, incident_facts
+from nucsec.federation.tables import exchange_inbound
+from nucsec.service.incident_tables import incident_counts, incident_facts
 from nucsec.store.schema import labels, record_versions, records
 from tests.federation.nodes import NodeProcess
 

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from requests.structures import CaseInsensitiveDict
 
 from nucsec.errors import AuthenticationError
-from nucsec.exchange.auth import (
+from nucsec.federation.auth import (
     SKEW_SECONDS,
     SignedAuth,
     nonce_expiry,
@@ -20,7 +20,7 @@ from nucsec.exchange.auth import (
     signature_base,
     verify_request,
 )
-from nucsec.exchange.jws import thumbprint
+from nucsec.federation.jws import thumbprint
 
 KEY = Ed25519PrivateKey.generate()
 NOW = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.UTC)

@@ -9,9 +9,10 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from nucsec.exchange import boundary, stix
+from nucsec.federation import boundary, stix
 from nucsec.markings import Label, LabelError, parse_banner
 from nucsec.policy import Principal, Resource, decide
+from nucsec.service.registry import RECORD_KINDS
 from tests.strategies import CTX, NATIONS, labels
 
 
@@ -107,7 +108,7 @@ def _object(banner: str, tlp: bool = False) -> tuple[dict[str, Any], dict[str, A
     label = parse_banner(banner, CTX).with_(originator="USA.DOE", legal_basis=CTX.default_basis)
     marking = stix.label_marking(label, CTX, "identity--00000000-0000-4000-8000-000000000000")
     obj = stix.record_object(
-        stix.RECORD_TYPES["document"],
+        RECORD_KINDS.get("document"),
         record_id="6f1c2a9e-3b7d-4c1e-9a2b-0c4d5e6f7a8b",
         created="2024-01-01T00:00:00.000000Z",
         modified="2024-01-01T00:00:00.000000Z",

@@ -24,10 +24,10 @@ from sqlalchemy import func, select
 
 from nucsec.audit.keys import public_key_pem
 from nucsec.audit.tables import audit_events
-from nucsec.exchange.outbox import backfill
-from nucsec.exchange.peers import add_peer
-from nucsec.exchange.sync import sync_peer
-from nucsec.exchange.tables import exchange_inbound, exchange_rejections
+from nucsec.federation.outbox import backfill
+from nucsec.federation.peers import add_peer
+from nucsec.federation.sync import sync_peer
+from nucsec.federation.tables import exchange_inbound, exchange_rejections
 from nucsec.markings import parse_banner
 from nucsec.node import utcnow
 from nucsec.service.documents import DocumentInput, create_document

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import func, select
 
 from nucsec.audit.tables import audit_events
-from nucsec.exchange import stix
-from nucsec.exchange.importer import PageResult, local_id
-from nucsec.exchange.peers import add_peer
-from nucsec.exchange.tables import exchange_rejections
+from nucsec.federation import stix
+from nucsec.federation.importer import PageResult, local_id
+from nucsec.federation.peers import add_peer
+from nucsec.federation.tables import exchange_rejections
 from nucsec.markings import parse_banner
 from nucsec.node import Node
 from nucsec.store.schema import records

@@ -22,8 +22,8 @@ from sqlalchemy import select
 from taxii2client.v21 import Server, as_pages
 
 from nucsec.audit.keys import public_key_pem
-from nucsec.exchange.auth import SignedAuth
-from nucsec.exchange.tables import exchange_outbox
+from nucsec.federation.auth import SignedAuth
+from nucsec.federation.tables import exchange_outbox
 from tests.federation.conftest import MakeNode, peer, process_nodes
 from tests.federation.nodes import NodeProcess, free_port
 

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from nucsec.exchange.jws import (
+from nucsec.federation.jws import (
     JWSError,
     b64url,
     b64url_decode,

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import select, update
 
 from nucsec.audit.tables import audit_events
-from nucsec.exchange import pages, stix
-from nucsec.exchange.jws import verify_detached
-from nucsec.exchange.outbox import on_version_written
-from nucsec.exchange.peers import get_peer
-from nucsec.exchange.tables import exchange_outbox
+from nucsec.federation import envelopes, stix
+from nucsec.federation.jws import verify_detached
+from nucsec.federation.outbox import on_version_written
+from nucsec.federation.peers import get_peer
+from nucsec.federation.tables import exchange_outbox
 from nucsec.markings import parse_banner
 from nucsec.node import Node
 from nucsec.service.documents import DocumentInput, create_document, update_document
@@ -165,7 +165,9 @@ def _page(node: Node, peer_name: str, **filters: str) -> tuple[dict[str, Any], d
     with node.engine.begin() as conn:
         peer = get_peer(conn, peer_name)
         assert peer is not None
-        page = pages.object_page(node, conn, peer, pages.Filters.parse(filters), {"nonce": "n"})
+        page = envelopes.object_page(
+            node, conn, peer, envelopes.Filters.parse(filters), {"nonce": "n"}
+        )
         assert page is not None
     return json.loads(page.body), page.headers
 
@@ -240,3 +242,40 @@ def test_the_boundary_withholds_what_the_first_path_let_through(nodes: dict[str,
             ).scalars()
         ]
     assert any("NOFORN" in r for e in denied for r in e["details"]["reasons"])
+
+
+def test_versions_queued_before_a_tightening_are_withheld_at_send(nodes: dict[str, Any]) -> None:
+    """A document released as SECRET//REL TO USA, JPN and re-marked NOFORN before the peer
+    pulled: version 1 is still in the outbox (followed by a revocation). At send time the
+    monitor must release the record's *current* state, so version 1 is withheld (audited,
+    explained) and only the content-free revocation leaves."""
+    from nucsec.federation.explain import explain_release
+
+    usa = nodes["usa"]
+    d = doc(usa, "doe.analyst", "Re-marked before the send", "SECRET//REL TO USA, JPN")
+    analyst = principal_of(usa, "doe.analyst")
+    noforn = parse_banner("SECRET//NOFORN", usa.ctx)
+    update_document(usa, analyst, d["id"], DocumentInput("Re-marked", "text", noforn, noforn))
+    assert [r.record_version for r in rows(usa) if r.record_id == d["id"]] == [1, 2]
+    match = {"match[id]": f"x-nucsec-document--{d['id']}", "match[version]": "all"}
+    page, _ = _page(usa, "jpn", **match)
+    sent = [o for o in page["objects"] if o["id"].endswith(d["id"])]
+    assert sent and all(o.get("revoked") is True for o in sent), sent
+    assert not any("title" in o or "body" in o for o in sent)
+    with usa.engine.connect() as conn:
+        withheld = [
+            json.loads(b)
+            for b in conn.execute(
+                select(audit_events.c.body).where(
+                    audit_events.c.action == "release.send",
+                    audit_events.c.outcome == "denied",
+                    audit_events.c.object_ref.like(f"%{d['id']}#v1"),
+                )
+            ).scalars()
+        ]
+    assert withheld and any("current" in r for r in withheld[-1]["details"]["reasons"])
+    why = explain_release(usa, d["id"], "jpn")
+    assert not why["allowed"]
+    v1 = [e for e in why["outbox"] if e["version"] == 1]
+    assert v1 and v1[0]["withheld"] is True
+    assert "withheld" in why["summary"]

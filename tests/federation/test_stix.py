@@ -14,12 +14,14 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from stix2validator import ValidationOptions, validate_instance
 
-from nucsec.exchange import stix
+from nucsec.federation import stix
 from nucsec.markings import Label, LabelError, parse_banner
+from nucsec.service.registry import RECORD_KINDS
 from tests.strategies import CTX, labels
 
 IDENTITY = stix.node_identity("USA", "nucsec.usa/00000000")
-DOC = stix.RECORD_TYPES["document"]
+DOC = RECORD_KINDS.get("document")
+DOC_EXTENSION = "extension-definition--d0d38967-dd56-4cbb-9bf9-9358a2aa3137"
 
 
 @st.composite
@@ -69,7 +71,7 @@ def _document(title_label: Label, body_label: Label, version: int = 1) -> list[d
         orcon_approved_for=["JPN"] if banner.orcon else [],
     )
     extra = [stix.tlp_markings()[tlp]] if tlp else []
-    return [*stix.definitions(), IDENTITY, *markings.values(), *extra, obj]
+    return [*stix.definitions(RECORD_KINDS), IDENTITY, *markings.values(), *extra, obj]
 
 
 def _valid(objects: list[dict[str, Any]]) -> None:
@@ -104,7 +106,7 @@ def test_demo_markings_pass_the_validator_and_the_stix2_library(banner: str) -> 
     label = parse_banner(banner, CTX).with_(originator="USA.DOE", legal_basis=CTX.default_basis)
     objects = _document(label, label)
     _valid(objects)
-    stix.register_stix2()
+    stix.register_stix2(RECORD_KINDS)
     for obj in objects:
         parsed = stix2.parse(obj, allow_custom=False)
         assert _times(json.loads(parsed.serialize())) == _times(obj), obj["type"]
@@ -222,7 +224,7 @@ def _record(**changes: Any) -> dict[str, Any]:
         pytest.param(
             _record(
                 extensions={
-                    DOC.extension_id: {"extension_type": "new-sdo"},
+                    DOC_EXTENSION: {"extension_type": "new-sdo"},
                     "extension-definition--0c2d9c1e-1f4b-4a0e-8d3e-6b2a7f9c1d2e": {
                         "extension_type": "property-extension"
                     },
@@ -243,13 +245,13 @@ def _record(**changes: Any) -> dict[str, Any]:
 )
 def test_records_of_unknown_shape_are_refused(obj: dict[str, Any], field: str) -> None:
     with pytest.raises(stix.StixError) as info:
-        stix.parse_record(obj)
+        stix.parse_record(obj, RECORD_KINDS)
     assert info.value.field == field
 
 
 def test_a_record_parses_to_its_portions_and_markings() -> None:
     obj = _record()
-    payload = stix.parse_record(obj)
+    payload = stix.parse_record(obj, RECORD_KINDS)
     assert payload.portions["title"][0] == "Gamma survey"
     assert payload.banner_marking == obj["object_marking_refs"][0]
     assert payload.version == 1 and not payload.revoked

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from nucsec.exchange.peers import add_peer
-from nucsec.exchange.sync import sync_peer
+from nucsec.federation.peers import add_peer
+from nucsec.federation.sync import sync_peer
 from nucsec.node import Node
 from tests.federation.conftest import local_nodes
 

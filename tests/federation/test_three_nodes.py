@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from nucsec.audit.keys import public_key_pem
-from nucsec.exchange.outbox import backfill
-from nucsec.exchange.peers import add_peer
-from nucsec.exchange.sync import sync_peer
+from nucsec.federation.outbox import backfill
+from nucsec.federation.peers import add_peer
+from nucsec.federation.sync import sync_peer
 from nucsec.markings import parse_banner, render_in
 from nucsec.service.documents import DocumentInput, create_document
 from nucsec.service.users import principal_of
@@ -107,7 +107,7 @@ def test_nothing_is_passed_on_to_a_third_nation(three: dict[str, Any]) -> None:
     try:
         from sqlalchemy import select
 
-        from nucsec.exchange.tables import exchange_outbox
+        from nucsec.federation.tables import exchange_outbox
         from nucsec.store.schema import records
 
         with jpn.engine.connect() as conn:

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from nucsec.audit.tables import audit_events
-from nucsec.exchange.tables import exchange_cosignatures, exchange_outbox, exchange_receipts
+from nucsec.federation.tables import exchange_cosignatures, exchange_outbox, exchange_receipts
 from nucsec.store.schema import orcon_approvals, records
 from tests.federation.nodes import NodeProcess, database
 from tests.federation.scan import assert_nothing_forbidden, received

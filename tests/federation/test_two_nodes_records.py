@@ -79,7 +79,8 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """USA and JPN nodes served and peered; on A an incident REL TO JPN (with a file) and a
     NOFORN one (year 1998), and three analyses; B synced once."""
     from nucsec.service.analyses import save_age_analysis
-    from nucsec.service.attachments import FileUpload, attach_file
+    from nucsec.service.attachments import attach_file
+    from nucsec.service.files import FileUpload
 
     with process_nodes(tmp_path_factory.mktemp("records")) as make:
         a, b = make("USA", start=True), make("JPN", start=True)

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from nucsec.errors import InputError
+from nucsec.incidents.convert import incident_from_record
 from nucsec.incidents.errors import IncidentError, UnitError
 from nucsec.incidents.items import MaterialItem, SourceItem
 from nucsec.incidents.model import Incident, Link, Portion, check_not_future
-from nucsec.incidents.records import incident_from_record
 from nucsec.nuclides import NuclideError
 
 TODAY = date(2025, 1, 1)

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nucsec.incidents.convert import incident_from_record, incident_to_record
 from nucsec.incidents.csvio import (
     COLUMNS,
     FORMULA_START,
@@ -25,7 +26,6 @@ from nucsec.incidents.demo import demo_incidents
 from nucsec.incidents.errors import CsvImportError
 from nucsec.incidents.items import SourceItem
 from nucsec.incidents.model import Incident
-from nucsec.incidents.records import incident_from_record, incident_to_record
 
 from .strategies import incidents
 

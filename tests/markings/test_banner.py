@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given, settings
 
@@ -158,3 +160,81 @@ def test_parse_render_round_trip(label: Label):
 def test_json_round_trip(label: Label):
     assert Label.from_dict(label.to_dict()) == label
     assert parse_label(label.to_json(), CTX) == label
+
+
+#: label tricks (held by the review; keep it so): each is refused as a banner
+TRICKS = {
+    "greek-nu-in-noforn": "SECRET//\u039dOFORN",
+    "cyrillic-es-in-secret": "\u0405ECRET//REL TO USA, JPN",
+    "long-s-in-secret": "\u017fECRET//REL TO USA, JPN",
+    "dotless-i-in-hi": "H\u0131//REL TO JPN, USA",
+    "kelvin-sign-in-kimitsu": "\u212aIMITSU//REL TO JPN, USA",
+    "zero-width-space-in-level": "SEC\u200bRET//REL TO USA, JPN",
+    "zero-width-joiner-in-nation": "SECRET//REL TO USA, J\u200dPN",
+    "non-breaking-space-in-rel-to": "SECRET//REL\u00a0TO USA, JPN",
+    "non-breaking-space-after-level": "SECRET\u00a0//REL TO USA, JPN",
+    "narrow-no-break-space-in-top-secret": "TOP\u202fSECRET//REL TO USA, JPN",
+    "full-width-level": "\uff33\uff25\uff23\uff32\uff25\uff34//REL TO USA, JPN",
+    "full-width-nation": "SECRET//REL TO USA, \uff2a\uff30\uff2e",
+    "long-s-in-compartment": "SECRET//FOREN\u017fICS//REL TO USA, JPN",
+    "duplicate-rel-to": "SECRET//REL TO USA, JPN, USA",
+    "two-rel-to-controls": "SECRET//REL TO USA/REL TO JPN",
+    "unknown-nation": "SECRET//REL TO USA, GBR",
+    "unknown-authority": "//GBR SECRET//REL TO GBR, USA",
+}
+
+
+@pytest.mark.parametrize("banner", list(TRICKS.values()), ids=list(TRICKS))
+def test_label_tricks_are_refused(banner: str) -> None:
+    with pytest.raises(LabelError):
+        parse_banner(banner, CTX)
+
+
+#: the same tricks in a JSON label (the fields an API client sends)
+JSON_TRICKS: dict[str, dict[str, object]] = {
+    "long-s-in-level": {"level": "\u017fecret"},
+    "dotless-i-in-level": {"authority": "JPN", "level": "h\u0131", "rel_to": ["JPN", "USA"]},
+    "kelvin-sign-in-level": {"authority": "JPN", "level": "\u212aIMITSU", "rel_to": ["JPN"]},
+    "zero-width-space-in-level": {"level": "SEC\u200bRET"},
+    "non-breaking-space-after-level": {"level": "SECRET\u00a0"},
+    "full-width-level": {"level": "\uff33\uff25\uff23\uff32\uff25\uff34"},
+    "greek-nu-in-nation": {"rel_to": ["USA", "JP\u039d"]},
+    "zero-width-joiner-in-nation": {"rel_to": ["USA", "J\u200dPN"]},
+    "non-breaking-space-in-nation": {"rel_to": ["USA", "\u00a0JPN"]},
+    "full-width-authority": {"authority": "\uff35\uff33\uff21"},
+    "cyrillic-in-agency": {"rel_to": ["USA", "JPN.NP\u0410"]},
+    "long-s-in-compartment": {"compartments": ["FOREN\u017fICS"]},
+    "dotless-i-in-originator": {"originator": "USA.DO\u0131"},
+    "duplicate-rel-to": {"rel_to": ["USA", "JPN", "usa"]},
+    "unknown-nation": {"rel_to": ["USA", "GBR"]},
+}
+
+
+@pytest.mark.parametrize("fields", list(JSON_TRICKS.values()), ids=list(JSON_TRICKS))
+def test_label_tricks_are_refused_in_json(fields: dict[str, object]) -> None:
+    data = {"authority": "USA", "level": "SECRET", "rel_to": ["USA", "JPN"], **fields}
+    with pytest.raises(LabelError):
+        parse_label(json.dumps(data), CTX)
+
+
+@pytest.mark.parametrize(
+    ("text", "banner"),
+    [
+        (
+            '{"authority": "usa", "level": "secret", "rel_to": ["usa", "jpn"]}',
+            "SECRET//REL TO USA, JPN",
+        ),
+        (
+            '{"authority": " JPN", "level": "gokuhi ", "rel_to": [" jpn.npa", "USA"]}',
+            "GOKUHI//REL TO JPN.NPA, USA",
+        ),
+        (
+            '{"authority": "JPN", "level": "極秘", "compartments": ["forensics"], "noforn": true}',
+            "GOKUHI//FORENSICS//NOFORN",
+        ),
+    ],
+)
+def test_spellings_of_one_label_are_that_label(text: str, banner: str) -> None:
+    label = parse_label(text, CTX)
+    assert render_banner(label, CTX) == banner
+    assert label.authority.isupper() and label.level == label.level.strip()

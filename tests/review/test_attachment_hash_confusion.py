@@ -19,6 +19,7 @@ from nucsec.markings import parse_banner
 from nucsec.node import Node
 from nucsec.service import attachments as att
 from nucsec.service.documents import DocumentInput, create_document
+from nucsec.service.files import FileUpload
 from nucsec.service.incidents import add_incident, parse_incident
 from nucsec.service.users import principal_of
 
@@ -49,7 +50,7 @@ def test_finding_incident_json_can_name_another_records_file(demo_node: Node) ->
     dhs = principal_of(demo_node, "dhs.chief")
     hidden = parse_banner("SECRET//FORENSICS//NOFORN", demo_node.ctx)
     doc = create_document(demo_node, doe, DocumentInput("Lab file", "Body", hidden, hidden))
-    att.attach_file(demo_node, doe, "document", doc["id"], att.FileUpload(SECRET_BYTES, "x.spe"))
+    att.attach_file(demo_node, doe, "document", doc["id"], FileUpload(SECRET_BYTES, "x.spe"))
     sha = hashlib.sha256(SECRET_BYTES).hexdigest()
     with pytest.raises(NotFoundError):  # DHS may not read the document's file directly
         att.read_attachment(demo_node, dhs, "document", doc["id"], sha)

@@ -18,6 +18,7 @@ from nucsec.errors import NotFoundError
 from nucsec.markings import parse_banner
 from nucsec.service import attachments as att
 from nucsec.service.documents import DocumentInput, create_document
+from nucsec.service.files import FileUpload
 from nucsec.service.users import principal_of
 from tests.federation.conftest import definitions, local_nodes, outbox_objects, pin, receive
 
@@ -49,7 +50,7 @@ def test_finding_received_incident_cannot_name_a_local_file(nodes: dict[str, Any
     mext = principal_of(jpn, "mext.chief")
     label = parse_banner("GOKUHI//NOFORN", jpn.ctx)
     doc = create_document(jpn, mext, DocumentInput("National", "Body", label, label))
-    att.attach_file(jpn, mext, "document", doc["id"], att.FileUpload(LOCAL_SECRET, "n.spe"))
+    att.attach_file(jpn, mext, "document", doc["id"], FileUpload(LOCAL_SECRET, "n.spe"))
     sha = hashlib.sha256(LOCAL_SECRET).hexdigest()
     obj = an_incident(objects)
     obj["id"] = f"x-nucsec-incident--{uuid.uuid4()}"
@@ -118,7 +119,7 @@ def test_finding_stix_export_keeps_the_originators_identity(nodes: dict[str, Any
     --format stix`` / ``GET /api/v1/incidents/export?format=stix``) must still name the USA
     node as its creator (``created_by_ref``), as it did on the wire; naming the exporting
     JPN node would attribute US material to Japan."""
-    from nucsec.service.incidents import export_incidents_stix
+    from nucsec.federation.export import export_incidents_stix
 
     jpn, objects = nodes["jpn"], nodes["objects"]
     obj = an_incident(objects)

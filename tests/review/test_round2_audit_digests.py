@@ -20,6 +20,7 @@ from nucsec.markings import Label, parse_banner
 from nucsec.node import Node
 from nucsec.service import attachments as att
 from nucsec.service.documents import DocumentInput, count_documents, create_document
+from nucsec.service.files import FileUpload
 from nucsec.service.trail import digest
 from nucsec.service.users import get_user, principal_of
 from nucsec.web import audit_view
@@ -60,6 +61,6 @@ def test_finding_auditor_sees_the_hash_of_a_noforn_file(demo_node: Node) -> None
     label = parse_banner("SECRET//NOFORN", demo_node.ctx)
     doc = create_document(demo_node, doe, DocumentInput("Lab file", "body", label, label))
     data = b"review round 2: guessable NOFORN file"
-    att.attach_file(demo_node, doe, "document", doc["id"], att.FileUpload(data, "f.bin"))
+    att.attach_file(demo_node, doe, "document", doc["id"], FileUpload(data, "f.bin"))
     att.read_attachment(demo_node, doe, "document", doc["id"], hashlib.sha256(data).hexdigest())
     assert hashlib.sha256(data).hexdigest() not in _events_seen_by(demo_node, "jpn.auditor")

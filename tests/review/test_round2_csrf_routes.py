@@ -41,8 +41,10 @@ def _writes(node: Node) -> int:
             conn.execute(
                 select(func.count())
                 .select_from(audit_events)
-                .where(
-                    audit_events.c.action.not_in(["record.read", "record.list", "record.search"])
+                .where(  # reads, and the refusal itself (policy.deny), are not writes
+                    audit_events.c.action.not_in(
+                        ["record.read", "record.list", "record.search", "policy.deny"]
+                    )
                 )
             ).scalar()
             or 0

@@ -24,6 +24,7 @@ from nucsec.node import Node
 from nucsec.service import analyses
 from nucsec.service import attachments as att
 from nucsec.service.documents import DocumentInput, create_document, get_document, update_document
+from nucsec.service.files import FileUpload
 from nucsec.service.users import principal_of
 
 SPECTRUM = Path(__file__).resolve().parents[1] / "data" / "spectra" / "suro_rc101_cs137_EG3X.xml"
@@ -36,7 +37,7 @@ def _source(node: Node, banner: str) -> tuple[str, str]:
     label = parse_banner(banner, node.ctx)
     doc = create_document(node, doe, DocumentInput("Lab file", "Body", label, label))
     data = SPECTRUM.read_bytes()
-    att.attach_file(node, doe, "document", doc["id"], att.FileUpload(data, FILE_NAME))
+    att.attach_file(node, doe, "document", doc["id"], FileUpload(data, FILE_NAME))
     return doc["id"], hashlib.sha256(data).hexdigest()
 
 

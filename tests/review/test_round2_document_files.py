@@ -14,6 +14,7 @@ from nucsec.markings import parse_banner
 from nucsec.node import Node
 from nucsec.service import attachments as att
 from nucsec.service.documents import DocumentInput, create_document
+from nucsec.service.files import FileUpload
 from nucsec.service.users import principal_of
 from nucsec.web.app import create_app
 from tests.web.conftest import TestClient, bearer, sign_in
@@ -26,7 +27,7 @@ def test_file_of_hidden_document_answers_as_absent(demo_node: Node) -> None:
     doe = principal_of(demo_node, "doe.analyst")
     label = parse_banner("SECRET//NOFORN", demo_node.ctx)
     doc = create_document(demo_node, doe, DocumentInput("File holder", "body", label, label))
-    att.attach_file(demo_node, doe, "document", doc["id"], att.FileUpload(DATA, "n.bin"))
+    att.attach_file(demo_node, doe, "document", doc["id"], FileUpload(DATA, "n.bin"))
     sha = hashlib.sha256(DATA).hexdigest()
     api = TestClient(create_app(demo_node), base_url="http://127.0.0.1:8700")
     owner = api.get(

@@ -17,7 +17,8 @@ import pytest
 from nucsec.incidents import incident_from_record
 from nucsec.markings import parse_banner
 from nucsec.node import Node
-from nucsec.service.attachments import FileUpload, attach_file
+from nucsec.service.attachments import attach_file
+from nucsec.service.files import FileUpload
 from nucsec.service.incidents import add_incident
 from nucsec.service.users import principal_of
 from nucsec.web.app import create_app

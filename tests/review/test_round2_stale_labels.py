@@ -21,9 +21,10 @@ from typing import Any
 import pytest
 
 from nucsec import settings
+from nucsec.assembly import open_node
 from nucsec.errors import NotFoundError
 from nucsec.markings import parse_banner
-from nucsec.node import Node, open_node
+from nucsec.node import Node
 from nucsec.service.documents import (
     DocumentInput,
     count_documents,

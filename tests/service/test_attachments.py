@@ -14,7 +14,9 @@ from nucsec.errors import AccessDenied, ConflictError, IntegrityError, NotFoundE
 from nucsec.markings import parse_banner
 from nucsec.node import Node
 from nucsec.service import attachments as att
+from nucsec.service import files
 from nucsec.service.documents import DocumentInput, create_document, get_document, history
+from nucsec.service.files import FileUpload
 from nucsec.service.users import principal_of
 from nucsec.store.blobs import BlobStore, BlobTooLargeError, is_sha256
 
@@ -57,7 +59,7 @@ def test_any_bytes_round_trip(data: bytes) -> None:
 
 @given(st.text(max_size=400))
 def test_file_names_lose_directories_and_control_characters(name: str) -> None:
-    clean = att.clean_filename(name)
+    clean = files.clean_filename(name)
     assert clean and len(clean) <= 255
     assert "/" not in clean and "\\" not in clean
     assert all(c.isprintable() or c == " " for c in clean) or not clean.isascii()
@@ -68,7 +70,7 @@ def test_document_files_are_portions_with_their_own_label(demo_node: Node) -> No
     npa = principal_of(demo_node, "npa.analyst")
     label = parse_banner("SECRET//REL TO USA, JPN", demo_node.ctx)
     doc = create_document(demo_node, doe, DocumentInput("Survey", "Body", label, label))
-    upload = att.FileUpload(b"photo bytes", "../photo.jpg", "image/jpeg")
+    upload = FileUpload(b"photo bytes", "../photo.jpg", "image/jpeg")
     view = att.attach_file(demo_node, doe, "document", doc["id"], upload)
     assert view["version"] == 2
     assert view["portions"]["attachment.0"]["value"]["name"] == "photo.jpg"
@@ -78,14 +80,14 @@ def test_document_files_are_portions_with_their_own_label(demo_node: Node) -> No
     assert data == b"photo bytes" and meta["portion"] == "(S//REL TO USA, JPN)"
     secret = parse_banner("SECRET//NOFORN", demo_node.ctx)
     att.attach_file(
-        demo_node, doe, "document", doc["id"], att.FileUpload(b"more", "m.bin"), label=secret
+        demo_node, doe, "document", doc["id"], FileUpload(b"more", "m.bin"), label=secret
     )
     assert get_document(demo_node, doe, doc["id"])["banner"] == "SECRET//NOFORN"
     with pytest.raises(NotFoundError):  # the roll-up now hides the document from NPA
         att.list_attachments(demo_node, npa, "document", doc["id"])
     assert [v["version"] for v in history(demo_node, doe, doc["id"])] == [1, 2, 3]
     with pytest.raises(ConflictError):
-        att.attach_file(demo_node, doe, "document", doc["id"], att.FileUpload(b"more", "again"))
+        att.attach_file(demo_node, doe, "document", doc["id"], FileUpload(b"more", "again"))
 
 
 def test_no_file_is_kept_when_the_write_is_refused(demo_node: Node) -> None:
@@ -95,18 +97,18 @@ def test_no_file_is_kept_when_the_write_is_refused(demo_node: Node) -> None:
     doc = create_document(demo_node, doe, DocumentInput("Mine", "Body", label, label))
     data = b"refused upload bytes"
     with pytest.raises(AccessDenied):  # DHS may read but not change a DOE document
-        att.attach_file(demo_node, dhs, "document", doc["id"], att.FileUpload(data, "x"))
-    assert not att.blob_store(demo_node).exists(hashlib.sha256(data).hexdigest())
+        att.attach_file(demo_node, dhs, "document", doc["id"], FileUpload(data, "x"))
+    assert not files.blob_store(demo_node).exists(hashlib.sha256(data).hexdigest())
     with pytest.raises(NotFoundError):
-        att.attach_file(demo_node, doe, "document", "nope", att.FileUpload(data, "x"))
-    assert not att.blob_store(demo_node).exists(hashlib.sha256(data).hexdigest())
+        att.attach_file(demo_node, doe, "document", "nope", FileUpload(data, "x"))
+    assert not files.blob_store(demo_node).exists(hashlib.sha256(data).hexdigest())
 
 
 def test_an_edit_keeps_the_attached_files(demo_node: Node) -> None:
     doe = principal_of(demo_node, "doe.analyst")
     label = parse_banner("SECRET//REL TO USA, JPN", demo_node.ctx)
     doc = create_document(demo_node, doe, DocumentInput("Survey", "Body", label, label))
-    att.attach_file(demo_node, doe, "document", doc["id"], att.FileUpload(b"spec", "a.spe"))
+    att.attach_file(demo_node, doe, "document", doc["id"], FileUpload(b"spec", "a.spe"))
     from nucsec.service.documents import update_document
 
     edited = update_document(

@@ -175,3 +175,32 @@ def test_maintained_counts_equal_a_naive_count_for_every_user(demo_node):
         assert incident_statistics(node, p, year_from=2006, year_to=2012).to_dict() == _naive_stats(
             node, p, 2006, 2012
         ), person.username
+
+
+def test_an_import_refused_by_the_monitor_writes_and_queues_nothing(demo_node):
+    """All or nothing: a row the CSV reader accepts but the monitor refuses (a paragraph
+    above the importer's clearance) leaves no record, version, fact or outbox row, and is
+    reported as a refused row; a second try writes nothing either. With ``partial`` the
+    other incident is imported."""
+    from tests.incidents.import_cases import (
+        FACTS_LABEL,
+        IMPORTER,
+        add_partner,
+        refused_row_csv,
+        written,
+    )
+
+    add_partner(demo_node)
+    before = written(demo_node)
+    label = parse_banner(FACTS_LABEL, demo_node.ctx)
+    for _ in range(2):
+        with pytest.raises(CsvImportError) as refused:
+            import_incidents(demo_node, user(demo_node, IMPORTER), refused_row_csv(), label)
+        assert [(e.reference, e.line) for e in refused.value.errors] == [("AON-2", 3)]
+        assert "clearance" in refused.value.errors[0].message
+        assert written(demo_node) == before
+    partial = import_incidents(
+        demo_node, user(demo_node, IMPORTER), refused_row_csv(), label, partial=True
+    )
+    assert len(partial["created"]) == 1 and partial["errors"][0]["reference"] == "AON-2"
+    assert written(demo_node)["records"] == before["records"] + 1

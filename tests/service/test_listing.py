@@ -72,3 +72,41 @@ def test_pages_follow_the_cursor(demo_node: Node, listed: dict[str, str]) -> Non
     assert seen == everything
     with pytest.raises(InputError):
         list_documents(demo_node, doe, after="no-such-record")
+
+
+INJECTIONS = [
+    "' OR '1'='1",
+    "%' OR 1=1 --",
+    "x'); DROP TABLE records; --",
+    '" OR ""="',
+    "\\' OR 1=1 /*",
+]
+
+
+@pytest.mark.parametrize("text", INJECTIONS)
+def test_sql_in_a_search_is_text(demo_node: Node, listed: dict[str, str], text: str) -> None:
+    """SQL in a search (held by the review: keep it so) is matched as text: it finds
+    nothing here, widens nothing, and every table is still there."""
+    from nucsec.service.documents import count_documents
+
+    npa = principal_of(demo_node, "npa.analyst")
+    assert _titles(demo_node, query=text) == []
+    assert count_documents(demo_node, npa, text) == 0
+    assert _titles(demo_node, origin=text) == []
+    assert "50% enriched" in _titles(demo_node)  # records is still a table
+
+
+@pytest.mark.parametrize("text", INJECTIONS)
+def test_sql_in_incident_filters_is_text(demo_node: Node, text: str) -> None:
+    """The register's search and filters take SQL as text too (or refuse it as invalid)."""
+    from nucsec.errors import InputError as BadFilter
+    from nucsec.service.incident_search import IncidentFilter, search_incidents
+
+    npa = principal_of(demo_node, "npa.chief")
+    try:
+        found = search_incidents(
+            demo_node, npa, IncidentFilter(query=text, country=text, incident_type=text)
+        )
+    except BadFilter:
+        return  # refused as an invalid country or type: also not an injection
+    assert found["items"] == [] and found["total"] == 0

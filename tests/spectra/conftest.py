@@ -17,12 +17,16 @@ class Truth:
     expected: tuple[frozenset[str], ...]  # each entry: any of these names satisfies it
     allowed: frozenset[str]
     known: bool
+    collection: int = 1  # 1: the first shared set; 2: the second (copied for issue 12)
 
 
 def load_truth() -> dict[str, Truth]:
     """Parse the expected/allowed columns of tests/data/spectra/MANIFEST.md."""
     out: dict[str, Truth] = {}
+    collection = 1
     for line in (DATA / "MANIFEST.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("## Second collection"):
+            collection = 2
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) != 8 or cells[0] in ("file", "---") or not (DATA / cells[0]).exists():
             continue
@@ -39,7 +43,7 @@ def load_truth() -> dict[str, Truth]:
                 allowed |= NATURAL
             elif name:
                 allowed.add(name)
-        out[cells[0]] = Truth(cells[0], expected, frozenset(allowed), known)
+        out[cells[0]] = Truth(cells[0], expected, frozenset(allowed), known, collection)
     return out
 
 

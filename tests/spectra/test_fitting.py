@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from nucsec.forensics.spectra.calibration import _polyfit
 from nucsec.forensics.spectra.fitting import RoiSpec, _pack, fit_roi, fit_rois
-from nucsec.forensics.spectra.identify import ObservedPeak, _match
+from nucsec.forensics.spectra.identify import BLEND_FWHM, ObservedPeak, _match
 from nucsec.forensics.spectra.levmar import start
 from nucsec.forensics.spectra.linetable import line_table
 from nucsec.forensics.spectra.nucdata import load_library
@@ -184,7 +184,7 @@ def test_windowed_matching_equals_all_pairs(
             assert ok[g] and d[g, match[g]] == d[g, best[g]]
         elif not ok[g]:
             near = int(np.argmin(dist[g]))
-            close = dist[g, near] <= max(0.75 * fw[g], tol[g, near])
+            close = dist[g, near] <= max(BLEND_FWHM * fw[g], tol[g, near])
             assert (blend[g] >= 0) == close
             if close:
                 assert dist[g, blend[g]] == dist[g, near]

@@ -15,7 +15,9 @@ from conftest import DATA, Truth, load_truth
 from nucsec.forensics.spectra import SpectrumAnalysis, analyze, load_library, read_spectrum
 
 TRUTH = load_truth()
-KNOWN = sorted(name for name, t in TRUTH.items() if t.known)
+#: the first shared set, which these per-file tests pin (every file, every nuclide); the
+#: second set is scored with the first in ``test_validation.py`` against the recall goal
+KNOWN = sorted(name for name, t in TRUTH.items() if t.known and t.collection == 1)
 #: nuclides whose report on a spectrum without them would be absurd, not just unexpected
 WEAPONS = frozenset({"Pu-239", "Pu-241", "U-233", "U-232", "Np-237"})
 

@@ -21,8 +21,9 @@ from sqlalchemy import text
 from starlette.exceptions import StarletteDeprecationWarning
 
 from nucsec import settings
+from nucsec.assembly import init_node
 from nucsec.demo import DEMO_PASSWORD, seed
-from nucsec.node import Node, init_node
+from nucsec.node import Node
 from nucsec.service.users import get_user
 from nucsec.store.db import make_engine
 from nucsec.web.app import create_app

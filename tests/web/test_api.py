@@ -3,6 +3,7 @@ tokens and audit, each through the reference monitor."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -112,6 +113,36 @@ def test_noforn_document_is_absent_for_npa_everywhere(api_of: Api) -> None:
     for sub in ("history", "access"):
         assert client.get(f"/api/v1/documents/{doc_id}/{sub}", headers=npa).status_code == 404
     assert client.get("/api/v1/documents/count", headers=npa).json()["count"] == before
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        {"authority": "USA", "level": "secret", "rel_to": ["USA", "JPN"]},
+        {"authority": "usa", "level": " Secret ", "rel_to": ["usa", "jpn "]},
+        {"authority": "USA", "level": "s", "rel_to": ["USA", "JPN"], "compartments": ["forensics"]},
+    ],
+    ids=["level-lower-case", "mixed-case-and-spaces", "abbreviation-and-compartment"],
+)
+def test_a_label_spelled_in_another_case_is_listed_like_any_other(
+    api_of: Api, label: dict[str, Any]
+) -> None:
+    """A label written in another case in API JSON is one label: the monitor and its SQL
+    twin agree on it, so its author finds the document by id, in the list, the search and
+    the count (the review found it readable by id and absent from every listing)."""
+    client, headers = api_of("doe.analyst")
+    title = f"Spelled {label['level'].strip()} {uuid.uuid4().hex[:8]}"
+    r = client.post(
+        "/api/v1/documents", headers=headers, json={"title": title, "body": "b", "label": label}
+    )
+    assert r.status_code == 201, r.text
+    doc = r.json()
+    assert client.get(f"/api/v1/documents/{doc['id']}", headers=headers).status_code == 200
+    assert title in _titles(client, headers, limit=500)
+    assert title in _titles(client, headers, q=title)
+    count = client.get("/api/v1/documents/count", headers=headers, params={"q": title})
+    assert count.json() == {"count": 1}
+    assert doc["label"]["level"] == label["level"].strip().upper()  # stored canonical
 
 
 def test_update_appends_a_version_and_history_lists_it(api_of: Api) -> None:

@@ -106,6 +106,61 @@ def test_throttling_per_address(fresh_node: Node, monkeypatch: pytest.MonkeyPatc
     assert _post_login(client, "doe.analyst", DEMO_PASSWORD).status_code == 429
 
 
+def _concurrent_attempts(
+    node: Node, monkeypatch: pytest.MonkeyPatch, usernames: list[str]
+) -> tuple[int, list[int]]:
+    """Wrong passwords for ``usernames``, all at once (16 threads, each request on its own
+    event loop against one app and database), from one address. Returns how many
+    passwords were checked and the statuses."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from nucsec.web import auth
+
+    checked, lock = [0], threading.Lock()
+    real = auth.verify_password
+
+    def counting(stored: str, password: str) -> bool:
+        with lock:
+            checked[0] += 1
+        time.sleep(0.02)  # a slow verification widens any race window
+        return real(stored, password)
+
+    monkeypatch.setattr(auth, "verify_password", counting)
+    client = client_of(node)
+
+    def attempt(username: str) -> int:
+        form = {"username": username, "password": "wrong guess", "login_token": "t"}
+        headers = {"Cookie": "nucsec_login=t"}
+        return client.post("/login", data=form, headers=headers).status_code
+
+    with ThreadPoolExecutor(16) as pool:
+        statuses = list(pool.map(attempt, usernames))
+    return checked[0], statuses
+
+
+def test_concurrent_guesses_for_one_user_are_checked_at_most_the_limit(
+    fresh_node: Node, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """60 simultaneous wrong passwords for one user: each attempt is reserved before the
+    password is verified, so at most the limit are checked (the review saw all 60)."""
+    checked, statuses = _concurrent_attempts(fresh_node, monkeypatch, ["npa.analyst"] * 60)
+    assert checked <= MAX_USER_FAILURES, checked
+    assert statuses.count(401) == checked and statuses.count(429) == 60 - checked
+
+
+def test_concurrent_guesses_from_one_address_are_checked_at_most_the_limit(
+    fresh_node: Node, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """80 simultaneous wrong passwords from one address for 80 user names: at most the
+    address limit are checked (the review saw 26 of a limit of 20)."""
+    names = [f"guess{i}" for i in range(80)]
+    checked, statuses = _concurrent_attempts(fresh_node, monkeypatch, names)
+    assert checked <= MAX_ADDRESS_FAILURES, checked
+    assert statuses.count(401) == checked and statuses.count(429) == 80 - checked
+
+
 def test_sign_out_needs_csrf_and_ends_the_session(fresh_node: Node) -> None:
     client = client_of(fresh_node)
     csrf = sign_in(client, "doe.analyst")
@@ -147,6 +202,64 @@ def test_disabled_user_loses_session_and_tokens(fresh_node: Node) -> None:
     assert r.status_code == 303
     assert client.get("/", follow_redirects=False).status_code == 303
     assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def _officer_form(csrf: str, **extra: str) -> dict[str, object]:
+    """The admin form for npa.analyst as it stands (active), plus ``extra``."""
+    return {
+        "csrf_token": csrf,
+        "agency": "JPN.NPA",
+        "clearance": "GOKUHI",
+        "roles": ["analyst"],
+        "compartments": ["FORENSICS"],
+        "active": "on",
+        **extra,
+    }
+
+
+def test_a_password_reset_ends_sessions_and_tokens(fresh_node: Node) -> None:
+    """A security officer resets npa.analyst's password: the sessions and API tokens
+    opened with the old one stop working at once (the review kept using both)."""
+    client = client_of(fresh_node)
+    sign_in(client, "npa.analyst")
+    headers = bearer(fresh_node, "npa.analyst")
+    officer = client_of(fresh_node)
+    csrf = sign_in(officer, "jpn.security")
+    form = _officer_form(csrf, password="a new password of 2026")
+    r = officer.post("/admin/users/npa.analyst", data=form, follow_redirects=False)
+    assert r.status_code == 303
+    assert client.get("/", follow_redirects=False).status_code == 303  # to the sign-in form
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    fresh = client_of(fresh_node)
+    assert _post_login(fresh, "npa.analyst", "a new password of 2026").status_code == 303
+    from nucsec.service.users import principal_of
+
+    npa = principal_of(fresh_node, "npa.analyst").id
+    with fresh_node.engine.connect() as conn:
+        revoked = conn.execute(
+            select(api_tokens.c.revoked_at).where(api_tokens.c.user_id == npa)
+        ).scalars()
+        assert all(t is not None for t in revoked)
+
+
+def test_a_disabled_account_stays_signed_out_when_enabled_again(fresh_node: Node) -> None:
+    """Disabling ends the user's sessions and tokens: enabling the account again (API or
+    page) does not bring them back (the review found them working again)."""
+    client = client_of(fresh_node)
+    sign_in(client, "npa.analyst")
+    headers = bearer(fresh_node, "npa.analyst")
+    api = client_of(fresh_node)
+    officer = bearer(fresh_node, "jpn.security", ("read", "write", "admin"))
+    for active in (False, True):
+        r = api.patch("/api/v1/users/npa.analyst", headers=officer, json={"active": active})
+        assert r.status_code == 200, r.text
+    assert client.get("/", follow_redirects=False).status_code == 303
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    with fresh_node.engine.connect() as conn:
+        sessions = conn.execute(select(web_sessions.c.user_id)).scalars().all()
+    from nucsec.service.users import principal_of
+
+    assert principal_of(fresh_node, "npa.analyst").id not in sessions
 
 
 def test_no_secret_is_stored(fresh_node: Node) -> None:
@@ -233,6 +346,42 @@ def test_token_use_is_recorded_at_most_every_few_minutes(fresh_node: Node) -> No
     fresh_node.clock = lambda: later
     assert client.get("/api/v1/me", headers=headers).status_code == 200
     assert last_used() != first
+
+
+def _token_ids(node: Node, username: str) -> list[str]:
+    from nucsec.service.users import get_user
+    from nucsec.web.tokens import list_tokens
+
+    with node.engine.connect() as conn:
+        return [t.id for t in list_tokens(conn, get_user(conn, username).id) if not t.revoked_at]
+
+
+def test_acting_on_others_tokens_needs_the_admin_scope_and_role(fresh_node: Node) -> None:
+    """A security officer's read-scope token neither lists nor revokes another user's
+    tokens (the review revoked and listed them with one); with the admin scope it does.
+    Revoking one's own token needs the write scope."""
+    client = client_of(fresh_node)
+    bearer(fresh_node, "doe.analyst")
+    victim = _token_ids(fresh_node, "doe.analyst")[0]
+    officer_read = bearer(fresh_node, "usa.security", ("read",))
+    listed = client.get("/api/v1/tokens", params={"user": "doe.analyst"}, headers=officer_read)
+    assert listed.status_code == 403
+    revoked = client.delete(f"/api/v1/tokens/{victim}", headers=officer_read)
+    assert revoked.status_code == 403
+    assert victim in _token_ids(fresh_node, "doe.analyst")
+    # an analyst's read-only token does not revoke even its own token
+    analyst_read = bearer(fresh_node, "doe.analyst", ("read",))
+    (own,) = set(_token_ids(fresh_node, "doe.analyst")) - {victim}
+    assert client.delete(f"/api/v1/tokens/{own}", headers=analyst_read).status_code == 403
+    assert own in _token_ids(fresh_node, "doe.analyst")
+    # the write scope revokes one's own; the admin scope (and role) anyone's
+    analyst_write = bearer(fresh_node, "doe.analyst", ("read", "write"))
+    assert client.delete(f"/api/v1/tokens/{own}", headers=analyst_write).status_code == 200
+    officer_admin = bearer(fresh_node, "usa.security", ("read", "admin"))
+    listed = client.get("/api/v1/tokens", params={"user": "doe.analyst"}, headers=officer_admin)
+    assert listed.status_code == 200 and victim in {t["id"] for t in listed.json()}
+    assert client.delete(f"/api/v1/tokens/{victim}", headers=officer_admin).status_code == 200
+    assert victim not in _token_ids(fresh_node, "doe.analyst")
 
 
 def test_admin_scope_only_for_security_officers(fresh_node: Node) -> None:

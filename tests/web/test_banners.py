@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from nucsec.markings import Label, LabelError, parse_banner, render_banner
 from nucsec.policy import Principal, Resource, decide
 from nucsec.web.banners import banner_view, lowest_label, page_label
-from nucsec.web.picker import form_from_label, label_from_form, picker_options
+from nucsec.web.pages.picker import form_from_label, label_from_form, picker_options
 from tests.strategies import CTX, labels, principals
 
 

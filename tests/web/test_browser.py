@@ -13,13 +13,15 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
 from nucsec.demo import DEMO_PASSWORD
+from nucsec.node import Node
 from tests.web.conftest import fresh_db_url, make_demo_node
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -50,12 +52,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A demo node served by ``nucsec serve`` in its own process; yields its base URL."""
-    base = tmp_path_factory.mktemp("served")
+@contextmanager
+def served(base: Path, prepare: Callable[[Node], None] | None = None) -> Iterator[str]:
+    """A demo node in ``base`` (``prepare(node)`` runs on it first), served by ``nucsec
+    serve`` in its own process; yields its base URL."""
     with fresh_db_url(base) as url:
         node = make_demo_node(base / "home", url)
+        if prepare is not None:
+            prepare(node)
         node.close()
         port = _free_port()
         env = {**os.environ, "NUCSEC_HOME": str(base / "home"), "NUCSEC_DATABASE_URL": url}
@@ -86,6 +90,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         printed = (base / "serve.log").read_text()
         assert f"serving at http://127.0.0.1:{port}/" in printed
         assert DEMO_PASSWORD in printed, "a demo node prints its logins"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A demo node served by ``nucsec serve`` in its own process; yields its base URL."""
+    with served(tmp_path_factory.mktemp("served")) as root:
+        yield root
 
 
 @pytest.fixture(scope="module")

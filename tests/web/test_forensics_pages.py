@@ -10,6 +10,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import markupsafe
+
 from nucsec.node import Node
 from tests.web.conftest import TestClient, client_of, sign_in
 
@@ -63,6 +65,17 @@ def test_unreadable_upload_is_a_clear_422(session_of: Session) -> None:
         client.post("/spectra", data={"csrf_token": "bad"}, files={"file": ("x", b"1")}).status_code
         == 403
     )
+
+
+def test_cut_off_upload_is_a_clear_422(session_of: Session) -> None:
+    client, csrf = session_of("doe.analyst")
+    cut = URANIUM.read_bytes()[: URANIUM.stat().st_size // 2]
+    r = client.post("/spectra", data={"csrf_token": csrf}, files={"file": (URANIUM.name, cut)})
+    assert r.status_code == 422
+    assert "cut off" in html.unescape(r.text)
+    assert '<tr data-nuclide="' not in r.text  # nothing analysed from the part that arrived
+    r = client.post("/spectra", data={"csrf_token": csrf}, files={"file": ("empty.spe", b"")})
+    assert r.status_code == 422 and "empty (0 bytes)" in html.unescape(r.text)
 
 
 def test_share_an_uploaded_spectrum_under_a_label(fresh_node: Node) -> None:
@@ -181,3 +194,40 @@ def test_document_files_page(fresh_node: Node) -> None:
     sign_in(npa, "npa.analyst")
     token_page = npa.get(f"/documents/{doc}")
     assert token_page.status_code == 404  # the document's banner now rolls up NOFORN
+
+
+def test_a_script_end_tag_in_stored_plot_data_stays_data(fresh_node: Node) -> None:
+    """A peak label holding ``</script>`` and markup (a partner's analysis) is serialised
+    with escaping: the page's plot data parses back to the stored value and no markup of
+    the label reaches the page (the review rendered a phishing form and a meta refresh)."""
+    from tests.web.stored import INJECTION, spectrum_portions, store_analysis
+
+    result, plot = spectrum_portions()
+    plot["peaks"][0]["label"] = INJECTION
+    result["peaks"][0]["label"] = INJECTION
+    analysis_id = store_analysis(fresh_node, result, plot)
+    client = client_of(fresh_node)
+    sign_in(client, "doe.analyst")
+    r = client.get(f"/analyses/{analysis_id}")
+    assert r.status_code == 200
+    assert _plot(r.text)["peaks"][0]["label"] == INJECTION
+    assert '<form id="phish"' not in r.text and 'http-equiv="refresh"' not in r.text
+    assert str(markupsafe.escape(INJECTION)) in r.text  # the peaks table shows it as text
+
+
+def test_a_stored_analysis_that_breaks_its_schema_is_shown_not_an_error(
+    fresh_node: Node,
+) -> None:
+    """A stored analysis whose peak energy is a text (a partner's, before import checked
+    it) answers 200 with the reason and the raw JSON, never 500."""
+    from tests.web.stored import spectrum_portions, store_analysis
+
+    result, plot = spectrum_portions()
+    result["peaks"][0]["energy_kev"] = "32.181"
+    analysis_id = store_analysis(fresh_node, result, plot)
+    client = client_of(fresh_node)
+    sign_in(client, "doe.analyst")
+    r = client.get(f"/analyses/{analysis_id}")
+    assert r.status_code == 200, r.text[:300]
+    assert "result.peaks.0.energy_kev" in r.text
+    assert "32.181" in r.text  # the stored value, shown as data

@@ -198,3 +198,24 @@ def test_attach_on_the_incident_page(fresh_node: Node) -> None:
         len(client.get(f"/api/v1/incidents/{incident}/attachments", headers=token).json()["items"])
         == 1
     )
+
+
+def test_csv_import_page_refused_by_the_monitor_writes_and_queues_nothing(
+    fresh_node: Node,
+) -> None:
+    """All or nothing on the web form: the page lists the refused row, nothing is written
+    or queued for the partner (twice)."""
+    from tests.incidents.import_cases import IMPORTER, add_partner, refused_row_csv, written
+
+    add_partner(fresh_node)
+    client = client_of(fresh_node)
+    csrf = sign_in(client, IMPORTER)
+    before = written(fresh_node)
+    form = {"csrf_token": csrf, "facts_level": "SECRET", "facts_dissem": "relto"}
+    form["facts_rel"] = "JPN"
+    files = {"file": ("refused.csv", refused_row_csv().encode(), "text/csv")}
+    for _ in range(2):
+        r = client.post("/incidents/import", data=form, files=files)
+        assert r.status_code == 422, r.text
+        assert "AON-2" in r.text and "Created <strong>0</strong>" in r.text
+        assert written(fresh_node) == before

@@ -20,7 +20,8 @@ from nucsec.markings import Label, parse_banner
 from nucsec.node import Node
 from nucsec.policy import Resource, decide
 from nucsec.service import analyses
-from nucsec.service.attachments import FileUpload, attach_file
+from nucsec.service.attachments import attach_file
+from nucsec.service.files import FileUpload
 from nucsec.service.incidents import add_incident
 from nucsec.service.users import User, get_user, list_users
 from nucsec.web.app import create_app

@@ -440,3 +440,27 @@ def test_file_field_is_required_multipart(api_of: Api) -> None:
         "/api/v1/spectra/analyze", headers=headers, files={"other": ("a", io.BytesIO(b"x"))}
     )
     assert r.status_code == 422
+
+
+def test_csv_import_refused_by_the_monitor_writes_and_queues_nothing(fresh_node: Node) -> None:
+    """All or nothing on the REST path: 422 naming the refused row, nothing written or
+    queued for the partner (twice)."""
+    from tests.incidents.import_cases import (
+        FACTS_LABEL,
+        IMPORTER,
+        add_partner,
+        refused_row_csv,
+        written,
+    )
+
+    add_partner(fresh_node)
+    client, headers = client_of(fresh_node), bearer(fresh_node, IMPORTER)
+    before = written(fresh_node)
+    files = {"file": ("refused.csv", refused_row_csv().encode(), "text/csv")}
+    for _ in range(2):
+        r = client.post(
+            "/api/v1/incidents/import", headers=headers, data={"label": FACTS_LABEL}, files=files
+        )
+        assert r.status_code == 422, r.text
+        assert [e["reference"] for e in r.json()["rows"]] == ["AON-2"]
+        assert written(fresh_node) == before

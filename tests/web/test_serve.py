@@ -3,17 +3,14 @@ credentials elsewhere, and the federation hook that mounts the TAXII routes."""
 
 from __future__ import annotations
 
-import sys
-import types
 from pathlib import Path
 
-import pytest
-from fastapi import APIRouter
 from fastapi.routing import iter_route_contexts
 
 from nucsec import settings
+from nucsec.assembly import init_node
 from nucsec.demo import DEMO_PASSWORD
-from nucsec.node import Node, init_node
+from nucsec.node import Node
 from nucsec.service.users import create_user, list_users
 from nucsec.web import app as web_app
 from nucsec.web.passwords import hash_password
@@ -62,26 +59,7 @@ def test_a_production_node_has_no_default_credentials(tmp_path: Path) -> None:
         node.close()
 
 
-def test_taxii_routes_are_mounted_when_federation_is_installed(
-    demo_node: Node, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fake = types.ModuleType("fake_taxii")
-    router = APIRouter()
-
-    @router.get("/taxii2/hello")
-    def hello() -> dict[str, str]:
-        return {"hello": "taxii"}
-
-    fake.router = router  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "fake_taxii", fake)
-    monkeypatch.setattr(web_app, "TAXII_MODULE", "fake_taxii")
+def test_taxii_routes_are_mounted(demo_node: Node) -> None:
     app = web_app.create_app(demo_node)
-    assert "/taxii2/hello" in {rc.path for rc in iter_route_contexts(app.routes)}
-
-
-def test_missing_federation_module_is_not_an_error(
-    demo_node: Node, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(web_app, "TAXII_MODULE", "nucsec.no_such_module.taxii")
-    app = web_app.create_app(demo_node)
-    assert not any("taxii" in (rc.path or "") for rc in iter_route_contexts(app.routes))
+    paths = {rc.path for rc in iter_route_contexts(app.routes)}
+    assert {"/taxii2/", "/taxii2/api/collections/"} <= paths

@@ -20,6 +20,12 @@ Tables (on :data:`nucsec.store.db.Base.metadata`):
 The first three are append-only: triggers reject UPDATE and DELETE (and TRUNCATE on
 PostgreSQL); :func:`postgres_role_ddl` adds a separate owner role so that the application
 role cannot drop the triggers. ``install_append_only(conn)`` is what the migration calls.
+
+``audit_refusals``
+    not part of the log: the counters of repeated refusals from one source
+    (:mod:`nucsec.service.refusals`), one row per source and kind of refusal, holding how
+    many were counted since the last event about them; the counts go into the log as
+    counted events (first, last, count). Mutable, owned by the application.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Connection,
+    DateTime,
     Index,
     Integer,
     LargeBinary,
@@ -46,6 +53,7 @@ __all__ = [
     "audit_checkpoints",
     "audit_events",
     "audit_head",
+    "audit_refusals",
     "audit_subtrees",
     "create_audit_schema",
     "install_append_only",
@@ -105,6 +113,21 @@ audit_head = Table(
     Column("checkpoint_size", BigInteger, nullable=True),
     Column("checkpoint_time_utc", String(32), nullable=True),
     comment="write cursor of the audit log (one row, locked by appenders)",
+)
+
+audit_refusals = Table(
+    "audit_refusals",
+    Base.metadata,
+    Column("key", String(64), primary_key=True),  # sha256 of source, actor, action, ...
+    Column("source", String(80), nullable=False),  # keyed address or principal id
+    Column("window_start", DateTime(timezone=True), nullable=False),
+    Column("count", Integer, nullable=False),  # counted since the window's event
+    Column("first_at", DateTime(timezone=True), nullable=True),
+    Column("last_at", DateTime(timezone=True), nullable=True),
+    Column("event", Text, nullable=False),  # JSON: actor, action, object, outcome, details
+    Index("ix_audit_refusals_window_start", "window_start"),
+    Index("ix_audit_refusals_source", "source"),
+    comment="counters of repeated refusals, flushed to the log as counted events",
 )
 
 AUDIT_TABLES = (audit_events, audit_subtrees, audit_checkpoints, audit_head)

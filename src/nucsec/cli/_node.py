@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from nucsec.node import Node, open_node
+from nucsec.assembly import open_node
+from nucsec.node import Node
 from nucsec.policy import Principal
 from nucsec.service.users import principal_of
 

@@ -257,7 +257,7 @@ def chronometers_cmd(as_json: bool) -> None:
     """List the known chronometers and half-life sets."""
     from nucsec.forensics.chronometry import CHRONOMETERS, half_life_set_names
 
-    data = {
+    data: dict[str, Any] = {
         "chronometers": [c.to_dict() for c in CHRONOMETERS.values()],
         "half_life_sets": half_life_set_names(),
     }

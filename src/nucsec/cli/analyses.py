@@ -11,11 +11,14 @@ Examples::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
-from nucsec.cli._common import emit, json_option
+if TYPE_CHECKING:
+    from nucsec.service.views import AnalysisView
+
+from nucsec.cli._common import emit, json_option, renderings_line
 from nucsec.forensics.spectra.enrichment import enrichment_text
 
 __all__ = ["analysis_group"]
@@ -43,36 +46,35 @@ def list_cmd(as_user: str, query: str | None, limit: int, after: str | None, as_
         page,
         as_json,
         lambda p: (
-            "\n".join(f"{i['id']}  {i['portion']:28} {i['title']}" for i in p["items"])
-            or "(no analyses)"
+            "\n".join(f"{i.id}  {i.portion:28} {i.title}" for i in p.items) or "(no analyses)"
         ),
     )
 
 
-def _show(v: dict[str, Any]) -> str:
-    lines = [v["banner"], v["banner_ja"], f"{v['title']}  ({v['method']}, version {v['version']})"]
-    versions = ", ".join(f"{k} {x}" for k, x in v["versions"].items())
+def _show(v: AnalysisView) -> str:
+    lines = [v.banner, renderings_line(v.banners), f"{v.title}  ({v.method}, version {v.version})"]
+    versions = ", ".join(f"{k} {x}" for k, x in v.versions.items())
     lines.append(f"computed by {versions}")
-    source = v.get("source") or {}
+    source = v.source or {}
     if source.get("kind"):
         lines.append(f"input: {source['kind']} {source['id']}")
     if source.get("attachment"):
         att = source["attachment"]
         lines.append(f"file: {att['name']} sha256 {att['sha256']}")
-    result = v["result"]
-    if v["method"] == "spectrum":
+    result = v.result
+    if v.method == "spectrum":
         for n in result.get("nuclides", []):
             lines.append(f"  {n['name']:8s} {n['category']:11s} confidence {n['confidence']:.2f}")
         enr = result.get("enrichment")
         if enr:
             lines.append(f"  enrichment {enrichment_text(enr)}")
-    elif v["method"] == "age":
+    elif v.method == "age":
         age, u = result.get("age_years"), result.get("u_age_years")
         if age is not None and u is not None:
             lines.append(f"  {result['chronometer']}: {age:.6g} ± {u:.3g} y (k=1)")
         if result.get("model_date"):
             lines.append(f"  model date {result['model_date']}")
-    lines.append(v["banner"])
+    lines.append(v.banner)
     return "\n".join(lines)
 
 

@@ -26,7 +26,7 @@ __all__ = ["audit_group"]
 
 
 def _open_node() -> Node:
-    from nucsec.node import open_node
+    from nucsec.assembly import open_node
 
     return open_node()
 
@@ -282,16 +282,6 @@ def _require_auditor(node: Node, username: str) -> str:
     raise AccessDenied(f"{username} is not an auditor", field="user", value=username)
 
 
-def _for_auditor(node: Node, conn: Any, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The same view as the web's: record ids replaced by keyed pseudonyms (an auditor
-    must not learn the ids of records it may not see), user ids kept."""
-    from nucsec.service.users import list_users
-    from nucsec.web.audit_view import pseudonymiser
-
-    walk = pseudonymiser(node, {u.id for u in list_users(conn)})
-    return [walk(e) for e in events]
-
-
 def _log_text(d: dict[str, Any]) -> str:
     lines = [
         f"{e['seq']:>8} {e['time']} {e['actor']:<36} {e['action']:<18} "
@@ -314,14 +304,17 @@ def log_cmd(user: str | None, since: str | None, limit: int, as_user: str, as_js
     """List audit events (an audited read, for auditors only)."""
     from nucsec.audit import queries as audit_log
     from nucsec.audit.events import AuditEvent
+    from nucsec.service.refusals import flush_due
+    from nucsec.web.audit_view import shown_to
 
     since_dt = _parse_since(since)
     node = _open_node()
     try:
         actor = _require_auditor(node, as_user)
         with node.engine.begin() as conn:
+            flush_due(node, conn)  # counted refusals whose window passed go in first
             found, more = audit_log.query_events(conn, actor=user, since=since_dt, limit=limit)
-            shown = _for_auditor(node, conn, [e.to_dict() for e in found])
+            shown = shown_to(node, conn, actor, [e.to_dict() for e in found])
             query = {
                 "user": user,
                 "since": None if since_dt is None else since_dt.isoformat(),

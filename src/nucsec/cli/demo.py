@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from nucsec.service.views import RecordSummary
 
 __all__ = ["demo_cmd"]
 
@@ -33,39 +36,37 @@ def _documents(node: Any) -> None:
 
     with node.engine.connect() as conn:
         chiefs = [u for u in list_users(conn) if u.username.endswith(".chief")]
-    seen: dict[str, dict[str, Any]] = {}
+    seen: dict[str, RecordSummary] = {}
     readable: dict[str, set[str]] = {}
     for chief in chiefs:
-        items = list_documents(node, chief.principal, limit=200)["items"]
-        readable[chief.username] = {d["id"] for d in items}
-        seen.update({d["id"]: d for d in items})
+        items = list_documents(node, chief.principal, limit=200).items
+        readable[chief.username] = {d.id for d in items}
+        seen.update({d.id: d for d in items})
     click.echo(f"{'banner':40} {'from':5} " + " ".join(f"{c.agency:>4}" for c in chiefs))
     for doc_id, d in seen.items():
         marks = " ".join(f"{'yes' if doc_id in readable[c.username] else '-':>4}" for c in chiefs)
-        click.echo(
-            f"{str(d['banner'])[:40]:40} {d['origin'] or 'here':5} {marks}  {str(d['title'])[:38]}"
-        )
+        click.echo(f"{d.banner[:40]:40} {d.origin or 'here':5} {marks}  {d.title[:38]}")
 
 
 def _decisions(nodes: dict[str, Any]) -> None:
-    from nucsec.exchange.explain import explain_release
+    from nucsec.federation.explain import explain_release
     from nucsec.service.documents import explain_document, list_documents
     from nucsec.service.users import principal_of
 
     usa, jpn = nodes["usa"], nodes["jpn"]
 
     def find(node: Any, user: str, title: str) -> str:
-        items = list_documents(node, principal_of(node, user), query=title, limit=5)["items"]
-        return str(items[0]["id"])
+        items = list_documents(node, principal_of(node, user), query=title, limit=5).items
+        return items[0].id
 
     npa = principal_of(jpn, "npa.analyst")
     survey = find(jpn, "npa.analyst", "Gamma survey of seized container")
     r = explain_document(jpn, npa, survey, actor="system")
     click.echo(
-        f"1. On the JPN node, npa.analyst reads the US survey [{r['banner']}]: "
-        + ("ALLOWED" if r["allowed"] else "DENIED")
+        f"1. On the JPN node, npa.analyst reads the US survey [{r.banner}]: "
+        + ("ALLOWED" if r.allowed else "DENIED")
     )
-    for reason in r["reasons"]:
+    for reason in r.reasons:
         click.echo(f"     {reason}")
     talking = find(usa, "dos.chief", "Talking points for the Seoul 2012")
     e = explain_release(usa, talking, "jpn", actor="system")
@@ -78,10 +79,10 @@ def _decisions(nodes: dict[str, Any]) -> None:
     uranium = find(usa, "doe.analyst", "Uranium enrichment measurement")
     r = explain_document(usa, principal_of(usa, "dhs.analyst"), uranium, actor="system")
     click.echo(
-        f"3. On the USA node, dhs.analyst reads the enrichment result [{r['banner']}]: "
-        + ("ALLOWED" if r["allowed"] else "DENIED")
+        f"3. On the USA node, dhs.analyst reads the enrichment result [{r.banner}]: "
+        + ("ALLOWED" if r.allowed else "DENIED")
     )
-    for reason in r["reasons"]:
+    for reason in r.reasons:
         click.echo(f"     {reason}")
 
 
@@ -118,8 +119,8 @@ def _audit(name: str, node: Any) -> None:
 def demo_cmd(home: Path | None, ports: str, serve: bool) -> None:
     """Two federated national nodes (USA, JPN) with the demo working group."""
     from nucsec import settings
-    from nucsec.exchange.demo import start_pair
-    from nucsec.node import open_node
+    from nucsec.assembly import open_node
+    from nucsec.cli.demo_pair import start_pair
 
     try:
         port_pair = tuple(int(p) for p in ports.split(","))

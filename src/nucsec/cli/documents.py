@@ -2,45 +2,54 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from nucsec.cli._common import emit, json_option
+from nucsec.cli._common import emit, json_option, renderings_line
+
+if TYPE_CHECKING:
+    from nucsec.markings import MarkingContext
+    from nucsec.service.views import DocumentView, RecordPage
 
 __all__ = ["document_group", "explain_cmd"]
 
 
-def _show(doc: dict[str, Any]) -> str:
-    p = doc["portions"]
+def _show(doc: DocumentView) -> str:
+    p = doc.portions
     return "\n".join(
         [
-            doc["banner"],
-            f"{doc['banner_ja']}",
-            f"id {doc['id']} · version {doc['version']} · updated {doc['updated_at']}"
-            + (f" · from {doc['origin']}" if doc.get("origin") else ""),
-            f"{p['title']['portion']} {doc['title']}",
-            f"{p['body']['portion']} {doc['body']}",
-            doc["banner"],
+            doc.banner,
+            renderings_line(doc.banners),
+            f"id {doc.id} · version {doc.version} · updated {doc.updated_at}"
+            + (f" · from {doc.origin}" if doc.origin else ""),
+            f"{p['title'].portion} {doc.title}",
+            f"{p['body'].portion} {doc.body}",
+            doc.banner,
         ]
     )
 
 
-def _page(page: dict[str, Any]) -> str:
-    lines = [f"{d['id']}  {d['portion']:32} {d['title']}" for d in page["items"]]
-    if page.get("next"):
-        lines.append(f"(more: --after {page['next']})")
+def _page(page: RecordPage) -> str:
+    lines = [f"{d.id}  {d.portion:32} {d.title}" for d in page.items]
+    if page.next:
+        lines.append(f"(more: --after {page.next})")
     return "\n".join(lines) or "(no documents)"
 
 
 def _input(
-    title: str, body: str, label: str, title_label: str | None, body_label: str | None, note: str
+    ctx: MarkingContext,
+    title: str,
+    body: str,
+    label: str,
+    title_label: str | None,
+    body_label: str | None,
+    note: str,
 ) -> Any:
-    from nucsec.cli._node import node  # noqa: F401  (keeps import order obvious)
-    from nucsec.markings import default_context, parse_label
+    """The document input, its labels parsed with the node's marking context ``ctx``."""
+    from nucsec.markings import parse_label
     from nucsec.service.documents import DocumentInput
 
-    ctx = default_context()
     base = parse_label(label, ctx)
     return DocumentInput(
         title=title,
@@ -92,10 +101,12 @@ def add_cmd(
 
     with node() as n:
         doc = create_document(
-            n, acting(n, as_user), _input(title, body, label, title_label, body_label, note)
+            n,
+            acting(n, as_user),
+            _input(n.ctx, title, body, label, title_label, body_label, note),
         )
     emit(
-        {"id": doc["id"], "banner": doc["banner"], "version": doc["version"]},
+        {"id": doc.id, "banner": doc.banner, "version": doc.version},
         as_json,
         lambda d: f"{d['id']}  {d['banner']}",
     )
@@ -125,7 +136,10 @@ def update_cmd(
 
     with node() as n:
         doc = update_document(
-            n, acting(n, as_user), doc_id, _input(title, body, label, title_label, body_label, note)
+            n,
+            acting(n, as_user),
+            doc_id,
+            _input(n.ctx, title, body, label, title_label, body_label, note),
         )
     emit(doc, as_json, _show)
 
@@ -184,9 +198,7 @@ def history_cmd(doc_id: str, as_user: str, as_json: bool) -> None:
     emit(
         versions,
         as_json,
-        lambda vs: "\n".join(
-            f"v{v['version']}  {v['updated_at']}  {v['banner']}  {v['note']}" for v in vs
-        ),
+        lambda vs: "\n".join(f"v{v.version}  {v.updated_at}  {v.banner}  {v.note}" for v in vs),
     )
 
 
@@ -206,9 +218,9 @@ def explain_cmd(username: str, doc_id: str, action: str, as_json: bool) -> None:
         result,
         as_json,
         lambda r: (
-            f"{r['banner']}\n{username}: "
-            + ("ALLOWED" if r["allowed"] else "DENIED")
+            f"{r.banner}\n{username}: "
+            + ("ALLOWED" if r.allowed else "DENIED")
             + "\n  "
-            + "\n  ".join(r["reasons"])
+            + "\n  ".join(r.reasons)
         ),
     )

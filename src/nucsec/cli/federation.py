@@ -57,8 +57,8 @@ def add_cmd(
     """Pin a partner's key; release to it what the markings allow (backfilled now)."""
     from nucsec.audit.keys import load_public_key, public_key_pem
     from nucsec.cli._node import node
-    from nucsec.exchange.outbox import backfill
-    from nucsec.exchange.peers import add_peer
+    from nucsec.federation.outbox import backfill
+    from nucsec.federation.peers import add_peer
 
     n = node()
     key = public_key_pem(load_public_key(public_key)) if public_key else None
@@ -92,7 +92,7 @@ def add_cmd(
 def list_cmd(as_json: bool) -> None:
     """Active peers."""
     from nucsec.cli._node import node
-    from nucsec.exchange.peers import list_peers
+    from nucsec.federation.peers import list_peers
 
     n = node()
     with n.engine.connect() as conn:
@@ -114,7 +114,7 @@ def list_cmd(as_json: bool) -> None:
 def remove_cmd(name: str, as_json: bool) -> None:
     """Stop releasing to a peer (its outbox becomes unreadable; history is kept)."""
     from nucsec.cli._node import node
-    from nucsec.exchange.peers import remove_peer
+    from nucsec.federation.peers import remove_peer
 
     n = node()
     with n.engine.begin() as conn:
@@ -148,8 +148,8 @@ def sync_cmd(peer_name: str | None, page_size: int, as_json: bool) -> None:
     """
     from nucsec.cli._node import node
     from nucsec.errors import IntegrityError, PeerError
-    from nucsec.exchange.peers import list_peers
-    from nucsec.exchange.sync import sync_peer
+    from nucsec.federation.peers import list_peers
+    from nucsec.federation.sync import sync_peer
 
     n = node()
     if peer_name is None:
@@ -175,22 +175,23 @@ def release_group() -> None:
     """Release to partners: explain, ORCON approval, recall."""
 
 
-_RECORD_KINDS = ("document", "incident", "analysis")
-
-
 def _record_options(f: Any) -> Any:
-    """``--document ID``, ``--incident ID`` or ``--analysis ID``: the record released."""
-    for kind in reversed(_RECORD_KINDS):
+    """``--document ID``, ``--incident ID`` or ``--analysis ID``: the record released (one
+    option per federated record kind)."""
+    from nucsec.service.registry import RECORD_KINDS
+
+    for kind in reversed([k.name for k in RECORD_KINDS.federated]):
         f = click.option(f"--{kind}", f"{kind}_id", default=None, help=f"a {kind} id")(f)
     return f
 
 
-def _one_record(**ids: str | None) -> tuple[str, str]:
+def _one_record(ids: dict[str, str | None]) -> tuple[str, str]:
+    """``(kind, id)`` of the one ``--<kind> ID`` option given."""
     given = [(name.removesuffix("_id"), v) for name, v in ids.items() if v is not None]
     if len(given) != 1:
-        raise InputError(
-            "name one record: --document ID, --incident ID or --analysis ID", field="record"
-        )
+        options = [f"--{name.removesuffix('_id')} ID" for name in ids]
+        choices = ", ".join(options[:-1]) + f" or {options[-1]}"
+        raise InputError(f"name one record: {choices}", field="record")
     return given[0]
 
 
@@ -198,20 +199,12 @@ def _one_record(**ids: str | None) -> tuple[str, str]:
 @_record_options
 @click.option("--peer", "peer_name", required=True)
 @json_option
-def explain_cmd(
-    document_id: str | None,
-    incident_id: str | None,
-    analysis_id: str | None,
-    peer_name: str,
-    as_json: bool,
-) -> None:
+def explain_cmd(peer_name: str, as_json: bool, **ids: str | None) -> None:
     """Why was this record released to the peer, or not (both checks' reasons)."""
     from nucsec.cli._node import node
-    from nucsec.exchange.explain import explain_release
+    from nucsec.federation.explain import explain_release
 
-    kind, record_id = _one_record(
-        document_id=document_id, incident_id=incident_id, analysis_id=analysis_id
-    )
+    kind, record_id = _one_record(ids)
     with node() as n:
         result = explain_release(n, record_id, peer_name, kind=kind)
 
@@ -238,21 +231,12 @@ def explain_cmd(
 @click.option("--peer", "peer_name", required=True)
 @click.option("--as", "as_user", required=True, help="a user of the originator agency")
 @json_option
-def approve_cmd(
-    document_id: str | None,
-    incident_id: str | None,
-    analysis_id: str | None,
-    peer_name: str,
-    as_user: str,
-    as_json: bool,
-) -> None:
+def approve_cmd(peer_name: str, as_user: str, as_json: bool, **ids: str | None) -> None:
     """Originator approval to release an ORCON record to a peer's nation."""
     from nucsec.cli._node import acting, node
-    from nucsec.exchange.outbox import approve_orcon
+    from nucsec.federation.outbox import approve_orcon
 
-    kind, record_id = _one_record(
-        document_id=document_id, incident_id=incident_id, analysis_id=analysis_id
-    )
+    kind, record_id = _one_record(ids)
     with node() as n:
         principal = acting(n, as_user)
         with n.engine.begin() as conn:
@@ -271,13 +255,15 @@ def recall_cmd(doc_id: str | None, incident_id: str | None, as_user: str, as_jso
     from nucsec.cli._node import acting, node
     from nucsec.service.documents import recall_document
     from nucsec.service.incidents import recall_incident
+    from nucsec.service.views import RecordView
 
     if (doc_id is None) == (incident_id is None):
         raise InputError("name one record: --document ID or --incident ID", field="record")
     with node() as n:
         principal = acting(n, as_user)
+        result: RecordView
         if doc_id is not None:
             result = recall_document(n, principal, doc_id)
         else:
             result = recall_incident(n, principal, str(incident_id))
-    emit(result, as_json, lambda r: f"recalled {r['id']} (version {r['version']})")
+    emit(result, as_json, lambda r: f"recalled {r.id} (version {r.version})")

@@ -10,11 +10,14 @@ Examples::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from nucsec.cli._common import emit, json_option
+if TYPE_CHECKING:
+    from nucsec.service.views import IncidentView
+
+from nucsec.cli._common import emit, json_option, renderings_line
 
 __all__ = ["categorize_group"]
 
@@ -50,7 +53,7 @@ def _human_source(data: dict[str, Any]) -> str:
 def source_cmd(items: tuple[str, ...], on_date: str | None, as_json: bool) -> None:
     """Source category 1-5 from the sum of A/D over the items held together."""
     from nucsec.incidents.categorize import categorize_sources
-    from nucsec.incidents.records import parse_date, source_from_spec
+    from nucsec.incidents.convert import parse_date, source_from_spec
 
     sources = [source_from_spec(spec, field=f"items[{i}]") for i, spec in enumerate(items)]
     result = categorize_sources(sources, on_date=parse_date(on_date, "date"))
@@ -179,7 +182,7 @@ def add_cmd(
 
     from nucsec.cli._node import acting, node
     from nucsec.errors import InputError
-    from nucsec.incidents.records import item_to_record, source_from_spec
+    from nucsec.incidents.convert import item_to_record, source_from_spec
     from nucsec.markings import parse_label
     from nucsec.service.incidents import add_incident, parse_incident
 
@@ -214,28 +217,28 @@ def add_cmd(
         view = add_incident(n, acting(n, as_user), incident, parse_label(label_text, n.ctx))
     emit(
         {
-            "id": view["id"],
-            "reference": view["reference"],
-            "banner": view["banner"],
-            "assessment": view["assessment"],
+            "id": view.id,
+            "reference": view.reference,
+            "banner": view.banner,
+            "assessment": view.assessment,
         },
         as_json,
         lambda v: f"{v['id']}  {v['reference']}  {v['banner']}",
     )
 
 
-def _incident_text(v: dict[str, Any]) -> str:
-    inc = v["incident"]
+def _incident_text(v: IncidentView) -> str:
+    inc = v.incident
     lines = [
-        v["banner"],
-        v["banner_ja"],
+        v.banner,
+        renderings_line(v.banners),
         f"{inc['reference']} · {inc['incident_type']} · group {inc['itdb_group']} · "
         f"{inc['country']} {inc.get('place') or ''}",
         f"dates: incident {inc.get('incident_date')}, report {inc['report_date']}",
     ]
     for item in inc["items"]:
         lines.append(f"  item: {item}")
-    a = v["assessment"]
+    a = v.assessment
     for s in a["sources"]:
         lines.append(
             f"  source category ({s['holding'] or 'all'}): {s['category']} "
@@ -246,7 +249,7 @@ def _incident_text(v: dict[str, Any]) -> str:
     if a["weapons_usable"]:
         lines.append("  WEAPONS-USABLE MATERIAL")
     lines += [f"{p['portion']} {p['text']}" for p in inc["narrative"]]
-    lines.append(v["banner"])
+    lines.append(v.banner)
     return "\n".join(lines)
 
 
@@ -281,8 +284,7 @@ def list_cmd(as_user: str, query: str | None, limit: int, after: str | None, as_
         page,
         as_json,
         lambda p: (
-            "\n".join(f"{i['id']}  {i['portion']:28} {i['title']}" for i in p["items"])
-            or "(no incidents)"
+            "\n".join(f"{i.id}  {i.portion:28} {i.title}" for i in p.items) or "(no incidents)"
         ),
     )
 
@@ -310,11 +312,11 @@ def import_cmd(path: str, as_user: str, label_text: str, partial: bool, as_json:
         result,
         as_json,
         lambda r: (
-            f"created {len(r['created'])}, updated {len(r['updated'])}, "
-            f"bad rows {len(r['errors'])}"
+            f"created {len(r.created)}, updated {len(r.updated)}, "
+            f"bad rows {len(r.errors)}"
             + "".join(
                 f"\n  line {e['line']} {e['reference']}: {e['field']}: {e['message']}"
-                for e in r["errors"]
+                for e in r.errors
             )
         ),
     )
@@ -342,7 +344,8 @@ def export_cmd(as_user: str, output: str | None, fmt: str) -> None:
     from pathlib import Path
 
     from nucsec.cli._node import acting, node
-    from nucsec.service.incidents import export_incidents, export_incidents_stix
+    from nucsec.federation.export import export_incidents_stix
+    from nucsec.service.incidents import export_incidents
 
     export = export_incidents_stix if fmt == "stix" else export_incidents
     with node() as n:

@@ -1,34 +1,53 @@
-"""``nucsec label ...`` and ``nucsec policy ...``: markings and decisions without a node."""
+"""``nucsec label ...`` and ``nucsec policy ...``: markings and decisions.
+
+They need no database, but they read the node's marking data: the ``markings_dir``
+setting (``NUCSEC_MARKINGS_DIR``, or the node's ``node.toml`` in ``NUCSEC_HOME``), else the
+data shipped with nucsec; every face of a node parses labels with the same context.
+"""
 
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from nucsec.cli._common import emit, json_option
 from nucsec.errors import InputError
 
+if TYPE_CHECKING:
+    from nucsec.markings import MarkingContext
+
 __all__ = ["label_group", "policy_group"]
+
+
+def _context() -> MarkingContext:
+    """The node's marking context (see the module docstring)."""
+    from nucsec.markings import context_for
+    from nucsec.settings import load
+
+    return context_for(load().markings_dir)
 
 
 def _describe(label_text: str) -> dict[str, object]:
     from nucsec.markings import (
-        default_context,
         parse_label,
         render_banner,
         render_in,
         render_portion,
+        renderings,
     )
 
-    ctx = default_context()
+    ctx = _context()
     label = parse_label(label_text, ctx)
+    nations = ctx.agreement(label.legal_basis).nations
     return {
         **label.to_dict(),
         "banner": render_banner(label, ctx),
         "portion": render_portion(label, ctx),
-        "banner_ja": render_in(label, ctx, "JPN", "ja"),
-        "banner_usa": render_in(label, ctx, "USA", "en"),
+        "banner_ja": render_in(label, ctx, "JPN", "ja") if "JPN" in nations else None,
+        "banner_usa": render_in(label, ctx, "USA", "en") if "USA" in nations else None,
+        "banners": renderings(label, ctx),
         "rank": label.rank(ctx),
         "legal_basis_effective": ctx.agreement(label.legal_basis).legal_basis,
     }
@@ -75,10 +94,10 @@ def check_cmd(
     as_json: bool,
 ) -> None:
     """Decide ACTION on a label for a principal; print the decision and its reasons."""
-    from nucsec.markings import default_context, parse_label
+    from nucsec.markings import parse_label
     from nucsec.policy import Principal, Resource, decide
 
-    ctx = default_context()
+    ctx = _context()
     try:
         data = json.loads(principal_json)
     except json.JSONDecodeError as exc:
@@ -91,7 +110,7 @@ def check_cmd(
         orcon_approvals=frozenset(n.upper() for n in orcon_approved),
     )
     decision = decide(principal, action, resource, ctx)
-    result = {"allowed": decision.allowed, "reasons": decision.reasons}
+    result: dict[str, Any] = {"allowed": decision.allowed, "reasons": decision.reasons}
     emit(
         result,
         as_json,

@@ -20,7 +20,7 @@ def init_cmd(nation: str | None, demo: bool, as_json: bool) -> None:
     every nation of the agreement; with --nation it hosts that nation's users only.
     """
     from nucsec import settings
-    from nucsec.node import init_node
+    from nucsec.assembly import init_node
 
     joint = nation is None
     with init_node(settings.load(), nation or "USA", demo=demo, joint=joint) as node:

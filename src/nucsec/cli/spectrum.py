@@ -66,7 +66,8 @@ def _human(result: dict[str, Any]) -> str:
         f"live time: {result['live_time_s']:.1f} s, {result['n_channels']} channels, "
         f"FWHM at 662 keV {det['resolution']['fwhm_kev_at_662']:.2f} keV",
         f"calibration: {cal['source']} ({cal['n_lines']} lines"
-        + (f", rms {cal['rms_kev']:.3f} keV)" if cal["rms_kev"] is not None else ")"),
+        + (f", rms {cal['rms_kev']:.3f} keV)" if cal["rms_kev"] is not None else ")")
+        + (f", {cal['confidence']} confidence" if cal.get("confidence") else ""),
     ]
     if result.get("background"):
         lines.append(f"background subtracted (scale {result['background']['scale']:.4g})")
@@ -83,6 +84,10 @@ def _human(result: dict[str, Any]) -> str:
         extra = ""
         if "activity_bq" in n:
             extra = f"  activity {n['activity_bq']:.4g} +- {n['activity_unc_bq']:.2g} Bq (k=1)"
+        if n.get("status") == "possible":
+            extra += "  POSSIBLE (one ambiguous line)"
+        if n.get("family"):
+            extra += f"  [{n['family']}]"
         lines.append(
             f"  {n['name']:8s} {n['category']:11s} confidence {n['confidence']:.2f}{extra}"
         )

@@ -1,7 +1,7 @@
 """Incident register: ITDB-style incidents, IAEA categories, CSV, trends (pure core).
 
 - :mod:`~nucsec.incidents.model`, :mod:`~nucsec.incidents.items` — the incident and its
-  items, valid on creation; :mod:`~nucsec.incidents.records` — plain records to and from.
+  items, valid on creation; :mod:`~nucsec.incidents.convert` — plain records to and from.
 - :mod:`~nucsec.incidents.categorize` — IAEA source category 1–5 from the sum of A/D;
   :mod:`~nucsec.incidents.batch` the same on arrays; :mod:`~nucsec.incidents.material` —
   INFCIRC/225/Rev.5 category I/II/III and the weapons-usable flag.
@@ -14,6 +14,7 @@
 from nucsec.incidents.assess import assess_incident
 from nucsec.incidents.batch import BatchResult, categorize_batch
 from nucsec.incidents.categorize import SourceCategorization, categorize_sources
+from nucsec.incidents.convert import incident_from_record, incident_to_record, source_from_spec
 from nucsec.incidents.csvio import (
     ImportResult,
     incidents_to_csv,
@@ -31,7 +32,6 @@ from nucsec.incidents.model import (
     SupportRequest,
     check_not_future,
 )
-from nucsec.incidents.records import incident_from_record, incident_to_record, source_from_spec
 from nucsec.incidents.reference import ReferenceData, load_reference
 from nucsec.incidents.stats import (
     IncidentStats,

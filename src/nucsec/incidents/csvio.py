@@ -25,6 +25,7 @@ from datetime import date
 from typing import Any, TextIO
 
 from nucsec.errors import InputError
+from nucsec.incidents.convert import incident_from_record, item_from_record, parse_date
 from nucsec.incidents.errors import CsvImportError, IncidentError, RowError
 from nucsec.incidents.items import Item, SourceItem
 from nucsec.incidents.model import (
@@ -35,7 +36,6 @@ from nucsec.incidents.model import (
     SupportRequest,
     check_not_future,
 )
-from nucsec.incidents.records import incident_from_record, item_from_record, parse_date
 from nucsec.incidents.units import parse_activity
 
 __all__ = [

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from nucsec.incidents.convert import incident_from_record
 from nucsec.incidents.model import Incident
-from nucsec.incidents.records import incident_from_record
 from nucsec.incidents.vocabulary import (
     DETECTION_MODES,
     INCIDENT_TYPES,

@@ -10,8 +10,9 @@ from nucsec.markings.banner import (
     render_banner,
     render_in,
     render_portion,
+    renderings,
 )
-from nucsec.markings.context import MarkingContext, default_context, load_context
+from nucsec.markings.context import MarkingContext, context_for, default_context, load_context
 from nucsec.markings.errors import LabelError, SchemeError
 from nucsec.markings.label import Label
 from nucsec.markings.rollup import rollup
@@ -25,6 +26,7 @@ __all__ = [
     "MarkingContext",
     "NationalScheme",
     "SchemeError",
+    "context_for",
     "default_context",
     "load_context",
     "parse_banner",
@@ -33,5 +35,6 @@ __all__ = [
     "render_banner",
     "render_in",
     "render_portion",
+    "renderings",
     "rollup",
 ]

@@ -25,18 +25,22 @@ import re
 from nucsec.markings.context import MarkingContext
 from nucsec.markings.errors import LabelError
 from nucsec.markings.label import Label
+from nucsec.markings.scheme import Level, canonical_name
 
 __all__ = [
+    "level_name",
     "parse_banner",
     "parse_label",
     "parse_portion",
     "render_banner",
     "render_in",
     "render_portion",
+    "renderings",
 ]
 
 _CONTROL_LONG = {"NOFORN": "NOFORN", "NF": "NOFORN", "ORCON": "ORCON", "OC": "ORCON"}
-_REL_TO = re.compile(r"^REL TO\s+(.+)$")
+_REL_TO = re.compile(r"^REL TO\s+(.+)$", re.ASCII)
+_SPACE = " \t\r\n\f\v"  # only ASCII white space separates: a look-alike space is refused
 _ENTRY = re.compile(r"^[A-Z]{3}(\.[A-Z][A-Z0-9_-]*)?$")
 
 
@@ -85,11 +89,21 @@ def render_portion(label: Label, ctx: MarkingContext) -> str:
     return _render(label, ctx, portion=True)
 
 
+def level_name(level: Level, lang: str) -> str:
+    """A level's name in ``lang``: English is the banner name, Japanese the ``ja`` name,
+    any other language the native name (each falling back to the banner name)."""
+    if lang == "en":
+        return level.name
+    if lang == "ja":
+        return level.ja or level.native or level.name
+    return level.native or level.name
+
+
 def render_in(label: Label, ctx: MarkingContext, nation: str, lang: str = "ja") -> str:
     """The same label shown in ``nation``'s scheme (equivalent level under the label's
     agreement), e.g. ``極秘//REL TO USA, JPN`` for a US SECRET label shown in Japanese."""
     level = ctx.equivalent(label.level_of(ctx), nation, label.legal_basis)
-    name = (level.ja or level.native or level.name) if lang == "ja" else level.name
+    name = level_name(level, lang)
     parts = [name]
     if label.compartments:
         parts.append("/".join(sorted(label.compartments)))
@@ -101,19 +115,26 @@ def render_in(label: Label, ctx: MarkingContext, nation: str, lang: str = "ja") 
     return "//".join(parts)
 
 
+def renderings(label: Label, ctx: MarkingContext) -> dict[str, str]:
+    """The label in the scheme of every nation of its agreement, each in that nation's
+    language (:meth:`~nucsec.markings.context.MarkingContext.lang_of`), by nation."""
+    nations = ctx.agreement(label.legal_basis).nations
+    return {n: render_in(label, ctx, n, ctx.lang_of(n)) for n in nations}
+
+
 def _parse(text: str, ctx: MarkingContext, portion: bool) -> Label:
     original = text
-    body = text.strip()
+    body = text.strip(_SPACE)
     if not body:
         raise LabelError("empty banner", field="banner", value=original)
     authority: str | None = None
     if body.startswith("//"):
         head, _, rest = body[2:].partition(" ")
-        authority = head.strip().upper()
+        authority = canonical_name(head)
         if not ctx.is_nation(authority):
             raise LabelError(f"unknown nation {authority!r}", field="authority", value=authority)
         body = rest
-    segments = [s.strip() for s in body.split("//")]
+    segments = [s.strip(_SPACE) for s in body.split("//")]
     if any(not s for s in segments):
         raise LabelError(f"empty segment in banner {original!r}", field="banner", value=original)
     level = ctx.resolve_level(segments[0], authority)
@@ -124,7 +145,7 @@ def _parse(text: str, ctx: MarkingContext, portion: bool) -> Label:
     flags = {"NOFORN": False, "ORCON": False}
     seen_dissem = False
     for segment in segments[1:]:
-        tokens = [t.strip() for t in segment.split("/")]
+        tokens = [t.strip(_SPACE) for t in segment.split("/")]
         kinds = {_token_kind(t) for t in tokens}
         if kinds == {"compartment"}:
             if seen_dissem or compartments:
@@ -134,7 +155,7 @@ def _parse(text: str, ctx: MarkingContext, portion: bool) -> Label:
                     value=original,
                 )
             for token in tokens:
-                name = token.upper()
+                name = canonical_name(token)
                 if name not in ctx.compartments:
                     raise LabelError(
                         f"unknown marking {token!r}", field="compartments", value=token
@@ -158,14 +179,14 @@ def _parse(text: str, ctx: MarkingContext, portion: bool) -> Label:
 
 
 def _token_kind(token: str) -> str:
-    upper = token.upper()
+    upper = canonical_name(token)
     if upper in _CONTROL_LONG or _REL_TO.match(upper):
         return "control"
     return "compartment"
 
 
 def _add_control(token: str, flags: dict[str, bool], rel_to: set[str], original: str) -> None:
-    upper = token.upper()
+    upper = canonical_name(token)
     if upper in _CONTROL_LONG:
         name = _CONTROL_LONG[upper]
         if flags[name]:
@@ -175,7 +196,7 @@ def _add_control(token: str, flags: dict[str, bool], rel_to: set[str], original:
     m = _REL_TO.match(upper)
     if m is None or rel_to:
         raise LabelError(f"unknown marking {token!r}", field="banner", value=token)
-    for entry in (e.strip() for e in m.group(1).split(",")):
+    for entry in (e.strip(_SPACE) for e in m.group(1).split(",")):
         if not _ENTRY.match(entry):
             raise LabelError(f"malformed REL TO entry {entry!r}", field="rel_to", value=entry)
         if entry in rel_to:
@@ -192,7 +213,7 @@ def parse_banner(text: str, ctx: MarkingContext) -> Label:
 
 def parse_portion(text: str, ctx: MarkingContext) -> Label:
     """Parse and validate a portion mark such as ``(S//REL TO USA, JPN)``."""
-    stripped = text.strip() if isinstance(text, str) else ""
+    stripped = text.strip(_SPACE) if isinstance(text, str) else ""
     if not (stripped.startswith("(") and stripped.endswith(")")):
         raise LabelError(f"a portion mark is enclosed in parentheses: {text!r}", field="banner")
     return _parse(stripped[1:-1], ctx, portion=True).validate(ctx)
@@ -202,7 +223,7 @@ def parse_label(text: str, ctx: MarkingContext) -> Label:
     """Accept a banner, a portion mark or a JSON label (``{"authority": ...}``)."""
     import json
 
-    stripped = text.strip()
+    stripped = text.strip(_SPACE)
     if stripped.startswith("{"):
         try:
             data = json.loads(stripped)

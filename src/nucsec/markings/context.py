@@ -18,11 +18,12 @@ from nucsec.markings.scheme import (
     EquivalenceTable,
     Level,
     NationalScheme,
+    canonical_name,
     load_agreement,
     load_scheme,
 )
 
-__all__ = ["Agency", "MarkingContext", "Nation", "default_context", "load_context"]
+__all__ = ["Agency", "MarkingContext", "Nation", "context_for", "default_context", "load_context"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Nation:
     name_en: str
     name_ja: str
     agencies: tuple[Agency, ...]
+    lang: str = "en"  # the language its scheme is shown in (nations.toml ``lang``)
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,9 +78,10 @@ class MarkingContext:
         return table
 
     def levels_named(self, name: str) -> list[Level]:
-        """Every scheme's level with this banner name, native name or abbreviation."""
-        key = name.strip()
-        return self._level_index.get(key) or self._level_index.get(key.upper()) or []
+        """Every scheme's level with this banner name, native name or abbreviation (in the
+        spelling of :func:`~nucsec.markings.scheme.canonical_name`: a look-alike of a name
+        names nothing)."""
+        return self._level_index.get(canonical_name(name)) or []
 
     def resolve_level(self, name: str, nation: str | None = None) -> Level:
         """The level called ``name``, preferring ``nation``'s scheme; LabelError if unknown."""
@@ -129,6 +132,11 @@ class MarkingContext:
     def is_nation(self, code: str) -> bool:
         return code in self.nations
 
+    def lang_of(self, nation: str) -> str:
+        """The language ``nation``'s scheme is shown in (``en`` unless its data says)."""
+        known = self.nations.get(nation)
+        return known.lang if known is not None else "en"
+
     def is_agency(self, qualified: str) -> bool:
         nation, _, agency = qualified.partition(".")
         known = self.nations.get(nation)
@@ -154,6 +162,7 @@ def load_context(directory: Path, default_basis: str | None = None) -> MarkingCo
             str(n.get("name_en", n["code"])),
             str(n.get("name_ja", "")),
             _agencies(str(n["code"]), list(n.get("agencies", []))),
+            str(n.get("lang", "en")),
         )
         for n in nations_data.get("nation", [])
     }
@@ -182,3 +191,9 @@ def default_context() -> MarkingContext:
     """The context shipped with nucsec (demo agreement between JPN and USA)."""
     with resources.as_file(resources.files("nucsec") / "data" / "markings") as path:
         return load_context(Path(path))
+
+
+def context_for(markings_dir: str) -> MarkingContext:
+    """The marking data of a node: ``markings_dir`` (the ``markings_dir`` setting) if set,
+    else the data shipped with nucsec."""
+    return load_context(Path(markings_dir)) if markings_dir else default_context()

@@ -20,7 +20,7 @@ from typing import Any
 
 from nucsec.markings.context import MarkingContext
 from nucsec.markings.errors import LabelError
-from nucsec.markings.scheme import Level
+from nucsec.markings.scheme import Level, canonical_name
 
 __all__ = ["Label"]
 
@@ -100,7 +100,16 @@ class Label:
         legal_basis: str | None = None,
         review_date: dt.date | str | None = None,
     ) -> Label:
-        """Build a label, normalising case and collections (no validation: see validate)."""
+        """Build a label in its one spelling (no validation against a context: see
+        :meth:`validate`).
+
+        Every marking field is canonicalised here, once, so that the reference monitor and
+        its SQL twin see the same label: ASCII white space around a name is removed and
+        ASCII names are upper-cased (``"secret"`` -> ``SECRET``, ``" usa . doe"`` ->
+        ``USA.DOE``). Codes (authority, REL TO nations and agencies, compartments,
+        originator) must be ASCII, else LabelError; a level keeps any other character as
+        it is (a native name such as ``極秘``), so a look-alike is an unknown level.
+        """
         if isinstance(review_date, str):
             try:
                 review_date = dt.date.fromisoformat(review_date)
@@ -111,14 +120,14 @@ class Label:
                     value=review_date,
                 ) from exc
         return cls(
-            authority=authority.strip().upper(),
-            level=level.strip(),
-            rel_to=frozenset(_norm_entry(e) for e in rel_to),
+            authority=_code(authority, "authority"),
+            level=canonical_name(level),
+            rel_to=frozenset(_norm_entry(e, "rel_to") for e in rel_to),
             noforn=bool(noforn),
             orcon=bool(orcon),
-            compartments=frozenset(c.strip().upper() for c in compartments),
-            originator=_norm_entry(originator) if originator else None,
-            legal_basis=legal_basis or None,
+            compartments=frozenset(_code(c, "compartments") for c in compartments),
+            originator=_norm_entry(originator, "originator") if originator else None,
+            legal_basis=(_basis(legal_basis) or None) if legal_basis else None,
             review_date=review_date,
         )
 
@@ -160,6 +169,11 @@ class Label:
         for flag in ("noforn", "orcon"):
             if not isinstance(data.get(flag, False), bool):
                 raise LabelError(f"`{flag}` must be true or false", field=flag)
+        for seq in ("rel_to", "compartments"):  # one entry once, in any spelling
+            spelled = [canonical_name(v) for v in data.get(seq, [])]
+            twice = sorted({v for v in spelled if spelled.count(v) > 1})
+            if twice:
+                raise LabelError(f"{twice[0]} named twice in `{seq}`", field=seq, value=twice[0])
         return cls.create(
             authority=data["authority"],
             level=data["level"],
@@ -236,6 +250,26 @@ class Label:
         return self
 
 
-def _norm_entry(entry: str) -> str:
-    nation, dot, agency = entry.strip().partition(".")
-    return nation.strip().upper() + (("." + agency.strip().upper()) if dot else "")
+def _code(value: str, field: str) -> str:
+    """A code (nation, agency, compartment) in its one spelling; LabelError unless ASCII."""
+    code = canonical_name(value)
+    if not code.isascii() or not code.isprintable():
+        raise LabelError(
+            f"{field}: {value!r} is not a marking code (ASCII letters and digits)",
+            field=field,
+            value=value,
+        )
+    return code
+
+
+def _norm_entry(entry: str, field: str) -> str:
+    nation, dot, agency = canonical_name(entry).partition(".")
+    return _code(nation, field) + (("." + _code(agency, field)) if dot else "")
+
+
+def _basis(legal_basis: str) -> str:
+    """A legal basis (``AGREEMENT/vN``, case as the agreement names it); ASCII only."""
+    basis = legal_basis.strip(" \t\r\n\f\v")
+    if not basis.isascii() or not basis.isprintable():
+        raise LabelError(f"legal basis {legal_basis!r} is not ASCII", field="legal_basis")
+    return basis

@@ -15,7 +15,32 @@ from typing import Any
 
 from nucsec.markings.errors import SchemeError
 
-__all__ = ["EquivalenceTable", "Level", "NationalScheme", "load_agreement", "load_scheme"]
+__all__ = [
+    "EquivalenceTable",
+    "Level",
+    "NationalScheme",
+    "canonical_name",
+    "load_agreement",
+    "load_scheme",
+]
+
+_ASCII_SPACE = " \t\r\n\f\v"
+
+
+def canonical_name(text: str) -> str:
+    """The one spelling of a marking name: ASCII white space around it removed and, when
+    it is ASCII, in upper case (``" secret"`` -> ``"SECRET"``).
+
+    Any other character is kept as it is, so a native name (``極秘``) matches exactly and
+    a look-alike matches nothing: a Greek ``Ν``, a full-width ``Ｓ``, a zero-width or
+    non-breaking space. (``str.upper`` alone would turn ``ſ`` into ``S`` and ``ı`` into
+    ``I``; ``str.strip`` alone removes non-breaking spaces.)
+
+    >>> canonical_name(" Secret\t"), canonical_name("ſecret"), canonical_name("極秘")
+    ('SECRET', 'ſecret', '極秘')
+    """
+    stripped = text.strip(_ASCII_SPACE)
+    return stripped.upper() if stripped.isascii() else stripped
 
 
 @dataclass(frozen=True)
@@ -36,10 +61,11 @@ class NationalScheme:
     levels: tuple[Level, ...]
 
     def find(self, name: str) -> Level | None:
-        """The level called ``name`` (banner name, native name or abbreviation), or None."""
-        key = name.strip().upper()
+        """The level called ``name`` (banner name, native name or abbreviation, in the
+        spelling of :func:`canonical_name`), or None."""
+        key = canonical_name(name)
         for level in self.levels:
-            if key in (level.name, level.abbrev.upper()) or name.strip() == level.native:
+            if key in (level.name, level.abbrev.upper()) or key == level.native:
                 return level
         return None
 

@@ -4,7 +4,17 @@
 ``nucsec.policy.sql`` compiles the read rules into a SQL predicate for listings.
 """
 
-from nucsec.policy.monitor import ACTIONS, Decision, Resource, decide
+from nucsec.policy.decision import ACTIONS, Decision, Denial, Resource
+from nucsec.policy.monitor import decide
 from nucsec.policy.principal import ROLES, WRITER_ROLES, Principal
 
-__all__ = ["ACTIONS", "ROLES", "WRITER_ROLES", "Decision", "Principal", "Resource", "decide"]
+__all__ = [
+    "ACTIONS",
+    "ROLES",
+    "WRITER_ROLES",
+    "Decision",
+    "Denial",
+    "Principal",
+    "Resource",
+    "decide",
+]

@@ -24,69 +24,19 @@ Rules (each gives a sentence in :attr:`Decision.reasons`):
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
-from nucsec.markings.banner import render_banner
 from nucsec.markings.context import MarkingContext
 from nucsec.markings.errors import LabelError
-from nucsec.markings.label import Label
 from nucsec.policy.compiled import (
     CompiledLabel,
     CompiledPrincipal,
     compile_label,
     compile_principal,
 )
+from nucsec.policy.decision import Decision, Denial, Resource
 from nucsec.policy.principal import WRITER_ROLES, Principal
+from nucsec.policy.reasons import explain_decision
 
-__all__ = ["ACTIONS", "Decision", "Resource", "decide"]
-
-ACTIONS = ("read", "create", "update", "release", "export")
-
-
-@dataclass(frozen=True)
-class Resource:
-    """What is asked for: a labelled record (or a proposed label) and its state."""
-
-    label: Label
-    kind: str = "document"
-    ref: str | None = None
-    recalled: bool = False
-    new_label: Label | None = None  # update: the label the record would get
-    custodian: str | None = None  # release: nation of the node that holds the record
-    orcon_approvals: frozenset[str] = frozenset()  # nations the originator approved
-
-
-class Decision:
-    """The monitor's answer. ``reasons`` are sentences a security officer understands.
-
-    A plain slotted class rather than a frozen dataclass: building it is most of the cost
-    of a decision (measured in benchmarks/bench_policy.py). Treat it as immutable.
-    """
-
-    __slots__ = ("_explain", "action", "allowed", "denials")
-
-    def __init__(
-        self,
-        allowed: bool,
-        action: str,
-        denials: tuple[str, ...],
-        explain: Callable[[], list[str]],
-    ) -> None:
-        self.allowed = allowed
-        self.action = action
-        self.denials = denials
-        self._explain = explain
-
-    def __repr__(self) -> str:
-        return f"Decision(allowed={self.allowed}, action={self.action!r}, denials={self.denials})"
-
-    @property
-    def reasons(self) -> list[str]:
-        return self._explain()
-
-    def to_dict(self) -> dict[str, object]:
-        return {"allowed": self.allowed, "action": self.action, "reasons": self.reasons}
+__all__ = ["decide"]
 
 
 def _level_ok(cp: CompiledPrincipal, cl: CompiledLabel) -> bool:
@@ -109,16 +59,16 @@ def _agency_ok(cp: CompiledPrincipal, cl: CompiledLabel) -> bool:
     return not named or (cp.agency is not None and cp.agency in named)
 
 
-def _read_failures(cp: CompiledPrincipal, cl: CompiledLabel) -> list[str]:
+def _read_failures(cp: CompiledPrincipal, cl: CompiledLabel) -> list[Denial]:
     fails = []
     if not _level_ok(cp, cl):
-        fails.append("level")
+        fails.append(Denial.LEVEL)
     if not _nation_ok(cp, cl):
-        fails.append("nationality")
+        fails.append(Denial.NATIONALITY)
     if not _agency_ok(cp, cl):
-        fails.append("agency")
+        fails.append(Denial.AGENCY)
     if not cl.compartments <= cp.compartments:
-        fails.append("compartments")
+        fails.append(Denial.COMPARTMENTS)
     return fails
 
 
@@ -152,91 +102,81 @@ def decide(principal: Principal, action: str, resource: Resource, ctx: MarkingCo
         cl = compile_label(resource.label, ctx)
         new = compile_label(resource.new_label, ctx) if resource.new_label is not None else None
     except LabelError:
-        return _decision(False, action, ("unknown_marking",), principal, resource, ctx)
+        return _decision(False, action, (Denial.UNKNOWN_MARKING,), principal, resource, ctx)
     if action == "read":
         fails = _read_failures(cp, cl)
         if resource.recalled:
-            fails.append("recalled")
+            fails.append(Denial.RECALLED)
     elif action == "export":
         fails = _read_failures(cp, cl)
         if resource.recalled:
-            fails.append("recalled")
+            fails.append(Denial.RECALLED)
         if cl.orcon and not _is_originator(cp, cl):
-            fails.append("orcon_export")
+            fails.append(Denial.ORCON_EXPORT)
     elif action == "create":
         fails = _create_failures(cp, cl, principal)
     elif action == "update":
         fails = _read_failures(cp, cl)
         if resource.recalled:
-            fails.append("recalled")
+            fails.append(Denial.RECALLED)
         if new is None:
-            fails.append("no_new_label")
+            fails.append(Denial.NO_NEW_LABEL)
         else:
             new_fails = _create_failures(cp, new, principal, originator=cl.originator)
             fails += [f for f in new_fails if f not in fails]
             if not _is_originator(cp, cl) and "security_officer" not in cp.roles:
-                fails.append("not_originator")
+                fails.append(Denial.NOT_ORIGINATOR)
             if cl.orcon and _widens(cl, new) and not _is_originator(cp, cl):
-                fails.append("orcon_widen")
+                fails.append(Denial.ORCON_WIDEN)
     elif action == "release":
         fails = _release_failures(cp, cl, resource)
     else:
-        fails = ["unknown_action"]
+        fails = [Denial.UNKNOWN_ACTION]
     return _decision(not fails, action, tuple(fails), principal, resource, ctx)
 
 
 def _create_failures(
     cp: CompiledPrincipal, cl: CompiledLabel, p: Principal, originator: str | None = None
-) -> list[str]:
+) -> list[Denial]:
     """Rules for writing a label: readable, writer role, own authority, right originator
     (the principal's agency for a new record; unchanged for an update)."""
     fails = _read_failures(cp, cl)
     if not cp.roles & WRITER_ROLES:
-        fails.append("role")
+        fails.append(Denial.ROLE)
     if cl.authority != cp.nation:
-        fails.append("authority")
+        fails.append(Denial.AUTHORITY)
     expected = originator if originator is not None else p.qualified_agency
     if cl.originator is not None and cl.originator != expected:
-        fails.append("originator")
+        fails.append(Denial.ORIGINATOR)
     return fails
 
 
-def _release_failures(cp: CompiledPrincipal, cl: CompiledLabel, r: Resource) -> list[str]:
+def _release_failures(cp: CompiledPrincipal, cl: CompiledLabel, r: Resource) -> list[Denial]:
     fails = []
     if cp.nation not in cl.agreement_nations:
-        fails.append("legal_basis")
+        fails.append(Denial.LEGAL_BASIS)
     if not _level_ok(cp, cl):
-        fails.append("level")
+        fails.append(Denial.LEVEL)
     if not _nation_ok(cp, cl):
-        fails.append("nationality")
+        fails.append(Denial.NATIONALITY)
     if r.custodian is not None and cl.authority != r.custodian:
-        fails.append("third_party")
+        fails.append(Denial.THIRD_PARTY)
     if cl.orcon and cp.nation != cl.authority and cp.nation not in r.orcon_approvals:
-        fails.append("orcon_release")
+        fails.append(Denial.ORCON_RELEASE)
     if r.recalled:
-        fails.append("recalled")
+        fails.append(Denial.RECALLED)
     return fails
 
 
 def _decision(
     allowed: bool,
     action: str,
-    denials: tuple[str, ...],
+    denials: tuple[Denial, ...],
     principal: Principal,
     resource: Resource,
     ctx: MarkingContext,
 ) -> Decision:
     def explain() -> list[str]:
-        from nucsec.policy.reasons import explain_decision
-
         return explain_decision(allowed, action, denials, principal, resource, ctx)
 
     return Decision(allowed, action, denials, explain)
-
-
-def banner_of(label: Label, ctx: MarkingContext) -> str:
-    """Banner text for reasons; falls back to JSON for labels the context cannot render."""
-    try:
-        return render_banner(label, ctx)
-    except LabelError:
-        return label.to_json()

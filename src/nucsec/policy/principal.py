@@ -9,6 +9,7 @@ from typing import Any
 from nucsec.errors import InputError
 from nucsec.markings.context import MarkingContext
 from nucsec.markings.errors import LabelError
+from nucsec.markings.scheme import canonical_name
 
 __all__ = ["ROLES", "WRITER_ROLES", "Principal"]
 
@@ -60,10 +61,10 @@ class Principal:
             raise InputError(f"unknown role(s): {', '.join(unknown)}", field="roles")
         return cls(
             id=id,
-            nation=nation.strip().upper(),
-            agency=agency.strip().upper() if agency else None,
-            clearance=clearance.strip(),
-            compartments=frozenset(c.strip().upper() for c in compartments),
+            nation=canonical_name(nation),
+            agency=canonical_name(agency) if agency else None,
+            clearance=canonical_name(clearance),
+            compartments=frozenset(canonical_name(c) for c in compartments),
             roles=frozenset(roles),
             kind=kind,
         )

@@ -17,35 +17,41 @@ at least the file's restrictions, unless its originator agency (or a security of
 releases it under a wider label — the monitor's ``update`` decision on the file's label.
 The source record is shown only to readers who may read that record (the originator may
 have marked the analysis lower; the source's id must not leak), and a default title never
-names the source file.
+names the source file. :data:`ANALYSIS` declares the kind; a peer receives the source
+reference only if the source record is released to it too.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection
 
-from nucsec.errors import AccessDenied, InputError, NotFoundError
+from nucsec.errors import InputError, NotFoundError, PolicyDenial
 from nucsec.markings import Label, render_banner, rollup
 from nucsec.node import Node
 from nucsec.policy import Principal, Resource, decide
+from nucsec.portions import PortionRule
 from nucsec.service import analysis_methods as methods
 from nucsec.service import labelled
-from nucsec.service.attachments import (
-    ATTACHABLE,
+from nucsec.service.analysis_schema import check_analysis
+from nucsec.service.attachments import read_attachment
+from nucsec.service.files import (
     FileUpload,
-    attachments_of,
     blob_store,
-    read_attachment,
+    check_file_portions,
+    files_of_portions,
+    portion_file_draft,
+    portion_files,
     register_file,
 )
 from nucsec.service.guard import check
-from nucsec.service.labelled import Draft, Kind
+from nucsec.service.kinds import Attachable, Draft, RecordKind, Released, Values, Wire
 from nucsec.service.trail import emit, keyed
+from nucsec.service.views import AnalysisView, RecordPage
 from nucsec.store.labels import load_label
 from nucsec.store.records import RecordRow, RecordStore, VersionRow
 
@@ -62,7 +68,6 @@ __all__ = [
     "upload_ticket",
 ]
 
-ANALYSIS = Kind("analysis")
 METHODS = ("spectrum", "age", "concordance")
 TICKET_SECONDS = 8 * 3600
 MAX_TITLE = 300
@@ -81,21 +86,58 @@ class _New:
     extra: dict[str, Any] | None = None  # further portions (the spectrum's plot data)
 
 
-def _view(node: Node, conn: Connection, row: RecordRow, version: VersionRow) -> dict[str, Any]:
-    view = labelled.base_view(node, conn, row, version)
+def _view(node: Node, conn: Connection, row: RecordRow, version: VersionRow) -> AnalysisView:
+    fields = labelled.base_fields(node, conn, row, version)
     p = version.portions
     method = p["method"].value
-    view.update(
+    return AnalysisView(
+        **fields,
         title=p["title"].value,
         method=method["method"],
         params=method["params"],
         versions=method["versions"],
         source=method.get("source"),
         result=p["result"].value,
+        plot=p["plot"].value if "plot" in p else None,
+        attachments=files_of_portions(fields["portions"]),
     )
-    view["plot"] = p["plot"].value if "plot" in p else None
-    view["attachments"] = attachments_of(view)
-    return view
+
+
+def _title(values: Values) -> str:
+    return str(values["title"])
+
+
+def _check(values: Values) -> None:
+    """What a received analysis must hold: a title, a known method with its parameters,
+    versions and source, numbers where the views expect numbers, file metadata."""
+    title, method = values["title"], values["method"]
+    if not title.strip() or len(title) > MAX_TITLE:
+        raise InputError(f"an analysis title has 1 to {MAX_TITLE} characters", field="title")
+    if (
+        set(method) - {"method", "params", "versions", "source"}
+        or method.get("method") not in METHODS
+        or not isinstance(method.get("params"), dict)
+        or not isinstance(method.get("versions"), dict)
+        or not isinstance(method.get("source"), dict | None)
+    ):
+        raise InputError("method must be {method, params, versions, source}", field="method")
+    # every portion a page shows, against its schema (AnalysisSchemaError is an InputError)
+    check_analysis(method["method"], values["result"], values.get("plot"))
+    check_file_portions(values)
+
+
+def _outgoing(values: dict[str, Any], released: Released) -> dict[str, Any]:
+    """The values as they leave for one peer: the source record's reference only if that
+    record is released to the same peer now (the rule :func:`_scrub` applies to readers)."""
+    method = values.get("method")
+    if not isinstance(method, dict):
+        return values
+    source = method.get("source")
+    if not isinstance(source, dict) or "kind" not in source:
+        return values  # no source record (a file uploaded with the analysis, or none)
+    if released(str(source["kind"]), str(source.get("id", ""))):
+        return values
+    return {**values, "method": {**method, "source": None}}
 
 
 # -- upload tickets ---------------------------------------------------------------------
@@ -169,7 +211,7 @@ def stage_spectrum(
 
 def _create(
     node: Node, principal: Principal, new: _New, upload: FileUpload | None = None
-) -> dict[str, Any]:
+) -> AnalysisView:
     title = new.title.strip()[:MAX_TITLE]
     if not title:
         raise InputError("an analysis needs a title", field="title")
@@ -186,10 +228,10 @@ def _create(
     if upload is not None:
         values["attachment.0"] = upload.meta(hashlib.sha256(upload.data).hexdigest())
         labels["attachment.0"] = new.label
-    draft = Draft(values=values, labels=labels, title=title, note=new.note)
-    view = labelled.create(node, principal, ANALYSIS, draft, _view)
+    draft = Draft(values=values, labels=labels, note=new.note)
+    view: AnalysisView = labelled.create(node, principal, ANALYSIS, draft)
     if upload is not None:
-        register_file(node, ANALYSIS.name, view["id"], values["attachment.0"]["sha256"])
+        register_file(node, ANALYSIS.name, view.id, values["attachment.0"]["sha256"])
     return view
 
 
@@ -207,7 +249,7 @@ def save_spectrum_analysis(
     params: dict[str, Any] | None = None,
     title: str = "",
     note: str = "",
-) -> dict[str, Any]:
+) -> AnalysisView:
     """Recompute a spectrum analysis and save it under ``label``.
 
     ``source`` is ``{"kind", "id", "sha256"}`` (a file attached to a record the principal
@@ -229,14 +271,14 @@ def save_spectrum_analysis(
         ref: dict[str, Any] = {"attachment": upload.meta(sha)}
     else:
         kind, rid, sha = (str(source.get(k, "")) for k in ("kind", "id", "sha256"))
-        if kind not in ATTACHABLE:
+        if _attachable(node, kind) is None:
             raise InputError(
-                f"source kind must be one of {', '.join(ATTACHABLE)}", field="source.kind"
+                f"source kind must be one of {_attachable_names(node)}", field="source.kind"
             )
         meta, data = read_attachment(node, principal, kind, rid, sha)
-        _check_derived_label(node, principal, kind, rid, Label.from_dict(meta["label"]), label)
-        name = meta["name"]
-        ref = {"kind": kind, "id": rid, "attachment": {k: meta[k] for k in ("name", "sha256")}}
+        _check_derived_label(node, principal, kind, rid, Label.from_dict(meta.label), label)
+        name = meta.name
+        ref = {"kind": kind, "id": rid, "attachment": {"name": meta.name, "sha256": meta.sha256}}
     run = methods.run_spectrum(data, name, params, max_bytes=store.max_bytes)
     if upload is None:  # the source's name is in ``ref``, shown to the source's readers only
         run.result["file"] = None
@@ -267,7 +309,7 @@ def _check_derived_label(
     with node.engine.begin() as conn:
         decision = check(node, conn, principal, "update", resource)
     if not decision.allowed:
-        raise AccessDenied(
+        raise PolicyDenial(
             "an analysis of this file must be marked at least "
             f"{render_banner(rollup([label, source], ctx), ctx)} (or its originator releases "
             "it): " + "; ".join(decision.reasons),
@@ -284,7 +326,7 @@ def save_age_analysis(
     parent: dict[str, Any] | None = None,
     title: str = "",
     note: str = "",
-) -> dict[str, Any]:
+) -> AnalysisView:
     """Recompute a model age and save it under ``label`` (``parent``: an optional
     ``{"kind", "id"}`` record the sample belongs to, which the principal must read)."""
     result, checked, _ = methods.run_age(params)
@@ -301,21 +343,27 @@ def _fmt(value: Any) -> str:
     return "inf" if value is None else f"{value:.4g}"
 
 
+def _attachable(node: Node, name: Any) -> RecordKind | None:
+    """The node's attachable kind called ``name`` (the kinds an analysis may come from)."""
+    kind = node.kinds.get(name) if isinstance(name, str) and name in node.kinds else None
+    return kind if kind is not None and kind.attachable is not None else None
+
+
+def _attachable_names(node: Node) -> str:
+    return ", ".join(k.name for k in node.kinds.attachable)
+
+
 def _parent(node: Node, principal: Principal, parent: Any) -> dict[str, Any] | None:
     if not parent:
         return None
-    if not isinstance(parent, dict) or parent.get("kind") not in ATTACHABLE:
-        raise InputError(f"parent must be {{kind, id}} of {', '.join(ATTACHABLE)}", field="parent")
-    kind, rid = str(parent["kind"]), str(parent.get("id", ""))
-    k = Kind(kind) if kind != "incident" else _incident_kind()
-    labelled.read(node, principal, k, rid, labelled.base_view)  # NotFoundError if hidden
-    return {"kind": kind, "id": rid}
-
-
-def _incident_kind() -> Kind:
-    from nucsec.service.incidents import INCIDENT
-
-    return INCIDENT
+    kind = _attachable(node, parent.get("kind")) if isinstance(parent, dict) else None
+    if kind is None:
+        raise InputError(
+            f"parent must be {{kind, id}} of {_attachable_names(node)}", field="parent"
+        )
+    rid = str(parent.get("id", ""))
+    labelled.read(node, principal, kind, rid)  # NotFoundError if hidden
+    return {"kind": kind.name, "id": rid}
 
 
 # -- reading ----------------------------------------------------------------------------
@@ -333,22 +381,50 @@ def _may_read(node: Node, principal: Principal, kind: str, record_id: str) -> bo
     return decide(principal, "read", resource, node.ctx).allowed
 
 
-def _scrub(node: Node, principal: Principal, view: dict[str, Any]) -> dict[str, Any]:
+def _scrub(node: Node, principal: Principal, view: AnalysisView) -> AnalysisView:
     """Hide the source record's reference from readers who may not read that record."""
-    source = view.get("source")
+    source = view.source
     if not source or "kind" not in source:
         return view
     if _may_read(node, principal, str(source["kind"]), str(source["id"])):
         return view
-    view["source"] = None
-    view["portions"]["method"]["value"] = {**view["portions"]["method"]["value"], "source": None}
-    return view
+    method = view.portions["method"]
+    portions = {**view.portions, "method": replace(method, value={**method.value, "source": None})}
+    return replace(view, source=None, portions=portions)
 
 
-def get_analysis(node: Node, principal: Principal, analysis_id: str) -> dict[str, Any]:
+ANALYSIS = RecordKind(
+    name="analysis",
+    collection="analyses",
+    view=_view,
+    title=_title,
+    check=_check,
+    attachable=Attachable(portion_files, portion_file_draft("result")),
+    redact=_scrub,
+    wire=Wire(
+        stix_type="x-nucsec-analysis",
+        extension_id="extension-definition--97fb931b-a4af-4c21-a50b-ad837d3ca5de",
+        portions=(
+            PortionRule("title", "string", required=True),
+            PortionRule("result", "object", required=True),
+            PortionRule("method", "object", required=True),
+            PortionRule("plot", "object"),
+            PortionRule("attachment.N", "object"),
+        ),
+        layout="list",
+        description="A shared forensic analysis (gamma spectrum, model age): its title, "
+        "result, method (method, parameters, software versions, source reference), plot data "
+        "and attached file metadata, each a portion with its own marking under the object's "
+        "banner. File bytes are not carried.",
+    ),
+    outgoing=_outgoing,
+)
+
+
+def get_analysis(node: Node, principal: Principal, analysis_id: str) -> AnalysisView:
     """An analysis the principal may read (NotFoundError otherwise)."""
-    view = labelled.read(node, principal, ANALYSIS, analysis_id, _view)
-    return _scrub(node, principal, view)
+    view: AnalysisView = labelled.read(node, principal, ANALYSIS, analysis_id)
+    return view
 
 
 def list_analyses(
@@ -358,7 +434,7 @@ def list_analyses(
     query: str | None = None,
     limit: int = 50,
     after: str | None = None,
-) -> dict[str, Any]:
+) -> RecordPage:
     """A page of the analyses the principal may read, newest first."""
     return labelled.page(node, principal, ANALYSIS, query=query, limit=limit, after=after)
 

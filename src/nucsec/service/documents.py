@@ -1,6 +1,8 @@
-"""Documents: the first labelled record type (a title and a body, each with its label).
+"""Documents: the first labelled record kind (a title and a body, each with its label).
 
-Thin over :mod:`nucsec.service.labelled`, which holds the shared machinery (decision,
+:data:`DOCUMENT` declares the kind (view, title, files as ``attachment.N`` portions, wire
+format 1.0: title and body as top-level STIX properties, files stay home); the functions
+are thin over :mod:`nucsec.service.labelled`, which holds the shared machinery (decision,
 audit event and store access in one transaction per operation).
 """
 
@@ -15,12 +17,15 @@ from nucsec.errors import InputError
 from nucsec.markings import Label
 from nucsec.node import Node
 from nucsec.policy import Principal
+from nucsec.portions import PortionRule
 from nucsec.service import labelled
-from nucsec.service.labelled import Draft, Kind
+from nucsec.service.files import portion_file_draft, portion_files
+from nucsec.service.kinds import Attachable, Draft, RecordKind, Values, Wire
+from nucsec.service.views import DocumentVersion, DocumentView, ExplainView, RecordPage
 from nucsec.store.records import RecordRow, VersionRow
 
 __all__ = [
-    "KIND",
+    "DOCUMENT",
     "DocumentInput",
     "count_documents",
     "create_document",
@@ -32,8 +37,6 @@ __all__ = [
     "update_document",
 ]
 
-DOCUMENT = Kind("document")
-KIND = DOCUMENT.name
 MAX_TITLE = 500
 MAX_BODY = 1_000_000
 
@@ -57,33 +60,60 @@ class DocumentInput:
         return Draft(
             values={"title": self.title, "body": self.body},
             labels={"title": self.title_label, "body": self.body_label},
-            title=self.title,
             note=self.note,
         )
 
 
-def _view(node: Node, conn: Connection, row: RecordRow, version: VersionRow) -> dict[str, Any]:
-    view = labelled.base_view(node, conn, row, version)
-    view["title"] = version.portions["title"].value
-    view["body"] = version.portions["body"].value
+def _view(node: Node, conn: Connection, row: RecordRow, version: VersionRow) -> DocumentView:
+    return DocumentView(
+        **labelled.base_fields(node, conn, row, version),
+        title=version.portions["title"].value,
+        body=version.portions["body"].value,
+    )
+
+
+def _title(values: Values) -> str:
+    return str(values["title"])
+
+
+DOCUMENT = RecordKind(
+    name="document",
+    collection="documents",
+    view=_view,
+    title=_title,
+    attachable=Attachable(portion_files, portion_file_draft("body")),
+    wire=Wire(
+        stix_type="x-nucsec-document",
+        extension_id="extension-definition--d0d38967-dd56-4cbb-9bf9-9358a2aa3137",
+        portions=(
+            PortionRule("title", "string", required=True),
+            PortionRule("body", "string", required=True),
+        ),
+        layout="properties",
+        description="A labelled document of the working group: a title and a body, each "
+        "with its own portion marking (granular markings) under the object's banner.",
+    ),
+)
+
+
+def create_document(node: Node, principal: Principal, doc: DocumentInput) -> DocumentView:
+    """Create a document; AccessDenied (with reasons) if the principal may not."""
+    view: DocumentView = labelled.create(node, principal, DOCUMENT, doc.draft())
     return view
 
 
-def create_document(node: Node, principal: Principal, doc: DocumentInput) -> dict[str, Any]:
-    """Create a document; AccessDenied (with reasons) if the principal may not."""
-    return labelled.create(node, principal, DOCUMENT, doc.draft(), _view)
-
-
-def get_document(node: Node, principal: Principal, doc_id: str) -> dict[str, Any]:
+def get_document(node: Node, principal: Principal, doc_id: str) -> DocumentView:
     """The current version of a document, or NotFoundError (hidden or absent alike)."""
-    return labelled.read(node, principal, DOCUMENT, doc_id, _view)
+    view: DocumentView = labelled.read(node, principal, DOCUMENT, doc_id)
+    return view
 
 
 def update_document(
     node: Node, principal: Principal, doc_id: str, doc: DocumentInput
-) -> dict[str, Any]:
+) -> DocumentView:
     """Append a new version; NotFoundError if unreadable, AccessDenied if not allowed."""
-    return labelled.update(node, principal, DOCUMENT, doc_id, doc.draft(), _view)
+    view: DocumentView = labelled.update(node, principal, DOCUMENT, doc_id, doc.draft())
+    return view
 
 
 def list_documents(
@@ -94,7 +124,7 @@ def list_documents(
     origin: str | None = None,
     limit: int = 50,
     after: str | None = None,
-) -> dict[str, Any]:
+) -> RecordPage:
     """A page of the documents the principal may read, newest first."""
     return labelled.page(
         node, principal, DOCUMENT, query=query, origin=origin, limit=limit, after=after
@@ -105,27 +135,34 @@ def count_documents(node: Node, principal: Principal, query: str | None = None) 
     return labelled.count(node, principal, DOCUMENT, query)
 
 
-def history(node: Node, principal: Principal, doc_id: str) -> list[dict[str, Any]]:
+def history(node: Node, principal: Principal, doc_id: str) -> list[DocumentVersion]:
     """The versions of a document the principal may read (each checked on its own label)."""
-    return labelled.versions(node, principal, DOCUMENT, doc_id, _view)
+    return [
+        DocumentVersion(**_fields_of(view), author_id=row.author_id, note=row.note)
+        for view, row in labelled.versions(node, principal, DOCUMENT, doc_id)
+    ]
+
+
+def _fields_of(view: DocumentView) -> dict[str, Any]:
+    return {name: getattr(view, name) for name in DocumentView.__dataclass_fields__}
 
 
 def explain_document(
     node: Node, principal: Principal, doc_id: str, *, actor: str, action: str = "read"
-) -> dict[str, Any]:
+) -> ExplainView:
     """The decision for ``principal`` on a document, with reasons."""
     return labelled.explain(node, principal, DOCUMENT, doc_id, actor=actor, action=action)
 
 
-def recall_document(node: Node, principal: Principal, doc_id: str) -> dict[str, Any]:
+def recall_document(node: Node, principal: Principal, doc_id: str) -> DocumentView:
     """Recall a document (federation hook point): a new version flagged recalled, hidden
     from every user here; federation withdraws it from every partner that received it.
     Those who may update it (its originator agency, a security officer) may recall it."""
     current = get_document(node, principal, doc_id)
     draft = Draft(
-        values={"title": current["title"], "body": current["body"]},
-        labels={name: Label.from_dict(p["label"]) for name, p in current["portions"].items()},
-        title=current["title"],
+        values={"title": current.title, "body": current.body},
+        labels={name: Label.from_dict(p.label) for name, p in current.portions.items()},
         note="recalled",
     )
-    return labelled.update(node, principal, DOCUMENT, doc_id, draft, _view, recalled=True)
+    view: DocumentView = labelled.update(node, principal, DOCUMENT, doc_id, draft, recalled=True)
+    return view

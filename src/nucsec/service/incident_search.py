@@ -18,14 +18,15 @@ from sqlalchemy import Select, func, or_, select
 from nucsec.errors import InputError
 from nucsec.incidents.countries import country_code, country_name
 from nucsec.incidents.stats import display_name
-from nucsec.incidents.tables import incident_counts, incident_facts
 from nucsec.incidents.vocabulary import INCIDENT_TYPES, ITDB_GROUPS
 from nucsec.markings import Label
 from nucsec.node import Node
 from nucsec.policy import Principal
 from nucsec.policy.sql import visible_label_ids
-from nucsec.service.labelled import summary
+from nucsec.service.incident_tables import incident_counts, incident_facts
+from nucsec.service.labelled import summary_fields
 from nucsec.service.trail import emit, keyed, reading
+from nucsec.service.views import IncidentPage, IncidentSummary
 from nucsec.store.labels import LABEL_TABLES, load_label
 from nucsec.store.records import RECORD_COLUMNS, record_row
 from nucsec.store.schema import records
@@ -109,8 +110,8 @@ def search_incidents(
     *,
     limit: int = 25,
     after: str | None = None,
-) -> dict[str, Any]:
-    """``{"items", "next", "total"}``: incidents the principal may read, newest first.
+) -> IncidentPage:
+    """A page of the incidents the principal may read, newest first, and their total.
 
     Each item is a listing summary (id, title, banner, ...) with the incident's reference,
     event date, group, type, material class, country (code and name).
@@ -147,21 +148,21 @@ def search_incidents(
                 "query": keyed(node, f.query or ""),
                 "filters": {k: str(v) for k, v in f.active().items()},
                 "after": after,
-                "ids": [i["id"] for i in items],
+                "ids": [i.id for i in items],
                 "count": total,
             },
         )
-    nxt = items[-1]["id"] if len(rows) > limit else None
-    return {"items": items, "next": nxt, "total": total}
+    nxt = items[-1].id if len(rows) > limit else None
+    return IncidentPage(items=tuple(items), next=nxt, total=total)
 
 
-def _item(node: Node, conn: Any, r: Any) -> dict[str, Any]:
+def _item(node: Node, conn: Any, r: Any) -> IncidentSummary:
     row = record_row(r[: len(RECORD_COLUMNS)])
     facts = dict(
         zip(("reference", "event_date", *_FACTS_NAMES), r[len(RECORD_COLUMNS) :], strict=True)
     )
-    out = summary(node, conn, row)
-    out.update(
+    return IncidentSummary(
+        **summary_fields(node, conn, row),
         reference=facts["reference"],
         event_date=facts["event_date"].isoformat(),
         itdb_group=facts["itdb_group"],
@@ -172,7 +173,6 @@ def _item(node: Node, conn: Any, r: Any) -> dict[str, Any]:
         country_name=country_name(facts["country"]),
         detection_mode=facts["detection_mode"],
     )
-    return out
 
 
 _FACTS_NAMES = ("itdb_group", "incident_type", "material_class", "country", "detection_mode")

@@ -6,6 +6,12 @@ their roll-up. ``incident_facts`` mirrors the current version's countable facts 
 statistics, which filter with the policy's SQL twin: counts include only what the caller
 may read.
 
+:data:`INCIDENT` declares the kind: its view (with the IAEA assessment), its title
+(``REFERENCE: place``), the statistics hook, its files (listed in the facts, under the
+facts' label) and its wire form (``facts``, ``narrative.N`` and file metadata as a
+``portions`` list). Its STIX export is federation's
+(:func:`nucsec.federation.export.export_incidents_stix`).
+
 References are not unique across the node on purpose: refusing a duplicate would tell a
 writer that a record it may not see exists. Import updates an incident with the same
 reference only when the importer can read it; otherwise it creates a new one.
@@ -15,8 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
@@ -36,14 +42,17 @@ from nucsec.incidents import (
 from nucsec.incidents.countries import country_name
 from nucsec.incidents.csvio import incident_lines
 from nucsec.incidents.errors import CsvImportError, IncidentError, RowError
-from nucsec.incidents.tables import COUNTED_DIMENSIONS, incident_counts, incident_facts
 from nucsec.markings import Label, LabelError, parse_label, render_banner
 from nucsec.node import Node
 from nucsec.policy import Principal
 from nucsec.policy.sql import visible_label_ids
+from nucsec.portions import PortionRule
 from nucsec.service import labelled
-from nucsec.service.labelled import Draft, Kind
+from nucsec.service.files import check_file_portions
+from nucsec.service.incident_tables import COUNTED_DIMENSIONS, incident_counts, incident_facts
+from nucsec.service.kinds import Attachable, Draft, RecordKind, Values, Wire
 from nucsec.service.trail import digest, emit, reading
+from nucsec.service.views import AttachmentView, ImportView, IncidentView, PortionView, RecordPage
 from nucsec.store.labels import LABEL_TABLES, load_label
 from nucsec.store.records import RecordRow, RecordStore, VersionRow
 from nucsec.store.schema import records
@@ -52,7 +61,7 @@ __all__ = [
     "INCIDENT",
     "add_incident",
     "export_incidents",
-    "export_incidents_stix",
+    "exportable_ids",
     "get_incident",
     "import_incidents",
     "incident_of_portions",
@@ -128,9 +137,6 @@ def _bump(conn: Connection, label_id: int, year: int, values: dict[str, str], de
     )
 
 
-INCIDENT = Kind("incident", after_write=(_sync_facts,))
-
-
 def _draft(node: Node, incident: Incident, label: Label, note: str = "") -> Draft:
     facts = incident_to_record(incident)
     narrative = facts.pop("narrative")
@@ -145,7 +151,7 @@ def _draft(node: Node, incident: Incident, label: Label, note: str = "") -> Draf
             ) from exc
         values[f"narrative.{i}"] = portion["text"]
         labels[f"narrative.{i}"] = portion_label
-    return Draft(values=values, labels=labels, title=incident_title(incident), note=note)
+    return Draft(values=values, labels=labels, note=note)
 
 
 def incident_title(incident: Incident) -> str:
@@ -170,33 +176,96 @@ def _incident_of(version: VersionRow) -> Incident:
     return incident_of_portions({k: p.value for k, p in version.portions.items()})
 
 
-def _view(node: Node, conn: Connection, row: RecordRow, version: VersionRow) -> dict[str, Any]:
-    view = labelled.base_view(node, conn, row, version)
+def _view(node: Node, conn: Connection, row: RecordRow, version: VersionRow) -> IncidentView:
+    fields = labelled.base_fields(node, conn, row, version)
     incident = _incident_of(version)
     record = incident_to_record(incident)
-    portions = view["portions"]
+    portions: dict[str, PortionView] = fields["portions"]
     record["narrative"] = [
-        {
-            "portion": portions[k]["portion"],
-            "text": portions[k]["value"],
-            "label": portions[k]["label"],
-        }
+        {"portion": portions[k].portion, "text": portions[k].value, "label": portions[k].label}
         for k in sorted(
             (k for k in portions if k.startswith("narrative.")), key=lambda k: int(k.split(".")[1])
         )
     ]
-    view["reference"] = incident.reference
-    view["title"] = row.title
-    view["incident"] = record
-    view["assessment"] = assess_incident(incident)
-    return view
+    return IncidentView(
+        **fields,
+        reference=incident.reference,
+        title=row.title,
+        incident=record,
+        assessment=assess_incident(incident),
+    )
+
+
+def _title(values: Values) -> str:
+    return incident_title(incident_of_portions(values))
+
+
+def _check(values: Values) -> None:
+    """A received version's values must be a valid incident record with file metadata."""
+    try:
+        incident_of_portions(values)
+    except InputError as exc:
+        raise InputError(f"not an incident record: {exc.message}", field="facts") from None
+    check_file_portions(values)
+
+
+def _files(view: IncidentView) -> tuple[AttachmentView, ...]:
+    """The files an incident lists (in its facts), each under the facts' portion mark."""
+    facts = view.portions["facts"]
+    return tuple(
+        AttachmentView(**a, portion=facts.portion, label=facts.label)
+        for a in view.incident.get("attachments", [])
+    )
+
+
+def _with_file(
+    node: Node, view: IncidentView, meta: dict[str, Any], label: Label | None, note: str
+) -> Draft:
+    """The next version's draft: the incident listing one more file, under its facts'
+    label (``label`` is None: an incident's files have no label of their own)."""
+    record = dict(view.incident)
+    record["attachments"] = [*record.get("attachments", []), meta]
+    record["narrative"] = [  # JSON labels keep their originator (banners do not)
+        {"label": Label.from_dict(p["label"]).to_json(), "text": p["text"]}
+        for p in record["narrative"]
+    ]
+    facts_label = Label.from_dict(view.portions["facts"].label)
+    return _draft(node, incident_from_record(record), facts_label, note)
+
+
+INCIDENT = RecordKind(
+    name="incident",
+    collection="incidents",
+    view=_view,
+    title=_title,
+    check=_check,
+    after_write=(_sync_facts,),
+    attachable=Attachable(_files, _with_file, own_label=False),
+    wire=Wire(
+        stix_type="x-nucsec-incident",
+        extension_id="extension-definition--c14b5346-10a5-44a2-a3ae-30e714a1cbe7",
+        portions=(
+            PortionRule("facts", "object", required=True),
+            PortionRule("narrative.N", "string"),
+            PortionRule("attachment.N", "object"),
+        ),
+        layout="list",
+        description="An illicit-trafficking incident of the register (ITDB-style): its "
+        "facts (the incident record without narrative, as nucsec.incidents.incident_to_record "
+        "writes it), each narrative paragraph and each attached file's metadata as a portion "
+        "with its own marking under the object's banner. File bytes are not carried.",
+    ),
+)
 
 
 def add_incident(
     node: Node, principal: Principal, incident: Incident, label: Label, note: str = ""
-) -> dict[str, Any]:
+) -> IncidentView:
     """Record an incident; its facts carry ``label``, each narrative paragraph its own."""
-    return labelled.create(node, principal, INCIDENT, _draft(node, incident, label, note), _view)
+    view: IncidentView = labelled.create(
+        node, principal, INCIDENT, _draft(node, incident, label, note)
+    )
+    return view
 
 
 def update_incident(
@@ -206,15 +275,19 @@ def update_incident(
     incident: Incident,
     label: Label,
     note: str = "",
-) -> dict[str, Any]:
-    return labelled.update(
-        node, principal, INCIDENT, incident_id, _draft(node, incident, label, note), _view
+) -> IncidentView:
+    """Append a version of an incident (NotFoundError if unreadable, AccessDenied if the
+    principal may not)."""
+    view: IncidentView = labelled.update(
+        node, principal, INCIDENT, incident_id, _draft(node, incident, label, note)
     )
+    return view
 
 
-def get_incident(node: Node, principal: Principal, incident_id: str) -> dict[str, Any]:
+def get_incident(node: Node, principal: Principal, incident_id: str) -> IncidentView:
     """An incident with its assessment (IAEA categories), or NotFoundError."""
-    return labelled.read(node, principal, INCIDENT, incident_id, _view)
+    view: IncidentView = labelled.read(node, principal, INCIDENT, incident_id)
+    return view
 
 
 def list_incidents(
@@ -225,7 +298,9 @@ def list_incidents(
     origin: str | None = None,
     limit: int = 50,
     after: str | None = None,
-) -> dict[str, Any]:
+) -> RecordPage:
+    """A page of the incidents the principal may read, newest first (text search only:
+    :func:`nucsec.service.incident_search.search_incidents` filters by facts too)."""
     return labelled.page(
         node, principal, INCIDENT, query=query, origin=origin, limit=limit, after=after
     )
@@ -285,7 +360,7 @@ def incident_statistics(
 def export_incidents(node: Node, principal: Principal) -> str:
     """CSV of every incident the principal may export (ORCON: originator only); audited."""
     with reading(node) as (conn, recorder):
-        ids = _exportable_ids(node, conn, principal)
+        ids = exportable_ids(node, conn, principal)
         store = RecordStore(conn, node.ctx)
         incidents = []
         for record_id in ids:
@@ -309,49 +384,27 @@ def export_incidents(node: Node, principal: Principal) -> str:
     return out.getvalue()
 
 
-def _exportable_ids(node: Node, conn: Connection, principal: Principal) -> list[str]:
+def exportable_ids(node: Node, conn: Connection, principal: Principal) -> list[str]:
     """Ids of the incidents the principal may export (the policy's SQL twin), oldest first."""
     exportable = select(_visible_facts(principal, node, "export").subquery().c.record_pk)
     query = select(records.c.id).where(records.c.pk.in_(exportable)).order_by(records.c.pk)
     return list(conn.execute(query).scalars())
 
 
-def export_incidents_stix(node: Node, principal: Principal) -> str:
-    """A STIX 2.1 bundle (JSON text) of every incident the principal may export (ORCON:
-    originator only): the federation mapping's ``x-nucsec-incident`` objects with their
-    marking definitions (labels, TLP 2.0 where unclassified) and extension definitions.
-    Audited as an export (``record.export``, format ``stix``)."""
-    from nucsec.exchange.objects import export_bundle
-
-    with reading(node) as (conn, recorder):
-        ids = _exportable_ids(node, conn, principal)
-        store = RecordStore(conn, node.ctx)
-        rows = [row for rid in ids if (row := store.get(INCIDENT.name, rid)) is not None]
-        text = json.dumps(
-            export_bundle(node, conn, INCIDENT.name, rows), ensure_ascii=False, indent=1
-        )
-        emit(
-            node,
-            recorder,
-            actor=principal.id,
-            action="record.export",
-            details={"kind": INCIDENT.name, "format": "stix", "ids": ids, "sha256": digest(text)},
-        )
-    return text
-
-
-def recall_incident(node: Node, principal: Principal, incident_id: str) -> dict[str, Any]:
+def recall_incident(node: Node, principal: Principal, incident_id: str) -> IncidentView:
     """Recall an incident: a new version flagged recalled, hidden from every user here and
     out of the statistics; federation withdraws it from every partner that received it.
     Those who may update it (its originator agency, a security officer) may recall it."""
     current = get_incident(node, principal, incident_id)
     draft = Draft(
-        values={name: p["value"] for name, p in current["portions"].items()},
-        labels={name: Label.from_dict(p["label"]) for name, p in current["portions"].items()},
-        title=current["title"],
+        values={name: p.value for name, p in current.portions.items()},
+        labels={name: Label.from_dict(p.label) for name, p in current.portions.items()},
         note="recalled",
     )
-    return labelled.update(node, principal, INCIDENT, incident_id, draft, _view, recalled=True)
+    view: IncidentView = labelled.update(
+        node, principal, INCIDENT, incident_id, draft, recalled=True
+    )
+    return view
 
 
 def _with_labels(node: Node, conn: Connection, version: VersionRow) -> Incident:
@@ -381,58 +434,80 @@ def import_incidents(
     *,
     partial: bool = False,
     today: dt.date | None = None,
-) -> dict[str, Any]:
+) -> ImportView:
     """Import incidents from CSV under ``label``. Every bad row is reported; without
-    ``partial`` nothing is imported when any row is bad (CsvImportError)."""
+    ``partial`` nothing is imported when any row is bad (CsvImportError).
+
+    All or nothing: the whole import is one transaction. Every incident is decided first
+    (the CSV reader, the labels, then the reference monitor's create or update decision);
+    a refusal is reported as a bad row (its denial audited). Then every accepted incident
+    is written, queued for release to partners and audited; should any write be refused
+    after all, the transaction rolls back and nothing is written or queued."""
     result: ImportResult = read_incidents_csv(
         csv_text, today=today or node.clock().date(), partial=partial
     )
-    # decide every row before writing any: labels, and whether an update is allowed
-    plan: list[tuple[Incident, str | None]] = []
+    drafts = [(i, _draft(node, i, label)) for i in result.incidents]
+    with node.engine.begin() as conn:
+        plan, refused = _decide_rows(node, conn, principal, drafts, csv_text)
+        created: list[str] = []
+        updated: list[str] = []
+        for draft, existing in plan if partial or not refused else []:
+            if existing is None:
+                new = replace(draft, note="imported")
+                created.append(labelled.create_in(node, conn, principal, INCIDENT, new).id)
+            else:
+                new = replace(draft, note="re-imported")
+                labelled.update_in(node, conn, principal, INCIDENT, existing, new)
+                updated.append(existing)
+    if refused and not partial:
+        raise CsvImportError(refused)  # after the commit of the refusals' audit events
+    errors = sorted([*result.errors, *refused], key=lambda e: e.line)
+    return ImportView(
+        created=tuple(created),
+        updated=tuple(updated),
+        errors=tuple(e.to_dict() for e in errors),
+    )
+
+
+def _decide_rows(
+    node: Node,
+    conn: Connection,
+    principal: Principal,
+    drafts: list[tuple[Incident, Draft]],
+    csv_text: str,
+) -> tuple[list[tuple[Draft, str | None]], list[RowError]]:
+    """Each accepted incident's draft with the id it updates (None: new), and the refused
+    incidents as bad rows."""
+    plan: list[tuple[Draft, str | None]] = []
     refused: list[RowError] = []
     lines: dict[str, int] | None = None  # each reference's file line, read once if needed
-    for incident in result.incidents:
-        draft = _draft(node, incident, label, "re-imported")
-        existing = _visible_by_reference(node, principal, incident.reference)
-        reason = None
-        if existing is not None:
-            reason = labelled.update_refusal(node, principal, INCIDENT, existing, draft)
+    for incident, draft in drafts:
+        existing = _visible_by_reference(node, conn, principal, incident.reference)
+        reason = labelled.refusal_in(node, conn, principal, INCIDENT, existing, draft)
         if reason is None:
-            plan.append((incident, existing))
-        else:
-            lines = incident_lines(csv_text) if lines is None else lines
-            refused.append(
-                RowError(
-                    lines.get(incident.reference, 0),
-                    incident.reference,
-                    "label",
-                    f"cannot update it: {reason}",
-                )
-            )
-    if refused and not partial:
-        raise CsvImportError(refused)
-    created, updated = [], []
-    for incident, existing in plan:
-        if existing is None:
-            created.append(add_incident(node, principal, incident, label, "imported")["id"])
-        else:
-            update_incident(node, principal, existing, incident, label, "re-imported")
-            updated.append(existing)
-    errors = sorted([*result.errors, *refused], key=lambda e: e.line)
-    return {"created": created, "updated": updated, "errors": [e.to_dict() for e in errors]}
+            plan.append((draft, existing))
+            continue
+        lines = incident_lines(csv_text) if lines is None else lines
+        what = "cannot update it" if existing else "cannot create it"
+        refused.append(
+            RowError(lines.get(incident.reference, 0), incident.reference, "label",
+                     f"{what}: {reason}")
+        )  # fmt: skip
+    return plan, refused
 
 
-def _visible_by_reference(node: Node, principal: Principal, reference: str) -> str | None:
-    with node.engine.connect() as conn:
-        pk = conn.execute(
-            _visible_facts(principal, node)
-            .with_only_columns(incident_facts.c.record_pk)
-            .where(incident_facts.c.reference == reference)
-            .order_by(incident_facts.c.record_pk.desc())
-        ).scalar()
-        if pk is None:
-            return None
-        return conn.execute(select(records.c.id).where(records.c.pk == pk)).scalar()
+def _visible_by_reference(
+    node: Node, conn: Connection, principal: Principal, reference: str
+) -> str | None:
+    pk = conn.execute(
+        _visible_facts(principal, node)
+        .with_only_columns(incident_facts.c.record_pk)
+        .where(incident_facts.c.reference == reference)
+        .order_by(incident_facts.c.record_pk.desc())
+    ).scalar()
+    if pk is None:
+        return None
+    return conn.execute(select(records.c.id).where(records.c.pk == pk)).scalar()
 
 
 def parse_incident(data: Any, *, today: dt.date) -> Incident:

@@ -5,74 +5,61 @@ roll-up. Every function is one transaction in which the reference monitor decide
 audit log records and the store reads or writes. A record the caller may not read is
 reported as not found, exactly like one that does not exist.
 
-After a version is written, :func:`after_write` lets other modules react in the same
-transaction: the kind's own hook (e.g. incident statistics) and federation
-(``nucsec.exchange.outbox.on_version_written(node, conn, kind, row, label)`` when that
-module is installed: it queues the version for every peer the policy releases it to).
+Every function takes the :class:`~nucsec.service.kinds.RecordKind` it works on: its
+view is what a read returns (``kind.redact`` takes out what the reader may not see), its
+title function titles every version written. After a version is written,
+:func:`after_write` lets others react in the same transaction: the kind's own hooks (e.g.
+incident statistics), then the node's subscribers (``node.subscribers``, registered where
+the node is built: federation queues the version for every peer the policy releases it
+to).
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+import weakref
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine, func, select
 
-from nucsec.errors import AccessDenied, InputError, NotFoundError
-from nucsec.markings import Label, LabelError, render_banner, render_in, render_portion, rollup
+from nucsec.errors import InputError, PolicyDenial
+from nucsec.markings import (
+    Label,
+    LabelError,
+    render_banner,
+    render_in,
+    render_portion,
+    renderings,
+    rollup,
+)
 from nucsec.node import Node
 from nucsec.policy import Decision, Principal, Resource, decide
 from nucsec.service.guard import check, record_decision
+from nucsec.service.kinds import Draft, RecordKind
 from nucsec.service.trail import Sink, emit, keyed, reading
+from nucsec.service.views import ExplainView, PortionView, RecordPage, RecordSummary
 from nucsec.store.labels import intern_label, load_label, resolve_basis
 from nucsec.store.records import NewRecord, Portion, RecordRow, RecordStore, VersionRow
+from nucsec.store.schema import labels as label_table
 
 __all__ = [
-    "Draft",
-    "Kind",
+    "after_write",
     "banner_fields",
+    "base_fields",
     "count",
     "create",
+    "create_in",
     "create_many",
     "explain",
     "page",
     "portion_views",
     "read",
+    "refusal_in",
+    "summary_fields",
     "update",
-    "update_refusal",
+    "update_in",
     "versions",
 ]
-
-View = Callable[[Node, Connection, RecordRow, VersionRow], dict[str, Any]]
-Hook = Callable[[Node, Connection, RecordRow, VersionRow, Label], None]
-PUBLISH_MODULE = "nucsec.exchange.outbox"
-
-
-@dataclass(frozen=True)
-class Kind:
-    """A record type: its name and what happens after each of its versions is written."""
-
-    name: str
-    after_write: tuple[Hook, ...] = field(default=())
-
-    def not_found(self, record_id: str) -> NotFoundError:
-        return NotFoundError(f"{self.name} {record_id} not found", field="id", value=record_id)
-
-    def ref(self, row: RecordRow, version: int | None = None) -> str:
-        """Audit reference of a record version: ``document:<id>#v3``."""
-        return f"{self.name}:{row.id}#v{version or row.version}"
-
-
-@dataclass(frozen=True)
-class Draft:
-    """What a writer submits: portion values, their labels, a title and a change note."""
-
-    values: dict[str, Any]
-    labels: dict[str, Label]
-    title: str
-    note: str = ""
 
 
 def _prepared(
@@ -103,7 +90,7 @@ def _carried(draft: Draft, current: VersionRow, conn: Connection) -> Draft:
         if name.startswith(CARRIED_PREFIXES) and name not in values:
             values[name] = portion.value
             labels[name] = load_label(conn, portion.label_id)
-    return Draft(values=values, labels=labels, title=draft.title, note=draft.note)
+    return Draft(values=values, labels=labels, note=draft.note)
 
 
 def _portions(
@@ -116,26 +103,26 @@ def _portions(
 
 
 def after_write(
-    node: Node, conn: Connection, kind: Kind, row: RecordRow, version: VersionRow, banner: Label
+    node: Node,
+    conn: Connection,
+    kind: RecordKind,
+    row: RecordRow,
+    version: VersionRow,
+    banner: Label,
 ) -> None:
-    """Run the kind's hooks and federation's publisher for a version just written."""
+    """Run the kind's hooks, then the node's subscribers, for a version just written."""
     for hook in kind.after_write:
         hook(node, conn, row, version, banner)
-    try:
-        publisher = importlib.import_module(PUBLISH_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and PUBLISH_MODULE.startswith(exc.name):
-            return
-        raise
-    publisher.on_version_written(node, conn, kind.name, row, banner)
+    for subscriber in node.subscribers:
+        subscriber(node, conn, kind.name, row, banner)
 
 
 def create_many(
-    node: Node, conn: Connection, kind: Kind, new: Sequence[NewRecord]
+    node: Node, conn: Connection, kind: RecordKind, new: Sequence[NewRecord]
 ) -> list[RecordRow]:
     """Write records decided elsewhere (version 1 each) in bulk, in the caller's
     transaction, and run :func:`after_write` for each (the kind's hooks, e.g. incident
-    statistics, then federation's publisher).
+    statistics, then the node's subscribers).
 
     For a caller that already checked every record: the federation importer, which ran
     the reference monitor and the boundary check on what it received. Nothing is decided
@@ -157,35 +144,42 @@ def create_many(
 
 
 def banner_fields(node: Node, label: Label) -> dict[str, Any]:
-    """The banner of a label in the node's renderings: CAPCO, Japanese and US schemes
-    (cached on the immutable label)."""
+    """The banner of a label in the node's renderings (cached on the immutable label):
+    ``banner`` (CAPCO), ``banner_ja`` and ``banner_en`` (the Japanese and US schemes, kept
+    for existing readers; None under an agreement without that nation), ``banners`` (every
+    nation of the label's agreement, each in its own scheme and language) and the
+    ``portion`` mark."""
     key = ("banner_fields", node.ctx)
     fields: dict[str, Any] | None = label._cache.get(key)
     if fields is None:
+        nations = node.ctx.agreement(label.legal_basis).nations
         fields = {
             "banner": render_banner(label, node.ctx),
-            "banner_ja": render_in(label, node.ctx, "JPN", "ja"),
-            "banner_en": render_in(label, node.ctx, "USA", "en"),
+            "banner_ja": render_in(label, node.ctx, "JPN", "ja") if "JPN" in nations else None,
+            "banner_en": render_in(label, node.ctx, "USA", "en") if "USA" in nations else None,
+            "banners": renderings(label, node.ctx),
             "portion": render_portion(label, node.ctx),
         }
         label._cache[key] = fields
-    return dict(fields)
+    return {**fields, "banners": dict(fields["banners"])}
 
 
-def portion_views(node: Node, conn: Connection, version: VersionRow) -> dict[str, Any]:
+def portion_views(node: Node, conn: Connection, version: VersionRow) -> dict[str, PortionView]:
+    """Each portion of a version: value, portion mark, label."""
     out = {}
     for name, portion in version.portions.items():
         label = load_label(conn, portion.label_id)
-        out[name] = {
-            "value": portion.value,
-            "portion": render_portion(label, node.ctx),
-            "label": label.to_dict(),
-        }
+        out[name] = PortionView(
+            value=portion.value, portion=render_portion(label, node.ctx), label=label.to_dict()
+        )
     return out
 
 
-def base_view(node: Node, conn: Connection, row: RecordRow, version: VersionRow) -> dict[str, Any]:
-    """What every record view shows: id, kind, banner, label, portions, version, dates."""
+def base_fields(
+    node: Node, conn: Connection, row: RecordRow, version: VersionRow
+) -> dict[str, Any]:
+    """The fields of :class:`~nucsec.service.views.RecordView` for a version: id, kind,
+    banners, label, portions, version, dates, origin (a kind's view adds its own)."""
     banner = load_label(conn, version.label_id)
     fields = banner_fields(node, banner)
     fields.pop("portion")
@@ -202,8 +196,8 @@ def base_view(node: Node, conn: Connection, row: RecordRow, version: VersionRow)
     }
 
 
-def summary(node: Node, conn: Connection, row: RecordRow) -> dict[str, Any]:
-    """One line of a listing."""
+def summary_fields(node: Node, conn: Connection, row: RecordRow) -> dict[str, Any]:
+    """The fields of :class:`~nucsec.service.views.RecordSummary` of a record."""
     return {
         "id": row.id,
         "title": row.title,
@@ -217,35 +211,56 @@ def summary(node: Node, conn: Connection, row: RecordRow) -> dict[str, Any]:
 # -- operations ----------------------------------------------------------------------
 
 
-def create(
-    node: Node, principal: Principal, kind: Kind, draft: Draft, view: View
-) -> dict[str, Any]:
+def create(node: Node, principal: Principal, kind: RecordKind, draft: Draft) -> Any:
     """Create a record; AccessDenied (with reasons) if the principal may not."""
-    labels, banner = _prepared(node, principal, draft)
     with node.engine.begin() as conn:
-        resource = Resource(banner, kind=kind.name)
-        decision = decide(principal, "create", resource, node.ctx)
-        out = None
-        if not decision.allowed:
-            record_decision(node, conn, principal, "create", resource, decision)
-        else:
-            store = RecordStore(conn, node.ctx)
-            row = store.create(
-                kind.name,
-                _portions(conn, node, draft, labels),
-                intern_label(conn, banner, node.ctx),
-                author_id=principal.id,
-                now=node.clock(),
-                title=draft.title,
-                note=draft.note,
-            )
-            record_decision(node, conn, principal, "create", resource, decision, kind.ref(row))
-            version = store.version(row)
-            after_write(node, conn, kind, row, version, banner)
-            out = view(node, conn, row, version)
-    if out is None:
-        raise AccessDenied("; ".join(decision.reasons), field="label")
+        out = create_in(node, conn, principal, kind, draft)
     return out
+
+
+def create_in(
+    node: Node, conn: Connection, principal: Principal, kind: RecordKind, draft: Draft
+) -> Any:
+    """:func:`create` in the caller's transaction (a batch that must be all or nothing);
+    AccessDenied if refused (its decision is recorded; the caller's rollback discards
+    everything else)."""
+    labels, banner = _prepared(node, principal, draft)
+    resource = Resource(banner, kind=kind.name)
+    decision = decide(principal, "create", resource, node.ctx)
+    if not decision.allowed:
+        record_decision(node, conn, principal, "create", resource, decision)
+        raise PolicyDenial("; ".join(decision.reasons), field="label")
+    store = RecordStore(conn, node.ctx)
+    row = store.create(
+        kind.name,
+        _portions(conn, node, draft, labels),
+        intern_label(conn, banner, node.ctx),
+        author_id=principal.id,
+        now=node.clock(),
+        title=kind.title(draft.values),
+        note=draft.note,
+    )
+    record_decision(node, conn, principal, "create", resource, decision, kind.ref(row))
+    version = store.version(row)
+    after_write(node, conn, kind, row, version, banner)
+    return kind.redact(node, principal, kind.view(node, conn, row, version))
+
+
+#: per engine, the id of a stored label to decide on for an absent id (see _readable)
+_STAND_IN: weakref.WeakKeyDictionary[Engine, int] = weakref.WeakKeyDictionary()
+
+
+def _stand_in_label(conn: Connection) -> Label | None:
+    """A stored label (the first: labels are never deleted), loaded as a hidden record's
+    label is loaded, for an absent id; None when no label is stored (then no record can be
+    hidden either)."""
+    label_id = _STAND_IN.get(conn.engine)
+    if label_id is None:
+        found = conn.execute(select(func.min(label_table.c.id))).scalar()
+        if found is None:
+            return None
+        label_id = _STAND_IN[conn.engine] = int(found)
+    return load_label(conn, label_id)
 
 
 def _readable(
@@ -253,83 +268,138 @@ def _readable(
     conn: Connection,
     sink: Sink,
     principal: Principal,
-    kind: Kind,
+    kind: RecordKind,
     record_id: str,
     action: str = "read",
 ) -> tuple[RecordRow | None, Decision | None]:
+    """The record and the monitor's (audited) decision on it; ``(None, None)`` if absent.
+
+    A hidden and an absent record take the same path: one record lookup, one label from
+    the label cache (an absent id gets a stored stand-in), one decision, the same keyed
+    hashes, one event. So the time of the answer does not tell them apart
+    (``tests/web/test_hidden_timing.py``).
+    """
     row = RecordStore(conn, node.ctx).get(kind.name, record_id)
-    if row is None:
+    label = load_label(conn, row.label_id) if row is not None else _stand_in_label(conn)
+    version = row.version if row is not None else 0
+    resource = None
+    decision = None
+    if label is not None:
+        resource = Resource(
+            label,
+            kind=kind.name,
+            ref=f"{kind.name}:{record_id}#v{version}",
+            recalled=row.recalled if row is not None else False,
+        )
+        decision = decide(principal, "read" if action == "history" else action, resource, node.ctx)
+    hashed_id = keyed(node, record_id)
+    if row is None or resource is None or decision is None:
+        if label is not None:
+            keyed(node, label.to_json())  # as record_decision hashes a hidden record's label
+        details = {"kind": kind.name, "reason": "not_found", "id": hashed_id}
         emit(
-            node,
-            sink,
-            actor=principal.id,
-            action="record.read",
-            outcome="failure",
-            details={"kind": kind.name, "reason": "not_found", "id": keyed(node, record_id)},
+            node, sink, actor=principal.id, action="record.read", outcome="failure", details=details
         )
         return None, None
-    label = load_label(conn, row.label_id)
-    resource = Resource(label, kind=kind.name, ref=kind.ref(row), recalled=row.recalled)
-    return row, check(node, sink, principal, action, resource)
+    record_decision(node, sink, principal, action, resource, decision)
+    return row, decision
 
 
-def read(
-    node: Node, principal: Principal, kind: Kind, record_id: str, view: View
-) -> dict[str, Any]:
+def read(node: Node, principal: Principal, kind: RecordKind, record_id: str) -> Any:
     """The current version of a record, or NotFoundError (hidden or absent alike)."""
     with reading(node) as (conn, recorder):
         row, decision = _readable(node, conn, recorder, principal, kind, record_id)
         out = None
         if row is not None and decision is not None and decision.allowed:
-            out = view(node, conn, row, RecordStore(conn, node.ctx).version(row))
+            out = kind.view(node, conn, row, RecordStore(conn, node.ctx).version(row))
     if out is None:
         raise kind.not_found(record_id)
-    return out
+    return kind.redact(node, principal, out)
 
 
 def update(
     node: Node,
     principal: Principal,
-    kind: Kind,
+    kind: RecordKind,
     record_id: str,
     draft: Draft,
-    view: View,
     *,
     recalled: bool | None = None,
-) -> dict[str, Any]:
+) -> Any:
     """Append a new version; NotFoundError if unreadable, AccessDenied if not allowed."""
     with node.engine.begin() as conn:
-        row, seen = _readable(node, conn, conn, principal, kind, record_id)
-        visible = row is not None and seen is not None and seen.allowed
-        out, decision = None, None
-        if row is not None and visible:
-            draft, labels, banner, decision = _update_decision(
-                node, conn, principal, kind, row, draft
-            )
-            if decision.allowed:
-                store = RecordStore(conn, node.ctx)
-                row = store.add_version(
-                    row,
-                    _portions(conn, node, draft, labels),
-                    intern_label(conn, banner, node.ctx),
-                    author_id=principal.id,
-                    now=node.clock(),
-                    title=draft.title,
-                    note=draft.note,
-                    recalled=recalled,
-                )
-                version = store.version(row)
-                after_write(node, conn, kind, row, version, banner)
-                out = view(node, conn, row, version)
+        visible, out, decision = _update_in(node, conn, principal, kind, record_id, draft, recalled)
+    return _updated(node, principal, kind, record_id, visible, out, decision)
+
+
+def update_in(
+    node: Node,
+    conn: Connection,
+    principal: Principal,
+    kind: RecordKind,
+    record_id: str,
+    draft: Draft,
+) -> Any:
+    """:func:`update` in the caller's transaction (a batch that must be all or nothing);
+    NotFoundError or AccessDenied if refused (the caller's rollback discards everything)."""
+    visible, out, decision = _update_in(node, conn, principal, kind, record_id, draft)
+    return _updated(node, principal, kind, record_id, visible, out, decision)
+
+
+def _updated(
+    node: Node,
+    principal: Principal,
+    kind: RecordKind,
+    record_id: str,
+    visible: bool,
+    out: Any,
+    decision: Decision | None,
+) -> Any:
     if not visible:
         raise kind.not_found(record_id)
     if out is None:
-        raise AccessDenied("; ".join(decision.reasons if decision else []), field="label")
-    return out
+        raise PolicyDenial("; ".join(decision.reasons if decision else []), field="label")
+    return kind.redact(node, principal, out)
+
+
+def _update_in(
+    node: Node,
+    conn: Connection,
+    principal: Principal,
+    kind: RecordKind,
+    record_id: str,
+    draft: Draft,
+    recalled: bool | None = None,
+) -> tuple[bool, Any, Decision | None]:
+    row, seen = _readable(node, conn, conn, principal, kind, record_id)
+    if row is None or seen is None or not seen.allowed:
+        return False, None, None
+    draft, labels, banner, decision = _update_decision(node, conn, principal, kind, row, draft)
+    if not decision.allowed:
+        return True, None, decision
+    store = RecordStore(conn, node.ctx)
+    row = store.add_version(
+        row,
+        _portions(conn, node, draft, labels),
+        intern_label(conn, banner, node.ctx),
+        author_id=principal.id,
+        now=node.clock(),
+        title=kind.title(draft.values),
+        note=draft.note,
+        recalled=recalled,
+    )
+    version = store.version(row)
+    after_write(node, conn, kind, row, version, banner)
+    return True, kind.view(node, conn, row, version), decision
 
 
 def _update_decision(
-    node: Node, conn: Connection, principal: Principal, kind: Kind, row: RecordRow, draft: Draft
+    node: Node,
+    conn: Connection,
+    principal: Principal,
+    kind: RecordKind,
+    row: RecordRow,
+    draft: Draft,
 ) -> tuple[Draft, dict[str, Label], Label, Decision]:
     """The draft with carried portions, its labels and banner, and the monitor's (audited)
     decision on the update; LabelError if the labels cannot be stored."""
@@ -340,47 +410,57 @@ def _update_decision(
     return draft, labels, banner, check(node, conn, principal, "update", resource)
 
 
-def update_refusal(
-    node: Node, principal: Principal, kind: Kind, record_id: str, draft: Draft
+def refusal_in(
+    node: Node,
+    conn: Connection,
+    principal: Principal,
+    kind: RecordKind,
+    record_id: str | None,
+    draft: Draft,
 ) -> str | None:
-    """Why :func:`update` would refuse this draft now (None: it would write it). For
-    all-or-nothing batches (CSV import): a refusal's events (the read and the denied
-    update) are recorded; when the update would be allowed nothing is recorded here, as
-    :func:`update` records the decisions it then makes."""
-    with node.engine.connect() as conn:
-        tx = conn.begin()
-        row, seen = _readable(node, conn, conn, principal, kind, record_id)
-        if row is None or seen is None or not seen.allowed:
-            tx.commit()
-            return f"{kind.name} {record_id} not found"
-        try:
+    """Why a create (``record_id`` None) or an update of ``record_id`` with this draft
+    would be refused now (None: it would be written), decided in the caller's transaction
+    without writing. For all-or-nothing batches (CSV import), which decide every row before
+    writing any: a refusal's events (the read, the denied decision) are recorded; when the
+    write would be allowed nothing is recorded here, as :func:`create_in` and
+    :func:`update_in` record the decisions they then make."""
+    try:
+        if record_id is None:
+            banner = _prepared(node, principal, draft)[1]
+            resource = Resource(banner, kind=kind.name)
+            decision = decide(principal, "create", resource, node.ctx)
+            if not decision.allowed:
+                record_decision(node, conn, principal, "create", resource, decision)
+            return None if decision.allowed else "; ".join(decision.reasons)
+        with conn.begin_nested() as savepoint:
+            row, seen = _readable(node, conn, conn, principal, kind, record_id)
+            if row is None or seen is None or not seen.allowed:
+                return f"{kind.name} {record_id} not found"
             decision = _update_decision(node, conn, principal, kind, row, draft)[3]
-        except LabelError as exc:
-            tx.rollback()
-            return exc.message
-        if decision.allowed:
-            tx.rollback()
-            return None
-        tx.commit()
-    return "; ".join(decision.reasons)
+            if decision.allowed:
+                savepoint.rollback()
+                return None
+            return "; ".join(decision.reasons)
+    except LabelError as exc:
+        return exc.message
 
 
 def page(
     node: Node,
     principal: Principal,
-    kind: Kind,
+    kind: RecordKind,
     *,
     query: str | None = None,
     origin: str | None = None,
     limit: int = 50,
     after: str | None = None,
-) -> dict[str, Any]:
-    """A page of the records the principal may read, newest first: ``{"items", "next"}``."""
+) -> RecordPage:
+    """A page of the records the principal may read, newest first."""
     with reading(node) as (conn, recorder):
         rows, nxt = RecordStore(conn, node.ctx).list_visible(
             kind.name, principal, query=query, origin=origin, limit=limit, after=after
         )
-        items = [summary(node, conn, r) for r in rows]
+        items = tuple(RecordSummary(**summary_fields(node, conn, r)) for r in rows)
         emit(
             node,
             recorder,
@@ -394,10 +474,10 @@ def page(
                 "ids": [r.id for r in rows],
             },
         )
-    return {"items": items, "next": nxt}
+    return RecordPage(items=items, next=nxt)
 
 
-def count(node: Node, principal: Principal, kind: Kind, query: str | None = None) -> int:
+def count(node: Node, principal: Principal, kind: RecordKind, query: str | None = None) -> int:
     """How many records of a kind the principal may read (matching ``query``)."""
     with reading(node) as (conn, recorder):
         n = RecordStore(conn, node.ctx).count_visible(kind.name, principal, query)
@@ -412,17 +492,16 @@ def count(node: Node, principal: Principal, kind: Kind, query: str | None = None
 
 
 def versions(
-    node: Node, principal: Principal, kind: Kind, record_id: str, view: View
-) -> list[dict[str, Any]]:
-    """The versions of a record the principal may read (each checked on its own label)."""
+    node: Node, principal: Principal, kind: RecordKind, record_id: str
+) -> list[tuple[Any, VersionRow]]:
+    """The versions of a record the principal may read (each checked on its own label):
+    each version's view and its stored row (author, note)."""
     with reading(node) as (conn, recorder):
         row, decision = _readable(node, conn, recorder, principal, kind, record_id, "history")
         out = None
         if row is not None and decision is not None and decision.allowed:
             rows = RecordStore(conn, node.ctx).versions_visible(row, principal)
-            out = [
-                {**view(node, conn, row, v), "author_id": v.author_id, "note": v.note} for v in rows
-            ]
+            out = [(kind.redact(node, principal, kind.view(node, conn, row, v)), v) for v in rows]
             emit(
                 node,
                 recorder,
@@ -443,12 +522,12 @@ def versions(
 def explain(
     node: Node,
     principal: Principal,
-    kind: Kind,
+    kind: RecordKind,
     record_id: str,
     *,
     actor: str,
     action: str = "read",
-) -> dict[str, Any]:
+) -> ExplainView:
     """The decision for ``principal`` on a record, with reasons (an audited act of
     ``actor``, who must be entitled to know the record exists)."""
     with reading(node) as (conn, recorder):
@@ -471,13 +550,15 @@ def explain(
                     "allowed": decision.allowed,
                 },
             )
-            out = {
-                kind.name: row.id,
-                "user": principal.id,
-                "action": action,
-                "banner": render_banner(label, node.ctx),
-                **decision.to_dict(),
-            }
+            out = ExplainView(
+                kind=kind.name,
+                record_id=row.id,
+                user=principal.id,
+                action=action,
+                banner=render_banner(label, node.ctx),
+                allowed=decision.allowed,
+                reasons=tuple(decision.reasons),
+            )
     if out is None:
         raise kind.not_found(record_id)
     return out

@@ -189,13 +189,15 @@ def create_user(
 def update_user(
     node: Node, conn: Connection, username: str, changes: dict[str, Any], *, actor: str
 ) -> User:
-    """Change a user's clearance, compartments, roles, agency or active flag (audited)."""
-    user = get_user(conn, username) if changes.get("active", True) else None
-    if user is None:
-        r = conn.execute(select(*USER_COLUMNS).where(users.c.username == username)).first()
-        if r is None:
-            raise NotFoundError(f"no user {username!r}", field="user")
-        user = user_from_row(r)
+    """Change a user's clearance, compartments, roles, agency or active flag (audited).
+
+    A disabled user may be changed too (and enabled again). Ending the sessions and API
+    tokens of a user whose password changed or who was disabled is the web layer's part
+    (``nucsec.web.tokens.end_sign_ins``), which holds them."""
+    r = conn.execute(select(*USER_COLUMNS).where(users.c.username == username)).first()
+    if r is None:
+        raise NotFoundError(f"no user {username!r}", field="user", value=username)
+    user = user_from_row(r)
     spec = {**user.to_dict(), **{k: v for k, v in changes.items() if k != "active"}}
     values = _validated(node, spec)
     values.pop("username")

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import Connection, MetaData, create_engine, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase
 
-__all__ = ["TABLE_MODULES", "Base", "import_all_tables", "is_sqlite", "make_engine"]
-
-#: every module that defines tables on ``Base.metadata`` (for migrations and tests)
-TABLE_MODULES = (
-    "nucsec.store.schema",
-    "nucsec.audit.tables",
-    "nucsec.web.tables",
-    "nucsec.exchange.tables",
-    "nucsec.incidents.tables",
-)
+__all__ = ["Base", "is_sqlite", "lock_keys", "make_engine"]
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -31,21 +23,13 @@ NAMING = {
 
 
 class Base(DeclarativeBase):
-    """Declarative base of every nucsec table (one MetaData, stable constraint names)."""
+    """Declarative base of every nucsec table (one MetaData, stable constraint names).
+
+    Each subsystem defines its tables on this metadata in its own ``tables`` module;
+    :func:`nucsec.assembly.metadata` imports them all.
+    """
 
     metadata = MetaData(naming_convention=NAMING)
-
-
-def import_all_tables() -> None:
-    """Import every table module that exists in this build (registers its tables)."""
-    import importlib
-
-    for name in TABLE_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not name.startswith(exc.name):
-                raise  # a missing dependency inside an existing module is a real error
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -86,3 +70,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def lock_keys(conn: Connection, keys: Iterable[str]) -> None:
+    """Serialise the transactions that work on the same keys (hex digests) until they end:
+    on PostgreSQL a transaction advisory lock per key, taken in a fixed order so that two
+    transactions never wait on each other; a SQLite write transaction holds the database's
+    write lock from BEGIN already."""
+    if conn.dialect.name == "postgresql":
+        for key in sorted(set(keys)):
+            conn.execute(select(func.pg_advisory_xact_lock(int(key[:15], 16))))

@@ -18,6 +18,7 @@ from nucsec.node import Node
 from nucsec.policy import Principal
 from nucsec.service.documents import explain_document, get_document
 from nucsec.service.users import User, list_users
+from nucsec.service.views import ExplainView
 from nucsec.web.auth import Caller
 
 __all__ = ["access_report", "may_see_access"]
@@ -61,14 +62,14 @@ def _agency_principal(
 
 
 def _entry(
-    result: dict[str, Any], subject: str, kind: str, clearance: str, note: str = ""
+    result: ExplainView, subject: str, kind: str, clearance: str, note: str = ""
 ) -> dict[str, Any]:
     return {
         "subject": subject,
         "kind": kind,
         "clearance": clearance,
-        "allowed": bool(result["allowed"]),
-        "reasons": list(result["reasons"]),
+        "allowed": result.allowed,
+        "reasons": list(result.reasons),
         "note": note,
     }
 
@@ -80,7 +81,7 @@ def access_report(node: Node, caller: Caller, doc_id: str) -> dict[str, Any]:
     caller may read it but is neither of the originator agency nor a security officer.
     """
     doc = get_document(node, caller.principal, doc_id)
-    label = Label.from_dict(doc["label"])
+    label = Label.from_dict(doc.label)
     if not may_see_access(caller, label):
         raise AccessDenied(
             "only the originator agency and security officers see who can read a record",
@@ -101,4 +102,4 @@ def access_report(node: Node, caller: Caller, doc_id: str) -> dict[str, Any]:
     for user in everyone:
         result = explain_document(node, user.principal, doc_id, actor=actor)
         users.append(_entry(result, user.username, "user", user.clearance))
-    return {"document": doc["id"], "banner": doc["banner"], "agencies": agencies, "users": users}
+    return {"document": doc.id, "banner": doc.banner, "agencies": agencies, "users": users}

@@ -1,15 +1,14 @@
 """The web application of a node: ``create_app(node) -> FastAPI``.
 
 Mounts the REST API under ``/api/v1``, ``/api/health``, the OpenAPI document at
-``/api/openapi.json``, the HTML pages, the static files, and (when the federation module
-is installed) the TAXII routes. Errors become one JSON shape on the API
+``/api/openapi.json``, the HTML pages, the static files and federation's TAXII routes
+(:mod:`nucsec.federation.taxii`). Errors become one JSON shape on the API
 (``{"error", "message", "field"}``) and an error page in the browser; nothing ever shows
 a traceback.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -19,21 +18,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from nucsec.errors import AuthenticationError, NucsecError
+from nucsec.errors import AccessDenied, AuthenticationError, NucsecError, PolicyDenial
 from nucsec.node import Node
+from nucsec.web.api.schemas import Health
 from nucsec.web.deps import reject_nul
 from nucsec.web.errors import LoginRequired, ThrottledError, http_status
-from nucsec.web.schemas import Health
 from nucsec.web.security import BodyLimit, SecurityHeaders
 
-__all__ = ["TAXII_MODULE", "create_app"]
+__all__ = ["create_app"]
 
 log = logging.getLogger(__name__)
 
-#: the federation engineer's module; its ``router`` is mounted when it exists
-TAXII_MODULE = "nucsec.exchange.taxii"
 STATIC = Path(__file__).parent / "static"
 
 
@@ -69,6 +67,40 @@ def _validation_message(exc: RequestValidationError) -> tuple[int, str, str | No
     return 422, (f"{field}: {msg}" if field else msg), field
 
 
+def _route_of(request: Request) -> str:
+    """The request's path with its path parameters named (``/documents/{doc_id}/access``):
+    an event names the route, never a record id."""
+    names = {str(v): k for k, v in request.path_params.items()}
+    parts = [f"{{{names[p]}}}" if p in names else p for p in request.url.path.split("/")]
+    return "/".join(parts)[:200]
+
+
+def audit_refusal(request: Request, exc: AccessDenied) -> None:
+    """Every refusal is an audit event: a role, scope or anti-forgery refusal (403) that
+    the reference monitor did not already record (``PolicyDenial``) is logged as
+    ``policy.deny`` with who, the route (its template: no record id) and why — once per
+    source and kind in a window, then counted (:mod:`nucsec.service.refusals`)."""
+    from nucsec.service.refusals import Refusal, address_source, record_refusal
+
+    node: Node = request.app.state.node
+    caller = getattr(request.state, "caller", None)
+    path = _route_of(request)
+    address = request.client.host if request.client else "unknown"
+    refusal = Refusal(
+        source=caller.user.id if caller is not None else address_source(node, address),
+        actor=caller.user.id if caller is not None else "anonymous",
+        action="policy.deny",
+        outcome="denied",
+        reason=f"{exc.code}: {exc.message}",
+        details={"route": path[:200], "method": request.method, "field": exc.field},
+    )
+    try:
+        with node.engine.begin() as conn:
+            record_refusal(node, conn, refusal)
+    except Exception:  # pragma: no cover - logging must not hide the refusal
+        log.exception("could not log a refused request to %s", path)
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NucsecError)
     async def nucsec_error(request: Request, exc: NucsecError) -> Response:
@@ -78,6 +110,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
             return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
         status = http_status(exc)
+        if isinstance(exc, AccessDenied) and not isinstance(exc, PolicyDenial):
+            await run_in_threadpool(audit_refusal, request, exc)
         headers: dict[str, str] = {}
         if isinstance(exc, ThrottledError):
             headers["Retry-After"] = str(exc.retry_after_s)
@@ -109,39 +143,32 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _respond(request, 500, body)
 
 
-def _include_taxii(app: FastAPI) -> None:
-    """Hook for federation: mount ``nucsec.exchange.taxii.router`` if that module exists."""
-    try:
-        module = importlib.import_module(TAXII_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and TAXII_MODULE.startswith(exc.name):
-            return
-        raise
-    router = getattr(module, "router", None)
-    if router is not None:
-        app.include_router(router)
-
-
 def _include_records(app: FastAPI) -> None:
     """The incident register, forensics and analyses: REST API and pages."""
-    from nucsec.web import (
-        api_forensics,
-        api_incidents,
-        pages_common,
-        pages_forensics,
-        pages_incidents,
-    )
+    from nucsec.web.api import attachments as attachments_api
+    from nucsec.web.api import forensics as forensics_api
+    from nucsec.web.api import incidents as incidents_api
+    from nucsec.web.pages import attachments as attachments_pages
+    from nucsec.web.pages import common as common_pages
+    from nucsec.web.pages import forensics as forensics_pages
+    from nucsec.web.pages import incidents as incidents_pages
 
-    app.include_router(api_incidents.router, prefix="/api/v1", tags=["incidents"])
-    app.include_router(api_forensics.router, prefix="/api/v1", tags=["forensics"])
-    app.include_router(pages_incidents.router, include_in_schema=False)
-    app.include_router(pages_forensics.router, include_in_schema=False)
-    app.include_router(pages_common.router, include_in_schema=False)
+    app.include_router(incidents_api.router, prefix="/api/v1", tags=["incidents"])
+    app.include_router(forensics_api.router, prefix="/api/v1", tags=["forensics"])
+    app.include_router(attachments_api.router, prefix="/api/v1", tags=["attachments"])
+    app.include_router(incidents_pages.router, include_in_schema=False)
+    app.include_router(forensics_pages.router, include_in_schema=False)
+    app.include_router(common_pages.router, include_in_schema=False)
+    app.include_router(attachments_pages.router, include_in_schema=False)
 
 
 def create_app(node: Node) -> FastAPI:
     """The ASGI application serving ``node``."""
-    from nucsec.web import admin, api, pages
+    from nucsec.federation import taxii
+    from nucsec.web.api import accounts, audit, markings
+    from nucsec.web.api import documents as documents_api
+    from nucsec.web.pages import admin, session
+    from nucsec.web.pages import documents as documents_pages
     from nucsec.web.views import make_templates
 
     app = FastAPI(
@@ -179,10 +206,12 @@ def create_app(node: Node) -> FastAPI:
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
         return JSONResponse({"status": "ok", "database": "ok"})
 
-    app.include_router(api.router, prefix="/api/v1", tags=["api"])
+    for api in (documents_api, markings, accounts, audit):
+        app.include_router(api.router, prefix="/api/v1", tags=["api"])
     _include_records(app)
-    app.include_router(pages.router, include_in_schema=False)
+    app.include_router(session.router, include_in_schema=False)
+    app.include_router(documents_pages.router, include_in_schema=False)
     app.include_router(admin.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    _include_taxii(app)
+    app.include_router(taxii.router)
     return app

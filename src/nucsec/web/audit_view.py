@@ -3,7 +3,9 @@
 
 Events name records by id (``document:<uuid>``, listed ``ids``). An auditor's clearance
 does not cover every record, and a record the caller may not see must not even be named,
-so every record id in what the web shows is replaced by a stable keyed pseudonym
+so events about records the auditor may not read (as the reference monitor decides) are
+reduced to who, when, action and outcome (:mod:`nucsec.service.auditor_view`), and every
+record id left in what the web shows is replaced by a stable keyed pseudonym
 (``ref:<16 hex>``, HMAC-SHA-256 under a key derived from the node key): events about the
 same record still line up, but the id is not revealed. User ids stay (and are shown with
 their user names); the log itself, and ``verify``, are untouched.
@@ -18,11 +20,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from nucsec.errors import NotFoundError
 from nucsec.node import Node
+from nucsec.service.auditor_view import for_auditor
+from nucsec.service.refusals import flush_due
 from nucsec.service.trail import emit
 from nucsec.service.users import list_users
 
-__all__ = ["pseudonymiser", "query", "recent_events", "status", "verify"]
+__all__ = ["pseudonymiser", "query", "recent_events", "shown_to", "status", "verify"]
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -50,11 +55,20 @@ def pseudonymiser(node: Node, keep: set[str]) -> Callable[[Any], Any]:
     return walk
 
 
-def _for_auditor(node: Node, conn: Any, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    names = {u.id: u.username for u in list_users(conn)}
+def shown_to(
+    node: Node, conn: Any, auditor_id: str, events: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """``events`` as the auditor ``auditor_id`` may see them: reduced where the monitor
+    says so (:mod:`nucsec.service.auditor_view`), then every remaining record id
+    pseudonymised; user ids kept (with the user name in ``actor_name``)."""
+    users = list_users(conn)
+    names = {u.id: u.username for u in users}
+    auditor = next((u.principal for u in users if u.id == auditor_id), None)
+    if auditor is None:  # pragma: no cover - callers are signed-in auditors
+        raise NotFoundError(f"no auditor {auditor_id!r}", field="actor")
     walk = pseudonymiser(node, set(names))
     out = []
-    for event in events:
+    for event in for_auditor(node, conn, auditor, events):
         shown = walk(event)
         shown["actor_name"] = names.get(event["actor"], event["actor"])
         out.append(shown)
@@ -67,13 +81,14 @@ def recent_events(node: Node, actor: str, limit: int = 50) -> list[dict[str, Any
     from nucsec.audit.queries import get_event, tree_size
 
     with node.engine.begin() as conn:
+        flush_due(node, conn)  # counted refusals whose window passed go in first
         size = tree_size(conn)
         out = []
         for seq in range(size - 1, max(-1, size - 1 - limit), -1):
             body, _leaf = get_event(conn, seq)
             out.append({"seq": seq, **decode_event(body).to_dict()})
         emit(node, conn, actor=actor, action="audit.read", details={"view": "recent", "size": size})
-        return _for_auditor(node, conn, out)
+        return shown_to(node, conn, actor, out)
 
 
 def query(
@@ -83,8 +98,9 @@ def query(
     from nucsec.audit.queries import query_events
 
     with node.engine.begin() as conn:
+        flush_due(node, conn)
         events, more = query_events(conn, actor=who, since=since, limit=limit)
-        items = _for_auditor(node, conn, [e.to_dict() for e in events])
+        items = shown_to(node, conn, actor, [e.to_dict() for e in events])
         emit(
             node,
             conn,

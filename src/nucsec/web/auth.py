@@ -17,13 +17,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from nucsec.errors import NotFoundError
 from nucsec.node import Node
 from nucsec.policy import Principal
+from nucsec.service.refusals import Refusal, address_source, record_refusal
 from nucsec.service.trail import emit, keyed
 from nucsec.service.users import USER_COLUMNS, User, get_user, user_from_row
+from nucsec.store.db import lock_keys
 from nucsec.store.schema import users
 from nucsec.web.errors import CsrfError, ThrottledError
 from nucsec.web.passwords import hash_password, verify_password
@@ -114,22 +116,33 @@ def _throttle_wait(conn: Connection, now: datetime, user_key: str, addr_key: str
     return wait
 
 
-def _record_attempt(
-    conn: Connection, now: datetime, user_key: str, addr_key: str, success: bool
-) -> None:
-    conn.execute(
-        insert(login_attempts),
-        [
-            {"kind": "user", "key_hash": user_key, "at": now, "success": success},
-            {"kind": "address", "key_hash": addr_key, "at": now, "success": success},
-        ],
-    )
+def _reserve_attempt(
+    conn: Connection, now: datetime, user_key: str, addr_key: str
+) -> tuple[int, ...]:
+    """Count this attempt as a failure before the password is checked (in the transaction
+    that checked the throttle): concurrent attempts see it at once. Returns the row ids,
+    which :func:`_attempt_succeeded` turns into a success."""
     a = login_attempts.c
-    # forget failures that no longer count, and a user's failures once they sign in
-    stale = and_(a.success.is_(False), a.at < now - THROTTLE_WINDOW)
-    conn.execute(delete(login_attempts).where(stale))
-    if success:
-        conn.execute(delete(login_attempts).where(a.key_hash == user_key, a.success.is_(False)))
+    ids = tuple(
+        int(
+            conn.execute(
+                insert(login_attempts)
+                .values(kind=kind, key_hash=key, at=now, success=False)
+                .returning(a.id)
+            ).scalar_one()
+        )
+        for kind, key in (("user", user_key), ("address", addr_key))
+    )
+    # forget failures that no longer count
+    conn.execute(delete(login_attempts).where(a.success.is_(False), a.at < now - THROTTLE_WINDOW))
+    return ids
+
+
+def _attempt_succeeded(conn: Connection, reserved: tuple[int, ...], user_key: str) -> None:
+    """The reserved attempt was a success; the user's failures are forgotten."""
+    a = login_attempts.c
+    conn.execute(update(login_attempts).where(a.id.in_(reserved)).values(success=True))
+    conn.execute(delete(login_attempts).where(a.key_hash == user_key, a.success.is_(False)))
 
 
 def _stored_hash(conn: Connection, user_id: str) -> str | None:
@@ -148,9 +161,11 @@ def _previous_login(conn: Connection, user_key: str, now: datetime) -> datetime 
 def sign_in(node: Node, username: str, password: str, address: str) -> SignIn:
     """Check a password (throttled per user and per address) and open a session.
 
-    The password is checked outside any transaction (argon2id takes tens of
-    milliseconds), between a short read of the throttling state and the write of the
-    attempt.
+    The attempt is reserved (counted as a failure) in the same short transaction that
+    reads the throttling state, under a lock on its user and address keys; only then is
+    the password checked, outside any transaction (argon2id takes tens of milliseconds),
+    and a success turns the reserved attempt into one. So concurrent attempts cannot all
+    pass the throttle before any of them is counted: at most the limit are checked.
 
     Raises
     ------
@@ -164,17 +179,22 @@ def sign_in(node: Node, username: str, password: str, address: str) -> SignIn:
     now = node.clock()
     user_key = secret_digest("user:" + username.strip().lower())
     addr_key = secret_digest("address:" + address)
+    reserved: tuple[int, ...] = ()
     with node.engine.begin() as conn:
+        lock_keys(conn, (user_key, addr_key))
         wait = _throttle_wait(conn, now, user_key, addr_key)
-        if wait:
-            emit(
-                node,
-                conn,
+        if wait:  # logged once per address and window, then counted (no flooding)
+            refusal = Refusal(
+                source=address_source(node, address),
                 actor="anonymous",
                 action="auth.login_failed",
                 outcome="denied",
-                details={"user": keyed(node, username), "reason": "throttled"},
+                reason="throttled",
+                details={"user": keyed(node, username)},
             )
+            record_refusal(node, conn, refusal)
+        else:
+            reserved = _reserve_attempt(conn, now, user_key, addr_key)
         try:
             user: User | None = get_user(conn, username.strip())
         except NotFoundError:
@@ -184,9 +204,9 @@ def sign_in(node: Node, username: str, password: str, address: str) -> SignIn:
         raise ThrottledError(f"too many failed sign-ins; try again in {wait} s", retry_after_s=wait)
     ok = verify_password(stored or _dummy_hash(), password) and stored is not None
     with node.engine.begin() as conn:
-        previous = _previous_login(conn, user_key, now) if ok else None
-        _record_attempt(conn, now, user_key, addr_key, ok)
         if ok and user is not None:
+            previous = _previous_login(conn, user_key, now)
+            _attempt_succeeded(conn, reserved, user_key)
             token = _open_session(node, conn, user, now, previous)
             emit(node, conn, actor=user.id, action="auth.login", obj=f"user:{user.id}")
         else:

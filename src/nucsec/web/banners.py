@@ -3,8 +3,9 @@
 Classified systems mark each page at top and bottom with the highest classification and
 the most restrictive controls of what the page shows. :func:`page_label` computes that
 label from the labels of the shown items, in the viewer's scheme, and
-:func:`banner_view` renders it in the viewer's own scheme first, then in the partner's
-(US levels in English, Japanese levels in Japanese), with a colour class per common rank.
+:func:`banner_view` renders it in the viewer's own scheme first, then in every other
+agreement nation's, each in its own language (the marking data's ``lang``: Japanese
+levels in Japanese, US levels in English), with a colour class per common rank.
 """
 
 from __future__ import annotations
@@ -15,9 +16,6 @@ from dataclasses import dataclass
 from nucsec.markings import Label, MarkingContext, render_in, render_portion
 
 __all__ = ["BannerView", "Rendering", "banner_view", "lowest_label", "page_label", "portion_view"]
-
-#: language a nation's scheme is shown in (others: English names of the scheme)
-SCHEME_LANG = {"JPN": "ja"}
 
 
 @dataclass(frozen=True)
@@ -52,7 +50,7 @@ def banner_view(label: Label, ctx: MarkingContext, viewer_nation: str) -> Banner
     """Render ``label`` in every scheme of its agreement, the viewer's scheme first."""
     out = []
     for nation in _nations(ctx, viewer_nation, label.legal_basis):
-        lang = SCHEME_LANG.get(nation, "en")
+        lang = ctx.lang_of(nation)
         out.append(Rendering(nation, lang, render_in(label, ctx, nation, lang)))
     return BannerView(tuple(out), label.rank(ctx))
 

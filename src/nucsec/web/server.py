@@ -11,7 +11,8 @@ import logging
 
 from fastapi import FastAPI
 
-from nucsec.node import Node, open_node
+from nucsec.assembly import open_node
+from nucsec.node import Node
 
 __all__ = ["app_from_env", "for_serving", "serve", "serving_app", "startup_lines"]
 
@@ -103,7 +104,7 @@ def serve(
 
     import uvicorn
 
-    from nucsec.exchange.sync import run_periodic
+    from nucsec.federation.sync import run_periodic
 
     host = host or node.settings.host
     port = port or node.settings.port

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from nucsec.errors import InputError, NotFoundError
 from nucsec.node import Node
@@ -18,11 +18,13 @@ from nucsec.service.trail import emit
 from nucsec.service.users import USER_COLUMNS, User, user_from_row
 from nucsec.store.schema import users
 from nucsec.web.auth import SCOPES, Caller, secret_digest, utc
-from nucsec.web.tables import api_tokens
+from nucsec.web.tables import api_tokens, web_sessions
 
 __all__ = [
     "DEFAULT_SCOPES",
     "TokenInfo",
+    "end_sign_ins",
+    "ends_sign_ins",
     "issue_token",
     "list_tokens",
     "mark_used",
@@ -234,3 +236,36 @@ def mark_used(node: Node, conn: Connection, token_id: str) -> None:
     conn.execute(
         update(api_tokens).where(api_tokens.c.id == token_id).values(last_used_at=node.clock())
     )
+
+
+def ends_sign_ins(changes: dict[str, Any]) -> bool:
+    """Does this change of a user (``service.users.update_user``) end its sign-ins? A new
+    password, or disabling the account."""
+    return "password_hash" in changes or changes.get("active") is False
+
+
+def end_sign_ins(node: Node, conn: Connection, user_id: str, *, actor: str, reason: str) -> None:
+    """End every session of a user and revoke every token (audited: ``auth.logout`` with
+    the number of sessions, ``auth.token_revoked`` with the tokens), in the transaction
+    that changed the user: after a password reset or when the account is disabled, what
+    was opened before does not work, even once the account is enabled again."""
+    s, t = web_sessions.c, api_tokens.c
+    ended = conn.execute(delete(web_sessions).where(s.user_id == user_id)).rowcount
+    tokens = list(
+        conn.execute(
+            select(t.id).where(t.user_id == user_id, t.revoked_at.is_(None)).order_by(t.id)
+        ).scalars()
+    )
+    if tokens:
+        conn.execute(update(api_tokens).where(t.id.in_(tokens)).values(revoked_at=node.clock()))
+    details = {"reason": reason, "sessions": int(ended or 0)}
+    emit(node, conn, actor=actor, action="auth.logout", obj=f"user:{user_id}", details=details)
+    if tokens:
+        emit(
+            node,
+            conn,
+            actor=actor,
+            action=TOKEN_REVOKED_ACTION,
+            obj=f"user:{user_id}",
+            details={"changed": ["api_token"], "tokens": tokens, "reason": reason},
+        )

@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 
 from nucsec.markings import Label, LabelError, parse_banner
 from nucsec.node import Node
+from nucsec.service.views import RecordSummary
 from nucsec.web.auth import Caller
 from nucsec.web.banners import BannerView, banner_view, page_label, portion_view
 
@@ -55,10 +56,10 @@ def make_templates() -> Jinja2Templates:
     return templates
 
 
-def label_of_summary(item: Mapping[str, Any], node: Node) -> Label | None:
+def label_of_summary(item: RecordSummary, node: Node) -> Label | None:
     """The label of a list item (parsed from its banner; None if it cannot be read)."""
     try:
-        return parse_banner(str(item["banner"]), node.ctx)
+        return parse_banner(item.banner, node.ctx)
     except LabelError:
         return None
 

@@ -39,6 +39,7 @@ SOURCES: list[tuple[str, str, list[str], float]] = [
     ("Pu-241", "SNM", ["Pu-241", "U-237"], 0.25),
     ("Np-237", "SNM", ["Np-237", "Pa-233"], 0.25),
     ("Am-241", "industrial", ["Am-241"], 1.0),
+    ("Am-243", "SNM", ["Am-243", "Np-239"], 0.25),
     # industrial and calibration sources
     ("Cs-137", "industrial", ["Cs-137"], 1.0),
     ("Co-60", "industrial", ["Co-60"], 1.0),
@@ -59,6 +60,22 @@ SOURCES: list[tuple[str, str, list[str], float]] = [
     ("Ag-110m", "industrial", ["Ag-110m"], 0.25),
     ("Cs-134", "industrial", ["Cs-134"], 0.5),
     ("Sb-124", "industrial", ["Sb-124"], 0.25),
+    # long-lived isomers (their ENSDF beta/EC data sets; the weak IT branches are not in the
+    # export) and further calibration or gauge sources
+    ("Ag-108m", "industrial", ["Ag-108m"], 0.5),
+    ("Ho-166m", "industrial", ["Ho-166m"], 0.25),
+    ("Co-56", "industrial", ["Co-56"], 0.25),
+    ("Gd-153", "industrial", ["Gd-153"], 0.25),
+    ("Ce-139", "industrial", ["Ce-139"], 0.25),
+    ("Sn-113", "industrial", ["Sn-113"], 0.25),
+    ("Sr-85", "industrial", ["Sr-85"], 0.25),
+    ("Hg-203", "industrial", ["Hg-203"], 0.25),
+    (
+        "Th-228",
+        "industrial",
+        ["Th-228", "Ra-224", "Rn-220", "Po-216", "Pb-212", "Bi-212", "Tl-208", "Po-212"],
+        0.25,
+    ),
     ("Ra-226", "NORM", ["Ra-226", "Rn-222", "Po-218", "Pb-214", "Bi-214", "Po-214"], 1.0),
     # medical
     ("Tc-99m", "medical", ["Tc-99m"], 1.0),
@@ -75,6 +92,17 @@ SOURCES: list[tuple[str, str, list[str], float]] = [
     ("Lu-177", "medical", ["Lu-177"], 0.5),
     ("Sm-153", "medical", ["Sm-153"], 0.25),
     ("Cr-51", "medical", ["Cr-51"], 0.25),
+    ("Pb-203", "medical", ["Pb-203"], 0.25),
+    ("Ra-223", "medical", ["Ra-223", "Rn-219", "Po-215", "Pb-211", "Bi-211", "Tl-207"], 0.25),
+    ("Ho-166", "medical", ["Ho-166"], 0.25),
+    ("Re-186", "medical", ["Re-186"], 0.25),
+    ("Re-188", "medical", ["Re-188"], 0.25),
+    ("Cu-67", "medical", ["Cu-67"], 0.25),
+    ("Zr-89", "medical", ["Zr-89"], 0.25),
+    ("I-124", "medical", ["I-124"], 0.25),
+    ("Rb-82", "medical", ["Rb-82"], 0.25),
+    ("Sr-87m", "medical", ["Sr-87m"], 0.25),
+    ("Xe-133m", "medical", ["Xe-133m"], 0.25),
     # naturally occurring radioactive material
     ("K-40", "NORM", ["K-40"], 1.0),
     (
@@ -108,6 +136,24 @@ SOURCES: list[tuple[str, str, list[str], float]] = [
     ("As-76", "activation", ["As-76"], 0.25),
     ("Cu-64", "activation", ["Cu-64"], 0.25),
     ("Ta-182", "activation", ["Ta-182"], 0.25),
+    ("Mn-56", "activation", ["Mn-56"], 0.25),
+    ("N-16", "activation", ["N-16"], 0.25),
+    ("Al-28", "activation", ["Al-28"], 0.25),
+    ("Mg-27", "activation", ["Mg-27"], 0.25),
+    ("Cl-38", "activation", ["Cl-38"], 0.25),
+    ("K-42", "activation", ["K-42"], 0.25),
+    ("Ar-41", "activation", ["Ar-41"], 0.25),
+    ("Au-198", "activation", ["Au-198"], 0.25),
+    ("Br-82", "activation", ["Br-82"], 0.25),
+    ("La-140", "activation", ["La-140"], 0.25),
+    ("Ga-72", "activation", ["Ga-72"], 0.25),
+    ("W-187", "activation", ["W-187"], 0.25),
+    ("Hf-181", "activation", ["Hf-181"], 0.25),
+    ("V-52", "activation", ["V-52"], 0.25),
+    ("In-116m", "activation", ["In-116m"], 0.25),
+    ("Dy-165", "activation", ["Dy-165"], 0.25),
+    ("Rb-86", "activation", ["Rb-86"], 0.25),
+    ("Te-123m", "activation", ["Te-123m"], 0.25),
     ("Zr-95", "fission", ["Zr-95", "Nb-95"], 0.25),
     ("Ru-103", "fission", ["Ru-103"], 0.25),
     ("Ru-106", "fission", ["Ru-106", "Rh-106"], 0.25),
@@ -115,16 +161,24 @@ SOURCES: list[tuple[str, str, list[str], float]] = [
     ("Ba-140", "fission", ["Ba-140", "La-140"], 0.25),
     ("Sb-125", "fission", ["Sb-125"], 0.25),
     ("Ce-141", "fission", ["Ce-141"], 0.25),
+    ("Te-132", "fission", ["Te-132", "I-132"], 0.25),
+    ("I-133", "fission", ["I-133"], 0.25),
+    ("Cs-136", "fission", ["Cs-136"], 0.25),
 ]
 
-# Nuclides whose gamma lines the ENSDF export lacks (IT decays): taken from PhotoPeak.lis.
-FROM_PHOTOPEAK = {"Tc-99m": "Tc99m"}
+# Nuclides whose gamma lines the ENSDF export lacks (isomeric transitions: the export has no
+# IT data sets): taken from PhotoPeak.lis. IT-only nuclides that PhotoPeak.lis lacks too
+# (In-113m alone, Sn-117m, Hf-178m2, Ba-137m alone) are not in the library; Ba-137m and
+# In-113m enter through their parents (Cs-137, Sn-113), whose ENSDF data sets include them.
+FROM_PHOTOPEAK = {
+    "Tc-99m": "Tc99m", "Sr-87m": "Sr87m", "Xe-133m": "Xe133m", "Te-123m": "Te123m",
+}  # fmt: skip
 
 # Annihilation photons (511 keV) per 100 decays: 2 x beta+ branch. Entered by hand from
 # the DDEP/LNHB recommended beta+ intensities (not in the ENSDF export); unverified here.
 ANNIHILATION_PCT = {
     "F-18": 193.5, "Na-22": 180.7, "Ga-68": 177.8, "Co-58": 29.9, "Cu-64": 35.0,
-    "Zn-65": 2.8, "Y-88": 0.4,
+    "Zn-65": 2.8, "Y-88": 0.4, "Rb-82": 190.8, "Zr-89": 45.5, "I-124": 45.4, "Co-56": 39.2,
 }  # fmt: skip
 
 MIN_INTENSITY_PCT = 0.05  # lines weaker than this per source decay are dropped, unless
@@ -174,11 +228,21 @@ def read_ensdf(folder: Path, members: set[str]) -> dict[str, list[tuple[float, f
     return lines
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def read_photopeak(folder: Path, label: str) -> list[tuple[float, float, str]]:
     rows = []
     for line in (folder / "PhotoPeak.lis").read_text().splitlines():
         parts = line.split()
-        if len(parts) >= 3 and parts[1] == label:
+        # "Nuc de"/"Nuc se" rows are escape peaks, not photon lines (the third field is no
+        # number there)
+        if len(parts) >= 3 and parts[1] == label and _is_number(parts[2]):
             rows.append((float(parts[0]), float(parts[2]), "gamma"))
     return rows
 

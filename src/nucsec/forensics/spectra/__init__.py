@@ -16,14 +16,15 @@ from nucsec.forensics.spectra.model import (
     EnergyCalibration,
     Spectrum,
     SpectrumError,
-    SpectrumFile,
     SpectrumFileError,
+    TruncatedSpectrumError,
 )
 from nucsec.forensics.spectra.nucdata import Line, Source, load_library
 from nucsec.forensics.spectra.plot import plot_data, plot_svg
 from nucsec.forensics.spectra.reader import DEFAULT_MAX_BYTES, convert_spectrum, read_spectrum
 from nucsec.forensics.spectra.result import Peak, SpectrumAnalysis
 from nucsec.forensics.spectra.simulate import simulate, uranium_activities_bq
+from nucsec.forensics.spectra.spectrum_file import SpectrumFile
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -41,6 +42,7 @@ __all__ = [
     "SpectrumError",
     "SpectrumFile",
     "SpectrumFileError",
+    "TruncatedSpectrumError",
     "analyze",
     "convert_spectrum",
     "load_library",

@@ -16,7 +16,9 @@ from dataclasses import replace
 from nucsec.forensics.spectra import enrichment as enr
 from nucsec.forensics.spectra import isotopics as iso
 from nucsec.forensics.spectra.activity import ActivityResult, Efficiency, activity_from_lines
+from nucsec.forensics.spectra.calibration import confidence as cal_confidence
 from nucsec.forensics.spectra.explain import explain, label_peaks
+from nucsec.forensics.spectra.families import report_level
 from nucsec.forensics.spectra.identify import Identification
 from nucsec.forensics.spectra.model import (
     DETECTOR_TYPES,
@@ -34,6 +36,7 @@ __all__ = ["analyze"]
 NATURAL_U235_MAX_PCT = (
     0.72  # a k=2 lower bound of U-235 at or below this: natural (0.711 %) or depleted
 )
+LEU_MIN_PCT = 1.5  # ... unless the k=2 upper bound allows this much: enrichment unknown
 
 
 def analyze(
@@ -74,7 +77,8 @@ def analyze(
     if inferred:
         det = "HPGe" if spectrum.n_channels >= 4096 else "NaI"
     file_cal = spectrum.calibration
-    if file_cal.kind == "default" or not file_cal.is_valid:
+    uncalibrated = file_cal.kind == "default" or not file_cal.is_valid
+    if uncalibrated:
         warnings.append("the file has no energy calibration: it was inferred from the peaks")
         if not file_cal.is_valid:
             file_cal = EnergyCalibration.polynomial(
@@ -100,6 +104,7 @@ def analyze(
         efficiency,
     )  # fmt: skip
     nuclides = _natural_uranium(nuclides, enrichment)
+    nuclides = report_level(nuclides, det)
     activities = _activities(nuclides, peaks, spectrum.live_time_s, efficiency)
     if not nuclides and peaks:
         warnings.append("peaks found but no nuclide explains them well enough")
@@ -119,6 +124,7 @@ def analyze(
         continuum=main.continuum,
         peakset=ps,
         background=bg_info,
+        calibration_confidence=cal_confidence(corr, uncalibrated, gross.margin),
     )
 
 
@@ -218,17 +224,20 @@ def _enrichment(
 def _natural_uranium(
     nuclides: list[Identification], result: enr.EnrichmentResult | None
 ) -> list[Identification]:
-    """Fold U-235 into U-238 when the uranium is natural or depleted (not a separate finding)."""
+    """Fold U-235 into U-238 when the uranium is natural or depleted (not a separate finding):
+    consistent with natural at 2 sigma and, at 2 sigma, not low-enriched either. An estimate
+    too uncertain to exclude LEU keeps both (uranium, enrichment unknown)."""
     names = [n.name for n in nuclides]
     if result is None or "U-235" not in names or "U-238" not in names:
         return nuclides
     if result.u235_pct is None or result.limit == "upper":
         return nuclides
     if result.interval_k2 is not None:
-        lower = result.interval_k2[0]
+        lower, upper = result.interval_k2
     else:
-        lower = result.u235_pct - 2 * (result.u_u235_pct or 0.0)
-    if lower > NATURAL_U235_MAX_PCT:
+        u = result.u_u235_pct or 0.0
+        lower, upper = result.u235_pct - 2 * u, result.u235_pct + 2 * u
+    if lower > NATURAL_U235_MAX_PCT or upper > LEU_MIN_PCT:
         return nuclides
     u235 = nuclides[names.index("U-235")]
     out = []

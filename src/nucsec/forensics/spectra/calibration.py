@@ -20,6 +20,8 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
+from scipy.ndimage import gaussian_filter1d
 
 from nucsec.forensics.spectra.linetable import LibraryKey
 from nucsec.forensics.spectra.model import EnergyCalibration, FloatArray
@@ -27,11 +29,15 @@ from nucsec.forensics.spectra.nucdata import Source
 
 __all__ = [
     "Correction",
+    "EdgeEstimate",
     "align_to_references",
     "apply_correction",
     "coarse_candidates",
+    "compton_edge_estimate",
+    "confidence",
     "reference_lines",
     "refine",
+    "scale_candidates",
 ]
 
 
@@ -114,6 +120,8 @@ def coarse_candidates(
     """
     order = np.argsort(-significance)[:14]
     e, sig, fw = energies_kev[order], significance[order], fwhm_kev[order]
+    # gains: 1 +- max_rel, or down to 1/(1 + max_rel) for windows of a factor two or more
+    g_min = 1 - max_rel if max_rel < 1 else 1 / (1 + max_rel)
     weights = np.sqrt(np.minimum(sig, 400.0))
     tol = np.maximum(0.5 * fw, 0.3)
     base_score, _ = _score(e, weights, refs, tol)
@@ -124,7 +132,7 @@ def coarse_candidates(
         # no stored calibration: channel 0 is near 0 keV, only the gain is unknown
         for i, r in cands:
             g = r / e[i]
-            if 1 - max_rel <= g <= 1 + max_rel:
+            if g_min <= g <= 1 + max_rel:
                 s, hits = _score(g * e, weights, refs, tol * g)
                 if hits >= min_matches - 1 and s > base_score:
                     found.append((s, g, 0.0))
@@ -136,7 +144,7 @@ def coarse_candidates(
             if i == j or abs(e[j] - e[i]) < 5 * max(fw[i], fw[j]):
                 continue
             g = (rj - ri) / (e[j] - e[i])
-            if not (1 - max_rel <= g <= 1 + max_rel):
+            if not (g_min <= g <= 1 + max_rel):
                 continue
             o = ri - g * e[i]
             s, hits = _score(o + g * e, weights, refs, tol * g)
@@ -151,6 +159,157 @@ def coarse_candidates(
         if len(out) > keep:
             break
     return sorted(out, key=lambda t: -t[0])
+
+
+ELECTRON_KEV = 510.999
+
+
+@dataclass(frozen=True)
+class EdgeEstimate:
+    """The energy of a spectrum's dominant peak, from the position of its Compton edge.
+
+    A photon of energy ``E`` scattered once leaves at most ``E_c = E 2E/(m c^2 + 2E)`` in the
+    crystal, so the continuum drops at ``E_c/E = 2E/(m c^2 + 2E)``: 0.72 at 662 keV, 0.59 at
+    364 keV, 0.84 at 1332 keV. That ratio of channels fixes the energy scale of a spectrum
+    with one dominant line, whatever the detector (the channel of 0 keV taken as 0).
+    """
+
+    file_kev: float  # the dominant peak under the file's (default) calibration
+    true_kev: float  # its energy from the edge
+    sigma_ln: float = 0.15  # relative uncertainty (edge smeared by resolution, scatter)
+
+    def penalty(self, corr: Correction) -> float:
+        """How far a calibration puts the peak from the edge's energy, in sigma squared."""
+        z = np.log(max(float(corr(self.file_kev)), 1e-3) / self.true_kev) / self.sigma_ln
+        return float(min(z * z, 40.0))
+
+
+def compton_edge_estimate(
+    counts: FloatArray,
+    cal: EnergyCalibration,
+    peaks_x: FloatArray,
+    peaks_fwhm_ch: FloatArray,
+    peaks_area: FloatArray,
+) -> EdgeEstimate | None:
+    """The dominant peak's energy from its Compton edge (see :class:`EdgeEstimate`), or
+    ``None`` when no peak has three times the area of every other or no clear edge shows.
+
+    The edge is the steepest fall of the smoothed log counts between 0.15 and 1.3 FWHM below
+    the peak, away from other peaks; "clear" means the counts fall by a third across it.
+    """
+    if peaks_x.size == 0:
+        return None
+    order = np.argsort(-peaks_area)
+    top = int(order[0])
+    if peaks_x.size > 1 and peaks_area[order[1]] * 3 > peaks_area[top]:
+        return None
+    x_p, fw = float(peaks_x[top]), float(peaks_fwhm_ch[top])
+    lo, hi = int(0.15 * x_p), int(x_p - 1.3 * fw)
+    if hi - lo < 8:
+        return None
+    sigma = max(0.3 * fw * (0.5 + 0.5 * lo / x_p), 1.0)
+    smooth = gaussian_filter1d(np.asarray(counts, dtype=np.float64), sigma)
+    slope = np.gradient(np.log(np.maximum(smooth, 0.5)))
+    window = np.arange(lo, hi)
+    away = np.ones(window.size, dtype=bool)
+    for x, w in zip(peaks_x, peaks_fwhm_ch, strict=True):
+        if x != x_p:
+            away &= np.abs(window + 0.5 - x) > 1.2 * w
+    if not away.any():
+        return None
+    edge = int(window[away][np.argmin(slope[window[away]])])
+    half = max(int(0.5 * fw), 2)
+    below = smooth[max(edge - half, 0) : edge].mean() if edge > 0 else 0.0
+    above = smooth[edge + 1 : edge + 1 + half].mean()
+    if not (below > 1.5 * max(above, 1e-9) and below > 5):
+        return None
+    ratio = float(cal.energy_kev(edge + 0.5) / cal.energy_kev(x_p))
+    if not 0.1 < ratio < 0.95:
+        return None
+    return EdgeEstimate(float(cal.energy_kev(x_p)), ratio * ELECTRON_KEV / (2 * (1 - ratio)))
+
+
+def scale_candidates(
+    energies_kev: FloatArray,
+    significance: FloatArray,
+    fwhm_kev: FloatArray,
+    library: dict[str, Source],
+    *,
+    max_factor: float = 5.0,
+    keep: int = 8,
+    edge: EdgeEstimate | None = None,
+) -> list[tuple[float, Correction]]:
+    """Gains for a file without a calibration: ``E_true = g E_file``, best first.
+
+    Channel 0 of an analyser is near 0 keV, but the gain is unknown to a factor of several
+    (the default calibration spreads 3 MeV over the channels). Every strong peak matched to
+    every reference line proposes a gain within ``max_factor`` of the default. A proposal
+    scores each strong peak's closeness to its nearest reference line (widths scale with the
+    gain), weighted by the peak's significance, and counts a peak fully only when another
+    peak matches a second line of the same source (at low resolution a single line matches
+    something at almost any gain). Proposals closer than 2 % are one; the best ``keep`` are
+    returned, to be refined and judged by how much of the spectrum they explain; with an
+    ``edge`` estimate, also the gains that put the dominant peak on a reference line within
+    three sigma of it (a spectrum of one line has nothing else to go by).
+    """
+    refs, owner = _reference_table(LibraryKey(library))
+    order = np.argsort(-significance)[:10]
+    e, sig, fw = energies_kev[order], significance[order], fwhm_kev[order]
+    weights = np.sqrt(np.minimum(sig, 400.0))
+    tol = np.maximum(0.5 * fw, 0.3)
+    gains = (refs[None, :] / e[:, None]).ravel()
+    gains = np.unique(np.round(gains[(gains >= 1 / max_factor) & (gains <= max_factor)], 4))
+    if gains.size == 0:
+        return []
+    # (gains, peaks, references): distance of each mapped peak to each reference line
+    d = np.abs(gains[:, None, None] * e[None, :, None] - refs[None, None, :])
+    t = gains[:, None] * tol[None, :]
+    nearest = d.argmin(axis=2)
+    dn = np.take_along_axis(d, nearest[:, :, None], axis=2)[:, :, 0]
+    hit = dn <= t
+    src = np.where(hit, owner[nearest], -1)
+    # a peak counts fully when another peak hits a line of the same source
+    same = (src[:, :, None] == src[:, None, :]) & (src[:, :, None] >= 0)
+    same &= nearest[:, :, None] != nearest[:, None, :]
+    paired = same.any(axis=2)
+    closeness = np.where(hit, 1 - 0.5 * dn / np.maximum(t, 1e-9), 0.0)
+    score = np.sum(weights[None, :] * closeness * np.where(paired, 1.0, 0.5), axis=1)
+    out: list[tuple[float, Correction]] = []
+
+    def add(g: float, s: float) -> None:
+        if all(abs(g / c.coefficients[1] - 1) > 0.02 for _, c in out):
+            out.append((s, Correction((0.0, g), "aligned", 0)))
+
+    for i in np.argsort(-score, kind="stable")[: 4 * keep]:
+        if len(out) < keep:
+            add(float(gains[i]), float(score[i]))
+    if edge is not None:
+        near = sorted((edge.penalty(Correction((0.0, r / edge.file_kev))), r) for r in refs)
+        for pen, r in near[:4]:
+            if pen < 9.0:
+                add(float(r / edge.file_kev), 0.0)
+    return out
+
+
+@lru_cache(maxsize=4)
+def _reference_table(key: LibraryKey) -> tuple[FloatArray, npt.NDArray[np.int64]]:
+    """The strongest gamma lines (>= 2 %, above 50 keV, four per source) of common sources,
+    and the index of the source each belongs to."""
+    energies: list[float] = []
+    owners: list[int] = []
+    for k, src in enumerate(s for s in key.obj.values() if s.prior >= 1.0):
+        gammas = sorted(
+            (
+                ln
+                for ln in src.lines
+                if ln.kind == "gamma" and ln.energy_kev > 50 and ln.intensity >= 0.02
+            ),
+            key=lambda ln: -ln.intensity,
+        )
+        for ln in gammas[:4]:
+            energies.append(ln.energy_kev)
+            owners.append(k)
+    return np.array(energies), np.array(owners, dtype=np.int64)
 
 
 def refine(
@@ -238,6 +397,35 @@ def align_to_references(
     if final_n < max(base_n, min_matches):
         return start
     return corr
+
+
+def confidence(corr: Correction, uncalibrated: bool, margin: float | None) -> dict[str, str]:
+    """How far the energy calibration of an analysis can be trusted, and why.
+
+    ``high``: four or more identified lines fit (or the file's calibration was kept, with no
+    candidate naming other sources coming close); ``low``: a file without calibration
+    calibrated on fewer than two lines, or another calibration that names other sources
+    explains the spectrum nearly as well (within 10 points of the judge: about half a
+    strong peak); ``medium`` otherwise.
+    """
+    n = corr.n_lines
+    basis = (
+        "the file's calibration"
+        if corr.method == "file"
+        else f"{n} identified lines" + (f", rms {corr.rms_kev:.2f} keV" if corr.rms_kev else "")
+    )
+    if uncalibrated:
+        basis = "no calibration in the file; " + basis
+    if margin is not None:
+        basis += f"; the best other calibration explains the peaks {margin:.1f} points worse"
+    close = margin is not None and margin < 10.0
+    if close or (uncalibrated and n < 2):
+        level = "low"
+    elif (n >= 4 or (corr.method == "file" and not uncalibrated)) and not close:
+        level = "high"
+    else:
+        level = "medium"
+    return {"confidence": level, "confidence_basis": basis}
 
 
 def apply_correction(cal: EnergyCalibration, corr: Correction) -> EnergyCalibration:

@@ -23,14 +23,25 @@ Rules, in words (no rule names a file or a specific result):
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from nucsec.forensics.spectra.annihilation import (
+    annihilation_only,
+    dominant_annihilation,
+    without_explained_annihilation,
+)
+from nucsec.forensics.spectra.blends import consistent_blends, strong_low
+from nucsec.forensics.spectra.identification import (
+    Fn,
+    Identification,
+    LineMatch,
+    ObservedPeak,
+)
 from nucsec.forensics.spectra.linetable import (
     ANNIHILATION,
     GAMMA,
@@ -43,67 +54,19 @@ from nucsec.forensics.spectra.linetable import (
 )
 from nucsec.forensics.spectra.model import FloatArray
 from nucsec.forensics.spectra.nucdata import Source
+from nucsec.forensics.spectra.shielding import ABSORBERS, fit_absorbers, group_attenuation
 
 __all__ = ["Identification", "LineMatch", "ObservedPeak", "identify", "relative_efficiency"]
 
 MIN_SCORE = 5.0
 EVIDENCE_CAP = 15.0
+#: share of the evidence a source's detectable lines can give that its threshold may ask
+REACHABLE_SHARE = 0.7
+BLEND_FWHM = 1.0  # an unmatched line this close to a peak is unresolved from it
+#: fewest counts the peak search finds even without background (3 sigma of its matched
+#: filter): below this a line is not "expected to be seen", whatever the Currie limit says
+SEARCH_LIMIT_COUNTS = 15.0
 EXPECT_Z = 2.0  # a line is "expected" when its predicted area is this many detection limits
-
-Fn = Callable[[Any], Any]
-
-
-@dataclass(frozen=True)
-class ObservedPeak:
-    energy_kev: float
-    energy_unc_kev: float
-    area: float
-    area_unc: float
-    fwhm_kev: float
-    excluded: bool = False  # explained by an effect (backscatter...): never a line match
-
-
-@dataclass(frozen=True)
-class LineMatch:
-    """One (merged) line of a source and what the spectrum says about it."""
-
-    energy_kev: float
-    intensity: float
-    emitter: str
-    kind: str
-    expected_counts: float
-    ld_counts: float
-    peak: int | None = None  # index into the observed peaks
-    note: str = ""
-
-    def to_dict(self, peaks: list[ObservedPeak]) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "energy_kev": round(self.energy_kev, 3),
-            "emitter": self.emitter,
-            "intensity_pct": round(100 * self.intensity, 4),
-            "kind": self.kind,
-            "expected_counts": round(self.expected_counts, 1),
-            "ld_counts": round(self.ld_counts, 1),
-        }
-        if self.peak is not None:
-            out["peak_energy_kev"] = round(peaks[self.peak].energy_kev, 3)
-            out["net_counts"] = round(peaks[self.peak].area, 1)
-        if self.note:
-            out["note"] = self.note
-        return out
-
-
-@dataclass(frozen=True)
-class Identification:
-    name: str
-    category: str
-    confidence: float
-    score: float
-    matched: tuple[LineMatch, ...]
-    missing: tuple[LineMatch, ...]
-    scale: float  # counts per (photon per decay x relative efficiency)
-    explanation: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def relative_efficiency(detector_type: str) -> Fn:
@@ -154,7 +117,8 @@ def _match(
 
     A group is matched by the nearest peak within ``sqrt((0.3 FWHM)^2 + (2.5 u_peak)^2 +
     cal^2)``; a peak serves one group of a source (the closest keeps it). An unmatched
-    group whose nearest peak is within ``max(0.75 FWHM, tolerance)`` is blended into it.
+    group whose nearest peak is within ``max(BLEND_FWHM x FWHM, tolerance)`` is blended into
+    it (two lines one FWHM apart make one peak unless their areas are nearly equal).
     """
     n_g = table.energy_kev.size
     none = np.full(n_g, -1, dtype=np.int64)
@@ -195,7 +159,7 @@ def _match(
         d_left < d_right, left, np.where(d_right < d_left, right, np.minimum(left, right))
     )
     d_near = np.minimum(d_left, d_right)
-    close = d_near <= np.maximum(0.75 * fwhm, np.sqrt(base2 + extra[near]))
+    close = d_near <= np.maximum(BLEND_FWHM * fwhm, np.sqrt(base2 + extra[near]))
     blend = np.where((match < 0) & close, near, -1)
     return match, blend
 
@@ -206,9 +170,12 @@ class _State:
 
     table: LineTable
     peaks: list[ObservedPeak]
+    area: FloatArray  # (N,) area of each peak (0 for peaks explained by an effect)
     residual: FloatArray  # (N,) area of each peak not yet explained
     residual_unc: FloatArray  # (N,) its uncertainty plus 50 % of what sources predict
     low_only: bool  # no significant peak above 150 keV
+    #: (N,) a peak below 100 keV too strong to be an artifact of the peaks above 150 keV
+    strong_low: npt.NDArray[np.bool_]
     scintillator: bool
     ld: FloatArray  # (G,) Currie limit at each group
     rel: FloatArray  # (G,) intensity x relative efficiency
@@ -217,6 +184,7 @@ class _State:
     weight: FloatArray  # (G,)
     miss_weight: FloatArray  # (G,)
     alive: npt.NDArray[np.bool_]  # (S,) not accepted yet
+    mu: FloatArray  # (absorbers, G) mass attenuation coefficients, cm^2/g
 
 
 @dataclass
@@ -236,6 +204,10 @@ class _Scores:
     expected: FloatArray
     weak: npt.NDArray[np.bool_]  # matched but much weaker than expected
     missing: npt.NDArray[np.bool_]
+    # per source: the effective absorber (g/cm^2 and index into ABSORBERS)
+    absorber_g_cm2: FloatArray
+    absorber: IntArray
+    rel: FloatArray  # (G,) intensity x efficiency x transmission (blends added)
 
 
 def _per_source(st: _State, values: Any) -> FloatArray:
@@ -265,12 +237,19 @@ def _score_all(st: _State) -> _Scores:
     annih, gamma = t.kind == ANNIHILATION, t.kind == GAMMA
     line = matched & ~annih
     # lines blended into a matched peak add their share to that peak's prediction
-    rel = st.rel.copy()
     owner = np.full((n_s, len(st.peaks) + 1), -1, dtype=np.int64)
     owner[src[matched], eff[matched]] = np.nonzero(matched)[0]
     bl = st.blend >= 0
     target = owner[src[bl], st.blend[bl]]
-    np.add.at(rel, target[target >= 0], st.rel[bl][target >= 0])
+    into, shares = target[target >= 0], bl.copy()
+    shares[bl] = target >= 0
+
+    def with_blends(base: FloatArray) -> FloatArray:
+        out = base.copy()
+        np.add.at(out, into, base[shares])
+        return out
+
+    rel = with_blends(st.rel)
     # scale from matched gamma lines (weighted least squares), dropping gross blends once
     res = np.where(matched, st.residual[np.where(matched, eff, 0)], 0.0)
     unc = st.residual_unc[np.where(matched, eff, 0)]
@@ -280,19 +259,43 @@ def _score_all(st: _State) -> _Scores:
     scale1 = _scale(st, use, res, rel, unc2)
     keep = use & (res <= 3 * scale1[src] * rel)
     n_use, n_keep = _per_source(st, use), _per_source(st, keep)
-    scale = np.where((n_keep != n_use) & (n_keep > 0), _scale(st, keep, res, rel, unc2), scale1)
+    fit = np.where(((n_keep != n_use) & (n_keep > 0))[src], keep, use)
+    # an effective absorber per source (shielding), then the scale again on the attenuated
+    # prediction: attenuated low-energy lines are then neither weak nor missing
+    # (a line that carries blended shares is attenuated like the intensity-weighted mean of
+    # its lines)
+    mu_eff = st.mu
+    if into.size:
+        mu_eff = np.array([with_blends(st.rel * m) for m in st.mu]) / np.maximum(rel, 1e-300)
+    ab = fit_absorbers(src, n_s, mu_eff, t.energy_kev, fit & gamma, res, unc, rel)
+    if np.any(ab.areal_density_g_cm2 > 0):
+        own_mu = st.mu[ab.material[src], np.arange(src.size)]
+        rel = with_blends(st.rel * np.exp(-own_mu * ab.areal_density_g_cm2[src]))
+    scale = _scale(st, fit, res, rel, unc2)
     shared = taken | bl
     expected = scale[src] * rel
     z = expected / np.maximum(st.ld, 1.0)
     big = z > EXPECT_Z
     ratio = res / np.maximum(expected, 1e-9)
-    weak = matched & (ratio < 0.25) & big
-    w, mw = st.weight, st.miss_weight
+    # a line on a peak another source took is contradicted all the same when the whole
+    # peak holds less than a quarter of what this source predicts there
+    # (so is a line blended into a peak that holds less than a quarter of it)
+    near = np.where(has, st.match, np.maximum(st.blend, 0))
+    whole = st.area[near] / np.maximum(expected, 1e-9)
+    blended = ~has & bl
+    ratio = np.where(taken | blended, whole, ratio)
+    weak = (matched | taken | blended) & (ratio < 0.25) & big
+    # a low-energy gamma line on a peak no higher peak can make counts fully
+    low_real = line & gamma & st.strong_low[np.where(matched, eff, 0)]
+    w, mw = np.where(low_real, 1.0, st.weight), st.miss_weight
     missing = ~shared & ~line & big & (mw > 0)
     penalty = np.where(
         weak, np.where(annih, mw, w) * np.minimum(z * (1 - 4 * ratio), 10.0), 0.0
     ) + np.where(missing, mw * np.minimum(z - EXPECT_Z, 10.0), 0.0)
-    evidence = _per_source(st, np.where(line, w * np.minimum(res / unc, EVIDENCE_CAP), 0.0))
+    # a line is evidence for the part of its peak the source predicts (twice the prediction
+    # at most: the generic efficiency is uncertain), not for what others make there
+    credited = np.minimum(res, 2.0 * expected)
+    evidence = _per_source(st, np.where(line, w * np.minimum(credited / unc, EVIDENCE_CAP), 0.0))
     zc = mw * np.minimum(z, 1e3)
     seen_z = _per_source(st, np.where(line & big, zc, 0.0))
     total_z = _per_source(st, np.where(~shared & big, zc, 0.0))
@@ -302,8 +305,16 @@ def _score_all(st: _State) -> _Scores:
     keyed = gamma & (t.energy_kev >= 120) & big
     keys_ok = _keys_ok(st, keyed, z, shared | matched)
     n_line = _per_source(st, line)
-    n_g100 = _per_source(st, line & gamma & (t.energy_kev >= 100))
+    n_g100 = _per_source(st, line & gamma & ((t.energy_kev >= 100) | low_real))
+    # rare sources need more evidence, but never more than their detectable lines can give
+    # (a significance of about 4.65 z for a line z detection limits strong)
+    reachable = _per_source(
+        st, np.where(gamma & big & ~missing, w * np.minimum(4.65 * z, EVIDENCE_CAP), 0.0)
+    )
     threshold = np.minimum(MIN_SCORE / t.prior**2, 8 * MIN_SCORE)
+    # (one line never suffices for a rare source: the floor needs a second one)
+    floor = EVIDENCE_CAP + MIN_SCORE
+    threshold = np.minimum(threshold, np.maximum(REACHABLE_SHARE * reachable, floor))
     threshold = threshold * np.where((n_g100 <= 1) & other, 2.0, 1.0)
     if not st.low_only and st.scintillator:
         threshold = threshold * np.where(n_g100 == 0, 2.0, 1.0)
@@ -312,7 +323,7 @@ def _score_all(st: _State) -> _Scores:
     )
     return _Scores(
         passing, score, fraction, evidence, scale, other, keys_ok, eff, shared, expected,
-        weak & line, missing,
+        weak & (line | taken | blended), missing, ab.areal_density_g_cm2, ab.material, rel,
     )  # fmt: skip
 
 
@@ -391,8 +402,77 @@ def _identification(st: _State, sc: _Scores, s: int) -> Identification:
             "evidence": float(sc.evidence[s]),
             "other_lines": bool(sc.other_lines[s]),
             "keys_ok": bool(sc.keys_ok[s]),
+            "absorber": {
+                "material": ABSORBERS[int(sc.absorber[s])],
+                "areal_density_g_cm2": round(float(sc.absorber_g_cm2[s]), 2),
+            },
         },
     )
+
+
+def _status(st: _State, sc: _Scores, rel: FloatArray, s: int) -> tuple[str, list[str]]:
+    """``identified``, or ``possible`` for a source seen through a single gamma line when the
+    source is rare (one line cannot name it) or, in a low-resolution spectrum, when the line
+    is ambiguous: another source passes on the same peak, the peak is one of that source's
+    strongest lines (at least half its most intense one), and it lies about as close to
+    the peak (within 0.15 FWHM more); with the names of those others."""
+    t = st.table
+    lo, hi = int(t.start[s]), int(t.start[s + 1])
+    eff = sc.eff_match[lo:hi]
+    gamma = (eff >= 0) & (t.kind[lo:hi] == GAMMA) & ~sc.shared[lo:hi]
+    peaks = np.unique(eff[gamma])
+    if peaks.size != 1:
+        return "identified", []
+    alternatives: list[str] = []
+    if st.scintillator:
+        k = int(peaks[0])
+        peak = st.peaks[k]
+        own = np.min(np.abs(t.energy_kev[lo:hi][gamma] - peak.energy_kev))
+        top = np.maximum.reduceat(np.where(t.kind == GAMMA, rel, 0.0), t.start[:-1])
+        cand = np.nonzero(
+            (sc.eff_match == k)
+            & (t.kind == GAMMA)
+            & (t.src != s)
+            & sc.passing[t.src]
+            & (rel >= 0.5 * top[t.src])
+            & (np.abs(t.energy_kev - peak.energy_kev) <= own + 0.15 * peak.fwhm_kev)
+        )[0]
+        alternatives = sorted({t.names[int(u)] for u in t.src[cand]})
+    if t.prior[s] < 1.0 or alternatives:
+        return "possible", alternatives
+    return "identified", []
+
+
+@lru_cache(maxsize=8)
+def _strong_emitters(library: LibraryKey) -> dict[str, frozenset[str]]:
+    """Per source, the chain members that emit its lines of 1 % or more."""
+    return {
+        name: frozenset(ln.emitter for ln in src.lines if ln.intensity >= 0.01)
+        for name, src in library.obj.items()
+    }
+
+
+@lru_cache(maxsize=64)
+def _attenuation_of(table: LineTable) -> FloatArray:
+    """Attenuation coefficients of a (cached) line table's groups, computed once per table."""
+    if table.energy_kev.size == 0:
+        return np.empty((len(ABSORBERS), 0))
+    return group_attenuation(table.energy_kev)
+
+
+@lru_cache(maxsize=64)
+def _sub_chains(library: LibraryKey, names: tuple[str, ...]) -> list[npt.NDArray[np.int64]]:
+    """For each source of the table, the sources whose strong lines all come from its own
+    chain members (the parts of its chain that are sources of their own)."""
+    emitters = _strong_emitters(library)
+    members = [frozenset(library.obj[n].members) for n in names]
+    return [
+        np.array(
+            [j for j, m in enumerate(names) if j != i and emitters[m] and emitters[m] <= own],
+            dtype=np.int64,
+        )
+        for i, own in enumerate(members)
+    ]
 
 
 def _best(sc: _Scores, prior: FloatArray) -> int | None:
@@ -403,54 +483,6 @@ def _best(sc: _Scores, prior: FloatArray) -> int | None:
     primary = sc.score[cand] * prior[cand]
     cand = cand[primary == primary.max()]
     return int(cand[np.argmax(sc.score[cand])])
-
-
-@lru_cache(maxsize=8)
-def _annihilation_only(library: Any) -> tuple[Source, ...]:
-    """Sources whose only strong line (>= 1 %) is 511 keV (F-18 and the like)."""
-    out = []
-    for src in library.obj.values():
-        strong = [ln for ln in src.lines if ln.intensity >= 0.01]
-        if strong and all(ln.kind == "annihilation" for ln in strong):
-            out.append(src)
-    return tuple(out)
-
-
-def _dominant_annihilation(
-    source: Source, peaks: list[ObservedPeak], ld: Fn
-) -> Identification | None:
-    """A source seen only through 511 keV (F-18): the 511 keV peak must dominate."""
-    ln = next(ln for ln in source.lines if ln.intensity >= 0.01)
-    near = [
-        i for i, p in enumerate(peaks) if abs(p.energy_kev - 511.0) < max(0.5 * p.fwhm_kev, 1.5)
-    ]
-    total = sum(max(p.area, 0.0) for p in peaks) if near else 0.0
-    for i in near:
-        p = peaks[i]
-        if total > 0:
-            signif = p.area / p.area_unc
-            if p.area >= 0.6 * total and signif >= 10:
-                m = LineMatch(
-                    ln.energy_kev,
-                    ln.intensity,
-                    ln.emitter,
-                    ln.kind,
-                    p.area,
-                    float(ld(511.0)),
-                    i,
-                    "511 keV dominates the spectrum",
-                )
-                return Identification(
-                    source.name,
-                    source.category,
-                    0.5,
-                    signif,
-                    (m,),
-                    (),
-                    p.area / ln.intensity,
-                    extra={"fraction": 1.0, "prior": source.prior, "other_lines": False},
-                )
-    return None
 
 
 def identify(
@@ -473,49 +505,65 @@ def identify(
     if not peaks:
         return []
     table = line_table(library, fwhm_kev, *energy_range_kev)
+    full_mu = _attenuation_of(table)
     e = table.energy_kev
     low_only = not any(
         p.energy_kev >= 150 and p.area > 5 * p.area_unc and not p.excluded for p in peaks
     )
     fwhm = np.atleast_1d(fwhm_kev(e)) if e.size else np.empty(0)
     match, blend = _match(table, peaks, fwhm, cal_tol)
-    # a source none of whose lines (511 keV aside) matches a peak can never be named
+    # a source can never be named when the peaks its lines (511 keV aside) match could not
+    # give the least evidence its prior asks, even all for itself
     line = (match >= 0) & (table.kind != ANNIHILATION)
-    table, groups = table.subset(np.bincount(table.src[line], minlength=table.n_sources) > 0)
+    signif = np.array([max(p.area, 0.0) / max(p.area_unc, 1e-9) for p in peaks])
+    most = np.where(line, np.minimum(signif[np.maximum(match, 0)], EVIDENCE_CAP), 0.0)
+    least = np.minimum(MIN_SCORE / table.prior**2, EVIDENCE_CAP + MIN_SCORE)
+    possible = np.bincount(table.src, weights=most, minlength=table.n_sources) >= least
+    table, groups = table.subset(possible)
     e, match, blend = table.energy_kev, match[groups], blend[groups]
+    rel = table.intensity * np.atleast_1d(efficiency(e)) if e.size else np.empty(0)
+    blend = consistent_blends(table, peaks, match, blend, rel, np.atleast_1d(fwhm_kev(e)), cal_tol)
     weight, miss_weight = _weights(table, low_only)
     st = _State(
         table=table,
         peaks=peaks,
+        area=np.array([0.0 if p.excluded else max(p.area, 0.0) for p in peaks]),
         residual=np.array([0.0 if p.excluded else max(p.area, 0.0) for p in peaks]),
         residual_unc=np.array([max(p.area_unc, 1e-9) for p in peaks]),
         low_only=low_only,
+        strong_low=strong_low(peaks),
         scintillator=scintillator,
-        ld=np.atleast_1d(ld_counts(e)) if e.size else np.empty(0),
-        rel=table.intensity * np.atleast_1d(efficiency(e)) if e.size else np.empty(0),
+        ld=np.maximum(np.atleast_1d(ld_counts(e)), SEARCH_LIMIT_COUNTS) if e.size else np.empty(0),
+        rel=rel,
         match=match,
         blend=blend,
         weight=weight,
         miss_weight=miss_weight,
         alive=np.ones(table.n_sources, dtype=bool),
+        mu=full_mu[:, groups],
     )
     accepted: list[Identification] = []
-    for src in _annihilation_only(LibraryKey(library)):
-        dom = _dominant_annihilation(src, peaks, ld_counts)
+    for src in annihilation_only(LibraryKey(library)):
+        dom = dominant_annihilation(src, peaks, ld_counts)
         if dom is not None and dom.matched[0].peak is not None:
             accepted.append(dom)
             st.residual[dom.matched[0].peak] = 0.0
             if src.name in table.names:
                 st.alive[table.names.index(src.name)] = False
             break
+    within = _sub_chains(LibraryKey(library), table.names)
     while st.alive.any():
         scores = _score_all(st)
         best = _best(scores, table.prior)
         if best is None:
             break
         ident = _identification(st, scores, best)
+        status, alternatives = _status(st, scores, scores.rel, best)
+        ident.extra.update(status=status, alternatives=alternatives)
         accepted.append(ident)
         st.alive[best] = False
+        # a part of an accepted chain (Th-228 of Th-232, Tc-99m of Mo-99) is reported with it
+        st.alive[within[best]] = False
         for m in ident.matched:
             if m.peak is not None:
                 # the prediction is uncertain (generic efficiency): 50 % of it joins the
@@ -524,4 +572,4 @@ def identify(
                 st.residual_unc[m.peak] = float(
                     np.hypot(st.residual_unc[m.peak], 0.5 * m.expected_counts)
                 )
-    return accepted
+    return without_explained_annihilation(accepted, library, peaks, efficiency)

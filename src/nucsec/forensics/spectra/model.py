@@ -1,7 +1,8 @@
-"""Plain data for gamma spectra: energy calibration, one spectrum record, one file.
+"""Plain data for gamma spectra: energy calibration, one spectrum record.
 
 These are value objects: readers build them, the analysis reads them, nothing mutates
-them. Channel positions are *fractional channel coordinates*: ``x = 0`` is the lower edge
+them (a file's records and their sum: :mod:`~nucsec.forensics.spectra.spectrum_file`).
+Channel positions are *fractional channel coordinates*: ``x = 0`` is the lower edge
 of channel 0 and the centre of channel ``i`` is ``i + 0.5``.
 
 >>> import numpy as np
@@ -29,8 +30,9 @@ __all__ = [
     "EnergyCalibration",
     "Spectrum",
     "SpectrumError",
-    "SpectrumFile",
     "SpectrumFileError",
+    "TruncatedSpectrumError",
+    "rebin",
 ]
 
 #: detector families with their own resolution model; "unknown" lets the analysis guess
@@ -49,6 +51,12 @@ class SpectrumFileError(FileFormatError):
     """A spectrum file that cannot be read: unknown format, truncated, corrupt, too large."""
 
     code = "bad_spectrum_file"
+
+
+class TruncatedSpectrumError(SpectrumFileError):
+    """A spectrum file that is not whole (empty, or cut off before what it declares)."""
+
+    code = "truncated_spectrum_file"
 
 
 @dataclass(frozen=True)
@@ -198,115 +206,8 @@ class Spectrum:
         }
 
 
-@dataclass(frozen=True)
-class SpectrumFile:
-    """Everything read from one file: its records and file-level information."""
-
-    spectra: tuple[Spectrum, ...]
-    filename: str = ""
-    instrument: str = ""
-    manufacturer: str = ""
-    warnings: tuple[str, ...] = ()
-
-    def records(self, source_type: str) -> list[Spectrum]:
-        return [s for s in self.spectra if s.source_type == source_type]
-
-    def foreground(self) -> Spectrum:
-        """The item spectrum: foreground records (or all non-background ones), summed."""
-        chosen = self.records("foreground") or [
-            s for s in self.spectra if s.source_type not in ("background", "calibration")
-        ]
-        if not chosen:
-            chosen = list(self.spectra)
-        return sum_spectra(chosen)
-
-    def background(self) -> Spectrum | None:
-        """The background stored in the file, summed over detectors, or ``None``."""
-        chosen = self.records("background")
-        return sum_spectra(chosen) if chosen else None
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "filename": self.filename,
-            "instrument": self.instrument,
-            "manufacturer": self.manufacturer,
-            "n_records": len(self.spectra),
-            "records": [s.summary() for s in self.spectra],
-            "warnings": list(self.warnings),
-        }
-
-
 def rebin(spectrum: Spectrum, edges_kev: FloatArray) -> FloatArray:
     """Counts of ``spectrum`` redistributed onto new channel edges (linear within channels)."""
     cum = np.concatenate([[0.0], np.cumsum(spectrum.counts)])
     at_new = np.interp(edges_kev, spectrum.calibration.edges_kev, cum)
     return np.diff(at_new)
-
-
-def sum_spectra(spectra: list[Spectrum]) -> Spectrum:
-    """Sum records (e.g. the detectors of a portal) on the channels of the first one.
-
-    Records whose calibrations differ are first gain-matched on their common peaks (see
-    :mod:`~nucsec.forensics.spectra.gainmatch`), then moved onto the first record's
-    channel edges by counts-conserving rebinning; ``notes`` says so.
-    """
-    first = spectra[0]
-    if len(spectra) == 1:
-        return first
-    edges = first.calibration.edges_kev
-    differ = [
-        not (
-            s.calibration.edges_kev.size == edges.size
-            and np.allclose(s.calibration.edges_kev, edges)
-        )
-        for s in spectra
-    ]
-    valid = all(s.calibration.is_valid for s in spectra)
-    notes: list[str] = []
-    if any(differ) and valid:
-        total, notes = _gain_matched_sum(spectra)
-    else:
-        total = first.counts.copy()
-        for other, moved in zip(spectra[1:], differ[1:], strict=True):
-            if not moved:
-                total += other.counts
-            elif other.calibration.is_valid and first.calibration.is_valid:
-                total += rebin(other, edges)
-            elif other.n_channels == first.n_channels:
-                total += other.counts
-    live = sum(s.live_time_s for s in spectra) / len(spectra)
-    real = sum(s.real_time_s for s in spectra) / len(spectra)
-    return first.with_(
-        counts=total,
-        live_time_s=live,
-        real_time_s=real,
-        detector_name=f"sum of {len(spectra)} records",
-        notes=first.notes + tuple(notes),
-    )
-
-
-def _gain_matched_sum(spectra: list[Spectrum]) -> tuple[FloatArray, list[str]]:
-    from nucsec.forensics.spectra.gainmatch import gain_match
-
-    edges = spectra[0].calibration.edges_kev
-    matches = gain_match(spectra, edges)
-    total = np.zeros(edges.size - 1)
-    for s, m in zip(spectra, matches, strict=True):
-        total += rebin(s.with_(calibration=m.correct(s.calibration)), edges)
-    shifts = [m.max_shift_kev() for m in matches if m.segments]
-    unmatched = [
-        s.detector_name or str(i)
-        for i, (s, m) in enumerate(zip(spectra, matches, strict=True))
-        if not m.segments
-    ]
-    notes = [
-        f"{len(spectra)} records with different energy calibrations were gain-matched on "
-        f"their common peaks (corrections up to {max(shifts, default=0.0):.2f} keV) and "
-        "rebinned by energy onto the first record's channels before summing"
-    ]
-    if unmatched:
-        notes.append(
-            f"records {', '.join(unmatched)} share too few peaks with the others to be "
-            "gain-matched: summed with their stored calibrations"
-        )
-    return total, notes

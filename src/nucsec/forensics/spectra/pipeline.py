@@ -13,12 +13,16 @@ import numpy as np
 
 from nucsec.forensics.spectra.calibration import (
     Correction,
+    EdgeEstimate,
     align_to_references,
     apply_correction,
     coarse_candidates,
+    compton_edge_estimate,
     reference_lines,
     refine,
+    scale_candidates,
 )
+from nucsec.forensics.spectra.families import chain_parent
 from nucsec.forensics.spectra.identify import Identification, identify, relative_efficiency
 from nucsec.forensics.spectra.model import (
     EnergyCalibration,
@@ -31,7 +35,7 @@ from nucsec.forensics.spectra.nucdata import Source
 from nucsec.forensics.spectra.peaks import ContinuumMemo
 from nucsec.forensics.spectra.resolution import (
     Resolution,
-    classify_resolution,
+    closest_family,
     default_resolution,
 )
 from nucsec.forensics.spectra.resolution import (
@@ -42,7 +46,7 @@ from nucsec.forensics.spectra.roi import PeakSet, find_peaks, fwhm_channels
 
 MIN_ENERGY_KEV = {"HPGe": 20.0, "CZT": 20.0}  # others: 25 keV
 # how far a stored calibration may be off: (keV, fraction of energy)
-ALIGN_WINDOW = {"HPGe": (10.0, 0.004), "default": (60.0, 0.5)}
+ALIGN_WINDOW = {"HPGe": (10.0, 0.004), "default": (50.0, 1.0)}
 SCINT_WINDOW = (25.0, 0.12)
 STORED_CAL_BONUS = 15.0  # how much better another calibration must explain the peaks
 BROAD_FACTOR = 1.7  # a free-width peak this much wider than the resolution is no photopeak
@@ -50,7 +54,12 @@ BROAD_FACTOR = 1.7  # a free-width peak this much wider than the resolution is n
 #: by three uncertainties of the width ratio (statistical, plus this scatter of single lines)
 BROADENED_MIN, WIDTH_SCATTER = 0.1, 0.03
 ANNIHILATION_KEV = 510.999
-BLEND_SHIFT_KEV = 0.05  # largest centroid shift of a blend that still makes a calibration point
+BLEND_SHIFT_KEV = 0.05
+#: relative uncertainty of a predicted peak area (generic efficiency shape, no geometry)
+AREA_MODEL_UNC = 0.35
+#: peaks weaker than this (in standard uncertainties) do not decide between calibrations:
+#: a rich library finds lines for noise-level peaks at almost any gain
+JUDGE_MIN_SIG = 8.0  # largest centroid shift of a blend that still makes a calibration point
 
 
 def net_counts(
@@ -109,11 +118,11 @@ def _infer_family(
     """Detector family from the widths of the strongest peaks.
 
     Each candidate default resolution is tried; the widths the fits measure are compared
-    with it. HPGe is kept when its widths agree within a factor two; otherwise the relative
-    FWHM at 662 keV (scaled as sqrt(E)) picks the scintillator family.
+    with it. HPGe is kept when its widths agree within a factor two; otherwise the family
+    whose resolution model is closest to the widths at their energies.
     """
     tried: dict[str, float] = {}
-    rel662 = None
+    measured: tuple[FloatArray, FloatArray, FloatArray] | None = None
     for family in [guess, "NaI"] if guess == "HPGe" else [guess]:
         res = default_resolution(family)
         start = _start_channel(counts, cal, res, family)
@@ -133,10 +142,10 @@ def _infer_family(
         tried[family] = float(np.exp(np.average(np.log(fw / res.fwhm_kev(e)), weights=w)))
         if family == "HPGe" and 0.5 < tried[family] < 2.0:
             return "HPGe", ps
-        rel662 = float(np.exp(np.average(np.log(fw / np.sqrt(e * 661.657)), weights=w)))
-    if rel662 is None:
+        measured = (e, fw, w)
+    if measured is None:
         return guess, None
-    return classify_resolution(rel662), None
+    return closest_family(*measured), None
 
 
 def _peaks_and_resolution(
@@ -179,8 +188,25 @@ def _peaks_and_resolution(
     return ps, refined, det, start, baseline
 
 
+def _edge(counts: FloatArray, cal: EnergyCalibration, ps: PeakSet) -> EdgeEstimate | None:
+    """The Compton-edge estimate of the dominant peak's energy (files without calibration)."""
+    if not ps.peaks:
+        return None
+    return compton_edge_estimate(
+        counts,
+        cal,
+        np.array([p.x for p in ps.peaks]),
+        np.array([p.fwhm_ch for p in ps.peaks]),
+        np.array([max(p.area, 0.0) for p in ps.peaks]),
+    )
+
+
 def _align(
-    peaks: list[Peak], lib: dict[str, Source], det: str, uncalibrated: bool
+    peaks: list[Peak],
+    lib: dict[str, Source],
+    det: str,
+    uncalibrated: bool,
+    edge: EdgeEstimate | None = None,
 ) -> list[Correction]:
     """Candidate corrections of the stored calibration (coarse, then reference-line refined)."""
     usable = [p for p in peaks if p.label is None]
@@ -199,6 +225,11 @@ def _align(
     if hpge:
         cands = cands[:1]
     if uncalibrated:
+        # analysers span 1.5-6 MeV (gain within a factor two of the default 3 MeV) unless
+        # the Compton edge of a dominant line says otherwise
+        factor = 5.0 if edge is not None else 2.0
+        cands += scale_candidates(e, sig, fw, lib, edge=edge, max_factor=factor)
+    if uncalibrated:
         # channel 0 of an analyser is near 0 keV: a correction that moves it by more than
         # the search window is a chance alignment (the same bound as for refined ones)
         cands = [(s, c) for s, c in cands if abs(c.coefficients[0]) <= abs_kev]
@@ -211,7 +242,7 @@ def _align(
             reference_lines(lib, per_source=6),
             corr,
             rel_tol=0.003 if hpge else 0.03,
-            max_degree=2 if hpge else 1,
+            max_degree=2,
             min_matches=3 if hpge else 4,
         )
         if uncalibrated and abs(refined.coefficients[0]) > abs_kev:
@@ -224,12 +255,41 @@ def _align(
     return out
 
 
-def _explained(peaks: list[Peak], nuclides: list[Identification]) -> float:
+def _explained(peaks: list[Peak], nuclides: list[Identification], det: str = "HPGe") -> float:
     """How well a set of identifications explains the peaks: the significance of the peaks
-    they match, less a cost per source (rare sources cost more)."""
-    used = {m.peak for n in nuclides for m in n.matched if m.peak is not None}
-    gain = sum(min(peaks[i].significance, 20.0) for i in used)
-    return gain - sum(8.0 / n.extra.get("prior", 1.0) for n in nuclides)
+    they match, less the misfit of the matched peaks' areas to what the sources predict,
+    less the significance of the strong peaks left unexplained (not labelled as an effect),
+    plus half the sources' scores (their line patterns: evidence less missing and weak lines),
+    less a cost per source (rare sources cost more)."""
+    predicted: dict[int, float] = {}
+    for n in nuclides:
+        for m in n.matched:
+            if m.peak is not None:
+                predicted[m.peak] = predicted.get(m.peak, 0.0) + m.expected_counts
+    gain = sum(
+        min(peaks[i].significance, 20.0)
+        for i in predicted
+        if peaks[i].significance >= JUDGE_MIN_SIG
+    )
+    misfit = sum(
+        min((p.net_counts - pred) ** 2 / (p.unc**2 + (AREA_MODEL_UNC * pred) ** 2), 25.0)
+        for p, pred in ((peaks[i], pred) for i, pred in predicted.items())
+    )
+    unexplained = sum(
+        min(p.significance, 20.0)
+        for i, p in enumerate(peaks)
+        if i not in predicted and p.label is None and p.significance >= JUDGE_MIN_SIG
+    )
+    # one cost per independent source: on a low-resolution detector the members of a decay
+    # series it cannot separate (radium daughters and uranium) are one source
+    costs = {
+        (n.name if det == "HPGe" else chain_parent(n.name)): 8.0 / n.extra.get("prior", 1.0)
+        for n in nuclides
+    }
+    cost = sum(costs.values())
+    # how well each source's own pattern holds (evidence less missing and weak lines)
+    patterns = sum(max(n.score, 0.0) for n in nuclides)
+    return gain + 0.5 * patterns - 0.5 * misfit - unexplained - cost
 
 
 def _cal_tolerance(det: str, corr: Correction) -> tuple[float, float]:
@@ -393,6 +453,9 @@ class Pass:
     peaks: list[Peak]
     nuclides: list[Identification]
     continuum: FloatArray
+    #: how much better the chosen calibration explains the spectrum than the best candidate
+    #: that names other sources (None: no such candidate)
+    margin: float | None = None
 
 
 def run_pass(
@@ -416,8 +479,10 @@ def run_pass(
             counts, var, file_cal, det, inferred, memo
         )
         peaks0 = _without_backscatter(_to_peaks(ps, file_cal, res), det)
-        corrections = _align(peaks0, lib, det, file_cal.kind == "default")
+        edge = _edge(counts, file_cal, ps) if file_cal.kind == "default" else None
+        corrections = _align(peaks0, lib, det, file_cal.kind == "default", edge)
     else:
+        edge = None
         res, det, start = fixed.res, fixed.det, fixed.start
         continuum = memo(fwhm_channels(file_cal, res))
         ps = find_peaks(
@@ -427,6 +492,7 @@ def run_pass(
     # each candidate calibration is judged by how well the library then explains the peaks;
     # the stored calibration (first candidate) wins ties
     best: tuple[float, Any] | None = None
+    judged: list[tuple[float, frozenset[str]]] = []
     for corr in corrections:
         cal = apply_correction(file_cal, corr)
         base = (
@@ -437,18 +503,24 @@ def run_pass(
         peaks = _without_backscatter(_to_peaks(ps, cal, res), det)
         ld = _ld_function(base, cal, res)
         nuclides = _identify(peaks, lib, cal, res, det, ld, start, _cal_tolerance(det, corr))
-        total = _explained(peaks, nuclides)
+        total = _explained(peaks, nuclides, det)
         if corr.method == "file" and file_cal.kind != "default":
             total += STORED_CAL_BONUS  # a stored calibration is overridden on clear evidence
+        if edge is not None:
+            total -= edge.penalty(corr)  # one dominant line: its Compton edge fixes the scale
+        judged.append((total, frozenset(n.name for n in nuclides)))
         if best is None or total > best[0] + 1e-9:
             best = (total, (corr, cal, base, peaks, ld, nuclides))
     corr, cal, base, peaks, ld, nuclides = best[1]  # type: ignore[index]
+    chosen = frozenset(n.name for n in nuclides)
+    rivals = [t for t, names in judged if names != chosen]
+    margin = best[0] - max(rivals) if rivals and best is not None else None
     if fixed is None:
         # final refinement on the identified lines themselves, then identify again
         meas, tab, unc = _calibration_pairs(nuclides, peaks, res)
         # HPGe: two lines that agree fix an offset (their residuals check each other)
         n_min = 2 if det == "HPGe" else 3
-        degree = (3 if det == "HPGe" else 1) if meas.size >= 3 else 0
+        degree = (3 if det == "HPGe" else 2) if meas.size >= 3 else 0
         fine = (
             refine(meas, tab, unc, max_degree=degree, outlier_kev=0.5 * res.fwhm_kev(tab))
             if meas.size >= n_min
@@ -471,10 +543,12 @@ def run_pass(
             )
             # HPGe: the fit on identified lines is trusted (rms checked above); elsewhere keep
             # it only if the library explains the peaks at least as well
-            if det == "HPGe" or _explained(peaks2, nuclides2) >= _explained(peaks, nuclides):
+            if det == "HPGe" or _explained(peaks2, nuclides2, det) >= _explained(
+                peaks, nuclides, det
+            ):
                 corr, cal, peaks, nuclides = corr2, cal2, peaks2, nuclides2
         elif det == "HPGe":
             warnings.append(
                 "calibration not refined: fewer than three identified lines, or two that disagree"
             )
-    return Pass(ps, res, det, start, corr, cal, peaks, nuclides, continuum)
+    return Pass(ps, res, det, start, corr, cal, peaks, nuclides, continuum, margin)

@@ -6,7 +6,9 @@ RadiaCode XML, CSV/TXT and more. It stays behind this module: the rest of nucsec
 only :func:`read_spectrum`, :func:`convert_spectrum` and the dataclasses.
 
 Every failure becomes a :class:`~nucsec.forensics.spectra.model.SpectrumFileError`
-(a :class:`~nucsec.errors.FileFormatError`). Fuzzing (random bytes, truncations, bit
+(a :class:`~nucsec.errors.FileFormatError`); a file that is not whole (empty, or cut off
+before what its format declares) a ``TruncatedSpectrumError``, before parsing
+(:mod:`~nucsec.forensics.spectra.wholeness`). Fuzzing (random bytes, truncations, bit
 flips, splices of the test files) found no input that crashes or hangs the backend; the
 results are then checked here (finite, non-negative counts, sane times).
 """
@@ -23,12 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from nucsec.forensics.spectra.model import (
-    EnergyCalibration,
-    Spectrum,
-    SpectrumFile,
-    SpectrumFileError,
-)
+from nucsec.forensics.spectra.model import EnergyCalibration, Spectrum, SpectrumFileError
+from nucsec.forensics.spectra.spectrum_file import SpectrumFile
+from nucsec.forensics.spectra.wholeness import check_whole
 
 __all__ = ["DEFAULT_MAX_BYTES", "convert_spectrum", "read_spectrum"]
 
@@ -78,7 +77,9 @@ _TEXT_HINTS = (
 )
 
 
-def _load_bytes(source: str | Path | bytes, max_bytes: int) -> tuple[bytes, str, Path | None]:
+def _load_bytes(
+    source: str | Path | bytes, max_bytes: int, filename: str | None = None
+) -> tuple[bytes, str, Path | None]:
     path: Path | None = None
     if isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
@@ -110,6 +111,7 @@ def _load_bytes(source: str | Path | bytes, max_bytes: int) -> tuple[bytes, str,
             field="size_bytes",
             value=len(data),
         )
+    check_whole(data, filename or name)
     if len(data) < 16:
         raise SpectrumFileError(
             "file is empty or too short to be a spectrum", field="size_bytes", value=len(data)
@@ -146,7 +148,8 @@ def _parse(data: bytes, filename: str, path: Path | None) -> Any:
             except (RuntimeError, ValueError, TypeError):
                 pass
     raise SpectrumFileError(
-        f"not a readable spectrum file{(' (' + filename + ')') if filename else ''}",
+        f"not a readable spectrum file{(' (' + filename + ')') if filename else ''}: an "
+        "unknown format, or a corrupt or cut-off file",
         field="file",
         value=filename or None,
     ) from first_error
@@ -256,7 +259,7 @@ def read_spectrum(
     SpectrumFileError
         Unreadable, truncated, random or oversized input, or a file without gamma data.
     """
-    data, name, path = _load_bytes(source, max_bytes)
+    data, name, path = _load_bytes(source, max_bytes, filename)
     name = filename or name
     spec = _parse(data, name, path)
     hint = ""  # file names are not evidence of the detector type
@@ -318,7 +321,7 @@ def convert_spectrum(
         raise SpectrumFileError(
             f"unknown output format {to!r}; known: {', '.join(_FORMATS)}", field="to", value=to
         )
-    data, name, path = _load_bytes(source, max_bytes)
+    data, name, path = _load_bytes(source, max_bytes, filename)
     spec = _parse(data, filename or name, path)
     out = io.BytesIO()
     try:

@@ -20,7 +20,13 @@ import numpy as np
 
 from nucsec.forensics.spectra.model import DETECTOR_TYPES, SpectrumError
 
-__all__ = ["Resolution", "classify_resolution", "default_resolution", "refine"]
+__all__ = [
+    "Resolution",
+    "classify_resolution",
+    "closest_family",
+    "default_resolution",
+    "refine",
+]
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,26 @@ def classify_resolution(relative_fwhm_662: float) -> str:
         if relative_fwhm_662 < edge:
             return family
     return "CsI"
+
+
+def closest_family(energies_kev: Any, fwhms_kev: Any, weights: Any) -> str:
+    """The detector family whose default resolution model is closest to measured widths.
+
+    Each family's ``FWHM(E)`` is compared with the widths at their own energies (weighted
+    mean of the log ratios); the smallest absolute mean wins. Unlike a ``sqrt(E)``
+    extrapolation to 662 keV, this follows each family's energy dependence (the
+    non-proportionality term of NaI and CsI makes a 2.6 MeV line much wider than ``sqrt(E)``
+    scaling of their 662 keV width says).
+    """
+    e = np.asarray(energies_kev, dtype=np.float64)
+    f = np.asarray(fwhms_kev, dtype=np.float64)
+    w = np.asarray(weights, dtype=np.float64)
+    best, best_dev = "NaI", np.inf
+    for family in ("HPGe", "CZT", "LaBr3", "NaI", "CsI"):
+        dev = abs(float(np.average(np.log(f / default_resolution(family).fwhm_kev(e)), weights=w)))
+        if dev < best_dev:
+            best, best_dev = family, dev
+    return best
 
 
 def refine(base: Resolution, energies_kev: Any, fwhms_kev: Any, weights: Any) -> Resolution:

@@ -8,22 +8,13 @@ from typing import Any
 from nucsec.forensics.spectra.activity import ActivityResult
 from nucsec.forensics.spectra.calibration import Correction
 from nucsec.forensics.spectra.enrichment import EnrichmentResult, PlutoniumResult
+from nucsec.forensics.spectra.families import SERIES
 from nucsec.forensics.spectra.identify import Identification, ObservedPeak
 from nucsec.forensics.spectra.model import EnergyCalibration, FloatArray, Spectrum
 from nucsec.forensics.spectra.resolution import Resolution
 from nucsec.forensics.spectra.roi import PeakSet
 
 __all__ = ["Peak", "SpectrumAnalysis"]
-
-#: decay series a reported source belongs to (natural chains are named by the part seen)
-SERIES = {
-    "U-238": "U-238",
-    "Ra-226": "U-238",
-    "Pb-210": "U-238",
-    "U-235": "U-235",
-    "Th-232": "Th-232",
-    "U-232": "U-232",
-}
 
 
 @dataclass(frozen=True)
@@ -88,13 +79,16 @@ class SpectrumAnalysis:
     peakset: PeakSet = field(repr=False)
     background: dict[str, Any] | None = None
     plutonium: PlutoniumResult | None = None
+    #: ``{"confidence": "high|medium|low", "confidence_basis": ...}`` of the calibration
+    calibration_confidence: dict[str, str] = field(default_factory=dict)
 
     def _nuclide_dict(self, ident: Identification, obs: list[ObservedPeak]) -> dict[str, Any]:
         out: dict[str, Any] = {
             "name": ident.name,
             "category": ident.category,
+            "status": ident.extra.get("status", "identified"),
             "confidence": ident.confidence,
-            "series": SERIES.get(ident.name),
+            "series": ident.extra.get("series", SERIES.get(ident.name)),
             "matched_lines": [m.to_dict(obs) for m in ident.matched],
             "missing_lines": [m.to_dict(obs) for m in ident.missing],
             "explanation": ident.explanation,
@@ -102,6 +96,12 @@ class SpectrumAnalysis:
         }
         if ident.extra.get("natural_uranium"):
             out["natural_uranium"] = True
+        for key in ("family", "members_seen", "alternatives"):
+            if ident.extra.get(key):
+                out[key] = ident.extra[key]
+        absorber = ident.extra.get("absorber")
+        if absorber and absorber["areal_density_g_cm2"] > 0:
+            out["absorber"] = absorber
         act = self.activities.get(ident.name)
         if act is not None:
             out["activity_bq"] = act.activity_bq
@@ -133,6 +133,7 @@ class SpectrumAnalysis:
                 "correction": [float(c) for c in self.correction.coefficients],
                 "n_lines": self.correction.n_lines,
                 "rms_kev": self.correction.rms_kev,
+                **self.calibration_confidence,
             },
             "peaks": [p.to_dict(s.live_time_s) for p in self.peaks],
             "nuclides": [self._nuclide_dict(n, obs) for n in self.nuclides],

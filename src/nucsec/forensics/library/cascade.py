@@ -1,0 +1,264 @@
+"""The vectorised univariate stage of a match: exclude entries column by column.
+
+A sample's signatures become :class:`Item` values in the comparison space. Entries are
+excluded first by the exact checks (material type, chemical form), then one numeric
+signature at a time, the column that excludes most of a reference sample of the library
+first, so most of a large library is gone after a few columns. While many entries remain
+a column is tested over the whole array with a boolean mask; once fewer than 40 % remain,
+only the survivors' positions are gathered. ``why`` keeps, for each excluded entry,
+the code of the first test that excluded it; ``tests`` names the codes.
+
+Per numeric signature, with ``x`` the sample's value, ``u`` its standard uncertainty and
+``μ``, ``v`` the entry's value and variance (spread² + u_μ²), an entry is excluded when
+
+- both have values: ``|x − μ| > k sqrt(u² + v)`` (two-sided);
+- the sample is below its limit L: ``μ − L > k1 sqrt(v)`` (the entry's material would have
+  been seen);
+- the entry is below its limit L: ``x − L > k1 sqrt(u² + s²)`` (the sample shows more than
+  the source ever does);
+- the sample's model date comes from incompletely purified material: ``x − μ > k1 sqrt(u² +
+  v)`` only (the true purification date is at or after the model date);
+- both are below limits, or one side lacks the signature: never (inconclusive).
+
+The date against an entry's production history is :func:`date_excluded`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nucsec.forensics.library.columns import FORM_BITS
+from nucsec.forensics.library.index import LibraryIndex
+from nucsec.forensics.library.model import Sample
+from nucsec.forensics.library.thresholds import Thresholds, thresholds
+from nucsec.forensics.library.vocabulary import signature
+
+__all__ = ["Cascade", "Item", "Prepared", "date_excluded", "prepare", "run_cascade"]
+
+_GATHER_BELOW = 0.4
+MATERIAL_TEST = "material type"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One numeric sample signature in the comparison space."""
+
+    name: str
+    j: int  # index column, -1 when no entry has the signature
+    x: float  # value, or the detection limit when ``below``
+    u2: float  # variance of x (0 for a limit)
+    below: bool
+    one_sided: bool  # model date of incompletely purified material
+    date: bool
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A sample ready to compare: numeric items, chemical forms, thresholds."""
+
+    items: tuple[Item, ...]
+    forms: tuple[tuple[str, int], ...]
+    material: int | None
+    th: Thresholds
+
+    @property
+    def continuous(self) -> tuple[Item, ...]:
+        """Items with a value (not a limit, not a date) and a library column."""
+        return tuple(i for i in self.items if not i.below and not i.date and i.j >= 0)
+
+    @property
+    def date(self) -> Item | None:
+        """The model-date item, if the sample has one."""
+        return next((i for i in self.items if i.date), None)
+
+
+def prepare(index: LibraryIndex, sample: Sample, alpha: float) -> Prepared:
+    """Translate a validated sample into comparison-space items and thresholds."""
+    items: list[Item] = []
+    forms: list[tuple[str, int]] = []
+    for m in sample.signatures:
+        sig = signature(m.name)
+        if isinstance(m.value, tuple):
+            forms.append((m.name, FORM_BITS[m.value[0]]))
+            continue
+        log = sig.transform == "log"
+        raw = m.below if m.below is not None else m.value
+        if raw is None:
+            continue
+        x = float(np.log(raw)) if log else float(raw)
+        u = m.u / raw if log else m.u
+        items.append(
+            Item(
+                m.name,
+                index.column.get(m.name, -1),
+                x,
+                0.0 if m.below is not None else float(u * u),
+                m.below is not None,
+                m.purification == "incomplete",
+                sig.kind == "date",
+            )
+        )
+    th = thresholds(alpha, index.n_tests, multivariate=index.n_continuous >= 2)
+    material = None if sample.material_type is None else index.material_code(sample.material_type)
+    return Prepared(tuple(items), tuple(forms), material, th)
+
+
+@dataclass
+class Cascade:
+    """Survivors of the univariate stage and why the others went."""
+
+    survivors: np.ndarray
+    why: np.ndarray  # int16 per entry: -1 = not excluded, else a code into ``tests``
+    tests: list[str] = field(default_factory=list)
+
+    def code(self, test: str) -> int:
+        """The code of a test (added on first use)."""
+        if test not in self.tests:
+            self.tests.append(test)
+        return self.tests.index(test)
+
+    def exclude(self, positions: np.ndarray, test: str) -> None:
+        """Mark ``positions`` (all still alive) as excluded by ``test``."""
+        if positions.size:
+            self.why[positions] = self.code(test)
+
+    def exclude_mask(self, mask: np.ndarray, test: str) -> None:
+        """Mark the entries where ``mask`` is true (all still alive) as excluded by ``test``."""
+        if mask.any():
+            np.putmask(self.why, mask, self.code(test))
+
+
+def _k2(index: LibraryIndex, th: Thresholds, sel: np.ndarray | slice, one_sided: bool) -> Any:
+    k = th.k1 if one_sided else th.k
+    if not index.n_members.any():
+        return np.float32(k * k)
+    table = np.array(
+        [th.k_for(int(n), one_sided=one_sided) ** 2 for n in index.member_levels], np.float32
+    )
+    return table[index.member_code[sel]]
+
+
+def column_bad(
+    index: LibraryIndex, item: Item, th: Thresholds, sel: np.ndarray | slice
+) -> np.ndarray:
+    """Which of the entries at ``sel`` the item excludes (``NaN`` never excludes)."""
+    mu, var = index.mu[item.j, sel], index.var[item.j, sel]
+    k2 = _k2(index, th, sel, item.below or item.one_sided)
+    d = np.subtract(mu, item.x, dtype=np.float32)
+    if item.below:  # sample below L: excluded when the entry's value sits clearly above L
+        bad = d > 0
+        np.square(d, out=d)
+        return bad & (d > var * k2)
+    if item.one_sided:  # entry's date earlier than the earliest possible purification
+        bad = d < 0
+        np.square(d, out=d)
+        return bad & (d > (var + np.float32(item.u2)) * k2)
+    np.square(d, out=d)
+    t = np.add(var, np.float32(item.u2), dtype=np.float32)
+    t *= k2
+    return d > t
+
+
+def _below_bad(
+    index: LibraryIndex, item: Item, th: Thresholds, positions: np.ndarray | None
+) -> np.ndarray:
+    """Entries known only as below a limit that the sample's value clearly exceeds.
+
+    ``positions`` ``None``: over every such entry, returns their positions; else a boolean
+    array over ``positions``.
+    """
+    bl = index.below.get(item.j)
+    if positions is None:
+        if bl is None or item.below or item.date:
+            return np.zeros(0, np.int64)
+        excess = item.x - bl.limit
+        bad = (excess > 0) & (excess**2 > th.k1**2 * (item.u2 + bl.spread**2))
+        return bl.entry[bad]
+    if bl is None or item.below or item.date:
+        return np.zeros(positions.size, bool)
+    hit, k = index.below_lookup(item.j, positions)
+    excess = item.x - bl.limit[k]
+    return hit & (excess > 0) & (excess**2 > th.k1**2 * (item.u2 + bl.spread[k] ** 2))
+
+
+def _order(index: LibraryIndex, prep: Prepared) -> list[Item]:
+    """The sample's columns, most selective for *this* sample first.
+
+    Selectivity is the share of the material group's reference entries the column's test
+    excludes (cheap: a few hundred entries), so the first full passes remove the most.
+    """
+    group = len(index.reference) - 1 if prep.material is None else prep.material
+    ref = index.reference[group]
+    items = [i for i in prep.items if i.j >= 0]
+    if ref.size == 0:
+        return items
+    share = [float(column_bad(index, i, prep.th, ref).mean()) for i in items]
+    return [items[k] for k in np.argsort(share, kind="stable")[::-1]]
+
+
+def run_cascade(index: LibraryIndex, prep: Prepared, *, same_material: bool = True) -> Cascade:
+    """Apply the exact checks and every univariate test; return the survivors."""
+    n = index.n
+    cas = Cascade(np.zeros(0, np.int64), np.full(n, -1, np.int16))
+    alive = np.ones(n, bool)
+    if same_material and prep.material is not None:
+        alive = index.material == prep.material
+        cas.exclude_mask(~alive, MATERIAL_TEST)
+    for name, bit in prep.forms:
+        mask = index.forms.get(name)
+        if mask is not None:
+            bad = alive & (mask != 0) & ((mask & bit) == 0)
+            cas.exclude_mask(bad, name)
+            alive &= ~bad
+    idx: np.ndarray | None = None
+    count = int(np.count_nonzero(alive))
+    for item in _order(index, prep):
+        if idx is None and count < _GATHER_BELOW * n:
+            idx = np.flatnonzero(alive)
+        if idx is None:
+            bad = column_bad(index, item, prep.th, slice(None))
+            bad[_below_bad(index, item, prep.th, None)] = True
+            bad &= alive
+            cas.exclude_mask(bad, item.name)
+            alive &= ~bad
+            count = int(np.count_nonzero(alive))
+        else:
+            bad_i = column_bad(index, item, prep.th, idx) | _below_bad(index, item, prep.th, idx)
+            cas.exclude(idx[bad_i], item.name)
+            idx = idx[~bad_i]
+    survivors = np.flatnonzero(alive) if idx is None else idx
+    date = prep.date
+    if date is not None and index.window_entry.size:
+        gone = date_excluded(index, date, prep.th, survivors)
+        cas.exclude(gone, date.name)
+        survivors = survivors[~np.isin(survivors, gone, assume_unique=True)]
+    cas.survivors = survivors
+    return cas
+
+
+def date_excluded(
+    index: LibraryIndex, date: Item, th: Thresholds, survivors: np.ndarray
+) -> np.ndarray:
+    """Entries among ``survivors`` whose production windows contradict the model date.
+
+    Complete purification: the interval ``x ± k u`` must meet a window of a step that
+    resets the chronometer. Incomplete purification: the model date is the earliest the
+    last purification can have been, so a window must end at or after ``x − k1 u``.
+    """
+    with_window = survivors[index.has_window[survivors]]
+    if with_window.size == 0:
+        return with_window
+    u = float(np.sqrt(date.u2))
+    lo = date.x - (th.k1 if date.one_sided else th.k) * u
+    hi = np.inf if date.one_sided else date.x + th.k * u
+    start = np.searchsorted(index.window_entry, with_window, side="left")
+    stop = np.searchsorted(index.window_entry, with_window, side="right")
+    counts = stop - start
+    owner = np.repeat(np.arange(with_window.size), counts)
+    rows = np.repeat(start - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+    meets = (index.window_end[rows] >= lo) & (index.window_start[rows] <= hi)
+    ok = np.bincount(owner[meets], minlength=with_window.size) > 0
+    return with_window[~ok]

@@ -1,0 +1,17 @@
+"""The REST API under ``/api/v1``, one module per resource (documents, incidents,
+forensics and analyses, attachments of any record kind), their request and response
+models and shared helpers."""
+
+#: the package's public modules (each with its own ``__all__``); import them by name
+__all__ = [
+    "accounts",
+    "attachments",
+    "audit",
+    "common",
+    "documents",
+    "forensics",
+    "incidents",
+    "markings",
+    "record_schemas",
+    "schemas",
+]
