@@ -149,7 +149,7 @@ def test_an_import_with_a_refused_row_writes_and_queues_nothing(demo, tmp_path):
     """All or nothing on the CLI path: exit 2, the refused row reported, nothing written
     or queued for the partner (twice)."""
     from nucsec import settings
-    from nucsec.node import open_node
+    from nucsec.assembly import open_node
     from tests.incidents.import_cases import (
         FACTS_LABEL,
         IMPORTER,

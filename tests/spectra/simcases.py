@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nucsec.forensics.spectra import Spectrum, simulate, uranium_activities_bq
-from nucsec.forensics.spectra._attenuation import mass_attenuation_cm2_g
+from nucsec.forensics.spectra.attenuation import mass_attenuation_cm2_g
 from nucsec.forensics.spectra.model import EnergyCalibration
 from nucsec.forensics.spectra.simulate import default_efficiency
 

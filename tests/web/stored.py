@@ -51,8 +51,6 @@ def store_analysis(
     values: dict[str, Any] = {"title": title, "result": result, "method": method}
     if plot is not None:
         values["plot"] = plot
-    draft = Draft(values=values, labels=dict.fromkeys(values, label), title=title)
-    view = labelled.create(
-        node, principal_of(node, username), ANALYSIS, draft, lambda n, c, row, v: {"id": row.id}
-    )
-    return str(view["id"])
+    draft = Draft(values=values, labels=dict.fromkeys(values, label))
+    view = labelled.create(node, principal_of(node, username), ANALYSIS, draft)
+    return str(view.id)

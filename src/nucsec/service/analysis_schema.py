@@ -135,12 +135,25 @@ class Background(_Open):
     scale: Number
 
 
+class ArealDensity(_Open):
+    value: Number
+
+
 class Enrichment(_Open):
-    u235_pct: Number
-    u_u235_pct: Number
+    """No value (``u235_pct`` None) when the data do not bound it; a limit (``limit``
+    lower/upper, no uncertainty) or a value with its k=1 uncertainty otherwise."""
+
+    u235_pct: Number | None
+    u_u235_pct: Number | None = None
     coverage: Name
     method: Name
     note: Text = ""
+    limit: Name | None = None
+    quality: Name | None = None
+    enrichment_class: Name | None = Field(None, alias="class")
+    areal_density_g_cm2: dict[Name, ArealDensity] | None = None
+    chi2: Number | None = None
+    dof: int | None = None
 
 
 class SpectrumResult(_Open):

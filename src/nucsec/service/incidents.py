@@ -454,7 +454,7 @@ def import_incidents(
         for draft, existing in plan if partial or not refused else []:
             if existing is None:
                 new = replace(draft, note="imported")
-                created.append(labelled.create_in(node, conn, principal, INCIDENT, new).id)
+                created.append(labelled.create_in(node, conn, principal, INCIDENT, new))
             else:
                 new = replace(draft, note="re-imported")
                 labelled.update_in(node, conn, principal, INCIDENT, existing, new)

@@ -214,16 +214,23 @@ def summary_fields(node: Node, conn: Connection, row: RecordRow) -> dict[str, An
 def create(node: Node, principal: Principal, kind: RecordKind, draft: Draft) -> Any:
     """Create a record; AccessDenied (with reasons) if the principal may not."""
     with node.engine.begin() as conn:
-        out = create_in(node, conn, principal, kind, draft)
-    return out
+        out = _create_in(node, conn, principal, kind, draft)
+    return kind.redact(node, principal, out)  # after the commit: it may read other records
 
 
 def create_in(
     node: Node, conn: Connection, principal: Principal, kind: RecordKind, draft: Draft
+) -> str:
+    """:func:`create` in the caller's transaction (a batch that must be all or nothing):
+    the new record's id; AccessDenied if refused (its decision is recorded; the caller's
+    rollback discards everything else)."""
+    out: str = _create_in(node, conn, principal, kind, draft).id
+    return out
+
+
+def _create_in(
+    node: Node, conn: Connection, principal: Principal, kind: RecordKind, draft: Draft
 ) -> Any:
-    """:func:`create` in the caller's transaction (a batch that must be all or nothing);
-    AccessDenied if refused (its decision is recorded; the caller's rollback discards
-    everything else)."""
     labels, banner = _prepared(node, principal, draft)
     resource = Resource(banner, kind=kind.name)
     decision = decide(principal, "create", resource, node.ctx)
@@ -243,7 +250,7 @@ def create_in(
     record_decision(node, conn, principal, "create", resource, decision, kind.ref(row))
     version = store.version(row)
     after_write(node, conn, kind, row, version, banner)
-    return kind.redact(node, principal, kind.view(node, conn, row, version))
+    return kind.view(node, conn, row, version)
 
 
 #: per engine, the id of a stored label to decide on for an absent id (see _readable)
@@ -329,7 +336,8 @@ def update(
     """Append a new version; NotFoundError if unreadable, AccessDenied if not allowed."""
     with node.engine.begin() as conn:
         visible, out, decision = _update_in(node, conn, principal, kind, record_id, draft, recalled)
-    return _updated(node, principal, kind, record_id, visible, out, decision)
+    out = _written(kind, record_id, visible, out, decision)
+    return kind.redact(node, principal, out)  # after the commit: it may read other records
 
 
 def update_in(
@@ -339,27 +347,22 @@ def update_in(
     kind: RecordKind,
     record_id: str,
     draft: Draft,
-) -> Any:
+) -> None:
     """:func:`update` in the caller's transaction (a batch that must be all or nothing);
     NotFoundError or AccessDenied if refused (the caller's rollback discards everything)."""
     visible, out, decision = _update_in(node, conn, principal, kind, record_id, draft)
-    return _updated(node, principal, kind, record_id, visible, out, decision)
+    _written(kind, record_id, visible, out, decision)
 
 
-def _updated(
-    node: Node,
-    principal: Principal,
-    kind: RecordKind,
-    record_id: str,
-    visible: bool,
-    out: Any,
-    decision: Decision | None,
+def _written(
+    kind: RecordKind, record_id: str, visible: bool, out: Any, decision: Decision | None
 ) -> Any:
+    """The view of an update, or its refusal: not found (hidden or absent), or denied."""
     if not visible:
         raise kind.not_found(record_id)
     if out is None:
         raise PolicyDenial("; ".join(decision.reasons if decision else []), field="label")
-    return kind.redact(node, principal, out)
+    return out
 
 
 def _update_in(

@@ -6,7 +6,7 @@ predicts and its low-energy lines much weaker. Identification compares peak area
 attenuated lines as missing (evidence against the source) and may reject it. For each source,
 the matched gamma lines (50 keV and up; x-rays vary with fluorescence and are left out) are
 fitted with ``ln(area / predicted) = a - mu/rho(E) x`` for each absorber of
-:data:`~nucsec.forensics.spectra._attenuation.ABSORBERS` (steel-like, lead), weighted by the
+:data:`ABSORBERS` (steel-like, lead), weighted by the
 lines' significance, with the areal density ``x`` held in ``[0, X_MAX]``; the absorber with
 the smaller weighted residual is kept. All sources are fitted at once with per-source sums.
 
@@ -18,14 +18,20 @@ absorber, reported with the identification, not a measurement of the shield.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import numpy.typing as npt
 
-from nucsec.forensics.spectra._attenuation import ABSORBERS, mass_attenuation_cm2_g
+from nucsec.forensics.spectra.attenuation import mass_attenuation_cm2_g
 from nucsec.forensics.spectra.model import FloatArray
 
-__all__ = ["Absorbers", "fit_absorbers", "group_attenuation"]
+__all__ = ["ABSORBERS", "Absorbers", "fit_absorbers", "group_attenuation"]
+
+#: the effective absorbers identification tries: medium Z (steel) and high Z (lead)
+ABSORBERS = ("Fe", "Pb")
+#: the coefficients are tabulated once per absorber on this grid and interpolated (log-log)
+_GRID_KEV = np.geomspace(10.0, 20000.0, 400)
 
 #: largest areal density fitted, g/cm^2 (about 10 cm of steel, 4 cm of lead)
 X_MAX = {"Fe": 80.0, "Pb": 45.0}
@@ -42,9 +48,20 @@ class Absorbers:
     material: npt.NDArray[np.int64]  # (S,) index into ABSORBERS
 
 
+@cache
+def _ln_table() -> FloatArray:
+    """ln mu/rho of each absorber on :data:`_GRID_KEV` (the photon attenuation model of
+    :mod:`~nucsec.forensics.spectra.attenuation`, pair production included)."""
+    out = np.log([mass_attenuation_cm2_g(m, _GRID_KEV) for m in ABSORBERS])
+    out.setflags(write=False)
+    return out
+
+
 def group_attenuation(energy_kev: FloatArray) -> FloatArray:
     """Mass attenuation coefficients ``(len(ABSORBERS), G)`` at the groups' energies."""
-    return np.array([mass_attenuation_cm2_g(m, energy_kev) for m in ABSORBERS])
+    ln_e = np.log(np.clip(np.asarray(energy_kev, dtype=np.float64), _GRID_KEV[0], _GRID_KEV[-1]))
+    ln_grid = np.log(_GRID_KEV)
+    return np.exp(np.array([np.interp(ln_e, ln_grid, row) for row in _ln_table()]))
 
 
 def fit_absorbers(

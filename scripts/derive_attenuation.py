@@ -4,7 +4,7 @@ Build-time script, not imported at run time (the analysis reads the CSV, so it n
 neither ``xraydb`` nor its database at run time). Run it by hand when the line tables of
 ``nucsec.forensics.spectra.isolines`` or ``attenuation.py`` change::
 
-    .venv/bin/python src/nucsec/data/isotopics/derive_attenuation.py
+    .venv/bin/python scripts/derive_attenuation.py
 
 A test checks every value against ``attenuation.mass_attenuation_cm2_g``.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 from nucsec.forensics.spectra import isolines as il
 from nucsec.forensics.spectra.attenuation import mass_attenuation_cm2_g
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[1] / "src" / "nucsec" / "data" / "isotopics"
 MATERIALS = ("U", "Pu", "Fe", "Pb")
 
 
