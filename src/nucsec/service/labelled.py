@@ -46,6 +46,7 @@ __all__ = [
     "base_fields",
     "count",
     "create",
+    "create_all",
     "create_many",
     "explain",
     "page",
@@ -207,6 +208,34 @@ def summary_fields(node: Node, conn: Connection, row: RecordRow) -> dict[str, An
 # -- operations ----------------------------------------------------------------------
 
 
+def _write(
+    node: Node,
+    conn: Connection,
+    principal: Principal,
+    kind: RecordKind,
+    draft: Draft,
+    labels: dict[str, Label],
+    banner: Label,
+    decision: Decision,
+) -> Any:
+    """Write version 1 of an allowed record, record the decision, run the hooks; its view."""
+    store = RecordStore(conn, node.ctx)
+    row = store.create(
+        kind.name,
+        _portions(conn, node, draft, labels),
+        intern_label(conn, banner, node.ctx),
+        author_id=principal.id,
+        now=node.clock(),
+        title=kind.title(draft.values),
+        note=draft.note,
+    )
+    resource = Resource(banner, kind=kind.name)
+    record_decision(node, conn, principal, "create", resource, decision, kind.ref(row))
+    version = store.version(row)
+    after_write(node, conn, kind, row, version, banner)
+    return kind.view(node, conn, row, version)
+
+
 def create(node: Node, principal: Principal, kind: RecordKind, draft: Draft) -> Any:
     """Create a record; AccessDenied (with reasons) if the principal may not."""
     labels, banner = _prepared(node, principal, draft)
@@ -217,23 +246,36 @@ def create(node: Node, principal: Principal, kind: RecordKind, draft: Draft) -> 
         if not decision.allowed:
             record_decision(node, conn, principal, "create", resource, decision)
         else:
-            store = RecordStore(conn, node.ctx)
-            row = store.create(
-                kind.name,
-                _portions(conn, node, draft, labels),
-                intern_label(conn, banner, node.ctx),
-                author_id=principal.id,
-                now=node.clock(),
-                title=kind.title(draft.values),
-                note=draft.note,
-            )
-            record_decision(node, conn, principal, "create", resource, decision, kind.ref(row))
-            version = store.version(row)
-            after_write(node, conn, kind, row, version, banner)
-            out = kind.view(node, conn, row, version)
+            out = _write(node, conn, principal, kind, draft, labels, banner, decision)
     if out is None:
         raise AccessDenied("; ".join(decision.reasons), field="label")
     return kind.redact(node, principal, out)
+
+
+def create_all(
+    node: Node, principal: Principal, kind: RecordKind, drafts: Sequence[Draft]
+) -> list[Any]:
+    """Create several records in one transaction, all or nothing (an import): every
+    draft is decided first; if any is refused, the refusals are recorded and AccessDenied
+    raised with nothing written; otherwise each is written and its decision recorded."""
+    prepared = [(draft, *_prepared(node, principal, draft)) for draft in drafts]
+    decided = []
+    for draft, labels, banner in prepared:
+        resource = Resource(banner, kind=kind.name)
+        decision = decide(principal, "create", resource, node.ctx)
+        decided.append((draft, labels, banner, resource, decision))
+    refused = [(r, d) for *_, r, d in decided if not d.allowed]
+    if refused:
+        with node.engine.begin() as conn:
+            for resource, decision in refused:
+                record_decision(node, conn, principal, "create", resource, decision)
+        raise AccessDenied("; ".join(refused[0][1].reasons), field="label")
+    with node.engine.begin() as conn:
+        out = [
+            _write(node, conn, principal, kind, draft, labels, banner, decision)
+            for draft, labels, banner, _, decision in decided
+        ]
+    return [kind.redact(node, principal, v) for v in out]
 
 
 def _readable(
