@@ -230,3 +230,53 @@ def match_cmd(
             max_candidates=max_candidates,
         )
     emit(data, as_json, _match_text)
+
+
+def _answer_text(data: dict[str, Any]) -> str:
+    lines = [f"{data['peer']} answers: {data['conclusion']}  (query {data['query']})"]
+    lines += [f"  {s['verdict']:12} {s['name']}" for s in data["signatures"]]
+    lines.append(f"kept as record {data['record']}  {data['banner']}")
+    return "\n".join(lines)
+
+
+@library_group.command("query")
+@click.argument("sample_path", type=click.Path(dir_okay=False))
+@click.option("--peer", "peer_name", required=True, help="the partner node to ask")
+@_as
+@click.option("--label", "label_text", required=True, help="label of the sample (banner or JSON)")
+@click.option("--false-exclusion-rate", type=float, default=0.01, show_default=True)
+@json_option
+def query_cmd(
+    sample_path: str,
+    peer_name: str,
+    as_user: str,
+    label_text: str,
+    false_exclusion_rate: float,
+    as_json: bool,
+) -> None:
+    """Ask a partner's library: only the sample's signatures leave (if its label is
+    releasable to the partner); the answer (conclusion and per-signature verdicts) is kept
+    as a labelled record citing the query."""
+    from nucsec.cli._node import acting, node
+    from nucsec.federation.library_query import query_peer
+    from nucsec.markings import parse_label
+
+    sample = _sample(sample_path)
+    with node() as n:
+        view = query_peer(
+            n,
+            acting(n, as_user),
+            peer_name,
+            sample,
+            parse_label(label_text, n.ctx),
+            false_exclusion_rate=false_exclusion_rate,
+        )
+    data = {
+        "query": view.query["id"],
+        "peer": view.query["peer"],
+        "status": "answered",
+        **view.answer,
+        "record": view.id,
+        "banner": view.banner,
+    }
+    emit(data, as_json, _answer_text)
