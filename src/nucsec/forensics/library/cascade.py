@@ -39,6 +39,7 @@ from nucsec.forensics.library.vocabulary import signature
 __all__ = ["Cascade", "Item", "Prepared", "date_excluded", "prepare", "run_cascade"]
 
 _GATHER_BELOW = 0.4
+_EPS32 = float(np.finfo(np.float32).eps)
 MATERIAL_TEST = "material type"
 
 
@@ -131,14 +132,23 @@ class Cascade:
             np.putmask(self.why, mask, self.code(test))
 
 
+def _k2_table(index: LibraryIndex, th: Thresholds, one_sided: bool) -> np.ndarray:
+    """k² per member level (an entry summarised from n members uses Student-t quantiles)."""
+    key = (th.k1 if one_sided else th.k, one_sided)
+    table = index.k2_cache.get(key)
+    if table is None:
+        table = np.array(
+            [th.k_for(int(n), one_sided=one_sided) ** 2 for n in index.member_levels], np.float32
+        )
+        index.k2_cache[key] = table
+    return table
+
+
 def _k2(index: LibraryIndex, th: Thresholds, sel: np.ndarray | slice, one_sided: bool) -> Any:
-    k = th.k1 if one_sided else th.k
-    if not index.n_members.any():
+    if not index.has_members:
+        k = th.k1 if one_sided else th.k
         return np.float32(k * k)
-    table = np.array(
-        [th.k_for(int(n), one_sided=one_sided) ** 2 for n in index.member_levels], np.float32
-    )
-    return table[index.member_code[sel]]
+    return _k2_table(index, th, one_sided)[index.member_code[sel]]
 
 
 def column_bad(
@@ -216,6 +226,11 @@ def run_cascade(index: LibraryIndex, prep: Prepared, *, same_material: bool = Tr
     idx: np.ndarray | None = None
     count = int(np.count_nonzero(alive))
     for item in _order(index, prep):
+        if idx is None and _windowed(index, item):
+            idx = _window(index, item, prep, alive, same_material)
+            outside = alive.copy()
+            outside[idx] = False
+            cas.exclude_mask(outside, item.name)  # beyond the window: this test fails
         if idx is None and count < _GATHER_BELOW * n:
             idx = np.flatnonzero(alive)
         if idx is None:
@@ -237,6 +252,33 @@ def run_cascade(index: LibraryIndex, prep: Prepared, *, same_material: bool = Tr
         survivors = survivors[~np.isin(survivors, gone, assume_unique=True)]
     cas.survivors = survivors
     return cas
+
+
+def _windowed(index: LibraryIndex, item: Item) -> bool:
+    """Whether a two-sided test of this column can start from its sorted window."""
+    return index.sorted is not None and not item.below and not item.one_sided
+
+
+def _window(
+    index: LibraryIndex, item: Item, prep: Prepared, alive: np.ndarray, same_material: bool
+) -> np.ndarray:
+    """The alive entries the item's test may let pass, ascending: those without a value
+    (never excluded by it; a limit is tested later) and those whose value lies within
+    ``k_max sqrt(v_max + u²)`` of the sample's, with ``v_max`` the column's largest variance
+    in the material group and ``k_max`` the largest threshold of any entry. Every alive
+    entry outside fails the test (the window is widened against float32 rounding)."""
+    if index.sorted is None:  # pragma: no cover - callers check _windowed
+        raise ValueError("the index keeps no sorted columns")
+    col = index.sorted[item.j]
+    group = -1 if prep.material is None or not same_material else prep.material
+    k2 = float(_k2_table(index, prep.th, False).max()) if index.has_members else prep.th.k**2
+    reach = float(np.sqrt(k2 * (max(col.var_max[group], 0.0) + item.u2))) * (1 + 1e-4)
+    reach += 8 * _EPS32 * (abs(item.x) + reach)  # the test runs in float32
+    lo = int(np.searchsorted(col.values, np.float32(item.x - reach), side="left"))
+    hi = int(np.searchsorted(col.values, np.float32(item.x + reach), side="right"))
+    near = np.concatenate([col.order[max(lo - 1, 0) : hi + 1], col.order[col.values.size :]])
+    near = np.sort(near.astype(np.int64))
+    return near[alive[near]]
 
 
 def date_excluded(
