@@ -5,15 +5,7 @@ from __future__ import annotations
 import json
 
 from nucsec.forensics.library import demo_library, library_to_json
-
-SAMPLE = {
-    "id": "S-17",
-    "material_type": "uoc",
-    "signatures": [
-        {"name": "n(235U)/n(238U)", "value": 0.0072563, "u": 6.5e-7, "unit": "mol/mol"},
-        {"name": "n(234U)/n(238U)", "value": 5.304e-5, "u": 3.5e-8, "unit": "mol/mol"},
-    ],
-}
+from tests.library.samples import UCLO_SAMPLE as SAMPLE
 
 
 def test_list_show_match_on_the_demo_library(demo, tmp_path):

@@ -30,6 +30,7 @@ from nucsec.service.library import (
 )
 from nucsec.service.users import get_user
 from nucsec.store.schema import records
+from tests.library.samples import UCLO_SAMPLE as UCLO
 
 
 def user(node, name):
@@ -47,16 +48,6 @@ def events(node, action):
     with node.engine.connect() as conn:
         logged, _ = query_events(conn, limit=100_000)
     return [e.event for e in logged if e.event.action == action]
-
-
-UCLO = {
-    "id": "S-UCLO",
-    "material_type": "uoc",
-    "signatures": [
-        {"name": "n(235U)/n(238U)", "value": 0.0072563, "u": 6.5e-7, "unit": "mol/mol"},
-        {"name": "n(234U)/n(238U)", "value": 5.304e-5, "u": 3.5e-8, "unit": "mol/mol"},
-    ],
-}
 
 
 def test_demo_node_holds_the_demo_library(demo_node):

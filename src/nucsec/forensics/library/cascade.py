@@ -227,10 +227,9 @@ def run_cascade(index: LibraryIndex, prep: Prepared, *, same_material: bool = Tr
     count = int(np.count_nonzero(alive))
     for item in _order(index, prep):
         if idx is None and _windowed(index, item):
-            idx = _window(index, item, prep, alive, same_material)
-            outside = alive.copy()
-            outside[idx] = False
-            cas.exclude_mask(outside, item.name)  # beyond the window: this test fails
+            near = _window(index, item, prep, alive, same_material)
+            cas.exclude_mask(alive & ~near, item.name)  # beyond the window: this test fails
+            idx = np.flatnonzero(near)
         if idx is None and count < _GATHER_BELOW * n:
             idx = np.flatnonzero(alive)
         if idx is None:
@@ -262,7 +261,7 @@ def _windowed(index: LibraryIndex, item: Item) -> bool:
 def _window(
     index: LibraryIndex, item: Item, prep: Prepared, alive: np.ndarray, same_material: bool
 ) -> np.ndarray:
-    """The alive entries the item's test may let pass, ascending: those without a value
+    """The alive entries the item's test may let pass (a mask): those without a value
     (never excluded by it; a limit is tested later) and those whose value lies within
     ``k_max sqrt(v_max + u²)`` of the sample's, with ``v_max`` the column's largest variance
     in the material group and ``k_max`` the largest threshold of any entry. Every alive
@@ -276,9 +275,11 @@ def _window(
     reach += 8 * _EPS32 * (abs(item.x) + reach)  # the test runs in float32
     lo = int(np.searchsorted(col.values, np.float32(item.x - reach), side="left"))
     hi = int(np.searchsorted(col.values, np.float32(item.x + reach), side="right"))
-    near = np.concatenate([col.order[max(lo - 1, 0) : hi + 1], col.order[col.values.size :]])
-    near = np.sort(near.astype(np.int64))
-    return near[alive[near]]
+    near = np.zeros(index.n, bool)
+    near[col.order[max(lo - 1, 0) : hi + 1]] = True
+    near[col.order[col.values.size :]] = True
+    near &= alive
+    return near
 
 
 def date_excluded(
