@@ -39,7 +39,6 @@ from nucsec.forensics.library.vocabulary import signature
 __all__ = ["Cascade", "Item", "Prepared", "date_excluded", "prepare", "run_cascade"]
 
 _GATHER_BELOW = 0.4
-_EPS32 = float(np.finfo(np.float32).eps)
 MATERIAL_TEST = "material type"
 
 
@@ -226,10 +225,6 @@ def run_cascade(index: LibraryIndex, prep: Prepared, *, same_material: bool = Tr
     idx: np.ndarray | None = None
     count = int(np.count_nonzero(alive))
     for item in _order(index, prep):
-        if idx is None and _windowed(index, item):
-            near = _window(index, item, prep, alive, same_material)
-            cas.exclude_mask(alive & ~near, item.name)  # beyond the window: this test fails
-            idx = np.flatnonzero(near)
         if idx is None and count < _GATHER_BELOW * n:
             idx = np.flatnonzero(alive)
         if idx is None:
@@ -251,35 +246,6 @@ def run_cascade(index: LibraryIndex, prep: Prepared, *, same_material: bool = Tr
         survivors = survivors[~np.isin(survivors, gone, assume_unique=True)]
     cas.survivors = survivors
     return cas
-
-
-def _windowed(index: LibraryIndex, item: Item) -> bool:
-    """Whether a two-sided test of this column can start from its sorted window."""
-    return index.sorted is not None and not item.below and not item.one_sided
-
-
-def _window(
-    index: LibraryIndex, item: Item, prep: Prepared, alive: np.ndarray, same_material: bool
-) -> np.ndarray:
-    """The alive entries the item's test may let pass (a mask): those without a value
-    (never excluded by it; a limit is tested later) and those whose value lies within
-    ``k_max sqrt(v_max + u²)`` of the sample's, with ``v_max`` the column's largest variance
-    in the material group and ``k_max`` the largest threshold of any entry. Every alive
-    entry outside fails the test (the window is widened against float32 rounding)."""
-    if index.sorted is None:  # pragma: no cover - callers check _windowed
-        raise ValueError("the index keeps no sorted columns")
-    col = index.sorted[item.j]
-    group = -1 if prep.material is None or not same_material else prep.material
-    k2 = float(_k2_table(index, prep.th, False).max()) if index.has_members else prep.th.k**2
-    reach = float(np.sqrt(k2 * (max(col.var_max[group], 0.0) + item.u2))) * (1 + 1e-4)
-    reach += 8 * _EPS32 * (abs(item.x) + reach)  # the test runs in float32
-    lo = int(np.searchsorted(col.values, np.float32(item.x - reach), side="left"))
-    hi = int(np.searchsorted(col.values, np.float32(item.x + reach), side="right"))
-    near = np.zeros(index.n, bool)
-    near[col.order[max(lo - 1, 0) : hi + 1]] = True
-    near[col.order[col.values.size :]] = True
-    near &= alive
-    return near
 
 
 def date_excluded(

@@ -31,18 +31,9 @@ from nucsec.forensics.library.members import CorrelationModel
 from nucsec.forensics.library.model import Entry
 from nucsec.forensics.library.vocabulary import signature
 
-__all__ = [
-    "REFERENCE_SIZE",
-    "SORT_FROM",
-    "BelowLimits",
-    "IndexedModel",
-    "LibraryIndex",
-    "SortedColumn",
-]
+__all__ = ["REFERENCE_SIZE", "BelowLimits", "IndexedModel", "LibraryIndex"]
 
 REFERENCE_SIZE = 500
-#: libraries of at least this many entries keep each column sorted (the cascade's prefilter)
-SORT_FROM = 50_000
 
 
 @dataclass(frozen=True)
@@ -63,20 +54,6 @@ class IndexedModel:
     n_members: int
     n_pc: int
     where: np.ndarray  # per index column: its position in ``cols``, or -1
-
-
-@dataclass(frozen=True)
-class SortedColumn:
-    """One column in value order: where a sample's value can only pass lies in a window.
-
-    ``order`` lists entry positions by ascending value, the missing (``NaN``) last;
-    ``values`` are the finite values in that order; ``var_max`` the largest variance of an
-    entry with a value, per material group (last: all; ``-inf`` when none).
-    """
-
-    order: np.ndarray  # int32
-    values: np.ndarray  # float32
-    var_max: np.ndarray  # float64, per group
 
 
 def _to_space(values: np.ndarray, log: bool) -> np.ndarray:
@@ -147,24 +124,8 @@ class LibraryIndex:
         self.group_size = np.bincount(self.material, minlength=len(MATERIAL_CODES))
         self.reference = [self._reference(g) for g in range(len(MATERIAL_CODES) + 1)]
         self.has_members = bool(self.n_members.any())
-        #: per column, in value order (large libraries only): see :class:`SortedColumn`
-        self.sorted: list[SortedColumn] | None = (
-            [self._sorted(j) for j in range(m)] if n >= SORT_FROM else None
-        )
+        #: k² per member level, by (k, one-sided) (see ``cascade._k2_table``)
         self.k2_cache: dict[tuple[float, bool], np.ndarray] = {}
-
-    def _sorted(self, j: int) -> SortedColumn:
-        mu = self.mu[j]
-        order = np.argsort(mu, kind="stable").astype(np.int32)  # NaN sorts last
-        n_finite = int(np.count_nonzero(np.isfinite(mu)))
-        var = np.where(np.isfinite(mu) & np.isfinite(self.var[j]), self.var[j], -np.inf)
-        groups = len(MATERIAL_CODES)
-        var_max = np.full(groups + 1, -np.inf)
-        for g in range(groups):
-            of_g = var[self.material == g]
-            var_max[g] = float(of_g.max()) if of_g.size else -np.inf
-        var_max[groups] = float(var_max[:groups].max())
-        return SortedColumn(order, mu[order[:n_finite]], var_max)
 
     def _fill(self, j: int, col: object, inflate: np.ndarray, drop: np.ndarray | None) -> None:
         value, u, spread, below = (
@@ -289,6 +250,4 @@ class LibraryIndex:
             self.n_members,
             self.corr_id,
         ]
-        for col in self.sorted or ():
-            arrays += [col.order, col.values]
         return int(sum(a.nbytes for a in arrays) + sum(f.nbytes for f in self.forms.values()))
