@@ -163,3 +163,14 @@ def test_export_round_trips_visible_entries_only(demo_node):
     national = export_entries(demo_node, dhs, library="national", fmt="csv")
     assert "USA-" not in national and "JPN-" not in national
     assert events(demo_node, "record.export")
+
+
+def test_a_listing_of_a_large_library_is_audited_by_count_and_digest(demo_node, monkeypatch):
+    from nucsec.service import library
+
+    doe = user(demo_node, "doe.analyst")
+    monkeypatch.setattr(library, "MAX_LOGGED_IDS", 1)
+    listed = list_entries(demo_node, doe)
+    last = events(demo_node, "record.list")[-1].details
+    assert "ids" not in last and last["ids_count"] == len(listed) > 1
+    assert last["ids_sha256"].startswith("sha256:")

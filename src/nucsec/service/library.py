@@ -244,6 +244,18 @@ def get_entry(node: Node, principal: Principal, ref: str) -> LibraryEntryView:
     return view
 
 
+#: an event lists at most this many record ids; beyond, their count and digest
+MAX_LOGGED_IDS = 2000
+
+
+def _ids(ids: list[str]) -> dict[str, Any]:
+    """The record ids an event names: listed, or for a large library counted and digested
+    (an audit event has a size limit)."""
+    if len(ids) <= MAX_LOGGED_IDS:
+        return {"ids": ids}
+    return {"ids_count": len(ids), "ids_sha256": digest(",".join(ids))}
+
+
 def list_entries(
     node: Node, principal: Principal, library: str | None = None
 ) -> tuple[EntrySummary, ...]:
@@ -277,7 +289,7 @@ def list_entries(
             details={
                 "kind": LIBRARY_ENTRY.name,
                 "library": library,
-                "ids": [s.id for s in out],
+                **_ids([s.id for s in out]),
             },
         )
     return tuple(out)
@@ -303,7 +315,7 @@ def export_entries(
                 "kind": LIBRARY_ENTRY.name,
                 "format": fmt,
                 "library": library,
-                "ids": [h.record_id for h in held],
+                **_ids([h.record_id for h in held]),
                 "sha256": digest(text),
             },
         )
