@@ -6,7 +6,7 @@ by the demo (outside a demo node there are no default credentials).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from nucsec.markings import parse_banner
@@ -287,8 +287,6 @@ def seed_incidents(node: Node, nations: set[str], *, federated: bool = False) ->
 
 def _relabel_narrative(node: Node, incident: Any) -> Any:
     """Public paragraphs re-expressed under the node's own authority."""
-    from dataclasses import replace
-
     from nucsec.incidents import Portion
     from nucsec.markings import render_banner
 
@@ -299,6 +297,55 @@ def _relabel_narrative(node: Node, incident: Any) -> Any:
         relabelled = label.with_(authority=node.nation, level=level.name)
         portions.append(Portion(render_banner(relabelled, node.ctx), portion.text))
     return replace(incident, narrative=tuple(portions))
+
+
+#: who records each nation's demo library entries, and under which labels: the public
+#: certified reference materials (USA only in a federated pair: federation brings them),
+#: then synthetic national lines, some releasable to the partner, some not
+LIBRARY_AUTHORS = {"USA": "doe.analyst", "JPN": "npa.analyst"}
+_LIBRARY_LABELS = {
+    "USA": ("SECRET//FORENSICS//REL TO USA, JPN", "SECRET//FORENSICS//NOFORN"),
+    "JPN": ("GOKUHI//FORENSICS//REL TO JPN, USA", "GOKUHI//FORENSICS//NOFORN"),
+}
+
+
+def seed_library(node: Node, nations: set[str], *, federated: bool = False) -> int:
+    """Load the demo forensics library: the certified reference materials (library
+    ``crm``, unclassified) and six synthetic lines per nation (library ``national``: four
+    releasable to the partner, two NOFORN), drawn with a fixed seed per nation."""
+    import numpy as np
+
+    from nucsec.forensics.library import (
+        demo_library,
+        generate_library,
+        library_to_json,
+        to_entries,
+    )
+    from nucsec.service.library import import_entries
+
+    created = 0
+    for nation in sorted(nations):
+        author_name, labels = LIBRARY_AUTHORS.get(nation), _LIBRARY_LABELS.get(nation)
+        if author_name is None or labels is None:
+            continue  # a nation without demo users (e.g. one added by data only)
+        with node.engine.connect() as conn:
+            author = get_user(conn, author_name).principal
+        batches = []
+        if nation == "USA" or (not federated and "USA" not in nations):
+            batches.append(("crm", "UNCLASSIFIED", demo_library()))
+        seed = 1300 + sorted(node.ctx.nations).index(nation)
+        lines = to_entries(generate_library(np.random.default_rng(seed), 6, complete=True))
+        prefix = f"{nation}-"
+        lines = [replace(e, id=prefix + e.id, holder_agency=author.agency or "") for e in lines]
+        batches += [("national", labels[0], lines[:4]), ("national", labels[1], lines[4:])]
+        for library, banner, entries in batches:
+            label = parse_banner(banner, node.ctx)
+            if label.authority != nation:  # public values, in the author's own scheme
+                level = node.ctx.equivalent(label.level_of(node.ctx), nation)
+                label = label.with_(authority=nation, level=level.name)
+            text = library_to_json(entries)
+            created += len(import_entries(node, author, text, label, library=library).created)
+    return created
 
 
 def seed(node: Node, *, password_hash: str | None, federated: bool = False) -> dict[str, int]:
@@ -324,4 +371,5 @@ def seed(node: Node, *, password_hash: str | None, federated: bool = False) -> d
         "users": len(users),
         "documents": created,
         "incidents": seed_incidents(node, nations, federated=federated),
+        "library_entries": seed_library(node, nations, federated=federated),
     }

@@ -375,6 +375,7 @@ SURFACE: dict[str, tuple[str, ...]] = {
         "documents",
         "forensics",
         "incidents",
+        "library",
         "markings",
         "record_schemas",
         "schemas",

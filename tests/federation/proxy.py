@@ -26,6 +26,7 @@ class Faults:
     spoiled: int = 0
     recorded: bytes | None = None
     log: list[str] = field(default_factory=list)
+    wire: list[bytes] = field(default_factory=list)  # every request and response body
 
     def arm(self, mode: str, *, times: int = 1, skip: int = 0) -> None:
         if mode not in MODES:
@@ -70,6 +71,7 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             upstream.close()
         faults = self.server.faults
+        faults.wire += [self.path.encode(), body or b"", payload]
         objects = "/objects/" in self.path and self.command == "GET" and "versions" not in self.path
         mode = "pass"
         if objects:

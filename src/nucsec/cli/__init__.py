@@ -105,6 +105,12 @@ def _archive(name: str) -> click.Command:
     return archive.archive_group
 
 
+def _library(name: str) -> click.Command:
+    from nucsec.cli import library
+
+    return library.library_group
+
+
 #: sub-command name -> the loader that imports its module and returns it
 COMMANDS: dict[str, Callable[[str], click.Command]] = {
     "init": _node,
@@ -127,6 +133,7 @@ COMMANDS: dict[str, Callable[[str], click.Command]] = {
     "incident": _incidents,
     "analysis": _analyses,
     "archive": _archive,
+    "library": _library,
 }
 
 

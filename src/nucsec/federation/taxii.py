@@ -15,6 +15,8 @@ Routes (every one needs a request signed by a pinned peer key, see :mod:`.auth`)
     POST /taxii2/api/x-nucsec/receipts/                    a signed receipt from the caller
     GET  /taxii2/api/x-nucsec/checkpoint/?since=N          our audit checkpoint + consistency proof
     POST /taxii2/api/x-nucsec/cosignatures/                the caller's cosignature of it
+    POST /taxii2/api/x-nucsec/library-queries/             a forensics library query: the
+                                                           signed conclusion only
 
 Errors use the TAXII error message (``title``, ``description``, ``http_status``); a
 refused signature is logged (``auth.login_failed``) with its reason. A peer asking for a
@@ -371,5 +373,15 @@ async def cosignatures(request: Request) -> Response:
         data = _json_body(call)
         result = accept_cosignature(node, conn, call.peer, data.get("note"), data.get("witness"))
         return _taxii(result)
+
+    return await _run(request, handle)
+
+
+@router.post(API_ROOT + "x-nucsec/library-queries/")
+async def library_queries(request: Request) -> Response:
+    def handle(node: Node, conn: Connection, call: Call) -> Response:
+        from nucsec.federation.library_query import answer_query
+
+        return _taxii(answer_query(node, conn, call.peer, _json_body(call), _claims(node, call)))
 
     return await _run(request, handle)

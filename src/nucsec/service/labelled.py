@@ -48,6 +48,7 @@ __all__ = [
     "base_fields",
     "count",
     "create",
+    "create_all",
     "create_in",
     "create_many",
     "explain",
@@ -211,32 +212,17 @@ def summary_fields(node: Node, conn: Connection, row: RecordRow) -> dict[str, An
 # -- operations ----------------------------------------------------------------------
 
 
-def create(node: Node, principal: Principal, kind: RecordKind, draft: Draft) -> Any:
-    """Create a record; AccessDenied (with reasons) if the principal may not."""
-    with node.engine.begin() as conn:
-        out = _create_in(node, conn, principal, kind, draft)
-    return kind.redact(node, principal, out)  # after the commit: it may read other records
-
-
-def create_in(
-    node: Node, conn: Connection, principal: Principal, kind: RecordKind, draft: Draft
-) -> str:
-    """:func:`create` in the caller's transaction (a batch that must be all or nothing):
-    the new record's id; AccessDenied if refused (its decision is recorded; the caller's
-    rollback discards everything else)."""
-    out: str = _create_in(node, conn, principal, kind, draft).id
-    return out
-
-
-def _create_in(
-    node: Node, conn: Connection, principal: Principal, kind: RecordKind, draft: Draft
+def _write(
+    node: Node,
+    conn: Connection,
+    principal: Principal,
+    kind: RecordKind,
+    draft: Draft,
+    labels: dict[str, Label],
+    banner: Label,
+    decision: Decision,
 ) -> Any:
-    labels, banner = _prepared(node, principal, draft)
-    resource = Resource(banner, kind=kind.name)
-    decision = decide(principal, "create", resource, node.ctx)
-    if not decision.allowed:
-        record_decision(node, conn, principal, "create", resource, decision)
-        raise PolicyDenial("; ".join(decision.reasons), field="label")
+    """Write version 1 of an allowed record, record the decision, run the hooks; its view."""
     store = RecordStore(conn, node.ctx)
     row = store.create(
         kind.name,
@@ -247,10 +233,47 @@ def _create_in(
         title=kind.title(draft.values),
         note=draft.note,
     )
+    resource = Resource(banner, kind=kind.name)
     record_decision(node, conn, principal, "create", resource, decision, kind.ref(row))
     version = store.version(row)
     after_write(node, conn, kind, row, version, banner)
     return kind.view(node, conn, row, version)
+
+
+def create(node: Node, principal: Principal, kind: RecordKind, draft: Draft) -> Any:
+    """Create a record; AccessDenied (with reasons) if the principal may not."""
+    with node.engine.begin() as conn:
+        out, decision = _create_in(node, conn, principal, kind, draft)
+    if out is None:  # raised after the commit, which keeps the refusal's event
+        raise PolicyDenial("; ".join(decision.reasons), field="label")
+    return kind.redact(node, principal, out)  # after the commit: it may read other records
+
+
+def create_in(
+    node: Node, conn: Connection, principal: Principal, kind: RecordKind, draft: Draft
+) -> str:
+    """:func:`create` in the caller's transaction (a batch that must be all or nothing):
+    the new record's id; AccessDenied if refused (the caller's rollback discards
+    everything, the refusal's event too: a batch decides its rows first, with
+    :func:`refusal_in`, which records refusals)."""
+    out, decision = _create_in(node, conn, principal, kind, draft)
+    if out is None:
+        raise PolicyDenial("; ".join(decision.reasons), field="label")
+    record_id: str = out.id
+    return record_id
+
+
+def _create_in(
+    node: Node, conn: Connection, principal: Principal, kind: RecordKind, draft: Draft
+) -> tuple[Any, Decision]:
+    """The new record's view and the decision, or None and the (recorded) refusal."""
+    labels, banner = _prepared(node, principal, draft)
+    resource = Resource(banner, kind=kind.name)
+    decision = decide(principal, "create", resource, node.ctx)
+    if not decision.allowed:
+        record_decision(node, conn, principal, "create", resource, decision)
+        return None, decision
+    return _write(node, conn, principal, kind, draft, labels, banner, decision), decision
 
 
 #: per engine, the id of a stored label to decide on for an absent id (see _readable)
@@ -268,6 +291,32 @@ def _stand_in_label(conn: Connection) -> Label | None:
             return None
         label_id = _STAND_IN[conn.engine] = int(found)
     return load_label(conn, label_id)
+
+
+def create_all(
+    node: Node, principal: Principal, kind: RecordKind, drafts: Sequence[Draft]
+) -> list[Any]:
+    """Create several records in one transaction, all or nothing (an import): every
+    draft is decided first; if any is refused, the refusals are recorded and AccessDenied
+    raised with nothing written; otherwise each is written and its decision recorded."""
+    prepared = [(draft, *_prepared(node, principal, draft)) for draft in drafts]
+    decided = []
+    for draft, labels, banner in prepared:
+        resource = Resource(banner, kind=kind.name)
+        decision = decide(principal, "create", resource, node.ctx)
+        decided.append((draft, labels, banner, resource, decision))
+    refused = [(r, d) for *_, r, d in decided if not d.allowed]
+    if refused:
+        with node.engine.begin() as conn:
+            for resource, decision in refused:
+                record_decision(node, conn, principal, "create", resource, decision)
+        raise PolicyDenial("; ".join(refused[0][1].reasons), field="label")
+    with node.engine.begin() as conn:
+        out = [
+            _write(node, conn, principal, kind, draft, labels, banner, decision)
+            for draft, labels, banner, _, decision in decided
+        ]
+    return [kind.redact(node, principal, v) for v in out]
 
 
 def _readable(

@@ -131,14 +131,23 @@ class Cascade:
             np.putmask(self.why, mask, self.code(test))
 
 
+def _k2_table(index: LibraryIndex, th: Thresholds, one_sided: bool) -> np.ndarray:
+    """k² per member level (an entry summarised from n members uses Student-t quantiles)."""
+    key = (th.k1 if one_sided else th.k, one_sided)
+    table = index.k2_cache.get(key)
+    if table is None:
+        table = np.array(
+            [th.k_for(int(n), one_sided=one_sided) ** 2 for n in index.member_levels], np.float32
+        )
+        index.k2_cache[key] = table
+    return table
+
+
 def _k2(index: LibraryIndex, th: Thresholds, sel: np.ndarray | slice, one_sided: bool) -> Any:
-    k = th.k1 if one_sided else th.k
-    if not index.n_members.any():
+    if not index.has_members:
+        k = th.k1 if one_sided else th.k
         return np.float32(k * k)
-    table = np.array(
-        [th.k_for(int(n), one_sided=one_sided) ** 2 for n in index.member_levels], np.float32
-    )
-    return table[index.member_code[sel]]
+    return _k2_table(index, th, one_sided)[index.member_code[sel]]
 
 
 def column_bad(

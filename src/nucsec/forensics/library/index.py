@@ -123,6 +123,9 @@ class LibraryIndex:
                 self.mv_tests.append((name, np.array(members, np.int64)))
         self.group_size = np.bincount(self.material, minlength=len(MATERIAL_CODES))
         self.reference = [self._reference(g) for g in range(len(MATERIAL_CODES) + 1)]
+        self.has_members = bool(self.n_members.any())
+        #: k² per member level, by (k, one-sided) (see ``cascade._k2_table``)
+        self.k2_cache: dict[tuple[float, bool], np.ndarray] = {}
 
     def _fill(self, j: int, col: object, inflate: np.ndarray, drop: np.ndarray | None) -> None:
         value, u, spread, below = (
