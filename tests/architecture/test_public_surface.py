@@ -48,6 +48,7 @@ SURFACE: dict[str, tuple[str, ...]] = {
     "nucsec.federation": (
         "auth",
         "boundary",
+        "ecosystem",
         "envelopes",
         "explain",
         "export",

@@ -1,5 +1,6 @@
 """Federation between national nodes: STIX 2.1 over TAXII 2.1, released only by policy.
 
+- :mod:`.ecosystem` exports incidents as standard STIX 2.1 objects too (MISP, OpenCTI);
 - :mod:`.stix` maps labelled records and labels to STIX 2.1 objects (our record types as
   extension definitions, labels as marking definitions) and back;
 - :mod:`.outbox` fills one outbox per partner, only with what the reference monitor
@@ -19,6 +20,7 @@ See ``docs/federation.md``. Importing this package is cheap: submodules load on 
 __all__ = [
     "auth",
     "boundary",
+    "ecosystem",
     "envelopes",
     "explain",
     "export",
