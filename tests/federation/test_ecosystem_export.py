@@ -105,6 +105,8 @@ def _misp_events(text: str) -> list[Any]:
     parser = ExternalSTIX2toMISPParser()
     parser.load_stix_bundle(parse(text, allow_custom=True, interoperability=True))
     parser.parse_stix_bundle()
+    if parser.single_event:  # one report: one event
+        return [parser.misp_event]
     return list(parser.misp_events)
 
 

@@ -1,6 +1,7 @@
 """Federation between national nodes: STIX 2.1 over TAXII 2.1, released only by policy.
 
-- :mod:`.ecosystem` exports incidents as standard STIX 2.1 objects too (MISP, OpenCTI);
+- :mod:`.ecosystem` exports incidents and documents as standard STIX 2.1 objects too (MISP,
+  OpenCTI); :mod:`.ingest` reads their bundles and :mod:`.stix_import` imports them;
 - :mod:`.stix` maps labelled records and labels to STIX 2.1 objects (our record types as
   extension definitions, labels as marking definitions) and back;
 - :mod:`.outbox` fills one outbox per partner, only with what the reference monitor
@@ -25,6 +26,7 @@ __all__ = [
     "explain",
     "export",
     "importer",
+    "ingest",
     "jws",
     "objects",
     "outbox",
@@ -32,6 +34,7 @@ __all__ = [
     "portions",
     "receipts",
     "stix",
+    "stix_import",
     "sync",
     "tables",
     "taxii",

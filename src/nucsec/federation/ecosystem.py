@@ -4,20 +4,22 @@ The federation mapping (:mod:`.objects`, pinned byte for byte between nodes) car
 records as extension objects (``x-nucsec-incident``) that third-party platforms cannot
 read. This export puts, beside those objects, what the wider ecosystem understands:
 
-- an ``incident`` per record (same UUID as the ``x-nucsec-incident``, ``derived-from`` it),
+- an ``incident`` per incident (same UUID as the ``x-nucsec-incident``, ``derived-from`` it),
   named by the record's title, described by its facts, marked with the facts' label;
 - a ``location`` (the incident's country, ISO 3166-1 alpha-2; the model has no
   coordinates), ``located-at`` from the incident;
 - ``identity`` objects of the originating government and agency (``related-to``);
 - a ``note`` per narrative paragraph, marked with that paragraph's own label;
 - a ``report`` per incident collecting all of them (MISP makes one event of each report),
-  marked with the banner, its ``name`` granularly marked with the facts' label.
+  marked with the banner, its ``name`` granularly marked with the facts' label;
+- a ``report`` per document: title and body as name and description, each granularly
+  marked with its portion's label.
 
 Markings are the federation's (labels as marking definitions, TLP 2.0 only for
 unclassified material). The records are those the federation export would give the
-principal (the policy's SQL twin; ORCON: originator only), less every record whose banner is
-NOFORN: this file is meant to leave the country. Audited as an export (``record.export``,
-format ``stix-ecosystem``).
+principal (the policy's SQL twin; ORCON: originator only), less every record whose banner
+is NOFORN (or REL TO its own nation only): this file is meant to leave the country.
+Audited as an export (``record.export``, format ``stix-ecosystem``).
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
+from nucsec.errors import InputError
 from nucsec.federation import stix
 from nucsec.federation.objects import ObjectBuilder, export_bundle, times_of
 from nucsec.incidents import incident_to_record
@@ -35,11 +38,23 @@ from nucsec.incidents.countries import country_name
 from nucsec.markings.label import Label
 from nucsec.node import Node
 from nucsec.policy import Principal
+from nucsec.policy.sql import visible_label_ids
 from nucsec.service.incidents import INCIDENT, exportable_ids, incident_of_portions
 from nucsec.service.trail import digest, emit, reading
+from nucsec.store.labels import LABEL_TABLES
 from nucsec.store.records import RecordRow, RecordStore, VersionRow
+from nucsec.store.schema import records
 
-__all__ = ["ecosystem_bundle", "export_incidents_ecosystem", "facts_summary"]
+__all__ = [
+    "EXPORTED",
+    "ecosystem_bundle",
+    "export_ecosystem",
+    "export_incidents_ecosystem",
+    "facts_summary",
+]
+
+#: the kinds this export carries
+EXPORTED = ("incident", "document")
 
 _SUMMARY_KEYS = (
     "incident_type",
@@ -204,53 +219,133 @@ class _Incident:
         return out
 
 
-def ecosystem_bundle(node: Node, conn: Connection, rows: Sequence[RecordRow]) -> dict[str, Any]:
-    """The federation export of ``rows`` (already decided by the caller) with the standard
-    objects of each incident after it; NOFORN rows are left out here."""
+def _stays_home(label: Label) -> bool:
+    """NOFORN, or releasable to no nation but its authority's (REL TO that nation only)."""
+    return label.noforn or (
+        bool(label.rel_to_nations) and label.rel_to_nations <= {label.authority}
+    )
+
+
+def _document(
+    builder: ObjectBuilder, row: RecordRow, version: VersionRow, times: Sequence[str]
+) -> _Incident:
+    """A document as a ``report``: its title the name, its body the description, each
+    granularly marked with its portion's label; the banner on the object."""
+    built = _Incident(builder, row, version, times)
+    title, body = version.portions["title"], version.portions["body"]
+    report = built._sdo(
+        "report",
+        f"report--{row.id}",
+        version.label_id,
+        name=title.value,
+        description=body.value,
+        report_types=["threat-report"],
+        published=built.modified,
+        object_refs=[f"x-nucsec-document--{row.id}"],
+    )
+    report["granular_markings"] = [
+        {"marking_ref": built.marks(title.label_id)[0], "selectors": ["name"]},
+        {"marking_ref": built.marks(body.label_id)[0], "selectors": ["description"]},
+    ]
+    return built
+
+
+def ecosystem_bundle(
+    node: Node, conn: Connection, rows: Mapping[str, Sequence[RecordRow]]
+) -> dict[str, Any]:
+    """The federation export of ``rows`` by kind (incidents, documents; already decided by
+    the caller) with the standard objects of each record after it; NOFORN rows are left
+    out here."""
     store = RecordStore(conn, node.ctx)
     builder = ObjectBuilder(node, conn)
-    versions = store.head_versions(rows)
-    rows = [r for r in rows if not builder.label(versions[r.pk].label_id).noforn]
-    base = export_bundle(node, conn, INCIDENT, rows)
-    times = times_of(conn, [r.pk for r in rows])
-    seen = {o["id"] for o in base["objects"]}
-    definitions: list[dict[str, Any]] = []
+    base_objects: dict[str, dict[str, Any]] = {}
     standard: list[dict[str, Any]] = []
-    for row in rows:
-        built = _Incident(builder, row, versions[row.pk], times[row.pk])
-        standard += built.build()
+    definitions: list[dict[str, Any]] = []
+    built_all: list[_Incident] = []
+    for kind_name, kind_rows in rows.items():
+        versions = store.head_versions(kind_rows)
+        kept = [r for r in kind_rows if not _stays_home(builder.label(versions[r.pk].label_id))]
+        kind = node.kinds.get(kind_name)
+        for obj in export_bundle(node, conn, kind, kept)["objects"]:
+            base_objects.setdefault(obj["id"], obj)
+        times = times_of(conn, [r.pk for r in kept])
+        for row in kept:
+            if kind_name == INCIDENT.name:
+                built = _Incident(builder, row, versions[row.pk], times[row.pk])
+                built.build()
+            else:
+                built = _document(builder, row, versions[row.pk], times[row.pk])
+            built_all.append(built)
+    records = [o for o in base_objects.values() if o["type"].startswith("x-nucsec-")]
+    seen = {o["id"] for o in base_objects.values()}
+    for built in built_all:
+        standard += built.objects
         for d in built.definitions.values():
             if d["id"] not in seen:
                 seen.add(d["id"])
                 definitions.append(d)
-    body = json.dumps([base["id"], definitions, standard], sort_keys=True, ensure_ascii=False)
-    objects = [*base["objects"], *definitions, *standard]
+    head = [o for o in base_objects.values() if not o["type"].startswith("x-nucsec-")]
+    objects = [*head, *definitions, *records, *standard]
+    body = json.dumps(objects, sort_keys=True, ensure_ascii=False)
     return stix.bundle(stix.derived_id("bundle", "ecosystem\n" + digest(body)), objects)
 
 
-def export_incidents_ecosystem(node: Node, principal: Principal) -> str:
-    """A STIX 2.1 bundle (JSON text) for MISP, OpenCTI and other platforms: every incident
-    the principal may export and that is not NOFORN, as our extension objects and standard
-    STIX objects. Audited as an export (``record.export``, format ``stix-ecosystem``)."""
+def _exportable(node: Node, conn: Connection, principal: Principal, kind: str) -> list[str]:
+    if kind == INCIDENT.name:
+        return exportable_ids(node, conn, principal)
+    labels = visible_label_ids(principal, node.ctx, LABEL_TABLES, "export")
+    query = (
+        select(records.c.id)
+        .where(
+            records.c.kind == kind, records.c.recalled.is_(False), records.c.label_id.in_(labels)
+        )
+        .order_by(records.c.pk)
+    )
+    return list(conn.execute(query).scalars())
+
+
+def export_ecosystem(node: Node, principal: Principal, kinds: Sequence[str] = ("incident",)) -> str:
+    """A STIX 2.1 bundle (JSON text) for MISP, OpenCTI and other platforms: every record of
+    ``kinds`` (incident, document) the principal may export (the policy's SQL twin; ORCON:
+    originator only) and that is not NOFORN, as our extension objects and standard STIX
+    objects. Audited as an export (``record.export``, format ``stix-ecosystem``)."""
+    unknown = sorted(set(kinds) - set(EXPORTED))
+    if unknown:
+        raise InputError(f"no ecosystem export of {unknown[0]} records", field="kind")
     with reading(node) as (conn, recorder):
-        ids = exportable_ids(node, conn, principal)
         store = RecordStore(conn, node.ctx)
-        rows = [row for rid in ids if (row := store.get(INCIDENT.name, rid)) is not None]
+        rows = {
+            kind: [
+                row
+                for rid in _exportable(node, conn, principal, kind)
+                if (row := store.get(kind, rid)) is not None
+            ]
+            for kind in kinds
+        }
         data = ecosystem_bundle(node, conn, rows)
         text = json.dumps(data, ensure_ascii=False, indent=1)
-        exported = sorted(
-            o["id"].partition("--")[2] for o in data["objects"] if o["type"] == "incident"
-        )
-        emit(
-            node,
-            recorder,
-            actor=principal.id,
-            action="record.export",
-            details={
-                "kind": INCIDENT.name,
-                "format": "stix-ecosystem",
-                "ids": exported,
-                "sha256": digest(text),
-            },
-        )
+        for kind in kinds:
+            wire = node.kinds.get(kind).wire
+            prefix = f"{wire.stix_type}--" if wire else ""
+            exported = sorted(
+                o["id"].removeprefix(prefix) for o in data["objects"] if o["id"].startswith(prefix)
+            )
+            emit(
+                node,
+                recorder,
+                actor=principal.id,
+                action="record.export",
+                details={
+                    "kind": kind,
+                    "format": "stix-ecosystem",
+                    "ids": exported,
+                    "sha256": digest(text),
+                },
+            )
     return text
+
+
+def export_incidents_ecosystem(node: Node, principal: Principal) -> str:
+    """:func:`export_ecosystem` of the incidents (``nucsec incident export --format
+    stix-ecosystem``)."""
+    return export_ecosystem(node, principal, ("incident",))
