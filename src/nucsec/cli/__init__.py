@@ -105,6 +105,12 @@ def _archive(name: str) -> click.Command:
     return archive.archive_group
 
 
+def _interop(name: str) -> click.Command:
+    from nucsec.cli import interop
+
+    return {"import": interop.import_group, "export": interop.export_group}[name]
+
+
 #: sub-command name -> the loader that imports its module and returns it
 COMMANDS: dict[str, Callable[[str], click.Command]] = {
     "init": _node,
@@ -127,6 +133,8 @@ COMMANDS: dict[str, Callable[[str], click.Command]] = {
     "incident": _incidents,
     "analysis": _analyses,
     "archive": _archive,
+    "import": _interop,
+    "export": _interop,
 }
 
 
