@@ -378,6 +378,7 @@ SURFACE: dict[str, tuple[str, ...]] = {
         "documents",
         "forensics",
         "incidents",
+        "interop",
         "markings",
         "record_schemas",
         "schemas",

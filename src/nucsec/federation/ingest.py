@@ -227,7 +227,7 @@ def _tlp_of(marking: Mapping[str, Any]) -> str | None:
         level = str(value).lower().removeprefix("tlp:").replace("white", "clear")
         return level if level in TLP_ORDER else None
     ext = marking.get("extensions")
-    if isinstance(ext, Mapping) and stix.TLP2_EXTENSION in ext:
+    if isinstance(ext, Mapping) and isinstance(ext.get(stix.TLP2_EXTENSION), Mapping):
         level = str(ext[stix.TLP2_EXTENSION].get("tlp_2_0", "")).lower()
         return level if level in TLP_ORDER else None
     return None
@@ -322,6 +322,8 @@ class _Reader:
                     self.markings[mid] = _read_marking(obj, ctx)
                 except (InputError, LabelError) as exc:
                     self.refuse(obj, "marking_unknown", exc.message)
+                except (TypeError, ValueError, KeyError, AttributeError):
+                    self.refuse(obj, "marking_unknown", "a marking this node cannot interpret")
         for rel in [o for o in self.by_id.values() if o["type"] == "relationship"]:
             src, dst = rel.get("source_ref"), rel.get("target_ref")
             if not (isinstance(src, str) and isinstance(dst, str)):
@@ -368,10 +370,13 @@ class _Reader:
         refs = refs + [g.get("marking_ref") for g in granular if isinstance(g, Mapping)]
         tlp, labels, names = "clear", [], []
         for ref in refs:
+            if not isinstance(ref, str):
+                self.refuse(obj, "malformed", "a marking reference must be an id")
+                return None
             if ref in self.refused:
                 self.refuse(obj, "marking_unknown", f"marked by a refused marking {ref}")
                 return None
-            marking = self.markings.get(ref) if isinstance(ref, str) else None
+            marking = self.markings.get(ref)
             if marking is None:
                 self.refuse(obj, "broken_reference", f"marking {ref} is not in the bundle")
                 return None
@@ -524,7 +529,8 @@ def _plan_incident(reader: _Reader, plan: Plan, obj: dict[str, Any], used: set[s
 
 
 def _reference(obj: Mapping[str, Any]) -> str:
-    for ref in obj.get("external_references") or ():
+    refs = obj.get("external_references")
+    for ref in refs if isinstance(refs, list) else ():
         if isinstance(ref, Mapping) and re.fullmatch(
             r"[A-Za-z0-9._/-]{1,64}", str(ref.get("external_id"))
         ):
@@ -541,8 +547,8 @@ def _str(reader: _Reader, obj: Mapping[str, Any], key: str) -> bool:
 
 def _plan_container(reader: _Reader, plan: Plan, obj: dict[str, Any], used: set[str]) -> None:
     refs = obj.get("object_refs")
-    if not isinstance(refs, list) or not refs:
-        reader.refuse(obj, "malformed", f"a {obj['type']} needs object_refs")
+    if not isinstance(refs, list) or not refs or not all(isinstance(r, str) for r in refs):
+        reader.refuse(obj, "malformed", f"a {obj['type']} needs object_refs (ids)")
         return
     if any(r in used for r in refs):  # it collects an imported incident: provenance only
         used.add(obj["id"])
