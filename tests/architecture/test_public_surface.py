@@ -65,6 +65,7 @@ SURFACE: dict[str, tuple[str, ...]] = {
         "sync",
         "tables",
         "taxii",
+        "taxii_pull",
         "witness",
     ),
     "nucsec.forensics": (

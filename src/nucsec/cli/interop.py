@@ -1,7 +1,9 @@
 """``nucsec import`` and ``nucsec export``: STIX 2.1 with MISP, OpenCTI and other platforms.
 
 ``nucsec import stix FILE --label L --as USER`` imports a third-party bundle under the
-officer's label (:func:`nucsec.federation.stix_import.import_stix`); ``nucsec export stix
+officer's label (:func:`nucsec.federation.stix_import.import_stix`); ``nucsec import taxii
+URL --collection ID ...`` pulls a TAXII 2.1 collection into the same import
+(:mod:`nucsec.federation.taxii_pull`); ``nucsec export stix
 --as USER [--kind incident|document]`` writes the ecosystem bundle
 (:func:`nucsec.federation.ecosystem.export_ecosystem`). See ``docs/interop.md``.
 """
@@ -54,6 +56,47 @@ def import_stix_cmd(path: str, as_user: str, label_text: str, as_json: bool) -> 
     data = Path(path).read_bytes()
     with node() as n:
         result = import_stix(n, acting(n, as_user), data, parse_label(label_text, n.ctx))
+    emit(result, as_json, _summary)
+
+
+@import_group.command("taxii")
+@click.argument("url")
+@click.option("--collection", required=True, help="the collection's id (a UUID)")
+@click.option("--as", "as_user", required=True)
+@click.option("--label", "label_text", required=True, help="label of every imported record")
+@click.option("--user", default=None, help="HTTP basic user of the TAXII server")
+@click.option("--password-file", type=click.Path(exists=True, dir_okay=False), default=None)
+@click.option("--page-size", type=click.IntRange(1, 10_000), default=100, show_default=True)
+@json_option
+def import_taxii_cmd(
+    url: str,
+    collection: str,
+    as_user: str,
+    label_text: str,
+    user: str | None,
+    password_file: str | None,
+    page_size: int,
+    as_json: bool,
+) -> None:
+    """Pull a TAXII 2.1 collection (URL: the API root) into the STIX import."""
+    from pathlib import Path
+
+    from nucsec.cli._node import acting, node
+    from nucsec.federation.taxii_pull import pull_taxii
+    from nucsec.markings import parse_label
+
+    password = Path(password_file).read_text(encoding="utf-8").strip() if password_file else None
+    with node() as n:
+        result = pull_taxii(
+            n,
+            acting(n, as_user),
+            url,
+            collection,
+            parse_label(label_text, n.ctx),
+            user=user,
+            password=password,
+            page_size=page_size,
+        )
     emit(result, as_json, _summary)
 
 
