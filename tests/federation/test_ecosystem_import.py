@@ -131,6 +131,13 @@ def node(node_factory: Any) -> Any:
     return node_factory("USA", demo=False)
 
 
+def parse_label_json(label: dict[str, Any]) -> str:
+    """The JSON of a stored label given as its dict (a view's ``label``)."""
+    from nucsec.markings import Label
+
+    return Label.from_dict(label).to_json()
+
+
 def _count(node: Any) -> int:
     with node.engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(records)).scalar_one())
@@ -146,7 +153,9 @@ def test_a_misp_event_becomes_a_document_once(node: Any) -> None:
     first = import_stix(node, DHS, text, label)
     assert first["refused"] == [], first["refused"]
     (made,) = first["created"]
-    assert made["kind"] == "document" and made["id"] == record_uuid(made["stix_id"])
+    stored = get_document(node, DHS, made["id"])
+    assert made["kind"] == "document"
+    assert made["id"] == record_uuid(made["stix_id"], parse_label_json(stored.label))
     doc = get_document(node, DHS, made["id"])
     assert doc.title == EVENT_INFO
     assert EVENT_TEXT in doc.body and "198.51.100.7" in doc.body and "location: JP" in doc.body

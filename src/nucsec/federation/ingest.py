@@ -139,14 +139,17 @@ class Plan:
     supporting: int = 0
 
 
-def record_uuid(stix_id: str) -> str:
-    """The id of the record imported from ``stix_id`` (the same on every import).
+def record_uuid(stix_id: str, scope: str = "") -> str:
+    """The id of the record imported from ``stix_id`` under ``scope`` (the assigned label's
+    JSON): the same on every import of that object under that label.
 
-    >>> record_uuid("report--0d6c4d67-0c3e-4b53-9b0b-3b5f0b0f8a11") == record_uuid(
-    ...     "report--0d6c4d67-0c3e-4b53-9b0b-3b5f0b0f8a11")
+    >>> a = record_uuid("report--0d6c4d67-0c3e-4b53-9b0b-3b5f0b0f8a11", "L")
+    >>> a == record_uuid("report--0d6c4d67-0c3e-4b53-9b0b-3b5f0b0f8a11", "L")
     True
+    >>> a == record_uuid("report--0d6c4d67-0c3e-4b53-9b0b-3b5f0b0f8a11", "M")
+    False
     """
-    return str(uuid.uuid5(NAMESPACE, stix_id))
+    return str(uuid.uuid5(NAMESPACE, f"{stix_id}\n{scope}"))
 
 
 # -- the bundle as a whole ------------------------------------------------------------

@@ -7,10 +7,11 @@ reference monitor for each record, and writes everything in **one transaction**:
 is imported whole as far as its objects are acceptable, and a failure while writing leaves
 nothing behind.
 
-Each record's id is derived from the STIX id it came from (:func:`.ingest.record_uuid`),
-and its version note keeps the provenance (bundle id, STIX id and ``modified``, the STIX
-ids it was made of, the producer, the source markings). Importing the same object again
-changes nothing; a newer ``modified`` adds a version. Audited: each record written as a
+Each record's id is derived from the STIX id it came from and the assigned label
+(:func:`.ingest.record_uuid`: a record the officer could not read never collides with
+theirs; the same object under another label is another record), and its version note
+keeps the provenance (bundle id, STIX id and ``modified``, the STIX ids it was made of, the
+producer, the source markings). Importing the same object again changes nothing; a newer ``modified`` adds a version. Audited: each record written as a
 ``record.create``/``record.update`` decision.
 """
 
@@ -120,7 +121,7 @@ class _Writer:
         except InputError as exc:
             self.refuse(item, "invalid", exc.message)
             return
-        rid = record_uuid(item.stix_id)
+        rid = record_uuid(item.stix_id, self.label.to_json())
         row = self.store.get(kind.name, rid)
         if row is not None:
             self._update(kind, row, item, draft)
