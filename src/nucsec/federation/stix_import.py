@@ -11,7 +11,8 @@ Each record's id is derived from the STIX id it came from and the assigned label
 (:func:`.ingest.record_uuid`: a record the officer could not read never collides with
 theirs; the same object under another label is another record), and its version note
 keeps the provenance (bundle id, STIX id and ``modified``, the STIX ids it was made of, the
-producer, the source markings). Importing the same object again changes nothing; a newer ``modified`` adds a version. Audited: each record written as a
+producer, the source markings). Importing the same object again changes nothing; a newer
+``modified`` adds a version. Audited: each record written as a
 ``record.create``/``record.update`` decision.
 """
 
