@@ -35,6 +35,7 @@ READ_PATHS: dict[str, tuple[list[str], str]] = {
     "incident show": (["{incident}", "--as", "{user}"], "record.read"),
     "incident export": (["--as", "{user}"], "record.export"),
     "incident stats": (["--as", "{user}"], "record.report"),
+    "export stix": (["--as", "{user}"], "record.export"),
 }
 
 if "analysis" in COMMANDS:  # `nucsec analysis` (nucsec.cli.analyses:analysis_group)
@@ -74,6 +75,9 @@ NOT_RECORD_READS: dict[str, str] = {
     "sync": "pulls from a partner; what arrives is audited (exchange.receive)",
     "incident add": "write (audited: record.create)",
     "incident import": "write (audited: record.create)",
+    "import stix": "write of a bundle file's objects (audited: record.create, record.update)",
+    "import taxii": "pulls a TAXII collection into the import (audited: record.create, "
+    "record.update)",
     "spectrum analyze": "analyses detector files given on the command line",
     "spectrum convert": "converts a detector file given on the command line",
     "spectrum info": "describes a detector file given on the command line",

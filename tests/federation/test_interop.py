@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +166,49 @@ def _medallion_data(objects: list[dict[str, Any]], port: int) -> dict[str, Any]:
     }
 
 
+@contextmanager
+def serve_medallion(
+    tmp_path: Path, objects: list[dict[str, Any]]
+) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """medallion on loopback serving ``objects`` in one collection: its URL, its data and
+    its configuration (users); stopped at the end."""
+    if shutil.which("medallion", path=str(Path(sys.executable).parent)) is None:
+        pytest.skip("medallion is not installed")
+    port = free_port()
+    data = _medallion_data(objects, port)
+    (tmp_path / "data.json").write_text(json.dumps(data))
+    config = json.loads((DATA / "medallion_config.json").read_text())
+    config["backend"]["filename"] = str(tmp_path / "data.json")
+    (tmp_path / "medallion.json").write_text(json.dumps(config))
+    with (tmp_path / "medallion.log").open("wb") as log:
+        proc = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("medallion")),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                str(tmp_path / "medallion.json"),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(url + "/taxii2/", timeout=1)
+            except urllib.error.HTTPError:
+                break  # 401: it is up
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.1)
+        yield url, data, config
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 @pytest.fixture
 def medallion(tmp_path: Path, make_node: MakeNode) -> Iterator[dict[str, Any]]:
     """medallion on loopback, serving what a USA node released (TLP:CLEAR and classified)
@@ -204,35 +248,8 @@ def medallion(tmp_path: Path, make_node: MakeNode) -> Iterator[dict[str, Any]]:
             "object_marking_refs": [clear["id"]],
         }
     )
-    port = free_port()
-    (tmp_path / "data.json").write_text(json.dumps(_medallion_data(objects, port)))
-    config = json.loads((DATA / "medallion_config.json").read_text())
-    config["backend"]["filename"] = str(tmp_path / "data.json")
-    (tmp_path / "medallion.json").write_text(json.dumps(config))
-    (tmp_path / "password").write_text(config["users"]["reader"])
-    with (tmp_path / "medallion.log").open("wb") as log:
-        proc = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("medallion")),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                str(tmp_path / "medallion.json"),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(url + "/taxii2/", timeout=1)
-            except urllib.error.HTTPError:
-                break  # 401: it is up
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.1)
+    with serve_medallion(tmp_path, objects) as (url, _data, config):
+        (tmp_path / "password").write_text(config["users"]["reader"])
         yield {
             "url": url,
             "password": tmp_path / "password",
@@ -240,9 +257,6 @@ def medallion(tmp_path: Path, make_node: MakeNode) -> Iterator[dict[str, Any]]:
             "objects": objects,
             "clear": clear["id"],
         }
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def test_our_sync_pulls_a_tlp_clear_bundle_from_medallion(medallion: dict[str, Any]) -> None:

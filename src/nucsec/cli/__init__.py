@@ -111,6 +111,12 @@ def _library(name: str) -> click.Command:
     return library.library_group
 
 
+def _interop(name: str) -> click.Command:
+    from nucsec.cli import interop
+
+    return {"import": interop.import_group, "export": interop.export_group}[name]
+
+
 #: sub-command name -> the loader that imports its module and returns it
 COMMANDS: dict[str, Callable[[str], click.Command]] = {
     "init": _node,
@@ -134,6 +140,8 @@ COMMANDS: dict[str, Callable[[str], click.Command]] = {
     "analysis": _analyses,
     "archive": _archive,
     "library": _library,
+    "import": _interop,
+    "export": _interop,
 }
 
 

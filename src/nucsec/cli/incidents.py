@@ -334,20 +334,26 @@ def import_cmd(path: str, as_user: str, label_text: str, partial: bool, as_json:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "stix"]),
+    type=click.Choice(["csv", "stix", "stix-ecosystem"]),
     default="csv",
     show_default=True,
-    help="csv: the register's columns; stix: a STIX 2.1 bundle (the federation mapping)",
+    help="csv: the register's columns; stix: a STIX 2.1 bundle (the federation mapping); "
+    "stix-ecosystem: the same with standard STIX objects for MISP and OpenCTI (no NOFORN)",
 )
 def export_cmd(as_user: str, output: str | None, fmt: str) -> None:
     """The incidents the user may export (ORCON: originator only), as CSV or STIX 2.1."""
     from pathlib import Path
 
     from nucsec.cli._node import acting, node
+    from nucsec.federation.ecosystem import export_incidents_ecosystem
     from nucsec.federation.export import export_incidents_stix
     from nucsec.service.incidents import export_incidents
 
-    export = export_incidents_stix if fmt == "stix" else export_incidents
+    export = {
+        "csv": export_incidents,
+        "stix": export_incidents_stix,
+        "stix-ecosystem": export_incidents_ecosystem,
+    }[fmt]
     with node() as n:
         text = export(n, acting(n, as_user))
     if output:

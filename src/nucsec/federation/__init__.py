@@ -1,5 +1,8 @@
 """Federation between national nodes: STIX 2.1 over TAXII 2.1, released only by policy.
 
+- :mod:`.ecosystem` exports incidents and documents as standard STIX 2.1 objects too (MISP,
+  OpenCTI); :mod:`.ingest` reads their bundles and :mod:`.stix_import` imports them
+  (:mod:`.taxii_pull` from a TAXII 2.1 collection);
 - :mod:`.stix` maps labelled records and labels to STIX 2.1 objects (our record types as
   extension definitions, labels as marking definitions) and back;
 - :mod:`.outbox` fills one outbox per partner, only with what the reference monitor
@@ -19,10 +22,12 @@ See ``docs/federation.md``. Importing this package is cheap: submodules load on 
 __all__ = [
     "auth",
     "boundary",
+    "ecosystem",
     "envelopes",
     "explain",
     "export",
     "importer",
+    "ingest",
     "jws",
     "objects",
     "outbox",
@@ -30,8 +35,10 @@ __all__ = [
     "portions",
     "receipts",
     "stix",
+    "stix_import",
     "sync",
     "tables",
     "taxii",
+    "taxii_pull",
     "witness",
 ]

@@ -148,6 +148,7 @@ def _include_records(app: FastAPI) -> None:
     from nucsec.web.api import attachments as attachments_api
     from nucsec.web.api import forensics as forensics_api
     from nucsec.web.api import incidents as incidents_api
+    from nucsec.web.api import interop as interop_api
     from nucsec.web.api import library as library_api
     from nucsec.web.pages import attachments as attachments_pages
     from nucsec.web.pages import common as common_pages
@@ -158,6 +159,7 @@ def _include_records(app: FastAPI) -> None:
     app.include_router(forensics_api.router, prefix="/api/v1", tags=["forensics"])
     app.include_router(attachments_api.router, prefix="/api/v1", tags=["attachments"])
     app.include_router(library_api.router, prefix="/api/v1", tags=["library"])
+    app.include_router(interop_api.router, prefix="/api/v1", tags=["interop"])
     app.include_router(incidents_pages.router, include_in_schema=False)
     app.include_router(forensics_pages.router, include_in_schema=False)
     app.include_router(common_pages.router, include_in_schema=False)

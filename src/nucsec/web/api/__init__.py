@@ -11,6 +11,7 @@ __all__ = [
     "documents",
     "forensics",
     "incidents",
+    "interop",
     "library",
     "markings",
     "record_schemas",

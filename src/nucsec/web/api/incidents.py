@@ -19,6 +19,7 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
 
 from nucsec.errors import InputError
+from nucsec.federation.ecosystem import export_incidents_ecosystem
 from nucsec.federation.export import export_incidents_stix
 from nucsec.node import Node
 from nucsec.service import incidents as register
@@ -108,13 +109,17 @@ def incident_stats(
 def export_incidents(
     caller: Caller = Read,
     node: Node = NodeDep,
-    fmt: Literal["csv", "stix"] = Query(
-        "csv", alias="format", description="csv or stix (a STIX 2.1 bundle)"
+    fmt: Literal["csv", "stix", "stix-ecosystem"] = Query(
+        "csv",
+        alias="format",
+        description="csv, stix (a STIX 2.1 bundle) or stix-ecosystem (the same with standard "
+        "STIX objects for MISP and OpenCTI, nothing NOFORN)",
     ),
 ) -> Response:
     day = node.clock().date().isoformat()
-    if fmt == "stix":
-        text = export_incidents_stix(node, caller.principal)
+    if fmt in ("stix", "stix-ecosystem"):
+        export = export_incidents_stix if fmt == "stix" else export_incidents_ecosystem
+        text = export(node, caller.principal)
         media, name = "application/stix+json;version=2.1", f"incidents-{day}.stix.json"
     else:
         text = register.export_incidents(node, caller.principal)
