@@ -105,6 +105,17 @@ def _archive(name: str) -> click.Command:
     return archive.archive_group
 
 
+def _practices(name: str) -> click.Command:
+    from nucsec.cli import facilities, practices
+
+    commands = {
+        "practice": practices.practice_group,
+        "framework": practices.framework_group,
+        "facility": facilities.facility_group,
+    }
+    return commands[name]
+
+
 #: sub-command name -> the loader that imports its module and returns it
 COMMANDS: dict[str, Callable[[str], click.Command]] = {
     "init": _node,
@@ -127,6 +138,9 @@ COMMANDS: dict[str, Callable[[str], click.Command]] = {
     "incident": _incidents,
     "analysis": _analyses,
     "archive": _archive,
+    "practice": _practices,
+    "framework": _practices,
+    "facility": _practices,
 }
 
 
