@@ -86,9 +86,13 @@ def test_english_insider_finds_prefix_matches_ranked(catalogue):
 
 def test_japanese_words_are_found_inside_longer_runs(catalogue):
     node, made = catalogue
-    for query in ("核物質", "核物質防護", "内部脅威", "二人規則"):
+    for query in ("核物質", "核物質防護", "二人規則", "施設内"):
         found = _search(node, "npa.analyst", query=query)
         assert [i.id for i in found.items] == [made["japanese"].id], query
+    # the topic's Japanese label is indexed: 内部脅威 (insider threat) also finds the
+    # English practice filed under that topic, below the one that says it in its summary
+    both = _search(node, "npa.analyst", query="内部脅威")
+    assert [i.id for i in both.items] == [made["japanese"].id, made["insider"].id]
     assert _search(node, "npa.analyst", query="防護核物質").total == 0  # order matters
     assert _search(node, "npa.analyst", query="ｉｎｓｉｄｅｒ").total == 1  # full width
 

@@ -48,6 +48,7 @@ __all__ = [
     "ASSESSMENT",
     "AssessmentView",
     "assess_facility",
+    "assessment_questions",
     "facility_assessments",
     "facility_scores",
     "framework",
@@ -189,6 +190,20 @@ def _tags(fac: FacilityView, on: dt.date) -> frozenset[str]:
         return frozenset(fac.profile["tags"])
     values = {name: p.value for name, p in fac.portions.items()}
     return facility_of(values).profile(on).tags
+
+
+def assessment_questions(
+    node: Node,
+    principal: Principal,
+    facility_id: str,
+    on: dt.date,
+    framework_id: str = "nucsec-facility",
+) -> tuple[str, ...]:
+    """The questions of ``framework_id`` that apply to the facility on ``on`` (what an
+    assessment form asks; nothing is written)."""
+    fw = framework(framework_id)
+    fac = get_facility(node, principal, facility_id)
+    return generate_assessment(fw, "form", fac.code, _tags(fac, on), on).questions
 
 
 def assess_facility(

@@ -2,9 +2,9 @@
 hook of the ``practice`` kind, run in the writing transaction, here or on receipt).
 
 The index holds the current version only: code, topic, status, banner label, the
-applicability tags, and the search tokens of title, summary and body
-(:func:`nucsec.practices.tokens.search_tokens`): in the FTS5 table on SQLite, as a
-weighted ``tsvector`` on PostgreSQL (title A, summary B, body D). A recalled practice
+applicability tags, and the search tokens of title, summary, keywords (code, topic labels
+in English and Japanese) and body (:func:`nucsec.practices.tokens.search_tokens`): in the
+FTS5 table on SQLite, as a weighted ``tsvector`` on PostgreSQL (A, B, C, D). A recalled practice
 leaves the index. The values are those the kind already checked.
 """
 
@@ -17,17 +17,20 @@ from sqlalchemy import Connection, Text, cast, delete, func, insert, literal, li
 from nucsec.markings import Label
 from nucsec.node import Node
 from nucsec.practices.tokens import search_tokens
+from nucsec.practices.vocabulary import topics
 from nucsec.service.practice_tables import practice_index, practice_tags
 from nucsec.store.records import RecordRow, VersionRow
 
 __all__ = ["SIMPLE", "index_practice", "tsv_expression"]
 
-#: tsvector weights of the text portions on PostgreSQL (``ts_rank``: A 1.0, B 0.4, D 0.1)
-WEIGHTS = (("title", "A"), ("summary", "B"), ("body", "D"))
+#: tsvector weights of the indexed texts on PostgreSQL (``ts_rank``: A 1.0, B 0.4, C 0.2,
+#: D 0.1); ``keywords`` are the code and the topic's English and Japanese labels
+WEIGHTS = (("title", "A"), ("summary", "B"), ("keywords", "C"), ("body", "D"))
 # the FTS5 table (practice_tables.FTS_TABLE) written out (no caller's text reaches these statements)
 _FTS_DELETE = text("DELETE FROM practice_fts WHERE rowid = :pk")
 _FTS_INSERT = text(
-    "INSERT INTO practice_fts (rowid, title, summary, body) VALUES (:pk, :title, :summary, :body)"
+    "INSERT INTO practice_fts (rowid, title, summary, keywords, body) "
+    "VALUES (:pk, :title, :summary, :keywords, :body)"
 )
 #: the text-search configuration: no stemming, no stop words (our tokens are made already)
 SIMPLE: Any = literal_column("'simple'::regconfig")
@@ -61,7 +64,11 @@ def index_practice(
         return
     values = {name: p.value for name, p in version.portions.items()}
     meta = values["meta"]
-    tokens = {name: search_tokens(str(values.get(name, ""))) for name, _ in WEIGHTS}
+    texts = {name: str(values.get(name, "")) for name in ("title", "summary", "body")}
+    topic = topics().get(str(meta["topic"]))
+    labels = (topic.label_en, topic.label_ja) if topic else ()
+    texts["keywords"] = " ".join((str(meta["code"]), *labels))
+    tokens = {name: search_tokens(text) for name, text in texts.items()}
     conn.execute(
         insert(practice_index).values(
             record_pk=row.pk,

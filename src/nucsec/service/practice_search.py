@@ -3,8 +3,8 @@ policy-filtered in SQL.
 
 Text is matched on the tokens of :mod:`nucsec.practices.tokens` (Latin words as
 prefixes, Japanese runs as phrases of bigrams), with SQLite FTS5 (ranked by ``bm25``,
-title 10, summary 4, body 1) or PostgreSQL full text (``simple`` configuration, GIN
-index, ranked by ``ts_rank`` over weights A/B/D). Filters: topic, applicability tags
+title 10, summary 4, keywords 2, body 1) or PostgreSQL full text (``simple`` configuration, GIN
+index, ranked by ``ts_rank`` over weights A/B/C/D). Filters: topic, applicability tags
 (every tag given), status. The items, the total and every facet count (topic, status,
 applicability) come from one set of conditions that starts with the SQL twin of the
 reference monitor (``records.label_id IN visible labels``, not recalled): a practice the
@@ -147,7 +147,7 @@ def _rank(f: PracticeFilter, dialect: str) -> list[Any]:
     if not f.query:
         return [records.c.pk.desc()]
     if dialect == "sqlite":  # bm25 is lower for a better match
-        bm25 = func.bm25(literal_column(FTS_TABLE), 10.0, 4.0, 1.0)
+        bm25 = func.bm25(literal_column(FTS_TABLE), 10.0, 4.0, 2.0, 1.0)
         return [bm25, records.c.pk.desc()]
     return [func.ts_rank(_PI.tsv, _tsquery(f.query)).desc(), records.c.pk.desc()]
 

@@ -2,9 +2,9 @@
 
 ``practice_index`` has one row per practice record (its current version): code, topic,
 status and banner label, and on PostgreSQL the weighted ``tsvector`` of its search tokens
-(title A, summary B, body D; :mod:`nucsec.practices.tokens`), under a GIN index. On
+(title A, summary B, keywords C, body D; :mod:`nucsec.practices.tokens`), under a GIN index. On
 SQLite the tokens live in the FTS5 table ``practice_fts`` (``rowid`` = ``records.pk``;
-columns title, summary, body), which the migration creates (a virtual table is not a
+columns title, summary, keywords, body), which the migration creates (a virtual table is not a
 SQLAlchemy table); ``tsv`` is left empty there. ``practice_tags`` lists each practice's
 applicability tags (filter and facet). All three are kept in step by the practice kind's
 after-write hook, in the writing transaction.

@@ -1,7 +1,7 @@
 """practice catalogue search: index, applicability tags, full text (FTS5 or tsvector)
 
 On SQLite the search tokens live in the FTS5 virtual table ``practice_fts`` (title,
-summary, body; ``rowid`` is ``records.pk``); on PostgreSQL in ``practice_index.tsv``
+summary, keywords, body; ``rowid`` is ``records.pk``); on PostgreSQL in ``practice_index.tsv``
 under a GIN index. Practices written before this revision: none (new kind).
 
 Revision ID: 0008_practices
@@ -50,7 +50,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_practice_tags_tag", "practice_tags", ["tag", "record_pk"])
     if op.get_bind().dialect.name == "sqlite":
-        op.execute("CREATE VIRTUAL TABLE practice_fts USING fts5(title, summary, body)")
+        op.execute("CREATE VIRTUAL TABLE practice_fts USING fts5(title, summary, keywords, body)")
 
 
 def downgrade() -> None:
