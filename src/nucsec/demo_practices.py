@@ -97,15 +97,16 @@ def _seed_catalogue(node: Node, nations: set[str]) -> tuple[int, int]:
     return made, endorsed
 
 
-def _answers(questions: list[str], round_no: int) -> dict[str, Any]:
-    """Made-up, deterministic answers: the second round improves on the first."""
+def _answers(questions: list[str], round_no: int, shift: int) -> dict[str, Any]:
+    """Made-up, deterministic answers (``shift`` varies them by facility): the second
+    round improves on the first."""
     answers: list[dict[str, Any]] = []
     findings: list[dict[str, Any]] = []
     for i, q in enumerate(questions):
         if i % 17 == 16:
             answers.append({"question": q, "na_reason": "not present at this site (demo)"})
             continue
-        level = (i * 7 + 3) % 5
+        level = (i * 7 + 3 + shift * (i % 2)) % 5
         if round_no == 1 and i % 3 != 0:
             level = min(4, level + 1)
         answers.append({"question": q, "value": str(level)})
@@ -134,7 +135,7 @@ def _answers(questions: list[str], round_no: int) -> dict[str, Any]:
 
 def _seed_facilities(node: Node, nations: set[str]) -> tuple[int, int]:
     facilities, assessments = 0, 0
-    for record in _demo_file()["facility"]:
+    for shift, record in enumerate(_demo_file()["facility"]):
         nation = record["nation"]
         if nation not in nations or nation not in AUTHORS:
             continue
@@ -144,7 +145,7 @@ def _seed_facilities(node: Node, nations: set[str]) -> tuple[int, int]:
         facilities += 1
         for round_no, on in enumerate(ASSESSMENT_DATES):
             questions = list(assessment_questions(node, author, fac.id, on))
-            record_in = {"assessed_on": on.isoformat(), **_answers(questions, round_no)}
+            record_in = {"assessed_on": on.isoformat(), **_answers(questions, round_no, shift)}
             assess_facility(node, author, fac.id, record_in, label, note="demo")
             assessments += 1
     return facilities, assessments

@@ -194,3 +194,37 @@ def score_cmd(facility_id: str, as_user: str, assessment_id: str | None, as_json
             + [f"{x['code']:12} {x['maturity']}  {x['compliance']}" for x in s["nodes"]]
         ),
     )
+
+
+@facility_group.command("report")
+@_as
+@click.option("--format", "fmt", type=click.Choice(["html", "pdf", "csv"]), default="html")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--authority", default=None, help="nation whose records it covers (default: ours)")
+@json_option
+def report_cmd(as_user: str, fmt: str, out: Path, authority: str | None, as_json: bool) -> None:
+    """The meeting report: endorsed practices, the catalogue, scores, trends and gaps
+    by topic across facilities (HTML or PDF with computed banners, or CSV)."""
+    from nucsec.cli._node import acting, node
+    from nucsec.reports import render_html, render_pdf
+    from nucsec.service.practice_report import meeting_csv, meeting_data, meeting_report
+
+    with node() as n:
+        reader = acting(n, as_user)
+        data = meeting_data(n, reader, authority)
+        if fmt == "csv":
+            out.write_text(meeting_csv(data), encoding="utf-8")
+        else:
+            report = meeting_report(n, data)
+            if fmt == "html":
+                out.write_text(render_html(report, n.ctx, reader), encoding="utf-8")
+            else:
+                out.write_bytes(render_pdf(report, n.ctx, reader))
+    summary = {
+        "out": str(out),
+        "format": fmt,
+        "practices": len(data.practices),
+        "facilities": len(data.assessed),
+        "left_out": data.left_out,
+    }
+    emit(summary, as_json, lambda d: f"wrote {d['out']}")
