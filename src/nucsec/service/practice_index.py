@@ -4,15 +4,16 @@ hook of the ``practice`` kind, run in the writing transaction, here or on receip
 The index holds the current version only: code, topic, status, banner label, the
 applicability tags, and the search tokens of title, summary, keywords (code, topic labels
 in English and Japanese) and body (:func:`nucsec.practices.tokens.search_tokens`): in the
-FTS5 table on SQLite, as a weighted ``tsvector`` on PostgreSQL (A, B, C, D). A recalled practice
-leaves the index. The values are those the kind already checked.
+FTS5 table on SQLite, as a weighted ``tsvector`` on PostgreSQL (A, B, C, D). A recalled
+practice leaves the index. The values are those the kind already checked.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Text, cast, delete, func, insert, literal, literal_column, text
+from sqlalchemy import Connection, delete, insert, literal_column, text
 
 from nucsec.markings import Label
 from nucsec.node import Node
@@ -21,34 +22,33 @@ from nucsec.practices.vocabulary import topics
 from nucsec.service.practice_tables import practice_index, practice_tags
 from nucsec.store.records import RecordRow, VersionRow
 
-__all__ = ["SIMPLE", "index_practice", "tsv_expression"]
+__all__ = ["SIMPLE", "index_practice", "index_rows", "values_of"]
 
 #: tsvector weights of the indexed texts on PostgreSQL (``ts_rank``: A 1.0, B 0.4, C 0.2,
 #: D 0.1); ``keywords`` are the code and the topic's English and Japanese labels
 WEIGHTS = (("title", "A"), ("summary", "B"), ("keywords", "C"), ("body", "D"))
-# the FTS5 table (practice_tables.FTS_TABLE) written out (no caller's text reaches these statements)
+# the tables written out (constants: no caller's text reaches these statements)
 _FTS_DELETE = text("DELETE FROM practice_fts WHERE rowid = :pk")
 _FTS_INSERT = text(
     "INSERT INTO practice_fts (rowid, title, summary, keywords, body) "
     "VALUES (:pk, :title, :summary, :keywords, :body)"
 )
+FTS_COLUMNS = ("title", "summary", "keywords", "body")
+_INDEX = (
+    "INSERT INTO practice_index (record_pk, code, topic, status, label_id, tsv) "
+    "VALUES (:pk, :code, :topic, :status, :label_id, {tsv})"
+)
+_INDEX_SQLITE = text(_INDEX.format(tsv="''"))
+_INDEX_PG = text(
+    _INDEX.format(
+        tsv=" || ".join(
+            f"setweight(to_tsvector('simple', CAST(:{name} AS text)), '{weight}')"
+            for name, weight in WEIGHTS
+        )
+    )
+)
 #: the text-search configuration: no stemming, no stop words (our tokens are made already)
 SIMPLE: Any = literal_column("'simple'::regconfig")
-
-
-def tsv_expression(tokens: dict[str, str]) -> Any:
-    """The weighted tsvector of the token strings of title, summary and body."""
-    parts = [
-        func.setweight(
-            func.to_tsvector(SIMPLE, cast(literal(tokens[name]), Text)),
-            literal_column(f"'{weight}'"),
-        )
-        for name, weight in WEIGHTS
-    ]
-    out: Any = parts[0]
-    for part in parts[1:]:
-        out = out.op("||")(part)
-    return out
 
 
 def index_practice(
@@ -62,28 +62,45 @@ def index_practice(
         conn.execute(_FTS_DELETE, {"pk": row.pk})
     if row.recalled:
         return
-    values = {name: p.value for name, p in version.portions.items()}
+    index_rows(conn, [(row.pk, row.label_id, values_of(version))])
+
+
+def values_of(version: VersionRow) -> dict[str, Any]:
+    """The portion values of a version."""
+    return {name: p.value for name, p in version.portions.items()}
+
+
+def _params(pk: int, label_id: int, values: Mapping[str, Any]) -> dict[str, Any]:
     meta = values["meta"]
     texts = {name: str(values.get(name, "")) for name in ("title", "summary", "body")}
     topic = topics().get(str(meta["topic"]))
     labels = (topic.label_en, topic.label_ja) if topic else ()
     texts["keywords"] = " ".join((str(meta["code"]), *labels))
-    tokens = {name: search_tokens(text) for name, text in texts.items()}
-    conn.execute(
-        insert(practice_index).values(
-            record_pk=row.pk,
-            code=str(meta["code"]),
-            topic=str(meta["topic"]),
-            status=str(meta.get("status") or "draft"),
-            label_id=row.label_id,
-            tsv="" if sqlite else tsv_expression(tokens),
-        )
-    )
-    tags = sorted(set(meta.get("applicability") or ()))
+    return {
+        "pk": pk,
+        "code": str(meta["code"]),
+        "topic": str(meta["topic"]),
+        "status": str(meta.get("status") or "draft"),
+        "label_id": label_id,
+        **{name: search_tokens(text) for name, text in texts.items()},
+    }
+
+
+def index_rows(conn: Connection, rows: Sequence[tuple[int, int, Mapping[str, Any]]]) -> None:
+    """Index practices not yet indexed: ``(records.pk, banner label id, portion values)``
+    each (one statement per table for the lot: the hook's one row, or a bulk load)."""
+    if not rows:
+        return
+    params = [_params(pk, label_id, values) for pk, label_id, values in rows]
+    sqlite = conn.dialect.name == "sqlite"
+    conn.execute(_INDEX_SQLITE if sqlite else _INDEX_PG, params)
+    tags = [
+        {"record_pk": pk, "tag": tag}
+        for pk, _, values in rows
+        for tag in sorted(set(values["meta"].get("applicability") or ()))
+    ]
     if tags:
-        conn.execute(insert(practice_tags), [{"record_pk": row.pk, "tag": t} for t in tags])
+        conn.execute(insert(practice_tags), tags)
     if sqlite:
-        conn.execute(
-            _FTS_INSERT,
-            {"pk": row.pk, **tokens},
-        )
+        fts = [{k: p[k] for k in ("pk", *FTS_COLUMNS)} for p in params]
+        conn.execute(_FTS_INSERT, fts)

@@ -129,14 +129,22 @@ def _conditions(node: Node, principal: Principal, f: PracticeFilter, dialect: st
     for tag in f.applicability:
         tags = practice_tags.alias().c  # its own name: the tag facet joins practice_tags
         where.append(exists().where(tags.record_pk == records.c.pk, tags.tag == tag))
-    if f.query and dialect == "sqlite":
-        where += [
-            _FTS.c.rowid == records.c.pk,
-            literal_column(FTS_TABLE).op("MATCH")(literal(fts5_query(f.query))),
-        ]
+    if f.query and dialect == "sqlite":  # the matches, found once (never per row)
+        where.append(records.c.pk.in_(select(_FTS.c.rowid).where(_match(f.query))))
     elif f.query:
         where.append(_PI.tsv.op("@@")(_tsquery(f.query)))
     return where
+
+
+def _match(query: str) -> Any:
+    return literal_column(FTS_TABLE).op("MATCH")(literal(fts5_query(query)))
+
+
+def _ranked(f: PracticeFilter, dialect: str) -> list[Any]:
+    """What the ranked page adds on SQLite: the FTS5 row of each match (for bm25)."""
+    if f.query and dialect == "sqlite":
+        return [_FTS.c.rowid == records.c.pk, _match(f.query)]
+    return []
 
 
 def _tsquery(query: str) -> Any:
@@ -153,14 +161,7 @@ def _rank(f: PracticeFilter, dialect: str) -> list[Any]:
 
 
 def _from(f: PracticeFilter, dialect: str) -> list[Any]:
-    return (
-        [records, practice_index, _FTS]
-        if f.query and dialect == "sqlite"
-        else [
-            records,
-            practice_index,
-        ]
-    )
+    return [records, practice_index, *([_FTS] if f.query and dialect == "sqlite" else [])]
 
 
 def search_practices(
@@ -182,21 +183,18 @@ def search_practices(
     with reading(node) as (conn, recorder):
         dialect = conn.dialect.name
         where = _conditions(node, principal, f, dialect)
-        sources = _from(f, dialect)
+        sources = [records, practice_index]
         columns = (*RECORD_COLUMNS, _PI.code, _PI.topic, _PI.status)
         rows = conn.execute(
             select(*columns)
-            .select_from(*sources)
-            .where(and_(*where))
+            .select_from(*_from(f, dialect))
+            .where(and_(*where, *_ranked(f, dialect)))
             .order_by(*_rank(f, dialect))
             .limit(limit)
             .offset(offset)
         ).all()
-        total = int(
-            conn.execute(select(func.count()).select_from(*sources).where(*where)).scalar() or 0
-        )
+        total, counts = _counts(conn, sources, where, facets)
         items = _hits(node, conn, rows)
-        counts = _facets(conn, sources, where) if facets else {}
         emit(
             node,
             recorder,
@@ -234,17 +232,26 @@ def _hits(node: Node, conn: Any, rows: Sequence[Any]) -> tuple[PracticeHit, ...]
     return tuple(out)
 
 
-def _facets(conn: Any, sources: list[Any], where: list[Any]) -> dict[str, dict[str, int]]:
-    out: dict[str, dict[str, int]] = {}
-    for name, col in (("topic", _PI.topic), ("status", _PI.status)):
-        grouped = select(col, func.count()).select_from(*sources).where(*where).group_by(col)
-        out[name] = {str(v): int(n) for v, n in conn.execute(grouped)}
+def _counts(
+    conn: Any, sources: list[Any], where: list[Any], facets: bool
+) -> tuple[int, dict[str, dict[str, int]]]:
+    """The total and the facets, from one count per (topic, status) (each practice has
+    one of each, so their sums are the total) and one per applicability tag."""
+    grouped = select(_PI.topic, _PI.status, func.count()).select_from(*sources).where(*where)
+    pairs = conn.execute(grouped.group_by(_PI.topic, _PI.status)).all()
+    total = sum(int(n) for _, _, n in pairs)
+    if not facets:
+        return total, {}
+    out: dict[str, dict[str, int]] = {"topic": {}, "status": {}}
+    for topic, status, n in pairs:
+        out["topic"][str(topic)] = out["topic"].get(str(topic), 0) + int(n)
+        out["status"][str(status)] = out["status"].get(str(status), 0) + int(n)
     tag = practice_tags.c.tag
-    grouped = (
+    tagged = (
         select(tag, func.count())
         .select_from(*sources, practice_tags)
         .where(*where, practice_tags.c.record_pk == records.c.pk)
         .group_by(tag)
     )
-    out["applicability"] = {str(v): int(n) for v, n in conn.execute(grouped)}
-    return {k: dict(sorted(v.items())) for k, v in out.items()}
+    out["applicability"] = {str(v): int(n) for v, n in conn.execute(tagged)}
+    return total, {k: dict(sorted(v.items())) for k, v in out.items()}
