@@ -23,6 +23,7 @@ from nucsec.practices import Officer, load_catalogue
 from nucsec.practices.vocabulary import DATA
 from nucsec.service.assessments import assess_facility, assessment_questions
 from nucsec.service.facilities import add_facility
+from nucsec.service.practice_report import public_label
 from nucsec.service.practices import add_practice, endorse_practice
 from nucsec.service.users import principal_of
 
@@ -52,21 +53,12 @@ def demo_practices() -> list[Any]:
     return [*load_catalogue(), *load_catalogue(text)]
 
 
-def _public(node: Node, nation: str) -> Label:
-    """Unclassified under ``nation``'s authority (in its own scheme)."""
-    label = parse_banner("UNCLASSIFIED", node.ctx)
-    if label.authority == nation:
-        return label
-    level = node.ctx.equivalent(label.level_of(node.ctx), nation)
-    return label.with_(authority=nation, level=level.name)
-
-
 def _label(node: Node, nation: str, i: int, first_of_nation: bool) -> Label:
     if nation == "USA" and first_of_nation:
         return parse_banner(NOFORN, node.ctx)
     if i % 6 == 5:
         return parse_banner(RESTRICTED[nation], node.ctx)
-    return _public(node, nation)
+    return public_label(node, nation)
 
 
 def _seed_catalogue(node: Node, nations: set[str]) -> tuple[int, int]:

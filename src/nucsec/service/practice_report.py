@@ -33,7 +33,14 @@ from nucsec.service.assessments import AssessmentView, facility_assessments
 from nucsec.service.facilities import FacilityView, get_facility, list_facilities
 from nucsec.service.practices import PracticeView, export_practices
 
-__all__ = ["MeetingData", "meeting_csv", "meeting_data", "meeting_report", "trend_svg"]
+__all__ = [
+    "MeetingData",
+    "meeting_csv",
+    "meeting_data",
+    "meeting_report",
+    "public_label",
+    "trend_svg",
+]
 
 CSV_COLUMNS = (
     "banner",
@@ -106,7 +113,8 @@ def _label_of(node: Node, views: Iterable[Any], fallback: Label) -> Label:
     return rollup(labels, node.ctx) if labels else fallback
 
 
-def _public(node: Node, nation: str) -> Label:
+def public_label(node: Node, nation: str) -> Label:
+    """Unclassified under ``nation``'s authority (in its own scheme)."""
     label = parse_banner("UNCLASSIFIED", node.ctx)
     if label.authority == nation:
         return label
@@ -144,7 +152,7 @@ def _fmt(value: Any) -> str:
 def meeting_report(node: Node, data: MeetingData) -> Report:
     """The report of ``data`` (render it with :func:`nucsec.reports.render_html` or
     ``render_pdf`` for the same reader)."""
-    public = _public(node, data.authority)
+    public = public_label(node, data.authority)
     endorsed = [p for p in data.practices if p.status == "endorsed"]
     sections = [
         Section(
