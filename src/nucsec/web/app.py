@@ -111,6 +111,7 @@ def _include_records(app: FastAPI) -> None:
     from nucsec.web.api import attachments as attachments_api
     from nucsec.web.api import forensics as forensics_api
     from nucsec.web.api import incidents as incidents_api
+    from nucsec.web.api import practices as practices_api
     from nucsec.web.pages import attachments as attachments_pages
     from nucsec.web.pages import common as common_pages
     from nucsec.web.pages import forensics as forensics_pages
@@ -119,6 +120,7 @@ def _include_records(app: FastAPI) -> None:
     app.include_router(incidents_api.router, prefix="/api/v1", tags=["incidents"])
     app.include_router(forensics_api.router, prefix="/api/v1", tags=["forensics"])
     app.include_router(attachments_api.router, prefix="/api/v1", tags=["attachments"])
+    app.include_router(practices_api.router, prefix="/api/v1", tags=["practices"])
     app.include_router(incidents_pages.router, include_in_schema=False)
     app.include_router(forensics_pages.router, include_in_schema=False)
     app.include_router(common_pages.router, include_in_schema=False)
