@@ -188,4 +188,35 @@ def run() -> Table:
         "",
         _same(ship, sa),
     )
+    _search_rows(table)
     return table
+
+
+def _search_rows(table: Table) -> None:
+    """Search latency over N_PRACTICES stored practices, SQLite then PostgreSQL."""
+    import os
+
+    from benchmarks import _practice_search as ps
+
+    n = int(os.environ.get("NUCSEC_BENCH_PRACTICES", ps.N_PRACTICES))
+    url = os.environ.get("NUCSEC_DATABASE_URL", "")
+    for name, pg in (
+        ("SQLite FTS5", None),
+        ("PostgreSQL", url if url.startswith("postgresql") else None),
+    ):
+        what = f"search {n:,} practices [{name}] p50 / p99"
+        if name == "PostgreSQL" and pg is None:
+            table.add(what, "not measured", note="set NUCSEC_DATABASE_URL to a PostgreSQL server")
+            continue
+        with ps.bench_node(pg) as node:
+            built = ps.load(node, n)
+            m = ps.measure(node)
+        table.add(
+            what,
+            f"{fmt_s(m['p50'])} / {fmt_s(m['p99'])}",
+            "LIKE '%term%' listing + count",
+            f"{fmt_s(m['naive_p50'])} / {fmt_s(m['naive_p99'])}",
+            "p50 <= 20 ms, p99 <= 100 ms",
+            f"{m['calls']} calls of {len(ps.QUERIES)} queries; mean total found "
+            f"{m['found']:.0f} (LIKE: {m['like_found']:.0f}); loaded in {built:.0f} s",
+        )

@@ -93,16 +93,18 @@ def init_node(settings: Settings, nation: str, *, demo: bool = False, joint: boo
 
 
 def metadata() -> MetaData:
-    """Every table of a node: the store's and those of audit, web, federation and the
-    incident register (each subsystem defines its own on ``Base.metadata``)."""
+    """Every table of a node: the store's and those of audit, web, federation, the
+    incident register and the practice catalogue (each subsystem defines its own on
+    ``Base.metadata``)."""
     from nucsec.audit import tables as _audit
     from nucsec.federation import tables as _federation
     from nucsec.service import incident_tables as _incidents
+    from nucsec.service import practice_tables as _practices
     from nucsec.store import schema as _store
     from nucsec.store.db import Base
     from nucsec.web import tables as _web
 
-    del _audit, _federation, _incidents, _store, _web  # imported for their tables
+    del _audit, _federation, _incidents, _practices, _store, _web  # imported for tables
     return Base.metadata
 
 

@@ -348,9 +348,13 @@ def seed_library(node: Node, nations: set[str], *, federated: bool = False) -> i
     return created
 
 
-def seed(node: Node, *, password_hash: str | None, federated: bool = False) -> dict[str, int]:
+def seed(
+    node: Node, *, password_hash: str | None, federated: bool = False, practices: bool = False
+) -> dict[str, int]:
     """Create the demo users of the node's nation (all nations on a joint node), their
-    documents and incidents (``federated``: see :func:`seed_incidents`). Returns counts."""
+    documents and incidents (``federated``: see :func:`seed_incidents`) and, with
+    ``practices`` (``make demo``), the practice catalogue, facilities and their
+    assessments (:mod:`nucsec.demo_practices`). Returns counts."""
     nations = set(node.ctx.nations) if node.joint else {node.nation}
     with node.engine.begin() as conn:
         users = [u for u in DEMO_USERS if u["nation"] in nations]
@@ -367,9 +371,14 @@ def seed(node: Node, *, password_hash: str | None, federated: bool = False) -> d
         body_label = parse_banner(doc.body_label, node.ctx) if doc.body_label else label
         create_document(node, principal, DocumentInput(doc.title, doc.body, label, body_label))
         created += 1
-    return {
+    counts = {
         "users": len(users),
         "documents": created,
         "incidents": seed_incidents(node, nations, federated=federated),
         "library_entries": seed_library(node, nations, federated=federated),
     }
+    if practices:
+        from nucsec.demo_practices import seed_practices
+
+        counts.update(seed_practices(node, nations))
+    return counts

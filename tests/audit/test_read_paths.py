@@ -36,6 +36,10 @@ READ_PATHS: dict[str, tuple[list[str], str]] = {
     "incident export": (["--as", "{user}"], "record.export"),
     "incident stats": (["--as", "{user}"], "record.report"),
     "export stix": (["--as", "{user}"], "record.export"),
+    "library list": (["--as", "{user}"], "record.list"),
+    "library show": (["{entry}", "--as", "{user}"], "record.read"),
+    "library export": (["--as", "{user}"], "record.export"),
+    "library match": (["{sample}", "--as", "{user}"], "record.list"),
 }
 
 if "analysis" in COMMANDS:  # `nucsec analysis` (nucsec.cli.analyses:analysis_group)
@@ -78,6 +82,10 @@ NOT_RECORD_READS: dict[str, str] = {
     "import stix": "write of a bundle file's objects (audited: record.create, record.update)",
     "import taxii": "pulls a TAXII collection into the import (audited: record.create, "
     "record.update)",
+    "library add": "write (audited: record.create)",
+    "library import": "write, all or nothing (audited: record.create)",
+    "library query": "asks a partner node; the answer is stored as a record (audited: "
+    "library.query, record.create)",
     "spectrum analyze": "analyses detector files given on the command line",
     "spectrum convert": "converts a detector file given on the command line",
     "spectrum info": "describes a detector file given on the command line",
@@ -175,7 +183,7 @@ def _a_document(capsys: pytest.CaptureFixture[str], user: str) -> str:
 
 @pytest.mark.parametrize("path", sorted(READ_PATHS))
 def test_read_path_leaves_an_audit_event(
-    demo: Node, capsys: pytest.CaptureFixture[str], path: str
+    demo: Node, capsys: pytest.CaptureFixture[str], path: str, tmp_path: Path
 ) -> None:
     user = "doe.chief"
     doc = _a_document(capsys, user)
@@ -186,8 +194,9 @@ def test_read_path_leaves_an_audit_event(
         assert main(["analysis", "list", "--as", user, "--json"]) == 0
         analysis = json.loads(capsys.readouterr().out)["items"][0]["id"]
     args, action = READ_PATHS[path]
-    before = _count(demo)
     values = {"doc": doc, "incident": incident, "analysis": analysis, "user": user}
+    values.update(_ids_for(demo, capsys, path, user, tmp_path))
+    before = _count(demo)
     argv = [*path.removesuffix(" -q").split(), *(a.format(**values) for a in args)]
     assert main(argv) == 0, capsys.readouterr().err
     capsys.readouterr()
@@ -196,6 +205,36 @@ def test_read_path_leaves_an_audit_event(
     assert event["action"] == action
     if path.startswith(("document", "incident", "analysis")):  # the reader acts on its own behalf
         assert event["actor"] == _principal_id(demo, user)
+
+
+def _first_id(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    capsys.readouterr()
+    assert main([*argv, "--json"]) == 0, capsys.readouterr().err
+    out = json.loads(capsys.readouterr().out)
+    items = out["items"] if isinstance(out, dict) else out
+    assert items, f"{' '.join(argv)} lists nothing"
+    return str(items[0]["id"])
+
+
+def _ids_for(
+    node: Node, capsys: pytest.CaptureFixture[str], path: str, user: str, tmp_path: Path
+) -> dict[str, str]:
+    """The records a path of the library needs (an entry the demo seeded; a sample made from it)."""
+    if path.startswith("library"):
+        entry = _first_id(capsys, ["library", "list", "--as", user])
+        assert main(["library", "show", entry, "--as", user, "--json"]) == 0
+        shown = json.loads(capsys.readouterr().out)
+        sample = tmp_path / "sample.json"
+        signatures = [
+            {k: s[k] for k in ("name", "value", "u", "unit") if k in s} for s in shown["signatures"]
+        ]
+        sample.write_text(
+            json.dumps(
+                {"id": "S-1", "material_type": shown["material_type"], "signatures": signatures}
+            )
+        )
+        return {"entry": entry, "sample": str(sample)}
+    return {}
 
 
 def _visible(capsys: pytest.CaptureFixture[str], user: str) -> set[str]:

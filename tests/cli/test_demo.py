@@ -28,6 +28,10 @@ def test_demo_runs_two_federated_nodes_and_verifies_their_logs(tmp_path: Path) -
     assert "NOT RELEASED" in out and "NOFORN keeps this information in USA" in out
     assert "exceeds the principal's CONFIDENTIAL clearance" in out
     assert out.count(": intact") == 2
+    assert "BP-J01" in out.split("searches '核物質'")[1].split("\n")[1]  # best match first
+    reports = tmp_path / "demo" / "reports"
+    assert (reports / "meeting_usa.pdf").read_bytes().startswith(b"%PDF")
+    assert "Endorsed practices" in (reports / "meeting_usa.html").read_text(encoding="utf-8")
     assert "demo-only-password" in out
     for node, reader in (("usa", "dhs.chief"), ("jpn", "npa.chief")):  # each case once per node
         listed = subprocess.run(

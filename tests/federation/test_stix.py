@@ -219,7 +219,7 @@ def _record(**changes: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("obj", "field"),
     [
-        pytest.param(_record(type="x-nucsec-practice"), "type", id="unknown-type"),
+        pytest.param(_record(type="x-nucsec-unknown-kind"), "type", id="unknown-type"),
         pytest.param(_record(x_secret_note="hi"), "x_secret_note", id="unknown-property"),
         pytest.param(
             _record(

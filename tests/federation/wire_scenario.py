@@ -353,6 +353,10 @@ def run(node: Node, clock: SteppedClock) -> dict[str, list[bytes]]:
     }
 
 
+#: the record kinds of wire format 1.0
+WIRE_1_0_KINDS = ("document", "incident", "analysis")
+
+
 @contextmanager
 def golden_node(make: Callable[[], Node], monkeypatch: Any) -> Iterator[tuple[Node, SteppedClock]]:
     """A node from ``make`` with the scenario's fixed origin, clock and record ids."""

@@ -117,6 +117,17 @@ def _interop(name: str) -> click.Command:
     return {"import": interop.import_group, "export": interop.export_group}[name]
 
 
+def _practices(name: str) -> click.Command:
+    from nucsec.cli import facilities, practices
+
+    commands = {
+        "practice": practices.practice_group,
+        "framework": practices.framework_group,
+        "facility": facilities.facility_group,
+    }
+    return commands[name]
+
+
 #: sub-command name -> the loader that imports its module and returns it
 COMMANDS: dict[str, Callable[[str], click.Command]] = {
     "init": _node,
@@ -142,6 +153,9 @@ COMMANDS: dict[str, Callable[[str], click.Command]] = {
     "library": _library,
     "import": _interop,
     "export": _interop,
+    "practice": _practices,
+    "framework": _practices,
+    "facility": _practices,
 }
 
 

@@ -147,6 +147,10 @@ def demo_cmd(home: Path | None, ports: str, serve: bool) -> None:
             _documents(node)
         _section("Three access decisions, with the reference monitor's reasons")
         _decisions(nodes)
+        _section("Best practices and facility self-assessment")
+        from nucsec.cli.demo_practices import show_practices
+
+        show_practices(nodes, base)
         _section("Audit logs")
         for name, node in nodes.items():
             _audit(name, node)

@@ -34,7 +34,7 @@ def _init(home: Path, nation: str) -> Node:
     if home.exists():
         shutil.rmtree(home)
     node = init_node(settings.load(env={}, home=home, database_url=""), nation, demo=True)
-    seed(node, password_hash=hash_password(DEMO_PASSWORD), federated=True)
+    seed(node, password_hash=hash_password(DEMO_PASSWORD), federated=True, practices=True)
     return node
 
 

@@ -7,13 +7,23 @@ federation offers them to a new peer. Where a node is built
 
 >>> [k.name for k in RECORD_KINDS]
 ['document', 'incident', 'analysis', 'library_entry', 'library_answer']
+['document', 'incident', 'analysis', 'practice', 'facility', 'assessment']
 >>> [k.collection for k in RECORD_KINDS.attachable]
 ['documents', 'incidents', 'analyses']
 """
 
 from __future__ import annotations
 
-from nucsec.service import analyses, documents, incidents, library, library_queries
+from nucsec.service import (
+    analyses,
+    assessments,
+    documents,
+    facilities,
+    incidents,
+    library,
+    library_queries,
+    practices,
+)
 from nucsec.service.kinds import KindRegistry
 
 __all__ = ["RECORD_KINDS"]
@@ -25,5 +35,8 @@ RECORD_KINDS = KindRegistry(
         analyses.ANALYSIS,
         library.LIBRARY_ENTRY,
         library_queries.LIBRARY_ANSWER,
+        practices.PRACTICE,
+        facilities.FACILITY,
+        assessments.ASSESSMENT,
     )
 )

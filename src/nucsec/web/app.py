@@ -150,6 +150,7 @@ def _include_records(app: FastAPI) -> None:
     from nucsec.web.api import incidents as incidents_api
     from nucsec.web.api import interop as interop_api
     from nucsec.web.api import library as library_api
+    from nucsec.web.api import practices as practices_api
     from nucsec.web.pages import attachments as attachments_pages
     from nucsec.web.pages import common as common_pages
     from nucsec.web.pages import forensics as forensics_pages
@@ -160,6 +161,7 @@ def _include_records(app: FastAPI) -> None:
     app.include_router(attachments_api.router, prefix="/api/v1", tags=["attachments"])
     app.include_router(library_api.router, prefix="/api/v1", tags=["library"])
     app.include_router(interop_api.router, prefix="/api/v1", tags=["interop"])
+    app.include_router(practices_api.router, prefix="/api/v1", tags=["practices"])
     app.include_router(incidents_pages.router, include_in_schema=False)
     app.include_router(forensics_pages.router, include_in_schema=False)
     app.include_router(common_pages.router, include_in_schema=False)
