@@ -47,6 +47,19 @@ if "analysis" in COMMANDS:  # `nucsec analysis` (nucsec.cli.analyses:analysis_gr
     READ_PATHS["analysis list -q"] = (["--as", "{user}", "-q", "spectrum"], "record.search")
     READ_PATHS["analysis show"] = (["{analysis}", "--as", "{user}"], "record.read")
 
+if "practice" in COMMANDS:  # `nucsec practice|facility` (nucsec.cli.practices, .facilities)
+    READ_PATHS["practice list"] = (["--as", "{user}"], "record.list")
+    READ_PATHS["practice search"] = (["insider", "--as", "{user}"], "record.search")
+    READ_PATHS["practice show"] = (["{practice}", "--as", "{user}"], "record.read")
+    READ_PATHS["practice export"] = (["--as", "{user}"], "record.read")  # each one read
+    READ_PATHS["facility list"] = (["--as", "{user}"], "record.list")
+    READ_PATHS["facility show"] = (["{facility}", "--as", "{user}"], "record.read")
+    READ_PATHS["facility score"] = (["{facility}", "--as", "{user}"], "record.read")
+    READ_PATHS["facility report"] = (
+        ["--as", "{user}", "--format", "csv", "--out", "{out}"],
+        "record.read",
+    )
+
 #: commands that are not reads of stored labelled records, and why
 NOT_RECORD_READS: dict[str, str] = {
     "age chronometers": "lists built-in chronometer definitions",
@@ -95,6 +108,13 @@ NOT_RECORD_READS: dict[str, str] = {
     "records)",
     "archive jobs": "archive job records (node files, not labelled records)",
     "archive show": "an archive job record and its raw results (node files, not labelled records)",
+    "practice add": "write (audited: record.create)",
+    "practice propose": "write (audited: record.update)",
+    "practice endorse": "write (audited: record.update)",
+    "facility add": "write (audited: record.create)",
+    "facility assess": "write (audited: record.create)",
+    "framework import": "checks a framework file given on the command line",
+    "framework show": "a shipped framework definition, not labelled records",
 }
 
 
@@ -138,6 +158,12 @@ def demo(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterat
     facts = ["--reference", "T-1", "--report-date", "2024-05-01", "--country", "US"]
     assert main([*incident, *facts, "--type", "unauthorized possession", "--group", "I"]) == 0
     _an_analysis(node)
+    if "practice" in COMMANDS:
+        rel = ["--as", "doe.chief", "--label", "SECRET//REL TO USA, JPN"]
+        text = ["--title", "Insider two-person rule", "--summary", "S", "--topic", "insider_threat"]
+        assert main(["practice", "add", *rel, *text]) == 0
+        lab = ["--name", "Lab", "--operator", "O", "--type", "laboratory"]
+        assert main(["facility", "add", *rel, *lab]) == 0
     yield node
     node.close()
 
@@ -193,8 +219,25 @@ def test_read_path_leaves_an_audit_event(
     if "analysis" in COMMANDS:
         assert main(["analysis", "list", "--as", user, "--json"]) == 0
         analysis = json.loads(capsys.readouterr().out)["items"][0]["id"]
+    practice = facility = ""
+    if "practice" in COMMANDS:
+        assert main(["practice", "list", "--as", user, "--json"]) == 0
+        practice = json.loads(capsys.readouterr().out)["items"][0]["id"]
+        assert main(["facility", "list", "--as", user, "--json"]) == 0
+        facility = json.loads(capsys.readouterr().out)["items"][0]["id"]
+        label = ["--label", "SECRET//REL TO USA, JPN"]
+        assert main(["facility", "assess", facility, "--as", user, *label]) == 0
+        capsys.readouterr()
     args, action = READ_PATHS[path]
-    values = {"doc": doc, "incident": incident, "analysis": analysis, "user": user}
+    values = {
+        "doc": doc,
+        "incident": incident,
+        "analysis": analysis,
+        "user": user,
+        "practice": practice,
+        "facility": facility,
+        "out": str(tmp_path / "report.csv"),
+    }
     values.update(_ids_for(demo, capsys, path, user, tmp_path))
     before = _count(demo)
     argv = [*path.removesuffix(" -q").split(), *(a.format(**values) for a in args)]
