@@ -99,6 +99,12 @@ def _analyses(name: str) -> click.Command:
     return analyses.analysis_group
 
 
+def _cases(name: str) -> click.Command:
+    from nucsec.cli import cases
+
+    return cases.case_group
+
+
 def _archive(name: str) -> click.Command:
     from nucsec.cli import archive
 
@@ -127,6 +133,7 @@ COMMANDS: dict[str, Callable[[str], click.Command]] = {
     "incident": _incidents,
     "analysis": _analyses,
     "archive": _archive,
+    "case": _cases,
 }
 
 

@@ -6,14 +6,14 @@ federation offers them to a new peer. Where a node is built
 (:mod:`nucsec.assembly`), the registry becomes ``node.kinds``.
 
 >>> [k.name for k in RECORD_KINDS]
-['document', 'incident', 'analysis']
+['document', 'incident', 'analysis', 'case']
 >>> [k.collection for k in RECORD_KINDS.attachable]
 ['documents', 'incidents', 'analyses']
 """
 
 from __future__ import annotations
 
-from nucsec.service import analyses, documents, incidents
+from nucsec.service import analyses, cases, documents, incidents
 from nucsec.service.kinds import KindRegistry
 
 __all__ = ["RECORD_KINDS"]
@@ -23,5 +23,6 @@ RECORD_KINDS = KindRegistry(
         documents.DOCUMENT,
         incidents.INCIDENT,
         analyses.ANALYSIS,
+        cases.CASE,
     )
 )
