@@ -42,6 +42,15 @@ if "analysis" in COMMANDS:  # `nucsec analysis` (nucsec.cli.analyses:analysis_gr
     READ_PATHS["analysis list -q"] = (["--as", "{user}", "-q", "spectrum"], "record.search")
     READ_PATHS["analysis show"] = (["{analysis}", "--as", "{user}"], "record.read")
 
+if "case" in COMMANDS:  # `nucsec case` (nucsec.cli.cases:case_group)
+    READ_PATHS["case show"] = (["{case}", "--as", "{user}"], "record.read")
+    READ_PATHS["case list"] = (["--as", "{user}"], "record.read")  # then reads each case
+    READ_PATHS["case export"] = (["{case}", "--as", "{user}"], "record.export")
+    READ_PATHS["case report"] = (
+        ["{case}", "--as", "{user}", "--format", "html", "-o", "{out}"],
+        "record.report",
+    )
+
 #: commands that are not reads of stored labelled records, and why
 NOT_RECORD_READS: dict[str, str] = {
     "age chronometers": "lists built-in chronometer definitions",
@@ -83,6 +92,12 @@ NOT_RECORD_READS: dict[str, str] = {
     "records)",
     "archive jobs": "archive job records (node files, not labelled records)",
     "archive show": "an archive job record and its raw results (node files, not labelled records)",
+    "case open": "write (audited: record.create)",
+    "case add-sample": "write (audited: record.update)",
+    "case custody": "write by the receiving user (audited: record.update)",
+    "case attach": "write (audited: record.update)",
+    "case assess": "write (audited: record.update)",
+    "case issue-report": "write (audited: record.update)",
 }
 
 
@@ -126,6 +141,7 @@ def demo(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterat
     facts = ["--reference", "T-1", "--report-date", "2024-05-01", "--country", "US"]
     assert main([*incident, *facts, "--type", "unauthorized possession", "--group", "I"]) == 0
     _an_analysis(node)
+    _a_case(node)
     yield node
     node.close()
 
@@ -139,6 +155,19 @@ def _an_analysis(node: Node) -> None:
     params = {"chronometer": "Th-230/U-234", "ratio": 1.41148e-4, "ratio_unc": 7.06e-7}
     label = parse_banner("SECRET//REL TO USA, JPN", node.ctx)
     save_age_analysis(node, principal_of(node, "doe.chief"), params=params, label=label)
+
+
+def _a_case(node: Node) -> None:
+    """A case with its preliminary report issued (the services the CLI uses)."""
+    from nucsec.markings import parse_banner
+    from nucsec.service.case_reports import issue_report
+    from nucsec.service.cases import open_case
+    from nucsec.service.users import principal_of
+
+    chief = principal_of(node, "doe.chief")
+    label = parse_banner("SECRET//REL TO USA, JPN", node.ctx)
+    case = open_case(node, chief, "Seized vial", label)
+    issue_report(node, chief, case.id, "preliminary")
 
 
 def _count(node: Node) -> int:
@@ -171,7 +200,7 @@ def _a_document(capsys: pytest.CaptureFixture[str], user: str) -> str:
 
 @pytest.mark.parametrize("path", sorted(READ_PATHS))
 def test_read_path_leaves_an_audit_event(
-    demo: Node, capsys: pytest.CaptureFixture[str], path: str
+    demo: Node, capsys: pytest.CaptureFixture[str], path: str, tmp_path: Path
 ) -> None:
     user = "doe.chief"
     doc = _a_document(capsys, user)
@@ -181,16 +210,29 @@ def test_read_path_leaves_an_audit_event(
     if "analysis" in COMMANDS:
         assert main(["analysis", "list", "--as", user, "--json"]) == 0
         analysis = json.loads(capsys.readouterr().out)["items"][0]["id"]
+    case = ""
+    if "case" in COMMANDS:
+        assert main(["case", "list", "--as", user, "--json"]) == 0
+        case = json.loads(capsys.readouterr().out)[0]["id"]
     args, action = READ_PATHS[path]
     before = _count(demo)
-    values = {"doc": doc, "incident": incident, "analysis": analysis, "user": user}
+    values = {
+        "doc": doc,
+        "incident": incident,
+        "analysis": analysis,
+        "case": case,
+        "user": user,
+        "out": str(tmp_path / "report.html"),
+    }
     argv = [*path.removesuffix(" -q").split(), *(a.format(**values) for a in args)]
     assert main(argv) == 0, capsys.readouterr().err
     capsys.readouterr()
     assert _count(demo) > before
     event = _last(demo)
     assert event["action"] == action
-    if path.startswith(("document", "incident", "analysis")):  # the reader acts on its own behalf
+    if path.startswith(
+        ("document", "incident", "analysis", "case")
+    ):  # the reader acts on its own behalf
         assert event["actor"] == _principal_id(demo, user)
 
 
