@@ -99,6 +99,7 @@ def case_group() -> None:
 @_label
 @click.option("--facts-label", default=None, help="label of the facts (default --label)")
 @click.option("--incident", "incidents", multiple=True, help="linked incident id (repeat)")
+@click.option("--cites", "cites", multiple=True, help="a case this one answers (repeat)")
 @json_option
 def open_cmd(
     as_user: str,
@@ -106,6 +107,7 @@ def open_cmd(
     label: str,
     facts_label: str | None,
     incidents: tuple[str, ...],
+    cites: tuple[str, ...],
     as_json: bool,
 ) -> None:
     """Open a case (the stages' due times count from now)."""
@@ -115,7 +117,13 @@ def open_cmd(
     with node() as n:
         facts = _parse(n, facts_label) if facts_label else None
         view = open_case(
-            n, acting(n, as_user), title, _parse(n, label), incidents=incidents, facts_label=facts
+            n,
+            acting(n, as_user),
+            title,
+            _parse(n, label),
+            incidents=incidents,
+            facts_label=facts,
+            cites=cites,
         )
     _done(view, as_json)
 
@@ -229,7 +237,7 @@ def attach_cmd(
 @click.argument("case_id")
 @_as
 @click.option("--finding", required=True, help="the finding, in words")
-@click.option("--evidence", multiple=True, required=True, help="linked analysis id (repeat)")
+@click.option("--evidence", multiple=True, help="linked analysis id (repeat; none: no analysis)")
 @click.option(
     "--confidence",
     required=True,
@@ -267,14 +275,17 @@ def assess_cmd(
 @click.argument("case_id")
 @_as
 @click.option("--stage", type=click.Choice(["preliminary", "interim", "final"]), required=True)
+@click.option(
+    "--cite-only", is_flag=True, help="cite the analyses by reference only (to share the report)"
+)
 @json_option
-def issue_cmd(case_id: str, as_user: str, stage: str, as_json: bool) -> None:
+def issue_cmd(case_id: str, as_user: str, stage: str, cite_only: bool, as_json: bool) -> None:
     """Freeze the report of the case's current stage (a new version)."""
     from nucsec.cli._node import acting, node
     from nucsec.service.case_reports import issue_report
 
     with node() as n:
-        view = issue_report(n, acting(n, as_user), case_id, stage)
+        view = issue_report(n, acting(n, as_user), case_id, stage, cite_only=cite_only)
     _done(view, as_json)
 
 

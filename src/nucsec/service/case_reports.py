@@ -170,17 +170,29 @@ def _age_blocks(a: AnalysisView, label: Label, link: dict[str, Any]) -> list[Blo
 
 
 def _analysis_section(
-    node: Node, principal: Principal, view: CaseView, link: dict[str, Any], authority: str
+    node: Node,
+    principal: Principal,
+    view: CaseView,
+    link: dict[str, Any],
+    authority: str,
+    cite_only: bool,
 ) -> tuple[Section, list[Block]]:
     """The section of one linked analysis and its methods blocks (both empty of content,
-    a citation only, when the issuer cannot read it or it has another authority)."""
+    a citation only, when the issuer cannot read it, it has another authority, or the
+    report cites analyses only)."""
     link_label = _label(view, link["name"])
     try:
         a: AnalysisView | None = get_analysis(node, principal, link["id"])
     except NotFoundError:
         a = None
-    if a is None or Label.from_dict(a.label).authority != authority:
-        why = "not readable by the issuer" if a is None else "held under another authority"
+    if a is None or cite_only or Label.from_dict(a.label).authority != authority:
+        why = (
+            "not readable by the issuer"
+            if a is None
+            else "cited by reference only"
+            if cite_only
+            else "held under another authority"
+        )
         cite = Citation(f"analysis:{link['id']}", "Linked analysis", link_label, note=why)
         return Section(f"Analysis {link['id']}", link_label, (cite,), new_page=True), []
     label = Label.from_dict(a.label)
@@ -217,16 +229,24 @@ def _methods(view: CaseView, heading: Label, blocks: list[Block]) -> Section:
 
 
 def build_report(
-    node: Node, principal: Principal, view: CaseView, stage: str, issued_at: str
+    node: Node,
+    principal: Principal,
+    view: CaseView,
+    stage: str,
+    issued_at: str,
+    *,
+    cite_only: bool = False,
 ) -> Report:
     """The report of ``stage`` built from ``view`` as ``principal`` reads it (checked
-    against the node's markings; ReportError if its portions do not roll up)."""
+    against the node's markings; ReportError if its portions do not roll up).
+    ``cite_only``: linked analyses by reference only, their content and labels left out
+    (a report to share while the analyses stay home)."""
     facts = _label(view, "facts")
     authority = facts.authority
     sections = [_findings(view, facts), _samples(view, facts)]
     methods: list[Block] = []
     for link in view.analyses:
-        section, more = _analysis_section(node, principal, view, link, authority)
+        section, more = _analysis_section(node, principal, view, link, authority, cite_only)
         sections.append(section)
         methods += more
     sections.append(_methods(view, facts, methods))
@@ -240,9 +260,12 @@ def build_report(
     return report.check(node.ctx)
 
 
-def issue_report(node: Node, principal: Principal, case_id: str, stage: str) -> CaseView:
+def issue_report(
+    node: Node, principal: Principal, case_id: str, stage: str, *, cite_only: bool = False
+) -> CaseView:
     """Issue the report of ``stage`` (the case's current stage): built now, frozen in a
-    new version of the case with its content hash, under the roll-up of its portions."""
+    new version of the case with its content hash, under the roll-up of its portions
+    (``cite_only``: analyses cited by reference only, see :func:`build_report`)."""
     view = get_case(node, principal, case_id)
     if stage not in STAGES:
         raise InputError(f"stage is one of {', '.join(STAGES)}", field="stage")
@@ -254,7 +277,7 @@ def issue_report(node: Node, principal: Principal, case_id: str, stage: str) -> 
             field="stage",
         )
     issued_at = node.clock().isoformat()
-    report = build_report(node, principal, view, stage, issued_at)
+    report = build_report(node, principal, view, stage, issued_at, cite_only=cite_only)
     try:
         label = report.banner_label(node.ctx)
     except LabelError as exc:

@@ -4,7 +4,8 @@ A case links incidents, the questioned samples with their chain of custody, the 
 made of them and the assessments drawn from those, and keeps the report issued at each
 stage. Every part is a portion under its own label (the case's banner is their roll-up):
 
-- ``title`` (string) and ``facts`` (``opened_at``, ``opened_by``, ``incidents``);
+- ``title`` (string) and ``facts`` (``opened_at``, ``opened_by``, ``incidents`` and,
+  for a case answering another, e.g. a partner's assessment of a shared case, ``cases``);
 - ``sample.N``: ``id``, ``description``, ``mass_g``, ``container`` and ``custody``, the
   hand-overs in order (``holder``, ``at``, ``where``, ``received_by``);
 - ``analysis.N``: a linked analysis (``id``; for an age, the ``candidates``' production
@@ -105,6 +106,7 @@ class CaseView(RecordView):
     opened_at: str
     opened_by: str
     incidents: tuple[str, ...]
+    cites: tuple[str, ...]  # cases this one answers (a partner's shared case)
     samples: tuple[dict[str, Any], ...]
     analyses: tuple[dict[str, Any], ...]
     assessments: tuple[dict[str, Any], ...]
@@ -172,6 +174,7 @@ def _view(node: Node, conn: Connection, row: RecordRow, version: VersionRow) -> 
         opened_at=facts["opened_at"],
         opened_by=facts["opened_by"],
         incidents=tuple(facts["incidents"]),
+        cites=tuple(facts.get("cases", [])),
         samples=_parts(fields, "sample"),
         analyses=_parts(fields, "analysis"),
         assessments=_parts(fields, "assessment"),
@@ -261,6 +264,7 @@ def _check(values: Values) -> None:
     _time(facts.get("opened_at"), "facts.opened_at")
     _text(facts.get("opened_by"), "facts.opened_by", limit=300)
     _ids(facts.get("incidents"), "facts.incidents")
+    _ids(facts.get("cases", []), "facts.cases")
     checks = {"sample": _check_sample, "assessment": _check_assessment, "report": _check_report}
     stages = []
     for name, value in values.items():
@@ -357,16 +361,22 @@ def open_case(
     *,
     incidents: Sequence[str] = (),
     facts_label: Label | None = None,
+    cites: Sequence[str] = (),
 ) -> CaseView:
     """Open a case under ``label`` (its title; ``facts_label`` for the facts, default the
-    same) linking ``incidents``, which the principal must be able to read."""
+    same) linking ``incidents`` and citing other ``cases`` (a partner's shared case its
+    own assessment answers), each of which the principal must be able to read."""
     for incident_id in incidents:
         get_incident(node, principal, incident_id)  # NotFoundError if hidden or absent
-    facts = {
+    for case_id in cites:
+        get_case(node, principal, case_id)
+    facts: dict[str, Any] = {
         "opened_at": node.clock().isoformat(),
         "opened_by": principal.id,
         "incidents": list(dict.fromkeys(incidents)),
     }
+    if cites:
+        facts["cases"] = list(dict.fromkeys(cites))
     values = {"title": _text(title, "title", limit=300), "facts": facts}
     _check(values)
     draft = Draft(values=values, labels={"title": label, "facts": facts_label or label})
