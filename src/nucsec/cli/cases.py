@@ -44,15 +44,6 @@ def _parse(n: Node, text: str) -> Label:
     return parse_label(text, n.ctx)
 
 
-def _light(view: CaseView) -> dict[str, Any]:
-    """The case as JSON, each frozen report's body left out (``case report`` renders it)."""
-    data: dict[str, Any] = view.to_json()
-    for name, portion in data["portions"].items():
-        if name.startswith("report."):
-            portion["value"] = {k: v for k, v in portion["value"].items() if k != "report"}
-    return data
-
-
 def _show(v: CaseView) -> str:
     lines = [v.banner, renderings_line(v.banners), f"{v.title}  (case {v.id}, version {v.version})"]
     lines.append(
@@ -79,7 +70,9 @@ def _show(v: CaseView) -> str:
 
 
 def _done(view: CaseView, as_json: bool) -> None:
-    click.echo(_to_json(_light(view)) if as_json else _show(view))
+    from nucsec.service.cases import case_json
+
+    click.echo(_to_json(case_json(view)) if as_json else _show(view))
 
 
 def _to_json(data: Any) -> str:

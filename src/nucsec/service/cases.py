@@ -56,6 +56,7 @@ __all__ = [
     "add_sample",
     "assess",
     "attach_analysis",
+    "case_json",
     "due_dates",
     "get_case",
     "hand_over",
@@ -132,6 +133,16 @@ class CaseSummary(JsonView):
     stage: str
     due: str | None
     overdue: bool
+
+
+def case_json(view: CaseView) -> dict[str, Any]:
+    """A case as JSON for the CLI and the API: each frozen report's body left out (its
+    stage, time, author and content hash stay; ``case report`` renders the body)."""
+    data: dict[str, Any] = view.to_json()
+    for name, portion in data["portions"].items():
+        if name.startswith("report."):
+            portion["value"] = {k: v for k, v in portion["value"].items() if k != "report"}
+    return data
 
 
 def _family(values: Mapping[str, Any], stem: str) -> list[str]:
