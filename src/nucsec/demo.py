@@ -358,6 +358,20 @@ def _demo_spectrum(mass_g: float, u235_wt_pct: float, seed: int) -> bytes:
         return path.read_bytes()
 
 
+def _age_finding(
+    result: dict[str, Any], reference_year: float, candidates: list[tuple[str, float, float]]
+) -> str:
+    """What the model age says about the candidates: those whose production range the
+    k=2 model-date interval meets (computed, not typed)."""
+    lo, hi = result["interval_years_k2"]
+    first, last = reference_year - hi, reference_year - lo
+    hits = [name for name, start, end in candidates if start <= last and end >= first]
+    date = result.get("model_date") or f"{reference_year - result['age_years']:.1f}"
+    if hits:
+        return f"The model date of S-1 ({date}) is consistent with production at {', '.join(hits)}."
+    return f"The model date of S-1 ({date}) is consistent with none of the candidate facilities."
+
+
 def seed_case(node: Node) -> str | None:
     """The demo forensic case (USA authority; ``None`` on a node without DOE's users):
     opened from a demo incident, one sample handed over to the laboratory, a spectrum and
@@ -426,22 +440,23 @@ def seed_case(node: Node) -> str | None:
         title="Model age of sample S-1 (Th-230/U-234)",
         params={
             "chronometer": "Th-230/U-234",
-            "ratio": 1.41148e-4,
-            "ratio_unc": 7.06e-7,
+            "ratio": 3.95e-5,
+            "ratio_unc": 2.0e-7,
             "measured_on": "2024-05-01",
             "age_on": "2024-05-01",
         },
     )
+    candidates = [
+        ("Candidate facility A", 2008.0, 2012.0),
+        ("Candidate facility B", 1995.0, 1999.0),
+    ]
     cases.attach_analysis(
         node,
         chief,
         case.id,
         age.id,
         lab["link"],
-        candidates=[
-            ("Candidate facility A", 2008.0, 2012.0),
-            ("Candidate facility B", 1995.0, 1999.0),
-        ],
+        candidates=candidates,
     )
     cases.assess(
         node,
@@ -450,7 +465,7 @@ def seed_case(node: Node) -> str | None:
         label=lab["finding"],
         evidence=[age.id],
         confidence="moderate",
-        finding="The model date of S-1 is consistent with production at candidate facility A.",
+        finding=_age_finding(age.result, 2024 + 120 / 366, candidates),
     )
     cases.assess(
         node,
