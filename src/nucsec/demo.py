@@ -382,3 +382,157 @@ def seed(
 
         counts.update(seed_practices(node, nations))
     return counts
+
+
+#: the demo case's parts and their labels (a NOFORN assessment the partner never receives)
+DEMO_CASE_LABELS = {
+    "title": "CUI//REL TO USA, JPN",
+    "facts": "CUI//REL TO USA, JPN",
+    "sample": "CONFIDENTIAL//REL TO USA, JPN",
+    "link": "CUI//REL TO USA, JPN",
+    "spectrum": "SECRET//FORENSICS//REL TO USA, JPN",
+    "age": "SECRET//REL TO USA, JPN",
+    "finding": "SECRET//REL TO USA, JPN",
+    "noforn": "CONFIDENTIAL//NOFORN",
+}
+
+
+def _demo_spectrum(mass_g: float, u235_wt_pct: float, seed: int) -> bytes:
+    """A simulated HPGe spectrum of uranium as an N42 file (demo only)."""
+    import tempfile
+    from pathlib import Path
+
+    import numpy as np
+
+    from nucsec.archive.simulated import write_n42
+    from nucsec.forensics.spectra.simulate import simulate, uranium_activities_bq
+
+    rng = np.random.default_rng(seed)
+    spectrum = simulate(uranium_activities_bq(mass_g, u235_wt_pct), rng=rng, live_time_s=3600.0)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "seized-item.n42"
+        write_n42(path, [spectrum])
+        return path.read_bytes()
+
+
+def _age_finding(
+    result: dict[str, Any], reference_year: float, candidates: list[tuple[str, float, float]]
+) -> str:
+    """What the model age says about the candidates: those whose production range the
+    k=2 model-date interval meets (computed, not typed)."""
+    lo, hi = result["interval_years_k2"]
+    first, last = reference_year - hi, reference_year - lo
+    hits = [name for name, start, end in candidates if start <= last and end >= first]
+    date = result.get("model_date") or f"{reference_year - result['age_years']:.1f}"
+    if hits:
+        return f"The model date of S-1 ({date}) is consistent with production at {', '.join(hits)}."
+    return f"The model date of S-1 ({date}) is consistent with none of the candidate facilities."
+
+
+def seed_case(node: Node) -> str | None:
+    """The demo forensic case (USA authority; ``None`` on a node without DOE's users):
+    opened from a demo incident, one sample handed over to the laboratory, a spectrum and
+    an age analysis linked, three assessments (one NOFORN) and the three staged reports
+    issued. Returns the case id."""
+    from nucsec.service import analyses, cases
+    from nucsec.service.case_reports import issue_report
+    from nucsec.service.incidents import list_incidents
+
+    if "USA" not in node.ctx.nations or (node.nation != "USA" and not node.joint):
+        return None
+    with node.engine.connect() as conn:
+        try:
+            chief, analyst = (get_user(conn, u).principal for u in ("doe.chief", "doe.analyst"))
+        except Exception:
+            return None
+    lab = {k: parse_banner(v, node.ctx) for k, v in DEMO_CASE_LABELS.items()}
+    incidents = [i.id for i in list_incidents(node, chief, limit=5).items[:1]]
+    case = cases.open_case(
+        node,
+        chief,
+        "Seizure of uranium-bearing material at a border crossing (demo)",
+        lab["title"],
+        incidents=incidents,
+        facts_label=lab["facts"],
+    )
+    cases.add_sample(
+        node,
+        chief,
+        case.id,
+        sample_id="S-1",
+        description="Uranium oxide powder in a vial",
+        mass_g=12.5,
+        container="sealed glass vial in a lead pot",
+        where="border crossing",
+        label=lab["sample"],
+        holder="customs officer on duty",
+    )
+    cases.hand_over(node, analyst, case.id, "S-1", where="DOE laboratory, receiving")
+    _, ticket = analyses.stage_spectrum(
+        node, analyst, _demo_spectrum(12.5, 20.0, 7), "seized-item.n42"
+    )
+    spectrum = analyses.save_spectrum_analysis(
+        node,
+        analyst,
+        source={"upload": ticket, "name": "seized-item.n42"},
+        label=lab["spectrum"],
+        title="Gamma spectrum of sample S-1",
+    )
+    cases.attach_analysis(node, chief, case.id, spectrum.id, lab["link"])
+    names = ", ".join(n["name"] for n in spectrum.result.get("nuclides", [])) or "no nuclide"
+    cases.assess(
+        node,
+        chief,
+        case.id,
+        label=lab["finding"],
+        evidence=[spectrum.id],
+        confidence="strong",
+        finding=f"Sample S-1 contains uranium; gamma lines of {names} were identified.",
+    )
+    issue_report(node, chief, case.id, "preliminary")
+    age = analyses.save_age_analysis(
+        node,
+        analyst,
+        label=lab["age"],
+        title="Model age of sample S-1 (Th-230/U-234)",
+        params={
+            "chronometer": "Th-230/U-234",
+            "ratio": 3.95e-5,
+            "ratio_unc": 2.0e-7,
+            "measured_on": "2024-05-01",
+            "age_on": "2024-05-01",
+        },
+    )
+    candidates = [
+        ("Candidate facility A", 2008.0, 2012.0),
+        ("Candidate facility B", 1995.0, 1999.0),
+    ]
+    cases.attach_analysis(
+        node,
+        chief,
+        case.id,
+        age.id,
+        lab["link"],
+        candidates=candidates,
+    )
+    cases.assess(
+        node,
+        chief,
+        case.id,
+        label=lab["finding"],
+        evidence=[age.id],
+        confidence="moderate",
+        finding=_age_finding(age.result, 2024 + 120 / 366, candidates),
+    )
+    cases.assess(
+        node,
+        chief,
+        case.id,
+        label=lab["noforn"],
+        evidence=[age.id],
+        confidence="weak",
+        finding="NOFORN liaison reporting links the courier to a previous seizure.",
+    )
+    issue_report(node, chief, case.id, "interim")
+    issue_report(node, chief, case.id, "final")
+    return case.id

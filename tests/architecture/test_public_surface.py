@@ -375,6 +375,7 @@ SURFACE: dict[str, tuple[str, ...]] = {
         "accounts",
         "attachments",
         "audit",
+        "cases",
         "common",
         "documents",
         "forensics",

@@ -60,6 +60,15 @@ if "practice" in COMMANDS:  # `nucsec practice|facility` (nucsec.cli.practices, 
         "record.read",
     )
 
+if "case" in COMMANDS:  # `nucsec case` (nucsec.cli.cases:case_group)
+    READ_PATHS["case show"] = (["{case}", "--as", "{user}"], "record.read")
+    READ_PATHS["case list"] = (["--as", "{user}"], "record.read")  # then reads each case
+    READ_PATHS["case export"] = (["{case}", "--as", "{user}"], "record.export")
+    READ_PATHS["case report"] = (
+        ["{case}", "--as", "{user}", "--format", "html", "-o", "{out}"],
+        "record.report",
+    )
+
 #: commands that are not reads of stored labelled records, and why
 NOT_RECORD_READS: dict[str, str] = {
     "age chronometers": "lists built-in chronometer definitions",
@@ -115,6 +124,12 @@ NOT_RECORD_READS: dict[str, str] = {
     "facility assess": "write (audited: record.create)",
     "framework import": "checks a framework file given on the command line",
     "framework show": "a shipped framework definition, not labelled records",
+    "case open": "write (audited: record.create)",
+    "case add-sample": "write (audited: record.update)",
+    "case custody": "write by the receiving user (audited: record.update)",
+    "case attach": "write (audited: record.update)",
+    "case assess": "write (audited: record.update)",
+    "case issue-report": "write (audited: record.update)",
 }
 
 
@@ -164,6 +179,7 @@ def demo(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterat
         assert main(["practice", "add", *rel, *text]) == 0
         lab = ["--name", "Lab", "--operator", "O", "--type", "laboratory"]
         assert main(["facility", "add", *rel, *lab]) == 0
+    _a_case(node)
     yield node
     node.close()
 
@@ -177,6 +193,19 @@ def _an_analysis(node: Node) -> None:
     params = {"chronometer": "Th-230/U-234", "ratio": 1.41148e-4, "ratio_unc": 7.06e-7}
     label = parse_banner("SECRET//REL TO USA, JPN", node.ctx)
     save_age_analysis(node, principal_of(node, "doe.chief"), params=params, label=label)
+
+
+def _a_case(node: Node) -> None:
+    """A case with its preliminary report issued (the services the CLI uses)."""
+    from nucsec.markings import parse_banner
+    from nucsec.service.case_reports import issue_report
+    from nucsec.service.cases import open_case
+    from nucsec.service.users import principal_of
+
+    chief = principal_of(node, "doe.chief")
+    label = parse_banner("SECRET//REL TO USA, JPN", node.ctx)
+    case = open_case(node, chief, "Seized vial", label)
+    issue_report(node, chief, case.id, "preliminary")
 
 
 def _count(node: Node) -> int:
@@ -228,15 +257,20 @@ def test_read_path_leaves_an_audit_event(
         label = ["--label", "SECRET//REL TO USA, JPN"]
         assert main(["facility", "assess", facility, "--as", user, *label]) == 0
         capsys.readouterr()
+    case = ""
+    if "case" in COMMANDS:
+        assert main(["case", "list", "--as", user, "--json"]) == 0
+        case = json.loads(capsys.readouterr().out)[0]["id"]
     args, action = READ_PATHS[path]
     values = {
         "doc": doc,
         "incident": incident,
         "analysis": analysis,
+        "case": case,
         "user": user,
         "practice": practice,
         "facility": facility,
-        "out": str(tmp_path / "report.csv"),
+        "out": str(tmp_path / ("report.html" if path.startswith("case") else "report.csv")),
     }
     values.update(_ids_for(demo, capsys, path, user, tmp_path))
     before = _count(demo)
@@ -246,7 +280,9 @@ def test_read_path_leaves_an_audit_event(
     assert _count(demo) > before
     event = _last(demo)
     assert event["action"] == action
-    if path.startswith(("document", "incident", "analysis")):  # the reader acts on its own behalf
+    if path.startswith(
+        ("document", "incident", "analysis", "case")
+    ):  # the reader acts on its own behalf
         assert event["actor"] == _principal_id(demo, user)
 
 

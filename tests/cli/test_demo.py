@@ -41,3 +41,13 @@ def test_demo_runs_two_federated_nodes_and_verifies_their_logs(tmp_path: Path) -
         )  # fmt: skip
         refs = [i["title"].split(":")[0] for i in json.loads(listed.stdout)["items"]]
         assert len(refs) == len(set(refs)) and "ITDB-2005-JP-FUKUI" in refs, refs
+    reports = tmp_path / "demo" / "reports"
+    for stage in ("preliminary", "interim", "final"):  # the demo case's staged reports
+        assert (reports / f"case-{stage}-home.pdf").read_bytes().startswith(b"%PDF")
+    assert (reports / "case-final-released-jpn.pdf").read_bytes().startswith(b"%PDF")
+    listed = subprocess.run(
+        [nucsec, "case", "list", "--as", "doe.chief", "--json"],
+        capture_output=True, text=True, timeout=60, check=True,
+        env={"PATH": "/usr/bin:/bin", "NUCSEC_HOME": str(tmp_path / "demo" / "usa")},
+    )  # fmt: skip
+    assert [c["stage"] for c in json.loads(listed.stdout)] == ["closed"]

@@ -99,6 +99,12 @@ def _analyses(name: str) -> click.Command:
     return analyses.analysis_group
 
 
+def _cases(name: str) -> click.Command:
+    from nucsec.cli import cases
+
+    return cases.case_group
+
+
 def _archive(name: str) -> click.Command:
     from nucsec.cli import archive
 
@@ -156,6 +162,7 @@ COMMANDS: dict[str, Callable[[str], click.Command]] = {
     "practice": _practices,
     "framework": _practices,
     "facility": _practices,
+    "case": _cases,
 }
 
 

@@ -100,6 +100,30 @@ def _audit(name: str, node: Any) -> None:
     )
 
 
+def _cases(node: Any, out: Path) -> None:
+    """The node's forensic cases and their staged reports, written as PDF files for a
+    home reader (and the latest as the version released to the partner, NOFORN left
+    out)."""
+    from nucsec.federation.peers import peer_principal
+    from nucsec.service.case_reports import render_report
+    from nucsec.service.cases import get_case, list_cases
+    from nucsec.service.users import principal_of
+
+    chief = principal_of(node, "doe.chief")
+    partner = peer_principal(node, "JPN", "jpn")
+    out.mkdir(parents=True, exist_ok=True)
+    for item in list_cases(node, chief):
+        view = get_case(node, chief, item.id)
+        click.echo(f"{item.portion} {item.title} (stage {item.stage})")
+        for i, r in enumerate(view.reports):
+            last = i == len(view.reports) - 1
+            for who, peer in (("home", None), ("released-jpn", partner))[: 2 if last else 1]:
+                path = out / f"case-{r['stage']}-{who}.pdf"
+                pdf = render_report(node, chief, item.id, "pdf", stage=r["stage"], partner=peer)
+                path.write_bytes(pdf)
+                click.echo(f"  {r['stage']:12} report sha256 {r['sha256'][:16]}... -> {path}")
+
+
 @click.command("demo")
 @click.option(
     "--home",
@@ -145,6 +169,8 @@ def demo_cmd(home: Path | None, ports: str, serve: bool) -> None:
         for node in nodes.values():
             _section(f"Documents on the {node.nation} node, and which section chiefs may read them")
             _documents(node)
+        _section("Forensic case on the USA node: staged reports (home and released to JPN)")
+        _cases(nodes["usa"], base / "reports")
         _section("Three access decisions, with the reference monitor's reasons")
         _decisions(nodes)
         _section("Best practices and facility self-assessment")

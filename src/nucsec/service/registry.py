@@ -5,9 +5,9 @@ Each kind is declared whole in its own service module (a
 federation offers them to a new peer. Where a node is built
 (:mod:`nucsec.assembly`), the registry becomes ``node.kinds``.
 
->>> [k.name for k in RECORD_KINDS]
-['document', 'incident', 'analysis', 'library_entry', 'library_answer']
-['document', 'incident', 'analysis', 'practice', 'facility', 'assessment']
+>>> [k.name for k in RECORD_KINDS]  # doctest: +NORMALIZE_WHITESPACE
+['document', 'incident', 'analysis', 'library_entry', 'library_answer',
+ 'practice', 'facility', 'assessment', 'case']
 >>> [k.collection for k in RECORD_KINDS.attachable]
 ['documents', 'incidents', 'analyses']
 """
@@ -17,6 +17,7 @@ from __future__ import annotations
 from nucsec.service import (
     analyses,
     assessments,
+    cases,
     documents,
     facilities,
     incidents,
@@ -38,5 +39,6 @@ RECORD_KINDS = KindRegistry(
         practices.PRACTICE,
         facilities.FACILITY,
         assessments.ASSESSMENT,
+        cases.CASE,
     )
 )

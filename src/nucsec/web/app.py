@@ -146,6 +146,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 def _include_records(app: FastAPI) -> None:
     """The incident register, forensics and analyses: REST API and pages."""
     from nucsec.web.api import attachments as attachments_api
+    from nucsec.web.api import cases as cases_api
     from nucsec.web.api import forensics as forensics_api
     from nucsec.web.api import incidents as incidents_api
     from nucsec.web.api import interop as interop_api
@@ -162,6 +163,7 @@ def _include_records(app: FastAPI) -> None:
     app.include_router(library_api.router, prefix="/api/v1", tags=["library"])
     app.include_router(interop_api.router, prefix="/api/v1", tags=["interop"])
     app.include_router(practices_api.router, prefix="/api/v1", tags=["practices"])
+    app.include_router(cases_api.router, prefix="/api/v1", tags=["cases"])
     app.include_router(incidents_pages.router, include_in_schema=False)
     app.include_router(forensics_pages.router, include_in_schema=False)
     app.include_router(common_pages.router, include_in_schema=False)

@@ -1,0 +1,44 @@
+"""The case API's read paths: list with stages, one case, the rendered report; a case the
+caller may not read answers 404 exactly like an absent one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from nucsec.markings import parse_banner
+from nucsec.node import Node
+from nucsec.service.case_reports import issue_report
+from nucsec.service.cases import add_sample, open_case
+from nucsec.service.users import principal_of
+
+ABSENT = "00000000-0000-4000-8000-000000000000"
+
+
+def test_case_routes(demo_node: Node, api_of: Callable[..., Any]) -> None:
+    chief = principal_of(demo_node, "doe.chief")
+    label = parse_banner("SECRET//REL TO USA, JPN", demo_node.ctx)
+    case = open_case(demo_node, chief, "API vial", label)
+    add_sample(
+        demo_node, chief, case.id, sample_id="S-1", description="API powder", mass_g=1.0,
+        container="vial", where="port", label=label,
+    )  # fmt: skip
+    issue_report(demo_node, chief, case.id, "preliminary")
+    client, doe = api_of("doe.chief")
+    listed = client.get("/api/v1/cases", headers=doe).json()
+    row = next(c for c in listed if c["id"] == case.id)
+    assert row["stage"] == "interim" and row["overdue"] is False
+    shown = client.get(f"/api/v1/cases/{case.id}", headers=doe).json()
+    assert shown["samples"][0]["id"] == "S-1"
+    assert "report" not in shown["portions"]["report.0"]["value"]
+    html = client.get(f"/api/v1/cases/{case.id}/report", headers=doe)
+    assert html.status_code == 200 and "API powder" in html.text
+    assert html.headers["content-type"].startswith("text/html")
+    # dhs.analyst (CONFIDENTIAL) may not read the SECRET case: 404 like an absent one
+    client, dhs = api_of("dhs.analyst")
+    for suffix in ("", "/report"):
+        hidden = client.get(f"/api/v1/cases/{case.id}{suffix}", headers=dhs)
+        absent = client.get(f"/api/v1/cases/{ABSENT}{suffix}", headers=dhs)
+        assert hidden.status_code == absent.status_code == 404
+        assert hidden.json()["error"] == absent.json()["error"]
+    assert case.id not in [c["id"] for c in client.get("/api/v1/cases", headers=dhs).json()]
