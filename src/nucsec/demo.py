@@ -371,5 +371,4 @@ def seed(node: Node, *, password_hash: str | None, federated: bool = False) -> d
         "users": len(users),
         "documents": created,
         "incidents": seed_incidents(node, nations, federated=federated),
-        "library_entries": seed_library(node, nations, federated=federated),
     }

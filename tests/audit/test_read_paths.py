@@ -18,6 +18,7 @@ from nucsec.audit.tables import audit_events
 from nucsec.cli import COMMANDS, cli, main
 from nucsec.node import Node
 from tests.audit.test_cli import _init
+from tests.library.samples import UCLO_SAMPLE
 
 #: command -> (arguments after the command; {doc} is a document id, {incident} an incident
 #: id, {analysis} an analysis id, {user} a username),
@@ -42,6 +43,12 @@ if "analysis" in COMMANDS:  # `nucsec analysis` (nucsec.cli.analyses:analysis_gr
     READ_PATHS["analysis list -q"] = (["--as", "{user}", "-q", "spectrum"], "record.search")
     READ_PATHS["analysis show"] = (["{analysis}", "--as", "{user}"], "record.read")
 
+if "library" in COMMANDS:  # `nucsec library` (nucsec.cli.library:library_group)
+    READ_PATHS["library list"] = (["--as", "{user}"], "record.list")
+    READ_PATHS["library show"] = (["UCLO-1", "--as", "{user}"], "record.read")
+    READ_PATHS["library export"] = (["--as", "{user}"], "record.export")
+    READ_PATHS["library match"] = (["{sample}", "--as", "{user}"], "record.search")
+
 #: commands that are not reads of stored labelled records, and why
 NOT_RECORD_READS: dict[str, str] = {
     "age chronometers": "lists built-in chronometer definitions",
@@ -56,6 +63,10 @@ NOT_RECORD_READS: dict[str, str] = {
     "label parse": "parses the label given on the command line",
     "policy check": "decides on a principal and label given on the command line",
     "user add": "administrative write (audited: user.create)",
+    "library add": "write (audited: record.create)",
+    "library import": "write (audited: record.create)",
+    "library query": "sends a sample to a peer (audited: release.send, exchange.receive) and "
+    "keeps the answer (record.create); reads no library entry of this node",
     "user list": "accounts, not labelled records",
     "token create": "administrative write",
     "token list": "API tokens, not labelled records",
@@ -126,6 +137,10 @@ def demo(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterat
     facts = ["--reference", "T-1", "--report-date", "2024-05-01", "--country", "US"]
     assert main([*incident, *facts, "--type", "unauthorized possession", "--group", "I"]) == 0
     _an_analysis(node)
+    from nucsec.demo import seed_library
+
+    seed_library(node, {node.nation})
+    (tmp_path / "sample.json").write_text(json.dumps(UCLO_SAMPLE))
     yield node
     node.close()
 
@@ -171,7 +186,7 @@ def _a_document(capsys: pytest.CaptureFixture[str], user: str) -> str:
 
 @pytest.mark.parametrize("path", sorted(READ_PATHS))
 def test_read_path_leaves_an_audit_event(
-    demo: Node, capsys: pytest.CaptureFixture[str], path: str
+    demo: Node, capsys: pytest.CaptureFixture[str], path: str, tmp_path: Path
 ) -> None:
     user = "doe.chief"
     doc = _a_document(capsys, user)
@@ -184,13 +199,16 @@ def test_read_path_leaves_an_audit_event(
     args, action = READ_PATHS[path]
     before = _count(demo)
     values = {"doc": doc, "incident": incident, "analysis": analysis, "user": user}
+    values["sample"] = str(tmp_path / "sample.json")
     argv = [*path.removesuffix(" -q").split(), *(a.format(**values) for a in args)]
     assert main(argv) == 0, capsys.readouterr().err
     capsys.readouterr()
     assert _count(demo) > before
     event = _last(demo)
     assert event["action"] == action
-    if path.startswith(("document", "incident", "analysis")):  # the reader acts on its own behalf
+    if path.startswith(
+        ("document", "incident", "analysis", "library")
+    ):  # the reader acts on its own behalf
         assert event["actor"] == _principal_id(demo, user)
 
 
