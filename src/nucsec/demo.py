@@ -375,7 +375,6 @@ def seed(
         "users": len(users),
         "documents": created,
         "incidents": seed_incidents(node, nations, federated=federated),
-        "library_entries": seed_library(node, nations, federated=federated),
     }
     if practices:
         from nucsec.demo_practices import seed_practices

@@ -18,6 +18,7 @@ from nucsec.audit.tables import audit_events
 from nucsec.cli import COMMANDS, cli, main
 from nucsec.node import Node
 from tests.audit.test_cli import _init
+from tests.library.samples import UCLO_SAMPLE
 
 #: command -> (arguments after the command; {doc} is a document id, {incident} an incident
 #: id, {analysis} an analysis id, {user} a username),
@@ -36,10 +37,6 @@ READ_PATHS: dict[str, tuple[list[str], str]] = {
     "incident export": (["--as", "{user}"], "record.export"),
     "incident stats": (["--as", "{user}"], "record.report"),
     "export stix": (["--as", "{user}"], "record.export"),
-    "library list": (["--as", "{user}"], "record.list"),
-    "library show": (["{entry}", "--as", "{user}"], "record.read"),
-    "library export": (["--as", "{user}"], "record.export"),
-    "library match": (["{sample}", "--as", "{user}"], "record.list"),
 }
 
 if "analysis" in COMMANDS:  # `nucsec analysis` (nucsec.cli.analyses:analysis_group)
@@ -68,6 +65,11 @@ if "case" in COMMANDS:  # `nucsec case` (nucsec.cli.cases:case_group)
         ["{case}", "--as", "{user}", "--format", "html", "-o", "{out}"],
         "record.report",
     )
+if "library" in COMMANDS:  # `nucsec library` (nucsec.cli.library:library_group)
+    READ_PATHS["library list"] = (["--as", "{user}"], "record.list")
+    READ_PATHS["library show"] = (["UCLO-1", "--as", "{user}"], "record.read")
+    READ_PATHS["library export"] = (["--as", "{user}"], "record.export")
+    READ_PATHS["library match"] = (["{sample}", "--as", "{user}"], "record.search")
 
 #: commands that are not reads of stored labelled records, and why
 NOT_RECORD_READS: dict[str, str] = {
@@ -83,6 +85,10 @@ NOT_RECORD_READS: dict[str, str] = {
     "label parse": "parses the label given on the command line",
     "policy check": "decides on a principal and label given on the command line",
     "user add": "administrative write (audited: user.create)",
+    "library add": "write (audited: record.create)",
+    "library import": "write (audited: record.create)",
+    "library query": "sends a sample to a peer (audited: release.send, exchange.receive) and "
+    "keeps the answer (record.create); reads no library entry of this node",
     "user list": "accounts, not labelled records",
     "token create": "administrative write",
     "token list": "API tokens, not labelled records",
@@ -104,10 +110,6 @@ NOT_RECORD_READS: dict[str, str] = {
     "import stix": "write of a bundle file's objects (audited: record.create, record.update)",
     "import taxii": "pulls a TAXII collection into the import (audited: record.create, "
     "record.update)",
-    "library add": "write (audited: record.create)",
-    "library import": "write, all or nothing (audited: record.create)",
-    "library query": "asks a partner node; the answer is stored as a record (audited: "
-    "library.query, record.create)",
     "spectrum analyze": "analyses detector files given on the command line",
     "spectrum convert": "converts a detector file given on the command line",
     "spectrum info": "describes a detector file given on the command line",
@@ -180,6 +182,10 @@ def demo(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterat
         lab = ["--name", "Lab", "--operator", "O", "--type", "laboratory"]
         assert main(["facility", "add", *rel, *lab]) == 0
     _a_case(node)
+    from nucsec.demo import seed_library
+
+    seed_library(node, {node.nation})
+    (tmp_path / "sample.json").write_text(json.dumps(UCLO_SAMPLE))
     yield node
     node.close()
 
@@ -272,8 +278,8 @@ def test_read_path_leaves_an_audit_event(
         "facility": facility,
         "out": str(tmp_path / ("report.html" if path.startswith("case") else "report.csv")),
     }
-    values.update(_ids_for(demo, capsys, path, user, tmp_path))
     before = _count(demo)
+    values["sample"] = str(tmp_path / "sample.json")
     argv = [*path.removesuffix(" -q").split(), *(a.format(**values) for a in args)]
     assert main(argv) == 0, capsys.readouterr().err
     capsys.readouterr()
@@ -281,39 +287,9 @@ def test_read_path_leaves_an_audit_event(
     event = _last(demo)
     assert event["action"] == action
     if path.startswith(
-        ("document", "incident", "analysis", "case")
+        ("document", "incident", "analysis", "case", "library")
     ):  # the reader acts on its own behalf
         assert event["actor"] == _principal_id(demo, user)
-
-
-def _first_id(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
-    capsys.readouterr()
-    assert main([*argv, "--json"]) == 0, capsys.readouterr().err
-    out = json.loads(capsys.readouterr().out)
-    items = out["items"] if isinstance(out, dict) else out
-    assert items, f"{' '.join(argv)} lists nothing"
-    return str(items[0]["id"])
-
-
-def _ids_for(
-    node: Node, capsys: pytest.CaptureFixture[str], path: str, user: str, tmp_path: Path
-) -> dict[str, str]:
-    """The records a path of the library needs (an entry the demo seeded; a sample made from it)."""
-    if path.startswith("library"):
-        entry = _first_id(capsys, ["library", "list", "--as", user])
-        assert main(["library", "show", entry, "--as", user, "--json"]) == 0
-        shown = json.loads(capsys.readouterr().out)
-        sample = tmp_path / "sample.json"
-        signatures = [
-            {k: s[k] for k in ("name", "value", "u", "unit") if k in s} for s in shown["signatures"]
-        ]
-        sample.write_text(
-            json.dumps(
-                {"id": "S-1", "material_type": shown["material_type"], "signatures": signatures}
-            )
-        )
-        return {"entry": entry, "sample": str(sample)}
-    return {}
 
 
 def _visible(capsys: pytest.CaptureFixture[str], user: str) -> set[str]:

@@ -4,8 +4,21 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from nucsec.forensics.library import demo_library, library_to_json
 from tests.library.samples import UCLO_SAMPLE as SAMPLE
+
+
+@pytest.fixture
+def demo(demo):  # type: ignore[no-untyped-def]
+    """The demo node with the demo library loaded (as ``make demo`` loads it)."""
+    from nucsec.assembly import open_node
+    from nucsec.demo import seed_library
+
+    with open_node() as node:
+        seed_library(node, {node.nation})
+    return demo
 
 
 def test_list_show_match_on_the_demo_library(demo, tmp_path):

@@ -14,11 +14,14 @@ from tests.library.samples import UCLO_SAMPLE
 
 
 def test_entries_travel_by_label_and_match_at_the_partner(tmp_path: Path) -> None:
+    from nucsec.demo import seed_library
     from nucsec.federation.peers import peer_principal
     from nucsec.forensics.library import sample_from_dict
 
     with local_nodes(tmp_path) as make:
         usa, jpn = make("USA"), make("JPN")
+        for node in (usa, jpn):
+            seed_library(node, {node.nation})
         pin(usa, jpn, "jpn")
         pin(jpn, usa, "usa")
         sent = [o for o in outbox_objects(usa, "jpn") if o["type"] == LIBRARY_ENTRY.wire.stix_type]

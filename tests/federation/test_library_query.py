@@ -32,7 +32,10 @@ REL_SAMPLE = "SECRET//FORENSICS//REL TO USA, JPN"
 def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any, Faults]]:
     root = tmp_path_factory.mktemp("libq")
     with process_nodes(root) as make:
-        usa, jpn = make("USA", demo=True), make("JPN", name="jpn", demo=True, start=True)
+        usa, jpn = make("USA", demo=True), make("JPN", name="jpn", demo=True)
+        for each in (usa, jpn):  # the demo library, as `make demo` loads it
+            _seed_library(each)
+        jpn.start()
         with faulty_proxy(jpn.port) as (url, faults):
             result = usa.cli(
                 "peer", "add", "jpn", "--nation", "JPN", "--url", url,
@@ -41,6 +44,16 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any, F
             assert result.code == 0, result.err
             peer(jpn, usa, "usa")
             yield usa, jpn, faults
+
+
+def _seed_library(node: NodeProcess) -> None:
+    from nucsec.demo import seed_library
+
+    n = node.open()
+    try:
+        seed_library(n, {n.nation})
+    finally:
+        n.close()
 
 
 def _held(node: NodeProcess, user: str) -> list[dict[str, Any]]:

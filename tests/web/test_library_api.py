@@ -6,7 +6,10 @@ from nucsec.forensics.library import demo_library
 from tests.library.samples import UCLO_SAMPLE as SAMPLE
 
 
-def test_list_show_match_and_add(api_of) -> None:  # type: ignore[no-untyped-def]
+def test_list_show_match_and_add(api_of, demo_node) -> None:  # type: ignore[no-untyped-def]
+    from nucsec.demo import seed_library
+
+    seed_library(demo_node, set(demo_node.ctx.nations))
     client, headers = api_of("doe.analyst")
     listed = client.get("/api/v1/library", headers=headers)
     assert listed.status_code == 200, listed.text

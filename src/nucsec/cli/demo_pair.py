@@ -28,13 +28,14 @@ NATIONS = (("USA", "usa", "jpn"), ("JPN", "jpn", "usa"))
 
 
 def _init(home: Path, nation: str) -> Node:
-    from nucsec.demo import DEMO_PASSWORD, seed, seed_case
+    from nucsec.demo import DEMO_PASSWORD, seed, seed_case, seed_library
     from nucsec.web.passwords import hash_password
 
     if home.exists():
         shutil.rmtree(home)
     node = init_node(settings.load(env={}, home=home, database_url=""), nation, demo=True)
     seed(node, password_hash=hash_password(DEMO_PASSWORD), federated=True, practices=True)
+    seed_library(node, {nation}, federated=True)
     if nation == "USA":
         seed_case(node)  # the forensic case and its three staged reports
     return node
