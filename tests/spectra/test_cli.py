@@ -43,6 +43,43 @@ def test_analyze_human_output(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Am-241" in out and "calibration:" in out
 
 
+def test_analyze_shows_the_enrichment_in_full(capsys: pytest.CaptureFixture[str]) -> None:
+    """The enrichment line carries what the JSON holds: value (here a k=2 range), class,
+    method, quality flag, every fitted areal density with its uncertainty, chi-square."""
+    path = str(DATA / "interspec_SIM_fulcrum40h_hpge_U235_0300.txt")  # 3 % U-235 (GADRAS)
+    code, out, _ = run(capsys, "spectrum", "analyze", path, "--json")
+    assert code == 0
+    enr = json.loads(out)["enrichment"]
+    code, out, _ = run(capsys, "spectrum", "analyze", path)
+    assert code == 0
+    line = next(x for x in out.splitlines() if x.startswith("enrichment: "))
+    low, high = enr["interval_k2_pct"]
+    assert low <= 3.0 <= high  # the truth within the k=2 range shown
+    assert f"{low:.3f} to {high:.3f} wt% U-235 (k=2)" in line
+    assert f"[{enr['class']}]" in line and enr["method"] in line
+    assert f"quality {enr['quality']}" in line
+    assert enr["areal_density_g_cm2"]
+    for name, v in enr["areal_density_g_cm2"].items():
+        assert f"{name} {v['value']:.3g} +- {v['unc']:.2g} g/cm2" in line
+    assert f"chi2 {enr['chi2']:.1f}/{enr['dof']} dof" in line
+
+
+def test_enrichment_text_of_a_value() -> None:
+    from nucsec.forensics.spectra.enrichment import enrichment_text
+
+    text = enrichment_text(
+        {
+            "u235_pct": 19.42, "u_u235_pct": 0.51, "method": "relative_efficiency_physical",
+            "quality": "ok", "class": "LEU", "chi2": 3.2, "dof": 5,
+            "areal_density_g_cm2": {"item": {"value": 12.3, "unc": 1.4}},
+        }
+    )  # fmt: skip
+    assert text == (
+        "19.420 +- 0.510 wt% U-235 (k=1) [LEU], relative_efficiency_physical; quality ok; "
+        "areal densities item 12.3 +- 1.4 g/cm2; chi2 3.2/5 dof"
+    )
+
+
 def test_analyze_with_detector_and_background(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(
         capsys,

@@ -19,6 +19,7 @@ Session = Callable[[str], tuple[TestClient, str]]
 SPECTRA = Path(__file__).resolve().parents[1] / "data" / "spectra"
 EU152 = SPECTRA / "curie_hpge_eu152_7cm.spe"  # Eu-152 calibration source, HPGe 16k
 URANIUM = SPECTRA / "interspec_lynx_hpge_disk_U_Th_activation.n42"
+LEU = SPECTRA / "interspec_SIM_fulcrum40h_hpge_U235_0300.txt"  # 3 % U-235, GADRAS HPGe
 ABSENT = "00000000-0000-4000-8000-000000000000"
 
 
@@ -52,6 +53,37 @@ def test_upload_shows_nuclides_plot_and_share_form(session_of: Session) -> None:
         'src="/static/spectrum.js"' in r.text and "<script>" not in r.text
     )  # CSP: no inline script
     assert _banner(r.text) == "UNCLASSIFIED"  # nothing labelled is shown yet
+
+
+def test_upload_shows_the_enrichment_beside_the_plot(session_of: Session) -> None:
+    """The enrichment panel sits next to the plot and shows what ``nucsec spectrum
+    analyze`` shows: the value or k=2 range, class, method, quality flag, each fitted
+    areal density with its uncertainty, chi-square."""
+    from nucsec.forensics.spectra import analyze, read_spectrum
+
+    client, csrf = session_of("doe.analyst")
+    r = client.post(
+        "/spectra", data={"csrf_token": csrf}, files={"file": (LEU.name, LEU.read_bytes())}
+    )
+    assert r.status_code == 200
+    sf = read_spectrum(LEU)
+    enr = analyze(sf.foreground(), background=sf.background()).to_dict()["enrichment"]
+    side = re.search(
+        r'<div class="plot-and-side">\s*<figure class="spectrum-plot".*?</figure>\s*'
+        r'(<aside class="enrichment-panel" id="enrichment".*?</aside>)',
+        r.text,
+        re.S,
+    )
+    assert side is not None, "no enrichment panel beside the plot"
+    panel = html.unescape(re.sub(r"<[^>]+>", " ", side.group(1)))
+    panel = re.sub(r"\s+", " ", panel)
+    low, high = enr["interval_k2_pct"]
+    assert f"{low:.3f} to {high:.3f} wt% U-235 (k=2)" in panel
+    assert f"[{enr['class']}]" in panel and enr["method"] in panel
+    assert f"Quality {enr['quality']}" in panel
+    for name, v in enr["areal_density_g_cm2"].items():
+        assert f"{name} {v['value']:.3g} ± {v['unc']:.2g} g/cm²" in panel
+    assert f"χ² {enr['chi2']:.1f} ({enr['dof']} dof)" in panel
 
 
 def test_unreadable_upload_is_a_clear_422(session_of: Session) -> None:

@@ -186,12 +186,15 @@ def enrichment_text(enr: dict[str, Any]) -> str:
         text += f" [{enr['class']}]"
     text += f", {enr.get('method')}"
     quality = enr.get("quality")
-    if value is not None and quality and quality != "ok":
-        text += f"; {quality}"
+    if value is not None and quality:
+        text += f"; quality {quality}"
     areal = enr.get("areal_density_g_cm2") or {}
     if areal:
         text += "; areal densities " + ", ".join(
-            f"{k} {v['value']:.3g} g/cm2" for k, v in areal.items()
+            f"{k} {v['value']:.3g}"
+            + (f" +- {v['unc']:.2g}" if v.get("unc") is not None else "")
+            + " g/cm2"
+            for k, v in areal.items()
         )
     if enr.get("chi2") is not None:
         text += f"; chi2 {enr['chi2']:.1f}/{enr.get('dof')} dof"

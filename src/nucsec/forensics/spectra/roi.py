@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -112,7 +113,7 @@ def _split_failed(
             or not _lost(group, fit, min_significance)
         ):
             continue
-        gaps = [b.x - a.x for a, b in zip(group, group[1:], strict=False)]
+        gaps = [b.x - a.x for a, b in itertools.pairwise(group)]
         cut = int(np.argmax(gaps)) + 1
         parts = [group[:cut], group[cut:]]
         specs = [_spec(g, n, strong_for_width, False) for g in parts]
