@@ -5,11 +5,18 @@ Text is matched on the tokens of :mod:`nucsec.practices.tokens` (Latin words as
 prefixes, Japanese runs as phrases of bigrams), with SQLite FTS5 (ranked by ``bm25``,
 title 10, summary 4, keywords 2, body 1) or PostgreSQL full text (``simple`` configuration, GIN
 index, ranked by ``ts_rank`` over weights A/B/C/D). Filters: topic, applicability tags
-(every tag given), status. The items, the total and every facet count (topic, status,
-applicability) come from one set of conditions that starts with the SQL twin of the
-reference monitor (``records.label_id IN visible labels``, not recalled): a practice the
-caller may not read is in none of them. Each search is audited (``record.search``, the
-query keyed, the ids shown and the count).
+(every tag given), status.
+
+The visible matches are found once, in a materialised CTE: the text matches (FTS5's rows
+with their ``bm25``, or the GIN-indexed ``tsquery`` with ``ts_rank``) joined to
+``practice_index`` and filtered by the SQL twin of the reference monitor on the index's
+copy of the banner label (written with every version in the same transaction; a recalled
+practice has no index row) and by the filters. One statement then reads from that set the
+page (top ``limit`` by rank after ``offset``), the count per (topic, status), which sums
+to the total, and the count per applicability tag; the page's records are fetched by key
+under the twin applied to ``records`` itself. A practice the caller may not read is in
+none of them. Each search is audited (``record.search``, the query keyed, the ids shown
+and the count).
 """
 
 from __future__ import annotations
