@@ -88,23 +88,21 @@ def add_cmd(
     as_json: bool,
 ) -> None:
     """Create a practice; prints {"id": ...} with --json."""
-    import secrets
-
     from nucsec.cli._node import acting, node
     from nucsec.markings import parse_label
-    from nucsec.service.practices import add_practice
+    from nucsec.service.practices import add_practice, practice_record
 
-    record = {
-        "id": code or "BP-" + secrets.token_hex(4).upper(),
-        "title": title,
-        "summary": summary,
-        "body": body,
-        "topic": topic,
-        "applicability": list(tags),
-        "nodes": list(nodes),
-        "citations": [dict(zip(("doc", "section"), c.split(":", 1), strict=False)) for c in cites],
-        "status": status,
-    }
+    record = practice_record(
+        title=title,
+        summary=summary,
+        body=body,
+        topic=topic,
+        code=code,
+        applicability=tags,
+        nodes=nodes,
+        cites=cites,
+        status=status,
+    )
     with node() as n:
         made = add_practice(n, acting(n, as_user), record, parse_label(label, n.ctx))
     emit(
@@ -192,17 +190,6 @@ def propose_cmd(practice_id: str, as_user: str, as_json: bool) -> None:
     emit(found, as_json, _show)
 
 
-def _officer(text: str) -> Any:
-    from nucsec.errors import InputError
-    from nucsec.practices import Officer
-
-    agency, sep, name = text.partition(":")
-    nation, dot, code = agency.partition(".")
-    if not (sep and dot and name.strip()):
-        raise InputError("an officer reads NATION.AGENCY:NAME", field="officer", value=text)
-    return Officer(nation, code, name.strip())
-
-
 @practice_group.command("endorse")
 @click.argument("practice_id")
 @_as
@@ -222,7 +209,7 @@ def endorse_cmd(
     of each other member nation (a new version)."""
     from nucsec.cli._node import acting, node
     from nucsec.errors import InputError
-    from nucsec.service.practices import endorse_practice
+    from nucsec.service.practices import endorse_practice, officer_of
 
     try:
         day = date.fromisoformat(on)
@@ -235,7 +222,7 @@ def endorse_cmd(
             practice_id,
             meeting=meeting,
             on=day,
-            officers=tuple(_officer(o) for o in officers),
+            officers=tuple(officer_of(o) for o in officers),
             officer_name=as_user,
         )
     emit(found, as_json, _show)

@@ -15,6 +15,8 @@ Practices federate by label as ``x-nucsec-practice``.
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -52,7 +54,9 @@ __all__ = [
     "export_practices",
     "get_practice",
     "list_practices",
+    "officer_of",
     "practice_of",
+    "practice_record",
     "propose_practice",
 ]
 
@@ -169,6 +173,43 @@ PRACTICE = RecordKind(
         "owner agency, status and endorsement), each a portion with its own marking.",
     ),
 )
+
+
+def practice_record(
+    *,
+    title: str,
+    summary: str,
+    topic: str,
+    body: str = "",
+    code: str | None = None,
+    applicability: Sequence[str] = (),
+    nodes: Sequence[str] = (),
+    cites: Sequence[str] = (),
+    status: str = "draft",
+) -> dict[str, Any]:
+    """The record :func:`add_practice` takes, from the fields the CLI and the REST API
+    accept (``cites``: guidance ``DOC`` or ``DOC:SECTION``; no code: ``BP-`` and eight
+    random hex digits). Nothing is checked here: :func:`add_practice` checks it all."""
+    return {
+        "id": code or "BP-" + secrets.token_hex(4).upper(),
+        "title": title,
+        "summary": summary,
+        "body": body,
+        "topic": topic,
+        "applicability": list(applicability),
+        "nodes": list(nodes),
+        "citations": [dict(zip(("doc", "section"), c.split(":", 1), strict=False)) for c in cites],
+        "status": status,
+    }
+
+
+def officer_of(text: str, field: str = "officer") -> Officer:
+    """An officer written ``NATION.AGENCY:NAME`` (InputError naming ``field`` otherwise)."""
+    agency, sep, name = str(text).partition(":")
+    nation, dot, code = agency.partition(".")
+    if not (sep and dot and name.strip()):
+        raise InputError("an officer reads NATION.AGENCY:NAME", field=field, value=text)
+    return Officer(nation, code, name.strip())
 
 
 def _checked(node: Node, practice: Practice) -> Practice:

@@ -1,29 +1,94 @@
 """REST API of the practice catalogue and facility self-assessment (issue 15), under
-``/api/v1``: read routes (search, one practice, facilities, one facility, its scores).
+``/api/v1``: search, one practice, facilities, one facility, its scores; and writing:
+add, propose and endorse a practice, add a facility, record an assessment (answers).
 
-The same services as the CLI: every answer is decided by the reference monitor and
-audited; a hidden record is "not found" like an absent one; search items, total and
-facets are policy-filtered in SQL. Writing (add, endorse, assess) is the CLI's for now.
+The same services as the CLI, with the same records and checks (``practice_record``,
+``officer_of``, ``add_facility``, ``assess_facility``): every answer is decided by the
+reference monitor and audited; a hidden record is "not found" like an absent one; bad
+input is a 422 naming the field (``topic``, ``applicability[0]``,
+``answers['CODE'].value``, ``label``...) and writes nothing.
 """
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any, Literal
+
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from pydantic import Field
 
+from nucsec.errors import InputError
 from nucsec.node import Node
-from nucsec.service.assessments import facility_scores
-from nucsec.service.facilities import get_facility, list_facilities
+from nucsec.service.assessments import assess_facility, facility_scores
+from nucsec.service.facilities import add_facility, get_facility, list_facilities
 from nucsec.service.practice_search import PracticeFilter, search_practices
-from nucsec.service.practices import get_practice
-from nucsec.web.api.common import READ, errs, json_response
+from nucsec.service.practices import (
+    add_practice,
+    endorse_practice,
+    get_practice,
+    officer_of,
+    practice_record,
+    propose_practice,
+)
+from nucsec.web.api.common import READ, WRITE, errs, json_response, label_input
+from nucsec.web.api.schemas import LabelText, _In
 from nucsec.web.auth import Caller
-from nucsec.web.deps import NodeDep, Read
+from nucsec.web.deps import JsonBody, NodeDep, Read, Write
 
 __all__ = ["router"]
 
 router = APIRouter()
 ONE = errs(401, 403, 404)
+ON_ONE = {**WRITE, **errs(404, 409)}
+
+
+class PracticeIn(_In):
+    """A new practice: the fields of ``nucsec practice add``."""
+
+    title: str = Field(max_length=500)
+    summary: str = Field(max_length=5000)
+    body: str = Field("", max_length=100_000, description="Markdown")
+    topic: str = Field(max_length=64, description="a topic code (docs/practices.md)")
+    label: LabelText = Field(description="label of every portion")
+    code: str | None = Field(None, max_length=64, description="default: generated")
+    applicability: list[str] = Field([], max_length=64, description="tags, e.g. cat:I")
+    nodes: list[str] = Field([], max_length=200, description="framework nodes, FW:CODE")
+    citations: list[str] = Field([], max_length=200, description="guidance DOC[:SECTION]")
+    status: Literal["draft", "proposed"] = "draft"
+
+
+class EndorsementIn(_In):
+    """The working group's decision; the caller is its own nation's officer."""
+
+    meeting: str = Field(max_length=200)
+    date: str = Field(max_length=10, description="YYYY-MM-DD")
+    officers: list[str] = Field(
+        [], max_length=20, description="the other nations' officers, NATION.AGENCY:NAME"
+    )
+
+
+class FacilityIn(_In):
+    """A new facility: its record (as ``nucsec facility add --file``) and labels."""
+
+    facility: dict[str, Any] = Field(
+        description="name, operator, type, nation, activities, holdings (docs/practices.md)"
+    )
+    label: LabelText = Field(description="label of every portion")
+    holdings_label: LabelText | None = Field(None, description="label of the holdings")
+
+
+class AssessmentIn(_In):
+    """A self-assessment: the answers file of ``nucsec facility assess`` and labels."""
+
+    assessment: dict[str, Any] = Field(
+        {}, description="assessed_on, weight_set, answers, findings (none: all unanswered)"
+    )
+    label: LabelText = Field(description="label of the assessment")
+    answers_label: LabelText | None = Field(None, description="label of the answers")
+    framework: str = Field("nucsec-facility", max_length=64)
+
+
 _TAGS = Query([], description="applicability tags the practice must have (repeat)")
 
 
@@ -85,3 +150,119 @@ def score(
     node: Node = NodeDep,
 ) -> Response:
     return json_response(facility_scores(node, caller.principal, record_id, assessment))
+
+
+# -- writing ---------------------------------------------------------------------------
+@router.post(
+    "/practices",
+    status_code=201,
+    response_model=None,
+    responses=WRITE,
+    summary="Add a practice (draft or proposed) under a label",
+)
+def add(
+    body: PracticeIn, caller: Caller = Write, node: Node = NodeDep, _j: None = JsonBody
+) -> Response:
+    record = practice_record(
+        title=body.title,
+        summary=body.summary,
+        body=body.body,
+        topic=body.topic,
+        code=body.code,
+        applicability=body.applicability,
+        nodes=body.nodes,
+        cites=body.citations,
+        status=body.status,
+    )
+    label = label_input(body.label, node, "label")
+    return json_response(add_practice(node, caller.principal, record, label), status_code=201)
+
+
+@router.post(
+    "/practices/{record_id}/propose",
+    response_model=None,
+    responses=ON_ONE,
+    summary="Propose a draft practice to the working group (a new version)",
+)
+def propose(record_id: str, caller: Caller = Write, node: Node = NodeDep) -> Response:
+    return json_response(propose_practice(node, caller.principal, record_id))
+
+
+@router.post(
+    "/practices/{record_id}/endorse",
+    response_model=None,
+    responses=ON_ONE,
+    summary="Record the working group's endorsement of a proposed practice (officers only)",
+)
+def endorse(
+    record_id: str,
+    body: EndorsementIn,
+    caller: Caller = Write,
+    node: Node = NodeDep,
+    _j: None = JsonBody,
+) -> Response:
+    try:
+        on = date.fromisoformat(body.date)
+    except ValueError:
+        raise InputError("date must read YYYY-MM-DD", field="date", value=body.date) from None
+    officers = tuple(officer_of(o, f"officers[{i}]") for i, o in enumerate(body.officers))
+    view = endorse_practice(
+        node,
+        caller.principal,
+        record_id,
+        meeting=body.meeting,
+        on=on,
+        officers=officers,
+        officer_name=caller.user.username,
+    )
+    return json_response(view)
+
+
+@router.post(
+    "/facilities",
+    status_code=201,
+    response_model=None,
+    responses=WRITE,
+    summary="Add a facility; its categories are computed from its holdings",
+)
+def new_facility(
+    body: FacilityIn, caller: Caller = Write, node: Node = NodeDep, _j: None = JsonBody
+) -> Response:
+    holdings = (
+        label_input(body.holdings_label, node, "holdings_label") if body.holdings_label else None
+    )
+    view = add_facility(
+        node,
+        caller.principal,
+        body.facility,
+        label_input(body.label, node, "label"),
+        holdings_label=holdings,
+    )
+    return json_response(view, status_code=201)
+
+
+@router.post(
+    "/facilities/{record_id}/assessments",
+    status_code=201,
+    response_model=None,
+    responses={**WRITE, **errs(404)},
+    summary="Record a self-assessment of a facility (answers, findings); scores computed",
+)
+def assess(
+    record_id: str,
+    body: AssessmentIn,
+    caller: Caller = Write,
+    node: Node = NodeDep,
+    _j: None = JsonBody,
+) -> Response:
+    answers = label_input(body.answers_label, node, "answers_label") if body.answers_label else None
+    view = assess_facility(
+        node,
+        caller.principal,
+        record_id,
+        body.assessment,
+        label_input(body.label, node, "label"),
+        answers_label=answers,
+        framework_id=body.framework,
+    )
+    return json_response(view, status_code=201)
