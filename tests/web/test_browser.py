@@ -240,3 +240,28 @@ def test_the_skip_link_is_the_first_tab_stop(server: str, browser: object) -> No
     page.keyboard.press("Enter")
     assert page.evaluate("location.hash") == "#main"
     page.close()
+
+
+def test_form_patterns_are_valid_in_chromium_and_check_input(server: str, browser: object) -> None:
+    """Chromium compiles a ``pattern`` with the ``v`` flag and silently drops one it rejects
+    (client-side checking off): every pattern on the forms compiles, and the incident
+    reference is checked in the browser."""
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.set_default_timeout(60_000)
+    _sign_in_with_keyboard(page, server, "npa.chief")
+    broken = {}
+    for path in ("/documents/new", "/incidents/new"):
+        page.goto(f"{server}{path}")
+        broken[path] = page.evaluate(
+            """[...document.querySelectorAll('input[pattern]')].filter(i => {
+                 try { new RegExp(i.pattern, 'v'); return false; } catch (e) { return true; }
+               }).map(i => i.id)"""
+        )
+    assert broken == {"/documents/new": [], "/incidents/new": []}
+    reference = page.locator("#reference")
+    verdicts = {}
+    for value in ("JP-2026/017", "-starts-with-a-dash", "has space"):
+        reference.fill(value)
+        verdicts[value] = reference.evaluate("el => el.validity.patternMismatch")
+    assert verdicts == {"JP-2026/017": False, "-starts-with-a-dash": True, "has space": True}
+    page.close()
