@@ -72,7 +72,7 @@ def served(base: Path, prepare: Callable[[Node], None] | None = None) -> Iterato
         )
         root = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 120  # readiness wait, not a timing check
             while True:
                 try:
                     if httpx.get(f"{root}/api/health", timeout=1).status_code == 200:
@@ -264,4 +264,31 @@ def test_form_patterns_are_valid_in_chromium_and_check_input(server: str, browse
         reference.fill(value)
         verdicts[value] = reference.evaluate("el => el.validity.patternMismatch")
     assert verdicts == {"JP-2026/017": False, "-starts-with-a-dash": True, "has space": True}
+    page.close()
+
+
+def test_label_picker_for_a_japanese_author(server: str, browser: object) -> None:
+    """The levels read 極秘 (= USA SECRET), the preview is not the unclassified colour
+    before a level is chosen, and REL TO with no partner ticked is refused, naming it."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})  # type: ignore[attr-defined]
+    page.set_default_timeout(60_000)
+    _sign_in_with_keyboard(page, server, "npa.chief")
+    page.goto(f"{server}/documents/new")
+    options = page.locator("#body_level option").all_inner_texts()
+    assert any(o.strip() == "極秘 = USA SECRET" for o in options), options
+    for moment in ("before any choice", "after a change without a level"):
+        banner = page.locator("#preview-banner")
+        assert "unset" in (banner.get_attribute("class") or ""), moment
+        style = banner.evaluate("b => getComputedStyle(b).backgroundImage")
+        assert style.startswith("repeating-linear-gradient"), (moment, style)
+        page.check('input[name="body_dissem"][value="noforn"]')
+        page.wait_for_timeout(1000)  # the live preview answers
+    page.fill("#title", "REL TO nobody")
+    page.fill("#body", "text")
+    page.select_option("#body_level", "GOKUHI")
+    page.check('input[name="body_dissem"][value="relto"]')
+    page.click("#save")
+    error = page.locator("#form-error")
+    assert error.get_attribute("data-field") == "body_rel"
+    assert "partner" in error.inner_text()
     page.close()

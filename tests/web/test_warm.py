@@ -36,5 +36,6 @@ def test_warm_loads_every_lazily_loaded_table_once() -> None:
 def test_the_serving_app_is_warmed(fresh_node: Node, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[bool] = []
     monkeypatch.setattr(warm, "warm", lambda: calls.append(True) or {})
+    monkeypatch.setattr(warm.threading.Thread, "start", lambda self: self.run())
     server.serving_app(fresh_node)
     assert calls == [True]

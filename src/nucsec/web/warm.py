@@ -2,13 +2,16 @@
 that needed decay correction took 2.1 s, the first incident 3.7 s; warm, 0.1–0.2 s).
 
 Each entry of :data:`WARMERS` is a loader that caches its result for the life of the
-process; :func:`warm` calls them all once, before the server process freezes its objects
-(:func:`nucsec.web.server.serving_app`), so no user pays for them.
+process; :func:`warm` calls them all once. A server process runs it in a background thread
+as it starts (:func:`warm_in_background`, from :func:`nucsec.web.server.serving_app`): the
+server answers at once, and a request that needs a table while it is still loading waits
+for that one load, as it would have without warming.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 
@@ -18,7 +21,7 @@ from nucsec.incidents.countries import load_countries
 from nucsec.incidents.decay import load_half_lives
 from nucsec.incidents.reference import load_reference
 
-__all__ = ["WARMERS", "warm"]
+__all__ = ["WARMERS", "warm", "warm_in_background"]
 
 log = logging.getLogger(__name__)
 
@@ -42,3 +45,10 @@ def warm() -> dict[str, float]:
         took[name] = time.perf_counter() - start
     log.info("warmed: %s", ", ".join(f"{n} {s:.2f} s" for n, s in took.items()))
     return took
+
+
+def warm_in_background() -> threading.Thread:
+    """Start :func:`warm` in a daemon thread; the thread."""
+    thread = threading.Thread(target=warm, name="nucsec-warm", daemon=True)
+    thread.start()
+    return thread
