@@ -202,6 +202,20 @@ def test_disabled_user_loses_session_and_tokens(fresh_node: Node) -> None:
     assert r.status_code == 303
     assert client.get("/", follow_redirects=False).status_code == 303
     assert client.get("/api/v1/me", headers=headers).status_code == 401
+    # the officer is told what happened, and can undo it in one step
+    shown = officer.get(r.headers["location"]).text
+    assert "User disabled: their sessions ended" in shown and 'id="undo"' in shown
+    undo = officer.post(
+        "/admin/users/npa.analyst/active",
+        data={"csrf_token": csrf, "active": "on"},
+        follow_redirects=False,
+    )
+    assert undo.status_code == 303
+    assert "User enabled again" in officer.get(undo.headers["location"]).text
+    assert _post_login(client_of(fresh_node), "npa.analyst", DEMO_PASSWORD).status_code == 303
+    form = _officer_form(csrf)
+    saved = officer.post("/admin/users/npa.analyst", data=form, follow_redirects=True)
+    assert "Changes saved." in saved.text and 'id="undo"' not in saved.text
 
 
 def _officer_form(csrf: str, **extra: str) -> dict[str, object]:
