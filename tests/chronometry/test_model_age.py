@@ -41,6 +41,28 @@ def test_model_date_and_uncertainty_in_days() -> None:
     assert early < date(1974, 5, 2) < late
 
 
+@pytest.mark.parametrize("monte_carlo", [0, 20_000])
+def test_a_ratio_of_zero_never_gives_a_negative_age_or_a_future_date(monte_carlo: int) -> None:
+    """A zero ratio is age 0; its interval is cut at 0 and no model date follows the measurement."""
+    rng = np.random.default_rng(7) if monte_carlo else None
+    res = model_age(
+        "Th-230/U-234", 0.0, ISSUE_U, measured_on=date(2024, 5, 1), monte_carlo=monte_carlo, rng=rng
+    )
+    d = res.to_dict()
+    for key in ("interval_years_k1", "interval_years_k2"):
+        lo, hi = d[key]
+        assert lo == 0.0 < hi, key
+    early, late = (date.fromisoformat(x) for x in d["model_date_interval_k2"])
+    assert early < late == date(2024, 5, 1)
+    assert any("cut at 0" in w for w in d["warnings"])
+
+
+def test_a_clear_age_has_no_cut_warning() -> None:
+    res = model_age("Th-230/U-234", ISSUE_RATIO, ISSUE_U)
+    assert res.interval_k2_years[0] > 0
+    assert not any("cut at 0" in w for w in res.warnings)
+
+
 def test_json_shape_of_the_cli() -> None:
     res = model_age(
         "Th-230/U-234",

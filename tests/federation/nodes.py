@@ -138,7 +138,7 @@ class NodeProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # readiness wait, not a timing check
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"nucsec serve exited with {self.proc.returncode}")

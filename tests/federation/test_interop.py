@@ -195,7 +195,7 @@ def serve_medallion(
         )
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 120  # readiness wait, not a timing check
         while time.monotonic() < deadline:
             try:
                 urllib.request.urlopen(url + "/taxii2/", timeout=1)

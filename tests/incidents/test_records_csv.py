@@ -140,6 +140,12 @@ def test_structural_errors(body: str, line: int, field: str | None) -> None:
     assert [(e.line, e.field) for e in result.errors] == [(line, field)]
 
 
+def test_every_stray_column_of_a_row_is_reported() -> None:
+    body = "A-1,incident,2020-01-01,JP,loss,III,Cs-137,1 GBq,,\n"
+    result = read_incidents_csv(_HEAD + body, partial=True)
+    assert [(e.line, e.field) for e in result.errors] == [(2, "nuclide"), (2, "activity")]
+
+
 @pytest.mark.parametrize(
     "header", ["reference,record,colour\n", "reference,country\n", "reference,record,record\n", ""]
 )

@@ -110,3 +110,48 @@ def test_sql_in_incident_filters_is_text(demo_node: Node, text: str) -> None:
     except BadFilter:
         return  # refused as an invalid country or type: also not an injection
     assert found["items"] == [] and found["total"] == 0
+
+
+def _incident(node: Node, user: str, reference: str, nuclide: str, banner: str) -> str:
+    from nucsec.incidents import incident_from_record
+    from nucsec.service.incidents import add_incident
+
+    record = {
+        "reference": reference,
+        "report_date": "2024-04-02",
+        "incident_date": "2024-03-01",
+        "country": "US",
+        "incident_type": "theft",
+        "itdb_group": "I",
+        "place": "a warehouse",
+        "items": [{"kind": "source", "nuclide": nuclide, "activity_bq": 1.0e11}],
+    }
+    made = add_incident(
+        node,
+        principal_of(node, user),
+        incident_from_record(record),
+        parse_banner(banner, node.ctx),
+    )
+    return str(made["id"])
+
+
+def test_incident_search_finds_the_nuclide_of_a_listed_item(demo_node: Node) -> None:
+    """ "Co-60" (or "60Co") finds the incidents whose items name it, among those the
+    searcher may read; a NOFORN one stays absent for the partner."""
+    from nucsec.service.incident_search import IncidentFilter, search_incidents
+
+    shared = _incident(demo_node, "dhs.chief", "SRC-CO-1", "Co-60", "SECRET//REL TO USA, JPN")
+    home = _incident(demo_node, "dhs.chief", "SRC-CO-2", "Co-60", "SECRET//NOFORN")
+    other = _incident(demo_node, "dhs.chief", "SRC-CS-1", "Cs-137", "SECRET//REL TO USA, JPN")
+
+    def found(user: str, query: str) -> set[str]:
+        page = search_incidents(
+            demo_node, principal_of(demo_node, user), IncidentFilter(query=query), limit=500
+        )
+        assert page["total"] == len(page["items"])
+        return {i["id"] for i in page["items"]} & {shared, home, other}
+
+    for query in ("Co-60", "60Co", "co60"):
+        assert found("dhs.chief", query) == {shared, home}, query
+        assert found("npa.chief", query) == {shared}, query
+    assert found("dhs.chief", "Cs-137") == {other}

@@ -89,7 +89,7 @@ def test_throttling_per_user_then_released_after_the_window(fresh_node: Node) ->
         assert _post_login(client, "npa.analyst", "guess").status_code == 401
     blocked = _post_login(client, "npa.analyst", DEMO_PASSWORD)  # even the right password
     assert blocked.status_code == 429
-    assert "try again in" in blocked.text
+    assert "try again in about 15 minutes" in blocked.text  # a human duration, not "898 s"
     assert ("auth.login_failed", "denied") in _actions(fresh_node)
     other = _post_login(client_of(fresh_node), "doe.analyst", DEMO_PASSWORD)
     assert other.status_code == 303, "other users are not locked out"
@@ -202,6 +202,20 @@ def test_disabled_user_loses_session_and_tokens(fresh_node: Node) -> None:
     assert r.status_code == 303
     assert client.get("/", follow_redirects=False).status_code == 303
     assert client.get("/api/v1/me", headers=headers).status_code == 401
+    # the officer is told what happened, and can undo it in one step
+    shown = officer.get(r.headers["location"]).text
+    assert "User disabled: their sessions ended" in shown and 'id="undo"' in shown
+    undo = officer.post(
+        "/admin/users/npa.analyst/active",
+        data={"csrf_token": csrf, "active": "on"},
+        follow_redirects=False,
+    )
+    assert undo.status_code == 303
+    assert "User enabled again" in officer.get(undo.headers["location"]).text
+    assert _post_login(client_of(fresh_node), "npa.analyst", DEMO_PASSWORD).status_code == 303
+    form = _officer_form(csrf)
+    saved = officer.post("/admin/users/npa.analyst", data=form, follow_redirects=True)
+    assert "Changes saved." in saved.text and 'id="undo"' not in saved.text
 
 
 def _officer_form(csrf: str, **extra: str) -> dict[str, object]:

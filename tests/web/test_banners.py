@@ -99,6 +99,7 @@ def test_picker_round_trip(label: Label, author: Principal) -> None:
     assume(label.authority == author.nation)
     assume(label.level_of(CTX).nation == author.nation)
     assume(not any(e.startswith(author.nation + ".") for e in label.rel_to))
+    assume(not label.rel_to or label.rel_to - {author.nation})  # REL TO a partner, or none
     try:
         label.validate(CTX)
     except LabelError:
@@ -121,6 +122,19 @@ def test_picker_offers_only_what_the_author_holds(author: Principal) -> None:
     assert author.nation not in {nation.value for nation, _ in options.release}
 
 
+def test_picker_levels_read_in_the_authors_script_with_partner_equivalents() -> None:
+    """A Japanese author picks 極秘 (= USA SECRET), not GOKUHI; nothing is doubled."""
+    npa = Principal.create(id="j", nation="JPN", agency="NPA", clearance="GOKUHI")
+    doe = Principal.create(id="u", nation="USA", agency="DOE", clearance="SECRET")
+    jpn_levels = {c.value: (c.text, c.text_ja) for c in picker_options(npa, CTX).levels}
+    usa_levels = {c.value: (c.text, c.text_ja) for c in picker_options(doe, CTX).levels}
+    assert jpn_levels["GOKUHI"] == ("極秘", "= USA SECRET")
+    assert usa_levels["SECRET"] == ("SECRET", "= JPN 極秘 (GOKUHI)")
+    for text, equivalents in [*jpn_levels.values(), *usa_levels.values()]:
+        words = f"{text} {equivalents}".replace("(", " ").replace(")", " ").split()
+        assert len(words) == len(set(words)), (text, equivalents)
+
+
 def test_picker_refuses_a_foreign_scheme_level() -> None:
     author = Principal.create(id="a", nation="USA", agency="DOE", clearance="SECRET")
     with pytest.raises(LabelError) as err:
@@ -130,10 +144,15 @@ def test_picker_refuses_a_foreign_scheme_level() -> None:
 
 def test_picker_rel_to_always_includes_the_authors_nation() -> None:
     author = Principal.create(id="a", nation="USA", agency="DOE", clearance="SECRET")
-    alone = label_from_form(
-        {"body_level": ["SECRET"], "body_dissem": ["relto"]}, "body", author, CTX
-    )
-    assert render_banner(alone, CTX) == "SECRET//REL TO USA"
+    for alone in ([], ["USA"]):  # REL TO nobody but the author is a mistake, not a label
+        with pytest.raises(LabelError) as err:
+            label_from_form(
+                {"body_level": ["SECRET"], "body_dissem": ["relto"], "body_rel": alone},
+                "body",
+                author,
+                CTX,
+            )
+        assert err.value.field == "body_rel"
     form = {"body_level": ["SECRET"], "body_dissem": ["relto"], "body_rel": ["JPN.NPA"]}
     npa = label_from_form(form, "body", author, CTX)
     assert render_banner(npa, CTX) == "SECRET//REL TO USA, JPN.NPA"

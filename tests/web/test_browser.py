@@ -72,7 +72,7 @@ def served(base: Path, prepare: Callable[[Node], None] | None = None) -> Iterato
         )
         root = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 120  # readiness wait, not a timing check
             while True:
                 try:
                     if httpx.get(f"{root}/api/health", timeout=1).status_code == 200:
@@ -239,4 +239,56 @@ def test_the_skip_link_is_the_first_tab_stop(server: str, browser: object) -> No
     assert focused.strip() == "Skip to content"
     page.keyboard.press("Enter")
     assert page.evaluate("location.hash") == "#main"
+    page.close()
+
+
+def test_form_patterns_are_valid_in_chromium_and_check_input(server: str, browser: object) -> None:
+    """Chromium compiles a ``pattern`` with the ``v`` flag and silently drops one it rejects
+    (client-side checking off): every pattern on the forms compiles, and the incident
+    reference is checked in the browser."""
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.set_default_timeout(60_000)
+    _sign_in_with_keyboard(page, server, "npa.chief")
+    broken = {}
+    for path in ("/documents/new", "/incidents/new"):
+        page.goto(f"{server}{path}")
+        broken[path] = page.evaluate(
+            """[...document.querySelectorAll('input[pattern]')].filter(i => {
+                 try { new RegExp(i.pattern, 'v'); return false; } catch (e) { return true; }
+               }).map(i => i.id)"""
+        )
+    assert broken == {"/documents/new": [], "/incidents/new": []}
+    reference = page.locator("#reference")
+    verdicts = {}
+    for value in ("JP-2026/017", "-starts-with-a-dash", "has space"):
+        reference.fill(value)
+        verdicts[value] = reference.evaluate("el => el.validity.patternMismatch")
+    assert verdicts == {"JP-2026/017": False, "-starts-with-a-dash": True, "has space": True}
+    page.close()
+
+
+def test_label_picker_for_a_japanese_author(server: str, browser: object) -> None:
+    """The levels read 極秘 (= USA SECRET), the preview is not the unclassified colour
+    before a level is chosen, and REL TO with no partner ticked is refused, naming it."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})  # type: ignore[attr-defined]
+    page.set_default_timeout(60_000)
+    _sign_in_with_keyboard(page, server, "npa.chief")
+    page.goto(f"{server}/documents/new")
+    options = page.locator("#body_level option").all_inner_texts()
+    assert any(o.strip() == "極秘 = USA SECRET" for o in options), options
+    for moment in ("before any choice", "after a change without a level"):
+        banner = page.locator("#preview-banner")
+        assert "unset" in (banner.get_attribute("class") or ""), moment
+        style = banner.evaluate("b => getComputedStyle(b).backgroundImage")
+        assert style.startswith("repeating-linear-gradient"), (moment, style)
+        page.check('input[name="body_dissem"][value="noforn"]')
+        page.wait_for_timeout(1000)  # the live preview answers
+    page.fill("#title", "REL TO nobody")
+    page.fill("#body", "text")
+    page.select_option("#body_level", "GOKUHI")
+    page.check('input[name="body_dissem"][value="relto"]')
+    page.click("#save")
+    error = page.locator("#form-error")
+    assert error.get_attribute("data-field") == "body_rel"
+    assert "partner" in error.inner_text()
     page.close()

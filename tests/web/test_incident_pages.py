@@ -140,7 +140,12 @@ def test_csv_import_page_reports_every_bad_row(fresh_node: Node) -> None:
     assert errors == [("3", "P-2", "itdb_group"), ("4", "P-3", "country")]
     r = client.post("/incidents/import", data={**form, "partial": "on"}, files=files)
     assert r.status_code == 200 and "Created <strong>1</strong>" in r.text
+    created = re.findall(r'<a href="/incidents/([0-9a-f-]{36})">([^<]+)</a>', r.text)
+    assert [ref for _, ref in created] == ["P-1"]  # listed by reference, not "1"
     assert "P-1" in client.get("/incidents", params={"q": "P-1"}).text
+    again = client.post("/incidents/import", data={**form, "partial": "on"}, files=files)
+    updated = 'data-testid="import-updated">Updated: <a href="/incidents/' + created[0][0]
+    assert updated in again.text
 
 
 def test_trends_count_only_what_the_viewer_may_read(session_of: Session) -> None:

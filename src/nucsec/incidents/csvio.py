@@ -251,8 +251,8 @@ def _read_rows(stream: TextIO, errors: list[RowError]) -> dict[str, _Group]:
             if v.strip() and c not in (*KIND_COLUMNS[kind], "reference", "record")
         ]
         group = groups.setdefault(ref, _Group())
-        if stray:
-            errors.append(RowError(start, ref, stray[0], f"column not used by a {kind} row"))
+        if stray:  # each one: the row's every problem, not only its first
+            errors += [RowError(start, ref, c, f"column not used by a {kind} row") for c in stray]
             group.bad = True
         elif kind == "incident" and group.incident is not None:
             errors.append(

@@ -21,6 +21,7 @@ from nucsec.incidents.stats import display_name
 from nucsec.incidents.vocabulary import INCIDENT_TYPES, ITDB_GROUPS
 from nucsec.markings import Label
 from nucsec.node import Node
+from nucsec.nuclides import NuclideError, canonical
 from nucsec.policy import Principal
 from nucsec.policy.sql import visible_label_ids
 from nucsec.service.incident_tables import incident_counts, incident_facts
@@ -78,12 +79,12 @@ def _where(principal: Principal, node: Node, f: IncidentFilter) -> list[Any]:
         records.c.recalled.is_(False),
         records.c.label_id.in_(visible_label_ids(principal, node.ctx, LABEL_TABLES)),
     ]
-    if f.query:  # narrative text, or the title (reference and place)
-        text = f.query.lower()
+    if f.query:  # narrative text, facts (a listed item's nuclide too), or the title
+        texts = {f.query.lower(), _nuclide_spelling(f.query)} - {""}
         where.append(
             or_(
-                records.c.search_text.contains(text, autoescape=True),
-                func.lower(records.c.title).contains(text, autoescape=True),
+                *(records.c.search_text.contains(text, autoescape=True) for text in texts),
+                func.lower(records.c.title).contains(f.query.lower(), autoescape=True),
             )
         )
     if f.year is not None:
@@ -95,6 +96,14 @@ def _where(principal: Principal, node: Node, f: IncidentFilter) -> list[Any]:
     if f.incident_type:
         where.append(c.incident_type == f.incident_type)
     return where
+
+
+def _nuclide_spelling(query: str) -> str:
+    """The stored spelling of a query that names a nuclide ("60Co" -> "co-60"), else ""."""
+    try:
+        return canonical(query.strip()).lower()
+    except NuclideError:
+        return ""
 
 
 def _joined(*columns: Any) -> Select[Any]:

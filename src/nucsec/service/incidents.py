@@ -451,14 +451,19 @@ def import_incidents(
         plan, refused = _decide_rows(node, conn, principal, drafts, csv_text)
         created: list[str] = []
         updated: list[str] = []
+        reference_of = {id(draft): incident.reference for incident, draft in drafts}
+        references: dict[str, str] = {}
         for draft, existing in plan if partial or not refused else []:
             if existing is None:
                 new = replace(draft, note="imported")
-                created.append(labelled.create_in(node, conn, principal, INCIDENT, new))
+                record_id = labelled.create_in(node, conn, principal, INCIDENT, new)
+                created.append(record_id)
             else:
                 new = replace(draft, note="re-imported")
                 labelled.update_in(node, conn, principal, INCIDENT, existing, new)
+                record_id = existing
                 updated.append(existing)
+            references[record_id] = reference_of[id(draft)]
     if refused and not partial:
         raise CsvImportError(refused)  # after the commit of the refusals' audit events
     errors = sorted([*result.errors, *refused], key=lambda e: e.line)
@@ -466,6 +471,7 @@ def import_incidents(
         created=tuple(created),
         updated=tuple(updated),
         errors=tuple(e.to_dict() for e in errors),
+        references=references,
     )
 
 

@@ -19,7 +19,7 @@ nested views as objects, tuples as lists.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 __all__ = [
@@ -248,8 +248,10 @@ class ExplainView(JsonView):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ImportView(JsonView):
-    """What an import did: ids created and updated, and every refused row."""
+    """What an import did: ids created and updated (with each one's reference), and every
+    refused row."""
 
     created: tuple[str, ...]
     updated: tuple[str, ...]
     errors: tuple[dict[str, Any], ...]  # line, reference, field, message
+    references: dict[str, str] = field(default_factory=dict)  # id -> incident reference

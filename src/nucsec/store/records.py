@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -89,15 +89,20 @@ def _decode(text: str) -> dict[str, Portion]:
 
 
 def _search_text(portions: dict[str, Portion]) -> str:
-    """Lower-cased text of the portions' string values (and of a structured portion's
-    top-level string fields, e.g. an incident's reference and place)."""
-    words: list[str] = []
-    for portion in portions.values():
-        if isinstance(portion.value, str):
-            words.append(portion.value)
-        elif isinstance(portion.value, dict):
-            words += [v for v in portion.value.values() if isinstance(v, str)]
-    return " ".join(words).lower()
+    """Lower-cased text of every string in the portions' values, at any depth (a
+    structured portion's fields, e.g. an incident's reference, place and the nuclide of
+    each item it lists)."""
+    return " ".join(_strings(portion.value for portion in portions.values())).lower()
+
+
+def _strings(values: Iterable[Any]) -> Iterator[str]:
+    for value in values:
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            yield from _strings(value.values())
+        elif isinstance(value, list):
+            yield from _strings(value)
 
 
 #: the columns a :class:`RecordRow` is built from, in its field order

@@ -28,6 +28,7 @@ from nucsec.service.users import USER_COLUMNS, User, get_user, user_from_row
 from nucsec.store.db import lock_keys
 from nucsec.store.schema import users
 from nucsec.web.errors import CsrfError, ThrottledError
+from nucsec.web.humanize import human_duration
 from nucsec.web.passwords import hash_password, verify_password
 from nucsec.web.tables import login_attempts, web_sessions
 
@@ -201,7 +202,9 @@ def sign_in(node: Node, username: str, password: str, address: str) -> SignIn:
             user = None
         stored = _stored_hash(conn, user.id) if user else None
     if wait:
-        raise ThrottledError(f"too many failed sign-ins; try again in {wait} s", retry_after_s=wait)
+        raise ThrottledError(
+            f"too many failed sign-ins; try again in {human_duration(wait)}", retry_after_s=wait
+        )
     ok = verify_password(stored or _dummy_hash(), password) and stored is not None
     with node.engine.begin() as conn:
         if ok and user is not None:

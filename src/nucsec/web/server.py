@@ -51,14 +51,18 @@ def for_serving(node: Node) -> Node:
 
 
 def serving_app(node: Node) -> FastAPI:
-    """The application of one server process. The objects built so far (modules, marking
-    data, the app) live as long as the process: they are moved out of the collector's
-    generations (``gc.freeze``), so full collections under load do not walk them."""
+    """The application of one server process, which starts loading the data first
+    requests would load (:func:`nucsec.web.warm.warm_in_background`). The objects built
+    so far (modules, marking data, the app) live as long as the process: they are moved
+    out of the collector's generations (``gc.freeze``), so full collections under load do
+    not walk them."""
     from nucsec.web.app import create_app
+    from nucsec.web.warm import warm_in_background
 
     app = create_app(for_serving(node))
     gc.collect()
     gc.freeze()
+    warm_in_background()
     return app
 
 

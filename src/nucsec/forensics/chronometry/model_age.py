@@ -93,15 +93,17 @@ class AgeResult:
 
     @property
     def interval_k1_years(self) -> tuple[float, float]:
+        """The k=1 interval of the age, cut at 0 (see :func:`_physical`)."""
         if self.uncertainty_method == "monte-carlo" and self.monte_carlo is not None:
-            return self.monte_carlo.interval_k1
-        return self.gum.interval_k1
+            return _physical(self.monte_carlo.interval_k1)
+        return _physical(self.gum.interval_k1)
 
     @property
     def interval_k2_years(self) -> tuple[float, float]:
+        """The k=2 interval of the age, cut at 0 (see :func:`_physical`)."""
         if self.uncertainty_method == "monte-carlo" and self.monte_carlo is not None:
-            return self.monte_carlo.interval_k2
-        return self.gum.interval_k2
+            return _physical(self.monte_carlo.interval_k2)
+        return _physical(self.gum.interval_k2)
 
     @property
     def budget(self) -> tuple[BudgetRow, ...]:
@@ -346,8 +348,24 @@ def _half_life_set(half_lives: HalfLifeSet | str | None) -> HalfLifeSet:
     return load_half_life_set(half_lives)
 
 
+def _physical(interval: tuple[float, float]) -> tuple[float, float]:
+    """An age interval cut at 0: material cannot have been purified after it was measured.
+
+    A ratio near zero gives a symmetric GUM interval (or Monte Carlo draws) below zero; the
+    part below zero is not a possible age, so it is cut, and :func:`_warnings` says so.
+    """
+    lo, hi = interval
+    return (max(lo, 0.0), max(hi, 0.0))
+
+
 def _warnings(model: RatioModel, g: GumResult, mc: MonteCarloResult | None) -> tuple[str, ...]:
     out: list[str] = []
+    low_k2 = mc.interval_k2[0] if mc is not None and not mc.gum_validated else g.interval_k2[0]
+    if low_k2 < 0.0:
+        out.append(
+            "the k=2 interval reached below zero: it is cut at 0 (a model age cannot be "
+            "negative; the model date cannot follow the measurement)"
+        )
     for entry in model.entries:
         if entry.status != "verified":
             out.append(f"half-life of {entry.nuclide} from {entry.source} is {entry.status}")

@@ -125,6 +125,21 @@ def create_user(
     return RedirectResponse(f"/admin/users/{user.username}", status_code=303)
 
 
+#: what an admin action did, shown on the page it leads to (``?done=KEY``, a fixed text)
+DONE = {
+    "created": "User created.",
+    "saved": "Changes saved.",
+    "disabled": "User disabled: their sessions ended and their API tokens were revoked.",
+    "enabled": "User enabled again. They sign in with their password (new tokens needed).",
+    "revoked": "API token revoked.",
+}
+
+
+def _done(url: str, key: str) -> RedirectResponse:
+    """303 to ``url`` that shows the notice ``DONE[key]`` there."""
+    return RedirectResponse(f"{url}?done={key}", status_code=303)
+
+
 def _find_user(node: Node, username: str) -> users_service.User:
     with node.engine.connect() as conn:
         for user in users_service.list_users(conn):
@@ -141,6 +156,7 @@ def _user_page(
     *,
     error: str = "",
     new_token: str = "",
+    done: str = "",
     status: int = 200,
 ) -> Response:
     with node.engine.connect() as conn:
@@ -158,6 +174,8 @@ def _user_page(
         "error": error,
         "tokens": tokens,
         "new_token": new_token,
+        "done": DONE.get(done, ""),
+        "undo_enable": done == "disabled" and not user.active,
         **_user_form_context(node),
     }
     return render(request, "admin_user.html", context, caller=caller, status=status)
@@ -168,7 +186,8 @@ def user_page(
     request: Request, username: str, caller: Caller = CallerDep, node: Node = NodeDep
 ) -> Response:
     _officer(caller)
-    return _user_page(request, caller, node, _find_user(node, username))
+    done = request.query_params.get("done", "")
+    return _user_page(request, caller, node, _find_user(node, username), done=done)
 
 
 @router.post("/admin/users/{username}", response_class=HTMLResponse)
@@ -181,6 +200,7 @@ def update_user(
 ) -> Response:
     _officer(caller)
     user = _find_user(node, username)
+    was_active = user.active
     spec = _spec(form)
     changes: dict[str, Any] = {
         "display_name": spec["display_name"] or user.display_name,
@@ -203,7 +223,28 @@ def update_user(
                 end_sign_ins(node, conn, user.id, actor=caller.user.id, reason=reason)
     except InputError as exc:
         return _user_page(request, caller, node, user, error=exc.message, status=422)
-    return RedirectResponse(f"/admin/users/{username}", status_code=303)
+    return _done(f"/admin/users/{username}", _what_changed(was_active, changes["active"]))
+
+
+def _what_changed(was_active: bool, active: bool) -> str:
+    if was_active and not active:
+        return "disabled"
+    return "enabled" if active and not was_active else "saved"
+
+
+@router.post("/admin/users/{username}/active")
+def set_active(
+    username: str, form: Form = FormDep, caller: Caller = CallerDep, node: Node = NodeDep
+) -> Response:
+    """Enable or disable a user in one step (the undo of a disable)."""
+    _officer(caller)
+    user = _find_user(node, username)
+    active = first(form, "active") == "on"
+    with node.engine.begin() as conn:
+        users_service.update_user(node, conn, username, {"active": active}, actor=caller.user.id)
+        if ends_sign_ins({"active": active}):
+            end_sign_ins(node, conn, user.id, actor=caller.user.id, reason="disabled")
+    return _done(f"/admin/users/{username}", _what_changed(user.active, active))
 
 
 @router.post("/admin/users/{username}/tokens", response_class=HTMLResponse)
@@ -242,8 +283,7 @@ def revoke(
     with node.engine.begin() as conn:
         info = revoke_token(node, conn, token_id, actor=caller.user.id)
         owner = users_service.get_user_by_id(conn, info.user_id)
-    target = f"/admin/users/{owner.username}" if owner else "/admin/users"
-    return RedirectResponse(target, status_code=303)
+    return _done(f"/admin/users/{owner.username}" if owner else "/admin/users", "revoked")
 
 
 # -- markings reference -------------------------------------------------------------------

@@ -44,14 +44,25 @@ class PickerOptions:
 
 
 def _equivalents(ctx: MarkingContext, level: Level, table: EquivalenceTable) -> str:
-    """``= JPN 極秘 (GOKUHI)``: what partners see for ``level`` under ``table``."""
+    """``= JPN 極秘 (GOKUHI)`` or ``= USA SECRET``: what partners see for ``level`` under
+    ``table``, each in its own scheme's script (with the banner name when they differ)."""
     out = []
     for nation in table.nations:
         if nation != level.nation:
             eq = ctx.equivalent(level, nation, table.legal_basis)
-            native = eq.native or eq.ja
-            out.append(f"{nation} {native} ({eq.name})" if native else f"{nation} {eq.name}")
+            out.append(f"{nation} {_own_name(eq)}")
     return "= " + ", ".join(out) if out else ""
+
+
+def _own_name(level: Level) -> str:
+    """A level as its own nation writes it: ``極秘 (GOKUHI)``, ``SECRET``."""
+    return f"{level.native} ({level.name})" if level.native else level.name
+
+
+def _level_text(ctx: MarkingContext, level: Level) -> str:
+    """A level as its author reads it: in the national script where the scheme has one
+    (a Japanese author picks 極秘, not GOKUHI)."""
+    return level.native or level.name if ctx.lang_of(level.nation) != "en" else level.name
 
 
 def picker_options(principal: Principal, ctx: MarkingContext) -> PickerOptions:
@@ -67,7 +78,9 @@ def picker_options(principal: Principal, ctx: MarkingContext) -> PickerOptions:
     for level in scheme.levels:
         rank = table.rank_of(level.nation, level.name)
         if rank is not None and rank <= top:
-            levels.append(Choice(level.name, level.name, _equivalents(ctx, level, table)))
+            levels.append(
+                Choice(level.name, _level_text(ctx, level), _equivalents(ctx, level, table))
+            )
     release = []
     for code in table.nations:
         if code == principal.nation:
@@ -117,7 +130,13 @@ def label_from_form(
         raise LabelError(f"unknown dissemination choice {dissem!r}", field=f"{prefix}_dissem")
     rel_to: set[str] = set()
     if dissem == "relto":  # the author's nation is always a reader
-        rel_to = {principal.nation, *_values(form, f"{prefix}_rel")}
+        partners = set(_values(form, f"{prefix}_rel")) - {principal.nation}
+        if not partners:
+            raise LabelError(
+                "REL TO needs at least one partner ticked (or choose NOFORN or none)",
+                field=f"{prefix}_rel",
+            )
+        rel_to = {principal.nation, *partners}
     label = Label.create(
         authority=principal.nation,
         level=level,

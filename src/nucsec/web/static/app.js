@@ -58,7 +58,7 @@
       preview.appendChild(bar);
       preview.appendChild(el("p", { class: "muted" }, "Title " + result.title_mark + " · body " + result.body_mark));
     } else {
-      const bar = el("div", { class: "banner", id: "preview-banner" });
+      const bar = el("div", { class: "banner unset", id: "preview-banner" });
       bar.appendChild(el("span", { class: "marking primary" }, "—"));
       preview.appendChild(bar);
       preview.appendChild(el("p", { class: "muted", id: "preview-message" }, result.message || "not a valid marking"));

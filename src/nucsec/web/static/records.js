@@ -29,7 +29,7 @@
   function show(section, result) {
     const heading = section.querySelector("h2");
     section.replaceChildren(heading);
-    const bar = el("div", { class: "banner " + (result.ok ? result.css : ""), id: "preview-banner" });
+    const bar = el("div", { class: "banner " + (result.ok ? result.css : "unset"), id: "preview-banner" });
     if (result.ok) {
       result.banner.forEach(function (r, i) {
         bar.appendChild(el("span", { class: i === 0 ? "marking primary" : "marking", lang: r.lang, "data-nation": r.nation }, r.text));

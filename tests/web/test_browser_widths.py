@@ -1,0 +1,102 @@
+"""Every page fits screens from a phone (390 px) to a desktop (1440 px), and the banners
+frame what is visible: the top banner at the top of the viewport and the bottom banner at
+its bottom, also after scrolling (issue 18). Screenshots under ``test-artifacts/web/``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.web.test_browser import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    _sign_in_with_keyboard,
+    served,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium"),
+]
+
+#: (user, path): every page of the demo node a user of that role works in
+PAGES = [
+    ("npa.chief", "/"),
+    ("npa.chief", "/documents"),
+    ("npa.chief", "/documents/new"),
+    ("npa.chief", "/incidents"),
+    ("npa.chief", "/incidents/new"),
+    ("npa.chief", "/incidents/import"),
+    ("npa.chief", "/incidents/trends"),
+    ("npa.chief", "/incidents/map"),
+    ("npa.chief", "/spectra"),
+    ("npa.chief", "/age"),
+    ("npa.chief", "/analyses"),
+    ("npa.chief", "/account"),
+    ("jpn.security", "/admin/users"),
+    ("jpn.security", "/admin/users/new"),
+    ("jpn.security", "/admin/users/npa.analyst"),
+    ("jpn.security", "/admin/compartments"),
+    ("jpn.security", "/admin/equivalence"),
+    ("jpn.auditor", "/audit"),
+]
+WIDTHS = (390, 1440)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with served(tmp_path_factory.mktemp("widths")) as root:
+        yield root
+
+
+@pytest.fixture(scope="module")
+def pages(server: str) -> Iterator[dict[tuple[str, int], object]]:
+    """One signed-in page per (user, width)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        out: dict[tuple[str, int], object] = {}
+        for user in sorted({u for u, _ in PAGES}):
+            for width in WIDTHS:
+                page = browser.new_page(viewport={"width": width, "height": 760})
+                page.set_default_timeout(60_000)
+                _sign_in_with_keyboard(page, server, user)
+                out[(user, width)] = page
+        yield out
+        browser.close()
+
+
+FRAME = """() => {
+  const top = document.querySelector('[data-testid="banner-top"]').getBoundingClientRect();
+  const bottom = document.querySelector('[data-testid="banner-bottom"]').getBoundingClientRect();
+  return {wide: document.documentElement.scrollWidth, top: top.top, topBottom: top.bottom,
+          bottomTop: bottom.top, bottom: bottom.bottom, height: innerHeight,
+          topWidth: top.width, bottomWidth: bottom.width};
+}"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize(("user", "path"), PAGES, ids=[p for _, p in PAGES])
+def test_the_page_fits_and_the_banners_frame_the_view(
+    server: str, pages: dict[tuple[str, int], object], user: str, path: str, width: int
+) -> None:
+    page = pages[(user, width)]
+    page.goto(f"{server}{path}")  # type: ignore[attr-defined]
+    for where in ("top", "middle", "end"):
+        if where != "top":
+            page.evaluate(  # type: ignore[attr-defined]
+                "w => scrollTo(0, w === 'end' ? document.documentElement.scrollHeight"
+                " : document.documentElement.scrollHeight / 2)",
+                where,
+            )
+        f = page.evaluate(FRAME)  # type: ignore[attr-defined]
+        assert f["wide"] <= width, f"{path} is {f['wide']} px wide at {width} px"
+        assert f["top"] == 0 and f["topBottom"] > 0, (where, f)  # top banner at the top
+        assert abs(f["bottom"] - f["height"]) <= 1, (where, f)  # bottom banner at the bottom
+        assert f["topWidth"] == f["bottomWidth"] == width, (where, f)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    name = path.strip("/").replace("/", "-") or "home"
+    page.screenshot(path=str(ARTIFACTS / f"width-{width}-{name}.png"))  # type: ignore[attr-defined]
