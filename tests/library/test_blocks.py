@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from nucsec.forensics.library import coincidence, multivariate, parallel
+from nucsec.forensics.library import cascade, coincidence, multivariate, parallel
 from nucsec.forensics.library.blocks import blocks_of, forward
 from nucsec.forensics.library.cascade import prepare, run_cascade
 from nucsec.forensics.library.index import LibraryIndex
@@ -91,6 +91,7 @@ def test_threads_give_the_single_thread_answer(
     samples = _samples(lib, index, 10)
     monkeypatch.setattr(parallel, "THREADS", 2)
     monkeypatch.setattr(parallel, "MIN_CHUNK", 1)
+    monkeypatch.setattr(cascade, "SPLIT_ABOVE", 0)  # the univariate stage in ranges too
     submitted: list[object] = []
     real = parallel._executor
 
@@ -105,4 +106,12 @@ def test_threads_give_the_single_thread_answer(
     monkeypatch.setattr(parallel, "THREADS", 1)
     single = [match(index, s).to_dict() for s in samples]
     assert threaded == single
+    prep = prepare(index, samples[1], 0.01)
+    monkeypatch.setattr(parallel, "THREADS", 2)
+    two = run_cascade(index, prep)
+    monkeypatch.setattr(parallel, "THREADS", 1)
+    one = run_cascade(index, prep)
+    np.testing.assert_array_equal(two.survivors, one.survivors)
+    np.testing.assert_array_equal(two.why, one.why)
+    assert (one.why >= 0).sum() > 0
     assert any(d["candidates"] for d in single)

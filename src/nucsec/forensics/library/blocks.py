@@ -19,7 +19,7 @@ import numpy as np
 
 from nucsec.forensics.library.index import LibraryIndex
 
-__all__ = ["block_cholesky", "blocks_of", "forward", "test_blocks"]
+__all__ = ["block_cholesky", "blocks_of", "factor", "forward", "test_blocks"]
 
 
 def blocks_of(index: LibraryIndex, cols: np.ndarray) -> list[np.ndarray]:
@@ -36,8 +36,12 @@ def test_blocks(blocks: list[np.ndarray], cols: np.ndarray, tcols: np.ndarray) -
 
 def block_cholesky(sigma: np.ndarray, pos: np.ndarray) -> np.ndarray:
     """Cholesky factors of the ``pos`` × ``pos`` block of each matrix of ``sigma`` (n, p, p)."""
-    sub = sigma[:, pos][:, :, pos]
-    return np.sqrt(sub) if pos.size == 1 else np.linalg.cholesky(sub)
+    return factor(sigma[:, pos][:, :, pos])
+
+
+def factor(sub: np.ndarray) -> np.ndarray:
+    """Cholesky factors of a batch of matrices (n, q, q); a square root when q is 1."""
+    return np.sqrt(sub) if sub.shape[1] == 1 else np.linalg.cholesky(sub)
 
 
 def forward(chol: np.ndarray, b: np.ndarray) -> np.ndarray:

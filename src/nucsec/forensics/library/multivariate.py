@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from nucsec.forensics.library.blocks import block_cholesky, blocks_of, forward, test_blocks
+from nucsec.forensics.library.blocks import blocks_of, factor, forward, test_blocks
 from nucsec.forensics.library.cascade import Prepared
 from nucsec.forensics.library.index import IndexedModel, LibraryIndex
 from nucsec.forensics.library.parallel import chunked
@@ -197,10 +197,10 @@ def _correlated(
     a = avail[rows]
     r = np.where(a, resid[rows], 0.0)
     v = np.where(a, var[rows], 1.0)
-    sigma = covariances(index, survivors[rows], cols, var[rows], a)
     if model.block_diagonal:
-        d2_of, logdet[rows] = _by_blocks(index, sigma, r, cols)
+        d2_of, logdet[rows] = _by_blocks(index, survivors[rows], cols, var[rows], a, r)
     else:
+        sigma = covariances(index, survivors[rows], cols, var[rows], a)
         chol = np.linalg.cholesky(sigma)
         logdet[rows] = 2 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
         d2_of = _by_solves(sigma, r, cols)
@@ -234,14 +234,20 @@ def _by_solves(
 
 
 def _by_blocks(
-    index: LibraryIndex, sigma: np.ndarray, r: np.ndarray, cols: np.ndarray
+    index: LibraryIndex,
+    entries: np.ndarray,
+    cols: np.ndarray,
+    var: np.ndarray,
+    avail: np.ndarray,
+    r: np.ndarray,
 ) -> tuple[Callable[[np.ndarray], np.ndarray], np.ndarray]:
-    """D² per test and ``log det Σ`` of block-diagonal covariances (:mod:`.blocks`)."""
+    """D² per test and ``log det Σ`` of block-diagonal covariances (:mod:`.blocks`): each
+    group's block of ``Σ`` is built and factorised on its own, the whole matrix never."""
     blocks = blocks_of(index, cols)
     d2 = np.zeros((r.shape[0], len(blocks)))
     logdet = np.zeros(r.shape[0])
     for b, pos in enumerate(blocks):
-        chol = block_cholesky(sigma, pos)
+        chol = factor(covariances(index, entries, cols[pos], var[:, pos], avail[:, pos]))
         logdet += 2 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
         d2[:, b] = np.sum(forward(chol, r[:, pos]) ** 2, axis=1)
 
