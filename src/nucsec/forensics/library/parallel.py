@@ -4,7 +4,8 @@ The multivariate stage (one covariance per surviving entry) and the coincidence 
 (one row per candidate) treat every entry on its own, so their inputs can be cut into
 contiguous chunks, computed on separate threads and concatenated: the same numbers as one
 call. NumPy's, SciPy's and LAPACK's inner loops release the GIL, so on a machine with two
-free cores the chunks run side by side. Small inputs stay on the calling thread.
+free cores the chunks run side by side. Small inputs stay on the calling thread. A chunk
+never submits chunks of its own, so concurrent matches share the pool without deadlock.
 """
 
 from __future__ import annotations
@@ -25,14 +26,15 @@ THREADS = max(1, int(os.environ.get("NUCSEC_LIBRARY_THREADS", min(2, os.cpu_coun
 #: below this many items per chunk a split costs more than it saves
 MIN_CHUNK = 64
 
-_pool: ThreadPoolExecutor | None = None
+_pool: tuple[int, ThreadPoolExecutor] | None = None
 
 
 def _executor() -> ThreadPoolExecutor:
+    """The process's pool (a new one after a fork: a forked child has no worker threads)."""
     global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(THREADS, thread_name_prefix="nucsec-library")
-    return _pool
+    if _pool is None or _pool[0] != os.getpid():
+        _pool = (os.getpid(), ThreadPoolExecutor(THREADS, thread_name_prefix="nucsec-library"))
+    return _pool[1]
 
 
 def chunked(
