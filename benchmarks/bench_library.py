@@ -5,6 +5,9 @@ same data in the same run, and the error rates on held-out synthetic samples.
 - **ours**: :func:`nucsec.forensics.library.match.match` (every test, ranked candidates with
   coincidence probabilities, next measurement; per-candidate texts are rendered lazily and
   timed separately as "+ JSON").
+- **1 thread**: the same match with its stages kept on the calling thread (the match splits
+  the univariate stage, the multivariate stage and the coincidence estimate over 2 threads);
+  CPU time summed over threads is printed beside it (less sensitive to other jobs' load).
 - **naive loop**: the same univariate exclusion rule written as a per-entry Python loop over
   per-entry lists (stops at an entry's first failing signature); decides exclusions only.
 - **NearestNeighbors**: scikit-learn's k-nearest-neighbour search (k = 20) on the entries'
@@ -32,6 +35,7 @@ import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
 from benchmarks._table import Table, fmt_s
+from nucsec.forensics.library import parallel
 from nucsec.forensics.library.cascade import Prepared, prepare
 from nucsec.forensics.library.index import LibraryIndex
 from nucsec.forensics.library.match import match
@@ -51,14 +55,28 @@ RATE_SAMPLES = 300
 GOAL_1M_S = 0.050
 
 
-def _median_time(fn: Callable[[Sample], Any], samples: list[Sample]) -> tuple[float, float]:
+def _median_time(
+    fn: Callable[[Sample], Any],
+    samples: list[Sample],
+    clock: Callable[[], float] = time.perf_counter,
+) -> tuple[float, float]:
     fn(samples[0])  # warm-up
     times = []
     for s in samples:
-        t0 = time.perf_counter()
+        t0 = clock()
         fn(s)
-        times.append(time.perf_counter() - t0)
+        times.append(clock() - t0)
     return statistics.median(times), max(times)
+
+
+def _one_thread(index: LibraryIndex, samples: list[Sample]) -> float:
+    """Time per match with the stages kept on the calling thread."""
+    threads = parallel.THREADS
+    parallel.THREADS = 1
+    try:
+        return _median_time(lambda s: match(index, s), samples)[0]
+    finally:
+        parallel.THREADS = threads
 
 
 def _naive(index: LibraryIndex, mu_rows: list[list[float]], var_rows: list[list[float]],
@@ -145,6 +163,8 @@ def _one_size(table: Table, n: int) -> None:
     samples = [draw_sample(rng, lib, int(rng.integers(n))) if k % 2 else novel_sample(rng)
                for k in range(TIMED_SAMPLES)]  # fmt: skip
     ours, ours_max = _median_time(lambda s: match(index, s), samples)
+    cpu, _ = _median_time(lambda s: match(index, s), samples, time.process_time)
+    one = _one_thread(index, samples)
     with_json, _ = _median_time(lambda s: match(index, s).to_dict(max_excluded=20), samples)
 
     naive_samples = samples[:1] if n > 100_000 else samples[:5]
@@ -166,6 +186,9 @@ def _one_size(table: Table, n: int) -> None:
     goal = "<= 50 ms" if n == 1_000_000 else ""
     table.add(f"{label}: time per match (p50)", fmt_s(ours), "naive Python loop", fmt_s(naive),
               goal, f"max {fmt_s(ours_max)}; naive: {len(naive_samples)} sample(s)")  # fmt: skip
+    table.add(f"{label}: match on {parallel.THREADS} thread(s) vs 1", fmt_s(ours),
+              "the same match on 1 thread", fmt_s(one), "",
+              f"CPU time (all threads) {fmt_s(cpu)}; threads help only on idle cores")  # fmt: skip
     table.add(f"{label}: match + JSON (20 excluded)", fmt_s(with_json), "", "", "", "")
     table.add(f"{label}: vs nearest neighbours", fmt_s(ours),
               f"sklearn NearestNeighbors k=20 ({best})", fmt_s(knn_s), "",

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from nucsec.forensics.library import parallel
 from nucsec.forensics.library.columns import FORM_BITS
 from nucsec.forensics.library.index import LibraryIndex
 from nucsec.forensics.library.model import Sample
@@ -39,6 +40,8 @@ from nucsec.forensics.library.vocabulary import signature
 __all__ = ["Cascade", "Item", "Prepared", "date_excluded", "prepare", "run_cascade"]
 
 _GATHER_BELOW = 0.4
+#: libraries smaller than this run the cascade on the calling thread
+SPLIT_ABOVE = 50_000
 MATERIAL_TEST = "material type"
 
 
@@ -209,43 +212,79 @@ def _order(index: LibraryIndex, prep: Prepared) -> list[Item]:
 
 
 def run_cascade(index: LibraryIndex, prep: Prepared, *, same_material: bool = True) -> Cascade:
-    """Apply the exact checks and every univariate test; return the survivors."""
-    n = index.n
-    cas = Cascade(np.zeros(0, np.int64), np.full(n, -1, np.int16))
-    alive = np.ones(n, bool)
-    if same_material and prep.material is not None:
-        alive = index.material == prep.material
-        cas.exclude_mask(~alive, MATERIAL_TEST)
-    for name, bit in prep.forms:
-        mask = index.forms.get(name)
-        if mask is not None:
-            bad = alive & (mask != 0) & ((mask & bit) == 0)
-            cas.exclude_mask(bad, name)
-            alive &= ~bad
-    idx: np.ndarray | None = None
-    count = int(np.count_nonzero(alive))
-    for item in _order(index, prep):
-        if idx is None and count < _GATHER_BELOW * n:
-            idx = np.flatnonzero(alive)
-        if idx is None:
-            bad = column_bad(index, item, prep.th, slice(None))
-            bad[_below_bad(index, item, prep.th, None)] = True
-            bad &= alive
-            cas.exclude_mask(bad, item.name)
-            alive &= ~bad
-            count = int(np.count_nonzero(alive))
-        else:
-            bad_i = column_bad(index, item, prep.th, idx) | _below_bad(index, item, prep.th, idx)
-            cas.exclude(idx[bad_i], item.name)
-            idx = idx[~bad_i]
-    survivors = np.flatnonzero(alive) if idx is None else idx
+    """Apply the exact checks and every univariate test; return the survivors.
+
+    Every entry is judged on its own, so the library is cut into contiguous ranges run on
+    separate threads (:mod:`.parallel`); each range writes its own part of ``why``.
+    """
+    order = _order(index, prep)
+    names = [MATERIAL_TEST, *(name for name, _ in prep.forms), *(i.name for i in order)]
     date = prep.date
+    if date is not None:
+        names.append(date.name)
+    cas = Cascade(np.zeros(0, np.int64), np.full(index.n, -1, np.int16), list(dict.fromkeys(names)))
+    n_ranges = parallel.THREADS if index.n >= SPLIT_ABOVE else 1
+    bounds = np.linspace(0, index.n, n_ranges + 1).astype(np.int64)
+    ranges = np.arange(n_ranges)
+
+    def run(chunk: np.ndarray) -> list[np.ndarray]:
+        return [
+            _run_range(index, prep, order, cas, int(bounds[r]), int(bounds[r + 1]), same_material)
+            for r in chunk
+        ]
+
+    parts = parallel.chunked(run, ranges, min_chunk=1)
+    survivors = np.concatenate([s for part in parts for s in part])
     if date is not None and index.window_entry.size:
         gone = date_excluded(index, date, prep.th, survivors)
         cas.exclude(gone, date.name)
         survivors = survivors[~np.isin(survivors, gone, assume_unique=True)]
     cas.survivors = survivors
     return cas
+
+
+def _run_range(
+    index: LibraryIndex,
+    prep: Prepared,
+    order: list[Item],
+    cas: Cascade,
+    lo: int,
+    hi: int,
+    same_material: bool,
+) -> np.ndarray:
+    """The cascade over entries ``lo`` to ``hi``: marks ``cas.why[lo:hi]``, returns survivors."""
+    n, whole = hi - lo, slice(lo, hi)
+    why = cas.why[whole]  # a view: this range's part only
+    alive = np.ones(n, bool)
+    if same_material and prep.material is not None:
+        alive = index.material[whole] == prep.material
+        np.putmask(why, ~alive, cas.tests.index(MATERIAL_TEST))
+    for name, bit in prep.forms:
+        mask = index.forms.get(name)
+        if mask is not None:
+            form = mask[whole]
+            bad = alive & (form != 0) & ((form & bit) == 0)
+            np.putmask(why, bad, cas.tests.index(name))
+            alive &= ~bad
+    idx: np.ndarray | None = None
+    count = int(np.count_nonzero(alive))
+    for item in order:
+        code = cas.tests.index(item.name)
+        if idx is None and count < _GATHER_BELOW * n:
+            idx = np.flatnonzero(alive) + lo
+        if idx is None:
+            bad = column_bad(index, item, prep.th, whole)
+            limit = _below_bad(index, item, prep.th, None)
+            bad[limit[(limit >= lo) & (limit < hi)] - lo] = True
+            bad &= alive
+            np.putmask(why, bad, code)
+            alive &= ~bad
+            count = int(np.count_nonzero(alive))
+        else:
+            bad_i = column_bad(index, item, prep.th, idx) | _below_bad(index, item, prep.th, idx)
+            why[idx[bad_i] - lo] = code
+            idx = idx[~bad_i]
+    return np.flatnonzero(alive) + lo if idx is None else idx
 
 
 def date_excluded(

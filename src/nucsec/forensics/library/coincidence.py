@@ -27,15 +27,17 @@ choices make the estimate err high, towards calling a match inconclusive.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from scipy.special import chdtr, ndtr
 
+from nucsec.forensics.library.blocks import block_cholesky, blocks_of, test_blocks
 from nucsec.forensics.library.cascade import Prepared
 from nucsec.forensics.library.index import LibraryIndex
 from nucsec.forensics.library.multivariate import covariances, t2_limit
-from nucsec.forensics.library.vocabulary import signature
+from nucsec.forensics.library.parallel import chunked
 
 __all__ = ["NEAR_CAP", "coincident_sources", "noncentral_chi2_cdf"]
 
@@ -66,26 +68,38 @@ def coincident_sources(
 ) -> np.ndarray:
     """Expected number of other sources passing each candidate's tests (module text)."""
     refs, weights = _strata(index, prep, survivors)
-    items = prep.continuous
-    cols = np.array([i.j for i in items], np.int64)
-    u2 = np.array([i.u2 for i in items])
     if refs.size == 0 or positions.size == 0:
         return np.zeros(positions.size)
+    parts = chunked(lambda chunk: _expected(index, prep, chunk, refs, weights), positions,
+                    min_chunk=2)  # fmt: skip
+    return np.concatenate(parts)
+
+
+def _expected(
+    index: LibraryIndex,
+    prep: Prepared,
+    positions: np.ndarray,
+    refs: np.ndarray,
+    weights: np.ndarray,
+) -> np.ndarray:
+    cols = np.array([i.j for i in prep.continuous], np.int64)
+    order = np.argsort(index.group_code[cols], kind="stable")  # each group contiguous
+    cols = cols[order]
+    u2 = np.array([i.u2 for i in prep.continuous])[order]
     mu_r = index.mu[np.ix_(cols, refs)].T.astype(float)  # (R, p)
-    sd_r = np.sqrt(index.var[np.ix_(cols, refs)].T.astype(float) + u2)
+    var_e = index.var[np.ix_(cols, positions)].T.astype(float)
     mu_e = index.mu[np.ix_(cols, positions)].T.astype(float)[:, None, :]  # (K, 1, p)
-    tol = prep.th.k * np.sqrt(index.var[np.ix_(cols, positions)].T.astype(float) + u2)[:, None, :]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = ndtr((mu_e + tol - mu_r) / sd_r) - ndtr((mu_e - tol - mu_r) / sd_r)  # (K, R, p)
-    known = np.isfinite(p)
-    share = np.where(known, p, 0.0).sum(axis=1) / np.maximum(known.sum(axis=1), 1)  # (K, p)
-    share = np.where(known.any(axis=1), share, 1.0)
-    p = np.where(known, p, share[:, None, :])
-    p = np.where(np.isfinite(mu_e), p, 1.0)  # a signature the candidate lacks: not compared
-    bound = np.ones((positions.size, refs.size))
-    groups = [signature(i.name).group for i in items]
-    for g in dict.fromkeys(groups):  # min within a vocabulary group, product across groups
-        bound *= p[:, :, [k for k, h in enumerate(groups) if h == g]].min(axis=2)
+    tol = prep.th.k * np.sqrt(var_e + u2)[:, None, :]
+    p = _pass_univariate(mu_e - tol, mu_e + tol, mu_r, index.var[np.ix_(cols, refs)].T + u2)
+    p.transpose(0, 2, 1)[~np.isfinite(mu_e[:, 0])] = 1.0  # a signature e lacks: not compared
+    codes = index.group_code[cols]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    # min within a vocabulary group, product across groups
+    bound = (
+        np.minimum.reduceat(p, starts, axis=2).prod(axis=2)
+        if cols.size
+        else np.ones((positions.size, refs.size))
+    )
     bound = np.minimum(
         bound, _multivariate_pass(index, prep, positions, cols, u2, mu_e[:, 0], mu_r)
     )
@@ -96,6 +110,31 @@ def coincident_sources(
             bound = bound * ((mine == 0) | (mask_r == 0) | ((mask_r & mine) != 0))
     bound[refs[None, :] == positions[:, None]] = 0.0  # not the candidate itself
     return bound @ weights
+
+
+def _pass_univariate(
+    lo: np.ndarray, hi: np.ndarray, mu_r: np.ndarray, var_r: np.ndarray
+) -> np.ndarray:
+    """``P(lo < X < hi)`` with ``X ~ N(μ_r, v_r + u²)`` per candidate, reference, signature.
+
+    ``lo``, ``hi`` (K, 1, p); ``mu_r``, ``var_r`` (R, p): a (K, R, p) array. Where the
+    reference lacks the value, the mean over the references that have it (missing at
+    random; 1 when none has it).
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        inv_sd = 1.0 / np.sqrt(var_r.astype(float))
+        z = np.subtract(hi, mu_r)  # (K, R, p)
+        z *= inv_sd
+        p = ndtr(z)
+        np.subtract(lo, mu_r, out=z)
+        z *= inv_sd
+        p -= ndtr(z, out=z)
+    known = np.isfinite(p)
+    np.nan_to_num(p, copy=False, nan=0.0)
+    count = known.sum(axis=1)
+    share = np.where(count > 0, p.sum(axis=1) / np.maximum(count, 1), 1.0)  # (K, p)
+    np.copyto(p, share[:, None, :], where=~known)
+    return p
 
 
 def _multivariate_pass(
@@ -126,13 +165,12 @@ def _multivariate_pass(
     both = have[:, None, :] & np.isfinite(mu_r)[None]
     delta = np.where(both, np.nan_to_num(mu_r)[None] - np.nan_to_num(mu_e)[:, None, :], 0.0)
     alpha = prep.th.alpha_mv / len(index.mv_tests)
+    noncentrality = _noncentrality(index, positions, cols, sigma, delta)
     for t, (_, tcols) in enumerate(index.mv_tests):
         pos = np.flatnonzero(np.isin(cols, tcols))
         if pos.size == 0:
             continue
-        sub = sigma[np.ix_(np.arange(positions.size), pos, pos)]
-        chol = np.linalg.cholesky(sub)
-        lam = np.sum(np.linalg.solve(chol, delta[:, :, pos].transpose(0, 2, 1)) ** 2, axis=1)
+        lam = noncentrality(tcols)
         n_t = have[:, pos].sum(axis=1)
         limits = np.array([_limit(index, int(e), t, tcols, alpha) for e in positions])
         ok = (n_t >= 1) & np.isfinite(limits)
@@ -140,6 +178,40 @@ def _multivariate_pass(
             passes = noncentral_chi2_cdf(limits[ok, None], n_t[ok, None], lam[ok])
             out[ok] = np.minimum(out[ok], passes)
     return out
+
+
+def _noncentrality(
+    index: LibraryIndex,
+    positions: np.ndarray,
+    cols: np.ndarray,
+    sigma: np.ndarray,
+    delta: np.ndarray,
+) -> Callable[[np.ndarray], np.ndarray]:
+    """``δᵀ Σ⁻¹ δ`` per candidate and reference over a test's signatures.
+
+    One factorisation per vocabulary group when every candidate's covariance is block
+    diagonal by group (:mod:`.blocks`), else one per test.
+    """
+    cid = index.corr_id[positions]
+    if all(index.models[int(c)].block_diagonal for c in cid[cid >= 0]):
+        blocks = blocks_of(index, cols)
+        lam = [
+            np.sum(np.linalg.solve(block_cholesky(sigma, pos), delta[:, :, pos].transpose(0, 2, 1))
+                   ** 2, axis=1)
+            for pos in blocks
+        ]  # fmt: skip
+
+        def by_blocks(tcols: np.ndarray) -> np.ndarray:
+            return np.asarray(sum(lam[b] for b in test_blocks(blocks, cols, tcols)), float)
+
+        return by_blocks
+
+    def by_test(tcols: np.ndarray) -> np.ndarray:
+        pos = np.flatnonzero(np.isin(cols, tcols))
+        chol = np.linalg.cholesky(sigma[np.ix_(np.arange(positions.size), pos, pos)])
+        return np.sum(np.linalg.solve(chol, delta[:, :, pos].transpose(0, 2, 1)) ** 2, axis=1)
+
+    return by_test
 
 
 def _limit(index: LibraryIndex, e: int, test: int, tcols: np.ndarray, alpha: float) -> float:

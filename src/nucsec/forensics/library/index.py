@@ -54,6 +54,9 @@ class IndexedModel:
     n_members: int
     n_pc: int
     where: np.ndarray  # per index column: its position in ``cols``, or -1
+    #: no correlation between signatures of different vocabulary groups: the covariance of
+    #: an entry is block diagonal by group, so each group is factorised on its own
+    block_diagonal: bool = False
 
 
 def _to_space(values: np.ndarray, log: bool) -> np.ndarray:
@@ -82,6 +85,11 @@ class LibraryIndex:
         self.names: tuple[str, ...] = tuple(cols.numeric)
         self.column: dict[str, int] = {name: j for j, name in enumerate(self.names)}
         self.log = np.array([signature(nm).transform == "log" for nm in self.names], bool)
+        group_names = [signature(nm).group for nm in self.names]
+        #: per index column: a code of its vocabulary group (the blocks of a covariance)
+        self.group_code = np.array(
+            [list(dict.fromkeys(group_names)).index(g) for g in group_names], np.int64
+        )
         m = len(self.names)
         self.mu = np.full((m, n), np.nan, np.float32)
         self.var = np.full((m, n), np.nan, np.float32)
@@ -158,7 +166,10 @@ class LibraryIndex:
             r = r / np.outer(d, d)
         where = np.full(len(self.names), -1, np.int64)
         where[cols[keep]] = np.arange(int(keep.sum()))
-        return IndexedModel(cols[keep], r, model.n_members, model.n_pc, where)
+        groups = np.array([signature(self.names[j]).group for j in cols[keep]], object)
+        across = groups[:, None] != groups[None, :]
+        block = not bool(np.any(r[across] != 0))
+        return IndexedModel(cols[keep], r, model.n_members, model.n_pc, where, block)
 
     def _population(self) -> None:
         """Per material type (last row: all) and column: population mean and sd; power.

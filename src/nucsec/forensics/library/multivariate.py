@@ -34,13 +34,16 @@ the signatures compared: missing signatures contribute nothing to either side.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
 
+from nucsec.forensics.library.blocks import blocks_of, factor, forward, test_blocks
 from nucsec.forensics.library.cascade import Prepared
 from nucsec.forensics.library.index import IndexedModel, LibraryIndex
+from nucsec.forensics.library.parallel import chunked
 from nucsec.forensics.library.thresholds import chi2_threshold, hotelling_threshold
 
 __all__ = ["MultivariateResult", "covariances", "jackson_mudholkar", "multivariate", "t2_limit"]
@@ -88,7 +91,21 @@ def jackson_mudholkar(residual_eigenvalues: np.ndarray, alpha: float) -> float:
 
 
 def multivariate(index: LibraryIndex, prep: Prepared, survivors: np.ndarray) -> MultivariateResult:
-    """Run the multivariate tests and the score over the survivors."""
+    """Run the multivariate tests and the score over the survivors (chunks on threads)."""
+    parts = chunked(lambda chunk: _multivariate(index, prep, chunk), survivors)
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    arrays = {
+        f: np.concatenate([getattr(part, f) for part in parts])
+        for f in ("z", "dof", "d2", "failed", "failed_d2", "failed_limit", "q", "q_limit")
+    }
+    return MultivariateResult(
+        **arrays, log10_lr=np.concatenate([part.log10_lr for part in parts]), tests=first.tests
+    )
+
+
+def _multivariate(index: LibraryIndex, prep: Prepared, survivors: np.ndarray) -> MultivariateResult:
     items = prep.continuous
     n_s, p = survivors.size, len(items)
     cols = np.array([i.j for i in items], np.int64)
@@ -180,20 +197,16 @@ def _correlated(
     a = avail[rows]
     r = np.where(a, resid[rows], 0.0)
     v = np.where(a, var[rows], 1.0)
-    sigma = covariances(index, survivors[rows], cols, var[rows], a)
-    chol = np.linalg.cholesky(sigma)
-    logdet[rows] = 2 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+    if model.block_diagonal:
+        d2_of, logdet[rows] = _by_blocks(index, survivors[rows], cols, var[rows], a, r)
+    else:
+        sigma = covariances(index, survivors[rows], cols, var[rows], a)
+        chol = np.linalg.cholesky(sigma)
+        logdet[rows] = 2 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+        d2_of = _by_solves(sigma, r, cols)
     for t, (_, tcols) in enumerate(index.mv_tests):
-        pos = np.flatnonzero(np.isin(cols, tcols))
-        sub = sigma[np.ix_(np.arange(rows.size), pos, pos)]
-        rt = r[:, pos]
-        d2 = (
-            np.sum(np.linalg.solve(sub, rt[..., None])[..., 0] * rt, axis=1)
-            if pos.size
-            else 0 * rows
-        )
         share = alpha / 2 if (t == 0 and model.n_pc) else alpha
-        _record(out, rows, t, np.asarray(d2, float), t2_limit(index, share, tcols, model))
+        _record(out, rows, t, d2_of(tcols), t2_limit(index, share, tcols, model))
     mpos = np.flatnonzero(model.where[cols] >= 0)
     if model.n_pc > 0 and mpos.size == model.cols.size:
         with_q = np.all(a[:, mpos], axis=1)
@@ -202,6 +215,46 @@ def _correlated(
             k = with_q
             _q_test(model, rows[k], r[np.ix_(k, mpos)], v[np.ix_(k, mpos)],
                     spread[np.ix_(k, mpos)], alpha / 2, out)  # fmt: skip
+
+
+def _by_solves(
+    sigma: np.ndarray, r: np.ndarray, cols: np.ndarray
+) -> Callable[[np.ndarray], np.ndarray]:
+    """D² of a test's signatures by a solve on its sub-matrix (any correlation model)."""
+
+    def d2_of(tcols: np.ndarray) -> np.ndarray:
+        pos = np.flatnonzero(np.isin(cols, tcols))
+        if pos.size == 0:
+            return np.zeros(r.shape[0])
+        sub = sigma[np.ix_(np.arange(r.shape[0]), pos, pos)]
+        rt = r[:, pos]
+        return np.asarray(np.sum(np.linalg.solve(sub, rt[..., None])[..., 0] * rt, axis=1), float)
+
+    return d2_of
+
+
+def _by_blocks(
+    index: LibraryIndex,
+    entries: np.ndarray,
+    cols: np.ndarray,
+    var: np.ndarray,
+    avail: np.ndarray,
+    r: np.ndarray,
+) -> tuple[Callable[[np.ndarray], np.ndarray], np.ndarray]:
+    """D² per test and ``log det Σ`` of block-diagonal covariances (:mod:`.blocks`): each
+    group's block of ``Σ`` is built and factorised on its own, the whole matrix never."""
+    blocks = blocks_of(index, cols)
+    d2 = np.zeros((r.shape[0], len(blocks)))
+    logdet = np.zeros(r.shape[0])
+    for b, pos in enumerate(blocks):
+        chol = factor(covariances(index, entries, cols[pos], var[:, pos], avail[:, pos]))
+        logdet += 2 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+        d2[:, b] = np.sum(forward(chol, r[:, pos]) ** 2, axis=1)
+
+    def d2_of(tcols: np.ndarray) -> np.ndarray:
+        return np.asarray(d2[:, test_blocks(blocks, cols, tcols)].sum(axis=1), float)
+
+    return d2_of, logdet
 
 
 def t2_limit(
