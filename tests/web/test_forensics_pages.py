@@ -202,6 +202,17 @@ def test_age_calculator_budget_model_date_and_save(fresh_node: Node) -> None:
     saved = client.get(r.headers["location"]).text
     assert "Model age Th-230/U-234" in saved and "<svg" in saved
     assert _banner(saved).startswith("秘")
+    # marked as documents are: a coloured portion mark, the marking in each scheme's own
+    # script (no romaji beside kanji), the parameters as named values, not raw JSON
+    title = re.search(r'<h1 id="analysis-title"><span class="portion ([^"]+)"', saved)
+    assert title is not None and "rank-" in title.group(1)
+    marks = re.findall(r'<span class="marking-inline" lang="(\w+)" data-nation="(\w+)">', saved)
+    assert ("ja", "JPN") in marks and ("en", "USA") in marks
+    marking_row = saved.split("<dt>Marking</dt>")[1].split("</dd>")[0]
+    assert "秘//REL TO JPN, USA" in marking_row and "HI//" not in marking_row
+    params_block = saved.split('id="analysis-params"')[1].split("</dl>")[0]
+    assert "<dt>chronometer</dt><dd>Th-230/U-234</dd>" in params_block
+    assert "{&#34;" not in params_block and '{"' not in params_block
     bad = client.get("/age", params={**query, "ratio": "-1"})
     assert bad.status_code == 422 and 'id="form-error"' in bad.text
     forged = client.post("/age/save", data={**form, "params": "[]"})

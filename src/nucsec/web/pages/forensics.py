@@ -297,6 +297,20 @@ def analyses_page(
     )
 
 
+def _param_text(value: Any) -> str:
+    """A parameter as a reader reads it: numbers and words as they are, yes/no, lists
+    joined, anything nested as compact JSON."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return "—"
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return str(value)
+
+
 @router.get("/analyses/{analysis_id}", response_class=HTMLResponse)
 def analysis(
     request: Request, analysis_id: str, caller: Caller = CallerDep, node: Node = NodeDep
@@ -307,6 +321,10 @@ def analysis(
     invalid = schema_problem(view.method, view.result, view.plot)
     context: dict[str, Any] = {"view": view, "result": view.result, "svg": None}
     context["invalid"] = invalid
+    # marked as documents are: the title's portion mark, the label in every scheme
+    context["title_label"] = Label.from_dict(view.portions["title"].label)
+    context["record_label"] = Label.from_dict(view.label)
+    context["params"] = [(name, _param_text(value)) for name, value in view.params.items()]
     source = view.source or {}
     if source.get("kind") in node.kinds:  # the input record's page (its reader sees this)
         context["source_url"] = f"/{node.kinds.get(source['kind']).collection}/{source['id']}"
