@@ -72,7 +72,7 @@ def served(base: Path, prepare: Callable[[Node], None] | None = None) -> Iterato
         )
         root = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 120  # start-up is slow on a shared, loaded machine
             while True:
                 try:
                     if httpx.get(f"{root}/api/health", timeout=1).status_code == 200:
