@@ -26,6 +26,7 @@ from nucsec.reports.html import STYLESHEET_CSP_SOURCE
 from nucsec.service import case_reports, cases
 from nucsec.service.analyses import get_analysis
 from nucsec.service.incidents import get_incident
+from nucsec.service.users import get_user_by_id
 from nucsec.web.auth import Caller
 from nucsec.web.deps import NodeDep, page_caller
 from nucsec.web.pages.common import labels_of
@@ -95,7 +96,8 @@ def case_list(
 
 def _linked(node: Node, caller: Caller, view: cases.CaseView) -> tuple[list[Any], list[Label]]:
     """Each linked analysis as the viewer may read it (None: cited by reference only)."""
-    out, labels = [], []
+    out: list[Any] = []
+    labels: list[Label] = []
     for link in view.analyses:
         try:
             analysis = get_analysis(node, caller.principal, link["id"])
@@ -108,7 +110,7 @@ def _linked(node: Node, caller: Caller, view: cases.CaseView) -> tuple[list[Any]
 
 
 def _incidents(node: Node, caller: Caller, view: cases.CaseView) -> list[tuple[str, Any]]:
-    out = []
+    out: list[tuple[str, Any]] = []
     for incident_id in view.incidents:
         try:
             out.append((incident_id, get_incident(node, caller.principal, incident_id)))
@@ -117,7 +119,24 @@ def _incidents(node: Node, caller: Caller, view: cases.CaseView) -> list[tuple[s
     return out
 
 
-def case_context(node: Node, caller: Caller, view: cases.CaseView) -> tuple[dict[str, Any], list]:  # type: ignore[type-arg]
+def user_names(node: Node, view: cases.CaseView) -> dict[str, str]:
+    """User name of each local user id the case names (signers, authors, holders); a
+    partner's user, or a holder typed as text, stays as written."""
+    ids = {view.opened_by}
+    ids |= {c[k] for s in view.samples for c in s["custody"] for k in ("holder", "received_by")}
+    ids |= {a["author"] for a in view.assessments} | {r["issued_by"] for r in view.reports}
+    out = {}
+    with node.engine.connect() as conn:
+        for user_id in ids:
+            user = get_user_by_id(conn, user_id)
+            if user is not None:
+                out[user_id] = user.username
+    return out
+
+
+def case_context(
+    node: Node, caller: Caller, view: cases.CaseView
+) -> tuple[dict[str, Any], list[Label]]:
     """What the case page shows, and the labels of it (for the banner)."""
     analyses, shown = _linked(node, caller, view)
     incidents = _incidents(node, caller, view)
@@ -136,6 +155,7 @@ def case_context(node: Node, caller: Caller, view: cases.CaseView) -> tuple[dict
         "labels": {n: Label.from_dict(p.label) for n, p in view.portions.items()},
         "analyses": analyses,
         "incidents": incidents,
+        "names": user_names(node, view),
         "assessments": assessments,
         "scale": scale_rows(),
         "scale_source": SCALE_SOURCE,

@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, Response
 from nucsec.errors import NucsecError
 from nucsec.markings import Label
 from nucsec.node import Node
-from nucsec.plots.scores import score_trend_svg
+from nucsec.plots import score_trend_svg
 from nucsec.practices.vocabulary import FACILITY_TYPES
 from nucsec.service.assessments import AssessmentView, facility_assessments, framework
 from nucsec.service.facilities import get_facility, list_facilities
