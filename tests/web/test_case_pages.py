@@ -107,6 +107,11 @@ def test_open_a_case_add_sample_custody_assess_issue_and_read_the_report(
     assert r.status_code == 422 and 'data-field="confidence"' in r.text
     r = _post(client, f"/cases/{case_id}/reports", csrf, stage="final")
     assert r.status_code == 422
+    assert 'id="case-form"' in client.get(f"/cases/{case_id}/analyses/new").text
+    r = _post(client, f"/cases/{case_id}/analyses/new", csrf, analysis=ABSENT, **PICK)
+    assert r.status_code == 404 and 'id="case-form"' in r.text  # the form again, saying why
+    r = _post(client, "/cases/new", csrf, title="x", incidents=ABSENT, **PICK)
+    assert r.status_code == 404 and "not found" in r.text
     after = cases.get_case(fresh_node, principal_of(fresh_node, "doe.chief"), case_id)
     assert after.version == version
 
@@ -141,7 +146,7 @@ def test_hidden_case_is_absent_and_404_like_an_absent_one(fresh_node: Node) -> N
     csrf = sign_in(client, "npa.analyst")
     assert hidden.id not in client.get("/cases").text
     assert "NOFORN seizure" not in client.get("/cases").text
-    gets = ("", "/report", "/report?format=pdf", "/samples/new", "/assessments/new")
+    gets = ("", "/report", "/report?format=pdf", "/samples/new", "/analyses/new", "/nothing/new")
     for suffix in gets:
         h = client.get(f"/cases/{hidden.id}{suffix}")
         a = client.get(f"/cases/{ABSENT}{suffix}")

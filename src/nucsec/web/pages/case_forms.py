@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from nucsec.errors import AccessDenied, InputError
+from nucsec.errors import AccessDenied, InputError, NotFoundError
 from nucsec.markings import Label
 from nucsec.node import Node
 from nucsec.service import analyses, case_reports, cases
@@ -32,7 +32,8 @@ router = APIRouter()
 CallerDep = Depends(page_caller)
 FormDep = Depends(csrf_form)
 PICK = "part"  # the label picker's prefix on every case form
-PARTS = ("case", "sample", "analysis", "assessment")
+#: the URL segment of each part a form adds to a case
+PARTS = {"samples": "sample", "analyses": "analysis", "assessments": "assessment"}
 
 
 def parse_ids(text: str) -> list[str]:
@@ -109,10 +110,13 @@ def _write(
     """Run ``write`` with the picked label; the case page, or the form again saying why."""
     try:
         view = write(label_from_form(form, PICK, caller.principal, node.ctx))
-    except (InputError, AccessDenied) as exc:
+    except (InputError, AccessDenied, NotFoundError) as exc:
+        # NotFoundError: a linked incident or analysis hidden or absent (alike); the case
+        # itself was read before, so a hidden case never gets here
         current = cases.get_case(node, caller.principal, case_id) if case_id else None
         status = 403 if isinstance(exc, AccessDenied) else 422
-        field = exc.field if isinstance(exc, InputError) else None
+        status = 404 if isinstance(exc, NotFoundError) else status
+        field = None if isinstance(exc, AccessDenied) else exc.field
         return _form_page(
             request, caller, node, part, view=current, values=dict(form),
             error=exc.message, error_field=field, status=status,
@@ -145,10 +149,9 @@ def new_part(
     request: Request, case_id: str, part: str, caller: Caller = CallerDep, node: Node = NodeDep
 ) -> Response:
     view = cases.get_case(node, caller.principal, case_id)  # 404 first: hidden or absent
-    name = part.removesuffix("s")
-    if name not in PARTS[1:]:
+    if part not in PARTS:
         return error_page(request, 404, "not found")
-    return _form_page(request, caller, node, name, view=view)
+    return _form_page(request, caller, node, PARTS[part], view=view)
 
 
 def _add(
@@ -183,9 +186,9 @@ def add_part(
     node: Node = NodeDep,
 ) -> Response:
     cases.get_case(node, caller.principal, case_id)
-    name = part.removesuffix("s")
-    if name not in PARTS[1:]:
+    if part not in PARTS:
         return error_page(request, 404, "not found")
+    name = PARTS[part]
 
     def write(label: Label) -> cases.CaseView:
         return _add(node, caller, case_id, name, form, label)
