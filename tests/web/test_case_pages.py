@@ -217,3 +217,55 @@ def test_open_case_form_needs_the_csrf_token(session_of: Callable[[str], Any]) -
     client, _ = session_of("doe.chief")
     r = client.post("/cases/new", data={"title": "x", **PICK}, follow_redirects=False)
     assert r.status_code == 403
+
+
+AGE = {
+    "chronometer": "Th-230/U-234",
+    "ratio": 1.41148e-4,
+    "ratio_unc": 7.06e-7,
+    "measured_on": "2024-05-01",
+    "age_on": "2024-05-01",
+}
+CUI = {"part_level": "CUI", "part_dissem": "relto", "part_rel": "JPN"}
+
+
+def test_linked_analyses_show_only_what_the_viewer_may_read(fresh_node: Node) -> None:
+    from nucsec.service.analyses import save_age_analysis
+
+    node = fresh_node
+    chief = principal_of(node, "doe.chief")
+    case = cases.open_case(
+        node, chief, "Linked analyses", parse_banner("CUI//REL TO USA, JPN", node.ctx)
+    )
+    secret = save_age_analysis(
+        node, chief, params=AGE, title="Forensics-only age",
+        label=parse_banner("TOP SECRET//FORENSICS//NOFORN", node.ctx),
+    )  # fmt: skip
+    shared = save_age_analysis(
+        node, chief, params=AGE, title="Shared age",
+        label=parse_banner("CUI//REL TO USA, JPN", node.ctx),
+    )  # fmt: skip
+    client = client_of(node)
+    csrf = sign_in(client, "doe.chief")
+    for analysis in (secret.id, shared.id):
+        r = _post(client, f"/cases/{case.id}/analyses/new", csrf, analysis=analysis, **CUI)
+        assert r.status_code == 303, r.text[:2000]
+    r = _post(
+        client, f"/cases/{case.id}/assessments/new", csrf, finding="Same production run.",
+        confidence="weak", evidence=[secret.id, shared.id], **CUI,
+    )  # fmt: skip
+    assert r.status_code == 303, r.text[:2000]
+    page = client.get(f"/cases/{case.id}").text
+    assert "Forensics-only age" in page and "Shared age" in page
+    assert _banner(page).startswith("TOP SECRET//FORENSICS//NOFORN")  # rolls up what it shows
+
+    other = client_of(node)
+    token = sign_in(other, "dhs.chief")  # SECRET, no FORENSICS: reads the case, not the analysis
+    page = other.get(f"/cases/{case.id}").text
+    assert "Shared age" in page and "Forensics-only age" not in page
+    assert "cited by reference only" in page
+    assert _banner(page) == "CUI//REL TO USA, JPN"
+    hidden = _post(other, f"/cases/{case.id}/analyses/new", token, analysis=secret.id, **CUI)
+    absent = _post(other, f"/cases/{case.id}/analyses/new", token, analysis=ABSENT, **CUI)
+    assert hidden.status_code == absent.status_code == 404
+    assert hidden.text.replace(secret.id, "") == absent.text.replace(ABSENT, "")
