@@ -59,19 +59,25 @@ def facilities(
     )
 
 
-def _node_titles(view: AssessmentView) -> dict[str, str]:
-    """Framework node titles by code (empty when the framework is not shipped here)."""
+def _node_rows(view: AssessmentView) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The scored nodes with their framework titles: the roll-up nodes (categories,
+    indicators, ...) and, apart, the questions (a long list, shown folded)."""
     try:
         fw = framework(view.framework)
     except NucsecError:
-        return {}
-    out = {}
+        fw = None
+    tree: list[dict[str, Any]] = []
+    questions: list[dict[str, Any]] = []
     for row in view.scores.get("nodes", []):
-        try:
-            out[row["code"]] = fw.node(row["code"]).title
-        except (KeyError, NucsecError):
-            continue
-    return out
+        title, kind = "", ""
+        if fw is not None:
+            try:
+                found = fw.node(row["code"])
+                title, kind = found.title, found.kind
+            except (KeyError, NucsecError):
+                pass
+        (questions if kind == "question" else tree).append({**row, "title": title})
+    return tree, questions
 
 
 def _chart(views: list[AssessmentView], name: str) -> str | None:
@@ -100,7 +106,10 @@ def facility(
     rows: list[dict[str, Any]] = []
     for a in reversed(assessments):  # newest first
         shown += labels_of(a)
-        rows.append({"view": a, "label": Label.from_dict(a.label), "titles": _node_titles(a)})
+        tree, questions = _node_rows(a)
+        rows.append(
+            {"view": a, "label": Label.from_dict(a.label), "tree": tree, "questions": questions}
+        )
     names = FACILITY_TYPES.get(view.type, (view.type, ""))
     context = {
         "view": view,
