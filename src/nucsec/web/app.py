@@ -153,6 +153,8 @@ def _include_records(app: FastAPI) -> None:
     from nucsec.web.api import library as library_api
     from nucsec.web.api import practices as practices_api
     from nucsec.web.pages import attachments as attachments_pages
+    from nucsec.web.pages import case_forms, facilities, practices
+    from nucsec.web.pages import cases as cases_pages
     from nucsec.web.pages import common as common_pages
     from nucsec.web.pages import forensics as forensics_pages
     from nucsec.web.pages import incidents as incidents_pages
@@ -168,6 +170,8 @@ def _include_records(app: FastAPI) -> None:
     app.include_router(forensics_pages.router, include_in_schema=False)
     app.include_router(common_pages.router, include_in_schema=False)
     app.include_router(attachments_pages.router, include_in_schema=False)
+    for pages in (case_forms, cases_pages, practices, facilities):  # forms first: /cases/new
+        app.include_router(pages.router, include_in_schema=False)
 
 
 def create_app(node: Node) -> FastAPI:

@@ -1,0 +1,83 @@
+"""Facility pages: the list, a facility with its computed INFCIRC/225 categories (from
+the holdings: 7 kg of 93 % U is category I), its assessments with scores per node and
+overall, the score-over-time chart (one point per readable assessment, at its score),
+and a hidden facility: absent from the list and 404 like an absent id."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from nucsec.markings import parse_banner
+from nucsec.node import Node
+from nucsec.service.assessments import assess_facility, assessment_questions
+from nucsec.service.facilities import add_facility
+from nucsec.service.users import principal_of
+from tests.web.conftest import client_of, sign_in
+
+ABSENT = "00000000-0000-4000-8000-000000000000"
+REACTOR = {
+    "id": "FAC-T-1", "name": "Test research reactor", "operator": "Test University",
+    "type": "research_reactor", "nation": "USA",
+    "holdings": [{"area": "vault", "items": [
+        {"kind": "material", "material": "U", "mass_g": 7000, "enrichment_pct": 93}]}],
+}  # fmt: skip
+
+
+def _answers(node: Node, who: Any, fac: str, on: str, value: str) -> dict[str, Any]:
+    import datetime as dt
+
+    questions = assessment_questions(node, who, fac, dt.date.fromisoformat(on))
+    return {"assessed_on": on, "answers": [{"question": q, "value": value} for q in questions]}
+
+
+def test_facility_page_categories_scores_and_chart(fresh_node: Node) -> None:
+    node = fresh_node
+    doe = principal_of(node, "doe.analyst")
+    shared = parse_banner("SECRET//REL TO USA, JPN", node.ctx)
+    fac = add_facility(node, doe, dict(REACTOR), shared)
+    first = assess_facility(
+        node, doe, fac.id, _answers(node, doe, fac.id, "2025-03-01", "1"), shared
+    )
+    second = assess_facility(
+        node, doe, fac.id, _answers(node, doe, fac.id, "2026-03-01", "3"), shared
+    )
+    noforn = parse_banner("SECRET//NOFORN", node.ctx)
+    hidden_assessment = assess_facility(
+        node, doe, fac.id, _answers(node, doe, fac.id, "2026-06-01", "4"), noforn
+    )
+    hidden_fac = add_facility(
+        node, doe, {**REACTOR, "id": "FAC-T-2", "name": "Secret site"}, noforn
+    )
+
+    us = client_of(node)
+    sign_in(us, "doe.analyst")
+    page = us.get(f"/facilities/{fac.id}").text
+    assert re.search(r'data-testid="material-categories">I<', page)  # computed, not typed
+    points = re.findall(r'class="point-maturity" data-date="([^"]+)" data-value="([^"]+)"', page)
+    assert [d for d, _ in points] == ["2025-03-01", "2026-03-01", "2026-06-01"]
+    overall = [float(v) for _, v in points]
+    assert overall == sorted(overall) and overall[0] < overall[-1]  # better answers, higher
+    assert first.scores["overall"]["maturity"] == overall[0]
+    assert f'data-assessment="{hidden_assessment.id}"' in page
+    assert _banner_of(page) == "SECRET//NOFORN"  # the page shows a NOFORN assessment
+
+    jp = client_of(node)
+    sign_in(jp, "npa.analyst")
+    listing = jp.get("/facilities").text
+    assert fac.id in listing and hidden_fac.id not in listing and "Secret site" not in listing
+    page = jp.get(f"/facilities/{fac.id}").text
+    dates = re.findall(r'class="point-maturity" data-date="([^"]+)"', page)
+    assert dates == ["2025-03-01", "2026-03-01"]  # the NOFORN assessment is not there
+    assert hidden_assessment.id not in page and f'data-assessment="{second.id}"' in page
+    assert _banner_of(page) == "極秘//REL TO USA, JPN"  # the reader's scheme first
+    assert 'data-node="' in page and "overall maturity" in page
+    h, a = jp.get(f"/facilities/{hidden_fac.id}"), jp.get(f"/facilities/{ABSENT}")
+    assert h.status_code == a.status_code == 404
+    assert h.text.replace(hidden_fac.id, "") == a.text.replace(ABSENT, "")
+
+
+def _banner_of(page: str) -> str:
+    top = re.search(r'data-testid="banner-top">\s*<span[^>]*>([^<]+)<', page)
+    assert top is not None
+    return top.group(1)
