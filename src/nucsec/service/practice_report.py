@@ -24,6 +24,7 @@ from typing import Any
 
 from nucsec.markings import Label, parse_banner, rollup
 from nucsec.node import Node
+from nucsec.plots.scores import decimal_year
 from nucsec.plots.svg import PALETTE, Axis, axes, document, legend, polyline
 from nucsec.policy import Principal
 from nucsec.practices import shipped_frameworks
@@ -124,7 +125,7 @@ def public_label(node: Node, nation: str) -> Label:
 
 def trend_svg(series: list[tuple[str, list[tuple[date, float]]]]) -> str:
     """Overall maturity (0-100) of each facility over its assessments, one line each."""
-    years = [_year(d) for _, points in series for d, _ in points]
+    years = [decimal_year(d) for _, points in series for d, _ in points]
     lo = math.floor(min(years)) if years else 2000
     hi = max(math.ceil(max(years)), lo + 1) if years else 2001
     x, y = Axis(float(lo), float(hi), 70.0, 520.0), Axis(0.0, 100.0, 260.0, 40.0)
@@ -133,16 +134,11 @@ def trend_svg(series: list[tuple[str, list[tuple[date, float]]]]) -> str:
     for i, (name, points) in enumerate(series):
         colour = PALETTE[i % len(PALETTE)]
         body.append(
-            polyline([(x(float(d.toordinal())), y(m)) for d, m in points], colour, stroke_width="2")
+            polyline([(x(decimal_year(d)), y(m)) for d, m in points], colour, stroke_width="2")
         )
         entries.append((colour, name))
     body += legend(entries, 540.0, 60.0)
     return document(900, 310, "Overall maturity by facility over time", body)
-
-
-def _year(day: date) -> float:
-    """A date as a decimal year (2025-07-02 -> 2025.5)."""
-    return day.year + (day.timetuple().tm_yday - 1) / 365.25
 
 
 def _fmt(value: Any) -> str:
