@@ -16,7 +16,9 @@ workers and connection pool, but without authentication, policy or audit: the ce
 this stack.
 
 Goal: >= 500 requests/s and p99 <= 100 ms for each endpoint on 2 cores. Set
-``NUCSEC_BENCH_WEB_DOCS`` for another size, ``NUCSEC_BENCH_WEB_SECONDS`` for longer runs.
+``NUCSEC_BENCH_WEB_DOCS`` for another size, ``NUCSEC_BENCH_WEB_SECONDS`` for longer runs,
+``NUCSEC_BENCH_WEB_ONLY=sqlite`` or ``postgresql`` for one database only (PostgreSQL runs
+when ``NUCSEC_DATABASE_URL`` names a server).
 """
 
 from __future__ import annotations
@@ -311,9 +313,12 @@ def _measure(root: str, headers: dict[str, str], ids_file: Path, script: Path) -
 def _databases() -> Iterator[list[tuple[str, str]]]:
     """(name, URL) of the databases to run on: SQLite, and a fresh PostgreSQL schema when
     ``NUCSEC_DATABASE_URL`` names a server."""
+    only = os.environ.get("NUCSEC_BENCH_WEB_ONLY", "").lower()  # "sqlite" or "postgresql"
     out = [("SQLite", f"sqlite:///{WORK / 'sqlite' / 'home' / 'nucsec.db'}")]
+    if only == "postgresql":
+        out = []
     pg = os.environ.get("NUCSEC_DATABASE_URL", "")
-    if not pg.startswith("postgresql"):
+    if not pg.startswith("postgresql") or only == "sqlite":
         yield out
         return
     from urllib.parse import quote

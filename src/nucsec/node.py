@@ -91,9 +91,11 @@ class Node:
         """Where reads append their events: one write transaction for those of concurrent
         threads (see :mod:`nucsec.audit.group`)."""
         from nucsec.audit.group import GroupCommit
+        from nucsec.store.scope import connection
 
         def commit(events: list[AuditEvent]) -> None:
-            with self.engine.begin() as conn:
+            # the leader's own connection if it has one (one checkout per request)
+            with connection(self.engine) as conn, conn.begin():
                 self.audit.append(conn, events)
 
         return GroupCommit(commit)

@@ -1,0 +1,40 @@
+"""ASGI middleware: one database connection per request (PostgreSQL).
+
+Every statement of a request - the caller's token or session, the reference monitor's
+query, the audit append when this request's thread commits the batch - runs on one
+pooled connection, checked out on first use (:mod:`nucsec.store.scope`) and returned to
+the pool when the response starts, so that the rendering and sending of the answer does
+not hold it. On SQLite the middleware is not installed: reads there run in WAL snapshots
+on a two-connection pool tuned for it (:mod:`nucsec.web.server`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+
+from nucsec.store.scope import connection_scope
+from nucsec.web.security import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["RequestConnection"]
+
+
+class RequestConnection:
+    """Opens a :func:`nucsec.store.scope.connection_scope` of ``engine`` around each HTTP
+    request."""
+
+    def __init__(self, app: ASGIApp, *, engine: Engine) -> None:
+        self.app = app
+        self.engine = engine
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with connection_scope(self.engine) as db:
+
+            async def send_and_release(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    db.release()
+                await send(message)
+
+            await self.app(scope, receive, send_and_release)
