@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, QueuePool, event, text
 
 from nucsec.store import db as store_db
 from nucsec.store.db import make_engine
@@ -22,6 +22,12 @@ def engine(db_url: str) -> Iterator[Engine]:
         conn.execute(text("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)"))
     yield eng
     eng.dispose()
+
+
+def _in_use(engine: Engine) -> int:
+    pool = engine.pool
+    assert isinstance(pool, QueuePool)
+    return pool.checkedout()
 
 
 def _checkouts(engine: Engine) -> list[int]:
@@ -42,7 +48,7 @@ def test_one_checkout_per_scope(engine: Engine) -> None:
         assert a is b is c
         assert scope.checkouts == 1
     assert len(seen) == 1
-    assert engine.pool.checkedout() == 0  # returned when the scope ended
+    assert _in_use(engine) == 0  # returned when the scope ended
 
 
 def test_nested_and_other_threads_get_their_own(engine: Engine) -> None:
@@ -85,9 +91,9 @@ def test_release_returns_the_connection_and_a_later_use_checks_out_again(
     with connection_scope(engine) as scope:
         with connection(engine):
             scope.release()  # in use: kept
-            assert engine.pool.checkedout() == 1
+            assert _in_use(engine) == 1
         scope.release()
-        assert engine.pool.checkedout() == 0
+        assert _in_use(engine) == 0
         with read_transaction(engine) as conn:
             conn.execute(text("SELECT 1"))
         assert scope.checkouts == 2
@@ -98,7 +104,7 @@ def test_outside_a_scope_each_use_checks_out(engine: Engine) -> None:
     for _ in range(2):
         with read_transaction(engine) as conn:
             conn.execute(text("SELECT 1"))
-    assert len(seen) == 2 and engine.pool.checkedout() == 0
+    assert len(seen) == 2 and _in_use(engine) == 0
 
 
 @requires_postgres

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
-from sqlalchemy import event, func, select
+from sqlalchemy import Engine, QueuePool, event, func, select
 
 from nucsec.audit.tables import audit_events
 from nucsec.node import Node
@@ -18,6 +18,12 @@ def _counter(node: Node) -> Callable[[], int]:
     seen: list[int] = []
     event.listen(node.engine, "checkout", lambda *_: seen.append(1))
     return lambda: len(seen)
+
+
+def _in_use(engine: Engine) -> int:
+    pool = engine.pool
+    assert isinstance(pool, QueuePool)
+    return pool.checkedout()
 
 
 def _events(node: Node) -> int:
@@ -41,4 +47,4 @@ def test_a_read_request_checks_out_once_and_is_audited(demo_node: Node) -> None:
         # keeps its read and write connections apart (WAL snapshots, see web.server)
         assert used == 1 if ON_POSTGRES else used >= 2
         assert _events(demo_node) > events  # the read was audited (a 404 too)
-    assert demo_node.engine.pool.checkedout() == 0
+    assert _in_use(demo_node.engine) == 0
