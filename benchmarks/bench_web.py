@@ -248,15 +248,19 @@ def _serving(args: list[str], env: dict[str, str], port: int, log: Path) -> Iter
         proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
         root = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and proc.poll() is None:
+            # both workers up can take minutes on a loaded machine: wait, then say so
+            deadline = time.monotonic() + 300
+            ready = False
+            while not ready and time.monotonic() < deadline and proc.poll() is None:
                 try:
                     httpx.get(f"{root}/api/v1/documents", timeout=2)
-                    break
+                    ready = True
                 except httpx.HTTPError:
                     time.sleep(0.3)
             if proc.poll() is not None:
                 raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
+            if not ready:
+                raise RuntimeError(f"server not answering after 300 s: {log.read_text()[-2000:]}")
             yield root
         finally:
             proc.terminate()
@@ -288,7 +292,10 @@ def _wrk(
         args += ["-H", f"{k}: {v}"]
     if script is not None:
         args += ["-s", str(script)]
-    out = subprocess.run([*args, url], capture_output=True, text=True, env=env, check=True).stdout
+    done = subprocess.run([*args, url], capture_output=True, text=True, env=env, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stdout} {done.stderr}")
+    out = done.stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]

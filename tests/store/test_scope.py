@@ -11,7 +11,12 @@ from sqlalchemy import Engine, QueuePool, event, text
 
 from nucsec.store import db as store_db
 from nucsec.store.db import make_engine
-from nucsec.store.scope import connection, connection_scope, read_transaction
+from nucsec.store.scope import (
+    connection,
+    connection_scope,
+    read_transaction,
+    release_scope,
+)
 from tests.conftest import requires_postgres
 
 
@@ -92,7 +97,7 @@ def test_release_returns_the_connection_and_a_later_use_checks_out_again(
         with connection(engine):
             scope.release()  # in use: kept
             assert _in_use(engine) == 1
-        scope.release()
+        release_scope()
         assert _in_use(engine) == 0
         with read_transaction(engine) as conn:
             conn.execute(text("SELECT 1"))

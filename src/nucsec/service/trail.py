@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from nucsec.node import Node
-from nucsec.store.scope import read_transaction
+from nucsec.store.scope import read_transaction, release_scope
 
 __all__ = ["Recorder", "Sink", "digest", "emit", "reading"]
 
@@ -44,6 +44,7 @@ def reading(node: Node) -> Iterator[tuple[Connection, Recorder]]:
     recorder = Recorder()
     with read_transaction(node.engine) as conn:  # the request's connection, if it has one
         yield conn, recorder
+    release_scope()  # not held idle while this thread waits for the group commit
     node.read_audit.append(recorder.events)  # group commit: see nucsec.audit.group
 
 

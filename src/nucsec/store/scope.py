@@ -7,7 +7,9 @@ send ``BEGIN`` and ``COMMIT`` around each of its reads. Here:
 - :func:`connection_scope` opens a scope (a web request: :mod:`nucsec.web.dbscope`) in
   which :func:`connection` hands out **one** connection of an engine, checked out on first
   use and returned to the pool by :meth:`ConnectionScope.release` (when the response
-  starts) or when the scope ends. Whoever asks while that connection is in use (a nested
+  starts, or when the request is about to wait for its audit events to be committed by
+  another thread: holding it idle there starved the other requests' reads) or when the
+  scope ends. Whoever asks while that connection is in use (a nested
   transaction, another thread of the request) gets a connection of its own, as before: the
   connection is never shared by two transactions at once.
 - :func:`read_transaction` is a read-only transaction on such a connection. On SQLite it
@@ -30,7 +32,13 @@ from contextvars import ContextVar
 from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
-__all__ = ["ConnectionScope", "connection", "connection_scope", "read_transaction"]
+__all__ = [
+    "ConnectionScope",
+    "connection",
+    "connection_scope",
+    "read_transaction",
+    "release_scope",
+]
 
 
 class ConnectionScope:
@@ -95,6 +103,14 @@ def connection_scope(engine: Engine) -> Iterator[ConnectionScope]:
     finally:
         _current.reset(token)
         scope.close()
+
+
+def release_scope() -> None:
+    """Return the current scope's connection to the pool unless it is in use (a request
+    about to wait for something else: see :func:`nucsec.service.trail.reading`)."""
+    scope = _current.get()
+    if scope is not None:
+        scope.release()
 
 
 @contextmanager

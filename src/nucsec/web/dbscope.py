@@ -1,10 +1,10 @@
 """ASGI middleware: one database connection per request (PostgreSQL).
 
-Every statement of a request - the caller's token or session, the reference monitor's
-query, the audit append when this request's thread commits the batch - runs on one
-pooled connection, checked out on first use (:mod:`nucsec.store.scope`) and returned to
-the pool when the response starts, so that the rendering and sending of the answer does
-not hold it. On SQLite the middleware is not installed: reads there run in WAL snapshots
+The statements of a request - the caller's token or session, the reference monitor's
+query - run on one pooled connection, checked out on first use (:mod:`nucsec.store.scope`)
+and returned to the pool before the request waits for its audit events to be committed
+(the thread that commits a batch for everyone checks out once more) and at the latest when
+the response starts, so that neither waiting nor rendering holds it. On SQLite the middleware is not installed: reads there run in WAL snapshots
 on a two-connection pool tuned for it (:mod:`nucsec.web.server`).
 """
 
