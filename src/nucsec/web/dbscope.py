@@ -4,8 +4,9 @@ The statements of a request - the caller's token or session, the reference monit
 query - run on one pooled connection, checked out on first use (:mod:`nucsec.store.scope`)
 and returned to the pool before the request waits for its audit events to be committed
 (the thread that commits a batch for everyone checks out once more) and at the latest when
-the response starts, so that neither waiting nor rendering holds it. On SQLite the middleware is not installed: reads there run in WAL snapshots
-on a two-connection pool tuned for it (:mod:`nucsec.web.server`).
+the response starts, so that neither waiting nor rendering holds it.
+On SQLite the middleware is not installed: reads there run in WAL snapshots on a
+two-connection pool tuned for it (:mod:`nucsec.web.server`).
 """
 
 from __future__ import annotations
