@@ -94,7 +94,7 @@ class Node:
         from nucsec.store.scope import connection
 
         def commit(events: list[AuditEvent]) -> None:
-            # the leader's own connection if it has one (one checkout per request)
+            # through the leader's request scope, if any (nucsec.store.scope)
             with connection(self.engine) as conn, conn.begin():
                 self.audit.append(conn, events)
 
