@@ -16,7 +16,9 @@ workers and connection pool, but without authentication, policy or audit: the ce
 this stack.
 
 Goal: >= 500 requests/s and p99 <= 100 ms for each endpoint on 2 cores. Set
-``NUCSEC_BENCH_WEB_DOCS`` for another size, ``NUCSEC_BENCH_WEB_SECONDS`` for longer runs.
+``NUCSEC_BENCH_WEB_DOCS`` for another size, ``NUCSEC_BENCH_WEB_SECONDS`` for longer runs,
+``NUCSEC_BENCH_WEB_ONLY=sqlite`` or ``postgresql`` for one database only (PostgreSQL runs
+when ``NUCSEC_DATABASE_URL`` names a server).
 """
 
 from __future__ import annotations
@@ -246,15 +248,19 @@ def _serving(args: list[str], env: dict[str, str], port: int, log: Path) -> Iter
         proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
         root = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and proc.poll() is None:
+            # both workers up can take minutes on a loaded machine: wait, then say so
+            deadline = time.monotonic() + 300
+            ready = False
+            while not ready and time.monotonic() < deadline and proc.poll() is None:
                 try:
                     httpx.get(f"{root}/api/v1/documents", timeout=2)
-                    break
+                    ready = True
                 except httpx.HTTPError:
                     time.sleep(0.3)
             if proc.poll() is not None:
                 raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
+            if not ready:
+                raise RuntimeError(f"server not answering after 300 s: {log.read_text()[-2000:]}")
             yield root
         finally:
             proc.terminate()
@@ -286,7 +292,10 @@ def _wrk(
         args += ["-H", f"{k}: {v}"]
     if script is not None:
         args += ["-s", str(script)]
-    out = subprocess.run([*args, url], capture_output=True, text=True, env=env, check=True).stdout
+    done = subprocess.run([*args, url], capture_output=True, text=True, env=env, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stdout} {done.stderr}")
+    out = done.stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
@@ -311,9 +320,12 @@ def _measure(root: str, headers: dict[str, str], ids_file: Path, script: Path) -
 def _databases() -> Iterator[list[tuple[str, str]]]:
     """(name, URL) of the databases to run on: SQLite, and a fresh PostgreSQL schema when
     ``NUCSEC_DATABASE_URL`` names a server."""
+    only = os.environ.get("NUCSEC_BENCH_WEB_ONLY", "").lower()  # "sqlite" or "postgresql"
     out = [("SQLite", f"sqlite:///{WORK / 'sqlite' / 'home' / 'nucsec.db'}")]
+    if only == "postgresql":
+        out = []
     pg = os.environ.get("NUCSEC_DATABASE_URL", "")
-    if not pg.startswith("postgresql"):
+    if not pg.startswith("postgresql") or only == "sqlite":
         yield out
         return
     from urllib.parse import quote

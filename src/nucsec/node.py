@@ -91,9 +91,11 @@ class Node:
         """Where reads append their events: one write transaction for those of concurrent
         threads (see :mod:`nucsec.audit.group`)."""
         from nucsec.audit.group import GroupCommit
+        from nucsec.store.scope import connection
 
         def commit(events: list[AuditEvent]) -> None:
-            with self.engine.begin() as conn:
+            # through the leader's request scope, if any (nucsec.store.scope)
+            with connection(self.engine) as conn, conn.begin():
                 self.audit.append(conn, events)
 
         return GroupCommit(commit)

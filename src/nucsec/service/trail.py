@@ -2,11 +2,12 @@
 
 Services call :func:`emit` with the connection of their transaction, so an event commits
 or rolls back with the change it records. Reads use :func:`reading`: the data is read in
-a read-only transaction (on SQLite it does not hold the write lock, so reads run side by
-side), its events are buffered in a :class:`Recorder` and appended in a short write
-transaction (shared with the reads of other threads: :mod:`nucsec.audit.group`) that
-commits before anything is returned to the caller. Events hold
-references and hashes, never protected content.
+a read-only transaction (:func:`nucsec.store.scope.read_transaction`: on SQLite it does
+not hold the write lock, so reads run side by side; on PostgreSQL it needs no ``BEGIN``),
+its events are buffered in a :class:`Recorder` and appended in a short write transaction
+(shared with the reads of other threads: :mod:`nucsec.audit.group`) that commits before
+anything is returned to the caller. Events hold references and hashes, never protected
+content.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from nucsec.node import Node
+from nucsec.store.scope import read_transaction, release_scope
 
 __all__ = ["Recorder", "Sink", "digest", "emit", "reading"]
 
@@ -40,10 +42,9 @@ def reading(node: Node) -> Iterator[tuple[Connection, Recorder]]:
     """A read-only transaction and a recorder for its events; the events are appended
     (and committed) when the block ends normally, before the caller returns any data."""
     recorder = Recorder()
-    with node.engine.connect() as conn:
-        conn = conn.execution_options(nucsec_readonly=True)
-        with conn.begin():
-            yield conn, recorder
+    with read_transaction(node.engine) as conn:  # the request's connection, if it has one
+        yield conn, recorder
+    release_scope()  # not held idle while this thread waits for the group commit
     node.read_audit.append(recorder.events)  # group commit: see nucsec.audit.group
 
 

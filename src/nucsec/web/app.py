@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException
 from nucsec.errors import AccessDenied, AuthenticationError, NucsecError, PolicyDenial
 from nucsec.node import Node
 from nucsec.web.api.schemas import Health
+from nucsec.web.dbscope import RequestConnection
 from nucsec.web.deps import reject_nul
 from nucsec.web.errors import LoginRequired, ThrottledError, http_status
 from nucsec.web.security import BodyLimit, SecurityHeaders
@@ -196,6 +197,8 @@ def create_app(node: Node) -> FastAPI:
     app.state.templates = make_templates()
     app.add_middleware(BodyLimit, max_bytes=node.settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders, secure=node.settings.secure_cookies)
+    if node.engine.dialect.name == "postgresql":  # one connection per request
+        app.add_middleware(RequestConnection, engine=node.engine)
     _install_error_handlers(app)
 
     @app.get(

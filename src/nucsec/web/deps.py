@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from nucsec.errors import AccessDenied, AuthenticationError, InputError
 from nucsec.node import Node
+from nucsec.store.scope import connection, read_transaction
 from nucsec.web.auth import Caller, check_csrf, session_caller
 from nucsec.web.errors import LoginRequired, UnsupportedMediaTypeError
 from nucsec.web.tokens import mark_used, token_caller
@@ -62,8 +63,9 @@ def _caller(request: Request, *, allow_token: bool) -> Caller | None:
         return None
     due = False
     caller: Caller | None
-    # a read: it does not take SQLite's write lock
-    with node.engine.connect() as conn, conn.execution_options(nucsec_readonly=True).begin():
+    # a read: it does not take SQLite's write lock (and on PostgreSQL, as the request's
+    # other statements, it runs on the request's one connection: nucsec.web.dbscope)
+    with read_transaction(node.engine) as conn:
         if token is not None:
             found = token_caller(node, conn, token)
             if found is None:
@@ -72,7 +74,7 @@ def _caller(request: Request, *, allow_token: bool) -> Caller | None:
         else:
             caller = session_caller(node, conn, cookie or "")
     if due and caller is not None and caller.token_id is not None:
-        with node.engine.begin() as conn:
+        with connection(node.engine) as conn, conn.begin():
             mark_used(node, conn, caller.token_id)
     request.state.caller = caller
     return caller

@@ -39,8 +39,11 @@ def for_serving(node: Node) -> Node:
     On PostgreSQL, SQLAlchemy's default pool (5, and 10 more "overflow" connections
     opened for a burst and closed after it) opened and closed server connections all the
     time under load, each a new server process: 242-255 list requests/s. A fixed pool of
-    four served 429 (and 480-535 without the pre-ping, which is kept: it survives a
-    restart of the server).
+    four served 429 (and 480-535 without a test of every checkout: connections are now
+    tested only after sitting idle, :func:`nucsec.store.db.make_engine`). A request holds
+    one of them from its first statement until its response starts
+    (:mod:`nucsec.web.dbscope`); the database serves 2 cores, so more connections per
+    process only queue there.
     """
     from nucsec.store.db import is_sqlite, make_engine
 
