@@ -32,6 +32,9 @@ test: $(STAMP) check
 # PostgreSQL rows need a server: the bench starts the throw-away one of .ci/postgres.sh
 # unless NUCSEC_DATABASE_URL already names one (without either, those rows say so).
 bench: $(STAMP)
+	@# the web bench's load generator (Debian's wrk); without it those rows say "skipped"
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1; } || true
 	@if [ -z "$$NUCSEC_DATABASE_URL" ]; then eval "$$(.ci/postgres.sh 2>/dev/null)" || true; fi; \
 	$(BIN)/python -m benchmarks $(BENCH)
 
