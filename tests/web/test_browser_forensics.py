@@ -7,6 +7,7 @@ to ``test-artifacts/web/``."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -50,8 +51,29 @@ def test_upload_a_spectrum_see_the_plot_and_share_it(server: str, browser: objec
     assert "Eu-152" in page.locator('tr[data-nuclide="Eu-152"]').inner_text()
     plot = page.locator(".plot-area svg.plot-svg")  # drawn by spectrum.js from the data
     expect(plot).to_have_count(1)
-    assert page.locator(".plot-area svg .peak-label").count() == 0  # 85 peaks: markers only
     assert page.locator(".plot-area svg .nuclide-line").count() > 20
+    # 85 peaks: the strongest are labelled, and no two labels pile up (issue 18)
+    xs = sorted(
+        float(x)
+        for x in page.locator(".plot-area svg .peak-label").evaluate_all(
+            "ts => ts.map(t => t.getAttribute('x'))"
+        )
+    )
+    assert 0 < len(xs) < 85 and all(b - a >= 12 for a, b in itertools.pairwise(xs)), xs
+    # the mouse wheel scrolls the page; only with Ctrl held does it zoom the plot
+    title = page.locator(".plot-area svg > title")
+    before, scrolled = title.text_content(), page.evaluate("scrollY")
+    page.locator(".plot-area").hover()
+    page.mouse.wheel(0, 300)
+    page.wait_for_timeout(300)
+    assert title.text_content() == before and page.evaluate("scrollY") > scrolled
+    page.locator(".plot-area").hover()
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, -200)
+    page.keyboard.up("Control")
+    expect(title).not_to_have_text(before or "")
+    page.locator(".plot-area").focus()
+    page.keyboard.press("0")  # reset the view
     _shot(page, "10-spectrum-uploaded")
 
     # keyboard: zoom in three times, switch to linear counts

@@ -27,6 +27,7 @@ __all__ = ["spectrum_svg"]
 COUNTS_COLOUR = "#1f4e9c"
 FIT_COLOUR = "#d1495b"
 LINE_COLOUR = "#2a9d8f"
+LABEL_GAP = 11.0  # svg units between two rotated line labels (a 9-unit text line)
 
 
 def _points(
@@ -53,7 +54,8 @@ def spectrum_svg(
     height: int = 420,
 ) -> str:
     """Counts against energy, the fitted model (NaN outside fitted regions) and a dashed
-    vertical line with its label at each identified line's energy.
+    vertical line at each identified line's energy, labelled unless the label would
+    overlap one already drawn (earlier lines first).
 
     Parameters
     ----------
@@ -89,15 +91,22 @@ def spectrum_svg(
         body.append(
             polyline(_points(x, y, e, f, log), FIT_COLOUR, stroke_width="1.2", class_="fit")
         )
+    labelled_at: list[float] = []
     for energy, label in lines:
         if not x.lo <= energy <= x.hi:
             continue
         px = num(x(energy))
+        text = ""
+        if all(abs(x(energy) - at) >= LABEL_GAP for at in labelled_at):  # never piled up
+            labelled_at.append(x(energy))
+            text = (
+                f'<text x="{num(x(energy) + 3)}" y="{top + 10}" font-size="9" '
+                f'fill="{LINE_COLOUR}" transform="rotate(90 {num(x(energy) + 3)} {top + 10})">'
+                f"{escape(label)}</text>"
+            )
         body.append(
             f'<g class="line" data-energy-kev="{energy!r}"><line x1="{px}" y1="{top}" x2="{px}" '
             f'y2="{height - bottom}" stroke="{LINE_COLOUR}" stroke-dasharray="2,3" '
-            f'stroke-width="0.7"/><text x="{num(x(energy) + 3)}" y="{top + 10}" font-size="9" '
-            f'fill="{LINE_COLOUR}" transform="rotate(90 {num(x(energy) + 3)} {top + 10})">'
-            f"{escape(label)}</text></g>"
+            f'stroke-width="0.7"/>{text}</g>'
         )
     return document(width, height, title, body)

@@ -15,6 +15,7 @@
   const NS = "http://www.w3.org/2000/svg";
   const W = 1000, H = 420, L = 64, R = 16, T = 16, B = 44;
   const PW = W - L - R, PH = H - T - B;
+  const LABEL_GAP = 12;  // svg units between two rotated peak labels (a 10-unit text line)
   const COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000"];
   const energies = data.energy_kev.map(function (e) { return e === null ? NaN : e; });
   const lo0 = energies.find(function (e) { return !isNaN(e); }) || 0;
@@ -40,7 +41,10 @@
 
   function yval(v) {
     if (v === null || isNaN(v)) { return NaN; }
-    return state.log ? Math.log10(Math.max(v, 0.5)) : v;
+    // a log axis has no zero: an empty channel is a gap, not a drop to an invented floor
+    // (which drew alternating 0/1-count channels as a solid block)
+    if (state.log) { return v > 0 ? Math.log10(v) : NaN; }
+    return v;
   }
 
   function ticks(lo, hi, n) {
@@ -89,7 +93,8 @@
     }
     if (!isFinite(ymax)) { ymax = 1; ymin = 0; }
     ymin = state.log ? Math.min(ymin, 0) : 0;
-    ymax = ymax + 0.08 * (ymax - ymin || 1);
+    // head room above the highest channel for the rotated peak labels, in both scales
+    ymax = ymax + (state.lines ? 0.3 : 0.08) * (ymax - ymin || 1);
     const sx = function (e) { return L + (e - state.lo) / (state.hi - state.lo) * PW; };
     const sy = function (y) { return T + PH - (y - ymin) / (ymax - ymin) * PH; };
     const root = svg("svg", { viewBox: "0 0 " + W + " " + H, role: "img", class: "plot-svg", "font-family": "sans-serif", "font-size": "11" });
@@ -112,15 +117,21 @@
       });
     }
     const shown = data.peaks.filter(function (p) { return p.energy_kev >= state.lo && p.energy_kev <= state.hi; });
-    const labelled = shown.length <= 30;
     shown.forEach(function (p) {
       const x = sx(p.energy_kev);
       g.appendChild(svg("path", { d: "M" + x.toFixed(1) + "," + (T + 2) + "l-3,-0l3,6l3,-6z", fill: "#2a9d8f", class: "peak-marker" }));
-      if (p.label && labelled) {
-        const t = svg("text", { x: (x + 3).toFixed(1), y: T + 12, fill: "#1b6f65", "font-size": "10", transform: "rotate(90 " + (x + 3).toFixed(1) + " " + (T + 12) + ")", class: "peak-label" }, p.label + " " + p.energy_kev.toFixed(1));
-        g.appendChild(t);
-      }
     });
+    // labels never pile up: the strongest peaks are labelled first, and a label is left out
+    // when it would come closer than a text line to one already placed (zoom in for more)
+    const placed = [];
+    shown.filter(function (p) { return p.label; })
+      .sort(function (a, b) { return (b.net_counts || 0) - (a.net_counts || 0); })
+      .forEach(function (p) {
+        const x = sx(p.energy_kev);
+        if (placed.some(function (q) { return Math.abs(q - x) < LABEL_GAP; })) { return; }
+        placed.push(x);
+        g.appendChild(svg("text", { x: (x + 3).toFixed(1), y: T + 12, fill: "#1b6f65", "font-size": "10", transform: "rotate(90 " + (x + 3).toFixed(1) + " " + (T + 12) + ")", class: "peak-label" }, p.label + " " + p.energy_kev.toFixed(1)));
+      });
     root.appendChild(g);
     ticks(state.lo, state.hi, 8).forEach(function (e) {
       root.appendChild(svg("line", { x1: sx(e), x2: sx(e), y1: T + PH, y2: T + PH + 5, stroke: "#57606a" }));
@@ -197,6 +208,8 @@
     if (keys[event.key]) { event.preventDefault(); act(keys[event.key]); }
   });
   area.addEventListener("wheel", function (event) {
+    // the wheel scrolls the page; with Ctrl (or ⌘) held it zooms the plot
+    if (!(event.ctrlKey || event.metaKey)) { return; }
     event.preventDefault();
     zoom(event.deltaY < 0 ? 0.8 : 1.25, energyAt(event).e);
   }, { passive: false });
