@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from nucsec.audit.queries import EventFilter
 from nucsec.errors import NotFoundError
 from nucsec.node import Node
 from nucsec.service.auditor_view import for_auditor
@@ -27,7 +30,22 @@ from nucsec.service.refusals import flush_due
 from nucsec.service.trail import emit
 from nucsec.service.users import list_users
 
-__all__ = ["pseudonymiser", "query", "recent_events", "shown_to", "status", "verify"]
+__all__ = [
+    "EXPORT_LIMIT",
+    "export",
+    "last_verification",
+    "pseudonymiser",
+    "query",
+    "recent_events",
+    "search",
+    "shown_to",
+    "status",
+    "verify",
+    "verify_in_background",
+]
+
+#: events one export holds at most (newest first); narrow the filter for older ones
+EXPORT_LIMIT = 10_000
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -141,3 +159,106 @@ def verify(node: Node, actor: str) -> dict[str, Any]:
             details={"events": report.events, "problems": len(report.problems)},
         )
     return report.to_dict()
+
+
+def search(
+    node: Node,
+    actor: str,
+    flt: EventFilter,
+    *,
+    record_ref: str | None = None,
+    before: int | None = None,
+    limit: int = 50,
+    view: str = "search",
+) -> dict[str, Any]:
+    """A page of events matching ``flt`` as the auditor may see them, newest first, and
+    the cursor of the next page (audited as ``audit.read``).
+
+    ``record_ref`` (a ``ref:`` pseudonym as the page shows them) keeps the events that
+    name that record *in what the auditor is shown*: an event reduced for the auditor
+    never matches, so the filter reveals nothing the page would not.
+    """
+    from nucsec.audit.queries import search_events
+
+    with node.engine.begin() as conn:
+        flush_due(node, conn)
+        items: list[dict[str, Any]] = []
+        cursor, scanned, following = before, 0, None
+        batch_size = 500 if record_ref else limit
+        while scanned < _SCAN_LIMIT:
+            batch, nxt = search_events(conn, flt, before=cursor, limit=batch_size)
+            scanned += len(batch)
+            for event in shown_to(node, conn, actor, [e.to_dict() for e in batch]):
+                if not record_ref or _names(event, record_ref):
+                    items.append(event)
+                    if len(items) == limit:
+                        break
+            if len(items) == limit:
+                following = items[-1]["seq"]  # the next page: older than the last shown
+                break
+            if nxt is None:
+                following = None
+                break
+            cursor = following = nxt  # the scan limit stops here: continue from here
+        emit(
+            node,
+            conn,
+            actor=actor,
+            action="audit.read",
+            details={"view": view, **_filter_details(flt, record_ref), "returned": len(items)},
+        )
+    return {"items": items, "next": following, "scanned": scanned}
+
+
+def export(
+    node: Node, actor: str, flt: EventFilter, *, record_ref: str | None = None
+) -> list[dict[str, Any]]:
+    """Up to :data:`EXPORT_LIMIT` events matching the filter, newest first, as the auditor
+    may see them (one ``audit.read`` event with ``"view": "export"``)."""
+    page = search(node, actor, flt, record_ref=record_ref, limit=EXPORT_LIMIT, view="export")
+    return list(page["items"])
+
+
+def _names(event: dict[str, Any], ref: str) -> bool:
+    return ref in json.dumps(event)
+
+
+def _filter_details(flt: EventFilter, record_ref: str | None) -> dict[str, Any]:
+    out = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in vars(flt).items()}
+    return {"filter": {k: v for k, v in {**out, "record": record_ref}.items() if v}}
+
+
+_SCAN_LIMIT = 50_000  # events one search reads at most (a record filter scans)
+_VERIFYING: dict[str, threading.Thread] = {}  # node origin -> its running verification
+
+
+def verify_in_background(node: Node, actor: str) -> bool:
+    """Start :func:`verify` in a thread unless one runs for this node; whether it started.
+    Its result is the ``audit.verify`` event it appends (:func:`last_verification`)."""
+    running = _VERIFYING.get(node.origin)
+    if running is not None and running.is_alive():
+        return False
+    thread = threading.Thread(target=verify, args=(node, actor), name="audit-verify", daemon=True)
+    _VERIFYING[node.origin] = thread
+    thread.start()
+    return True
+
+
+def verification_running(node: Node) -> bool:
+    running = _VERIFYING.get(node.origin)
+    return running is not None and running.is_alive()
+
+
+def last_verification(node: Node) -> dict[str, Any] | None:
+    """The newest ``audit.verify`` event: when, by whom, its outcome, events checked and
+    problems found (the stored result of the last verification), or None."""
+    from nucsec.audit.queries import EventFilter as Filter
+    from nucsec.audit.queries import search_events
+
+    with node.engine.connect() as conn:
+        found, _ = search_events(conn, Filter(action="audit.verify"), limit=1)
+        if not found:
+            return None
+        names = {u.id: u.username for u in list_users(conn)}
+    event = found[0].to_dict()
+    return {**event, "actor_name": names.get(event["actor"], event["actor"])}

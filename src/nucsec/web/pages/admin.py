@@ -4,11 +4,17 @@ account page. Every change goes through :mod:`nucsec.service.users` (audited).""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from nucsec.audit.queries import EventFilter
 from nucsec.errors import AccessDenied, ConflictError, InputError, NotFoundError
 from nucsec.markings.banner import level_name
 from nucsec.node import Node
@@ -332,21 +338,106 @@ def equivalence(request: Request, caller: Caller = CallerDep, node: Node = NodeD
 
 
 # -- audit and account --------------------------------------------------------------------
+AUDIT_OUTCOMES = ("success", "denied", "failure")
+
+
+def _audit_filter(request: Request, node: Node) -> tuple[EventFilter, str | None, dict[str, str]]:
+    """The filter of the audit page's form (actor by user name); InputError naming a bad
+    field; and the form's values as given."""
+    q = {k: request.query_params.get(k, "").strip()[:200] for k in _AUDIT_FIELDS}
+    actor = None
+    if q["actor"]:
+        actor = _find_user(node, q["actor"]).id
+    if q["outcome"] and q["outcome"] not in AUDIT_OUTCOMES:
+        raise InputError("outcome must be success, denied or failure", field="outcome")
+    times = {}
+    for key in ("since", "until"):
+        try:
+            times[key] = datetime.fromisoformat(q[key]).replace(tzinfo=UTC) if q[key] else None
+        except ValueError:
+            raise InputError("a time is YYYY-MM-DD or YYYY-MM-DDTHH:MM", field=key) from None
+    flt = EventFilter(actor, q["action"] or None, q["outcome"] or None, **times)
+    return flt, q["record"] or None, q
+
+
+_AUDIT_FIELDS = ("actor", "action", "outcome", "since", "until", "record")
+_CSV_COLUMNS = ("seq", "time", "actor", "actor_name", "action", "object", "outcome", "details")
+
+
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page(
-    request: Request, verify: bool = False, caller: Caller = CallerDep, node: Node = NodeDep
+    request: Request,
+    verify: bool = False,
+    before: int | None = None,
+    caller: Caller = CallerDep,
+    node: Node = NodeDep,
 ) -> Response:
-    """Recent events and the log's size; ``?verify=1`` recomputes the whole log (seconds
-    for a million events: on request, not on every visit)."""
+    """Events, newest first, filtered (actor, action, outcome, time, record) and paged;
+    the stored result of the last verification. ``?verify=1`` recomputes the whole log
+    now (seconds for a million events); the button starts it in the background."""
     _auditor(caller)
     report = audit_view.verify(node, caller.user.id) if verify else None
-    events = audit_view.recent_events(node, caller.user.id, limit=50)
-    return render(
-        request,
-        "audit.html",
-        {"events": events, "report": report, "status": audit_view.status(node)},
-        caller=caller,
+    error, status = "", 200
+    try:
+        flt, record, values = _audit_filter(request, node)
+        page = audit_view.search(node, caller.user.id, flt, record_ref=record, before=before)
+    except (InputError, NotFoundError) as exc:
+        values = {k: request.query_params.get(k, "") for k in _AUDIT_FIELDS}
+        page, error, status = {"items": [], "next": None}, exc.message, 422
+    query = urlencode({k: v for k, v in values.items() if v})
+    context = {
+        "events": page["items"],
+        "next": page["next"],
+        "query": query,
+        "values": values,
+        "error": error,
+        "report": report,
+        "status": audit_view.status(node),
+        "last": audit_view.last_verification(node),
+        "running": audit_view.verification_running(node),
+        "outcomes": AUDIT_OUTCOMES,
+    }
+    return render(request, "audit.html", context, caller=caller, status=status)
+
+
+@router.get("/audit/export")
+def audit_export(
+    request: Request, format: str = "csv", caller: Caller = CallerDep, node: Node = NodeDep
+) -> Response:
+    """The filtered events (up to ``EXPORT_LIMIT``, newest first) as CSV or JSON, as the
+    auditor may see them; audited."""
+    _auditor(caller)
+    if format not in ("csv", "json"):
+        raise InputError("format must be csv or json", field="format")
+    flt, record, _values = _audit_filter(request, node)
+    items = audit_view.export(node, caller.user.id, flt, record_ref=record)
+    name = f"audit-{node.nation.lower()}.{format}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if format == "json":
+        return JSONResponse(items, headers=headers)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["seq", "time", "actor", "actor_name", "action", "object", "outcome", "details"]
     )
+    for e in items:
+        writer.writerow(
+            [e["seq"], e.get("time", ""), e.get("actor", ""), e.get("actor_name", ""),
+             e.get("action", ""), e.get("object") or "", e.get("outcome", ""),
+             json.dumps(e.get("details") or {}, ensure_ascii=False, sort_keys=True)]
+        )  # fmt: skip
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+@router.post("/audit/verify")
+def audit_verify(
+    form: Form = FormDep, caller: Caller = CallerDep, node: Node = NodeDep
+) -> Response:
+    """Start verifying the whole log in the background; its result is stored in the log
+    as the ``audit.verify`` event the page shows."""
+    _auditor(caller)
+    audit_view.verify_in_background(node, caller.user.id)
+    return RedirectResponse("/audit", status_code=303)
 
 
 @router.get("/account", response_class=HTMLResponse)
