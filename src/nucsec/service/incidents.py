@@ -52,7 +52,13 @@ from nucsec.service.files import check_file_portions
 from nucsec.service.incident_tables import COUNTED_DIMENSIONS, incident_counts, incident_facts
 from nucsec.service.kinds import Attachable, Draft, RecordKind, Values, Wire
 from nucsec.service.trail import digest, emit, reading
-from nucsec.service.views import AttachmentView, ImportView, IncidentView, PortionView, RecordPage
+from nucsec.service.views import (
+    AttachmentView,
+    ImportView,
+    IncidentView,
+    PortionView,
+    RecordPage,
+)
 from nucsec.store.labels import LABEL_TABLES, load_label
 from nucsec.store.records import RecordRow, RecordStore, VersionRow
 from nucsec.store.schema import records
@@ -64,6 +70,7 @@ __all__ = [
     "exportable_ids",
     "get_incident",
     "import_incidents",
+    "incident_history",
     "incident_of_portions",
     "incident_statistics",
     "incident_title",
@@ -288,6 +295,15 @@ def get_incident(node: Node, principal: Principal, incident_id: str) -> Incident
     """An incident with its assessment (IAEA categories), or NotFoundError."""
     view: IncidentView = labelled.read(node, principal, INCIDENT, incident_id)
     return view
+
+
+def incident_history(
+    node: Node, principal: Principal, incident_id: str
+) -> list[tuple[IncidentView, VersionRow]]:
+    """The versions of an incident the principal may read, oldest first (each checked on
+    its own label; NotFoundError if the incident is unreadable), with their stored rows
+    (author, note)."""
+    return labelled.versions(node, principal, INCIDENT, incident_id)
 
 
 def list_incidents(

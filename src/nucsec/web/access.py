@@ -5,7 +5,8 @@ synthetic principal holding the highest clearance and the union of the compartme
 that agency's active users on this node (so the answer is "could anyone at this agency
 read it here"); an agency without users on this node is asked at its nation's highest
 level with every compartment, and says so. Every decision comes from
-:func:`nucsec.service.documents.explain_document` (one audited ``policy.explain`` each).
+:func:`nucsec.service.labelled.explain` (one audited ``policy.explain`` each), for
+documents and incidents alike.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from typing import Any
 from nucsec.errors import AccessDenied
 from nucsec.markings import Label, LabelError, MarkingContext
 from nucsec.node import Node
-from nucsec.policy import Principal
-from nucsec.service.documents import explain_document, get_document
+from nucsec.policy import WRITER_ROLES, Principal
+from nucsec.service import labelled
+from nucsec.service.documents import DOCUMENT
+from nucsec.service.kinds import RecordKind
 from nucsec.service.users import User, list_users
 from nucsec.service.views import ExplainView
 from nucsec.web.auth import Caller
 
-__all__ = ["access_report", "may_see_access"]
+__all__ = ["access_report", "may_edit", "may_see_access"]
 
 
 def may_see_access(caller: Caller, label: Label) -> bool:
@@ -29,6 +32,12 @@ def may_see_access(caller: Caller, label: Label) -> bool:
     return caller.has_role("security_officer") or (
         label.originator is not None and label.originator == caller.principal.qualified_agency
     )
+
+
+def may_edit(caller: Caller, label: Label) -> bool:
+    """Whether to offer an edit link: a writer of the originator agency, or a security
+    officer (the reference monitor still decides the save)."""
+    return may_see_access(caller, label) and caller.has_role(*WRITER_ROLES)
 
 
 def _rank(ctx: MarkingContext, user: User) -> int:
@@ -74,13 +83,16 @@ def _entry(
     }
 
 
-def access_report(node: Node, caller: Caller, doc_id: str) -> dict[str, Any]:
-    """The decision for every agency of the node's agreements and every user on the node.
+def access_report(
+    node: Node, caller: Caller, record_id: str, kind: RecordKind = DOCUMENT
+) -> dict[str, Any]:
+    """The decision for every agency of the node's agreements and every user on the node,
+    on a record of ``kind`` (a document unless told).
 
-    Raises NotFoundError when the caller may not read the document, AccessDenied when the
+    Raises NotFoundError when the caller may not read the record, AccessDenied when the
     caller may read it but is neither of the originator agency nor a security officer.
     """
-    doc = get_document(node, caller.principal, doc_id)
+    doc = labelled.read(node, caller.principal, kind, record_id)
     label = Label.from_dict(doc.label)
     if not may_see_access(caller, label):
         raise AccessDenied(
@@ -96,10 +108,10 @@ def access_report(node: Node, caller: Caller, doc_id: str) -> dict[str, Any]:
         for agency in ctx.nations[code].agencies:
             members = [u for u in everyone if u.nation == code and u.agency == agency.code]
             principal, note = _agency_principal(ctx, code, agency.code, members)
-            result = explain_document(node, principal, doc_id, actor=actor)
+            result = labelled.explain(node, principal, kind, record_id, actor=actor)
             agencies.append(_entry(result, agency.qualified, "agency", principal.clearance, note))
     users = []
     for user in everyone:
-        result = explain_document(node, user.principal, doc_id, actor=actor)
+        result = labelled.explain(node, user.principal, kind, record_id, actor=actor)
         users.append(_entry(result, user.username, "user", user.clearance))
     return {"document": doc.id, "banner": doc.banner, "agencies": agencies, "users": users}

@@ -158,6 +158,7 @@ def _include_records(app: FastAPI) -> None:
     from nucsec.web.pages import cases as cases_pages
     from nucsec.web.pages import common as common_pages
     from nucsec.web.pages import forensics as forensics_pages
+    from nucsec.web.pages import incident_edit as incident_edit_pages
     from nucsec.web.pages import incidents as incidents_pages
 
     app.include_router(incidents_api.router, prefix="/api/v1", tags=["incidents"])
@@ -168,6 +169,7 @@ def _include_records(app: FastAPI) -> None:
     app.include_router(practices_api.router, prefix="/api/v1", tags=["practices"])
     app.include_router(cases_api.router, prefix="/api/v1", tags=["cases"])
     app.include_router(incidents_pages.router, include_in_schema=False)
+    app.include_router(incident_edit_pages.router, include_in_schema=False)
     app.include_router(forensics_pages.router, include_in_schema=False)
     app.include_router(common_pages.router, include_in_schema=False)
     app.include_router(attachments_pages.router, include_in_schema=False)

@@ -300,7 +300,12 @@ def document_access(
     return render(
         request,
         "access.html",
-        {"report": report, "doc": doc, "record_label": Label.from_dict(doc.label)},
+        {
+            "report": report,
+            "back_url": f"/documents/{doc.id}",
+            "back_title": doc.title,
+            "record_label": Label.from_dict(doc.label),
+        },
         caller=caller,
         labels=labels.values(),
     )

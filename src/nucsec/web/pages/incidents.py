@@ -32,6 +32,7 @@ from nucsec.service import attachments as att
 from nucsec.service import incidents as register
 from nucsec.service.incident_search import IncidentFilter, counted_labels, search_incidents
 from nucsec.service.views import ImportView, IncidentView
+from nucsec.web.access import may_edit, may_see_access
 from nucsec.web.auth import Caller
 from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
 from nucsec.web.pages.charts import bar_chart_svg, stacked_years_svg
@@ -109,8 +110,8 @@ def incidents(
 
 
 # -- create ---------------------------------------------------------------------------------
-def _prefixes() -> list[str]:
-    return ["facts", *(f"n{i}" for i in range(NARRATIVE_SLOTS))]
+def _prefixes(slots: int = NARRATIVE_SLOTS) -> list[str]:
+    return ["facts", *(f"n{i}" for i in range(slots))]
 
 
 def _form_page(
@@ -122,7 +123,11 @@ def _form_page(
     error: str = "",
     error_field: str | None = None,
     status: int = 200,
+    slots: int = NARRATIVE_SLOTS,
+    edit: dict[str, Any] | None = None,
+    shown: list[Label] | None = None,
 ) -> Response:
+    """The incident form: empty for a new incident, or (``edit``) an existing one's."""
     form = {k: (v if isinstance(v, list) else [str(v)]) for k, v in values.items()}
     return render(
         request,
@@ -130,14 +135,16 @@ def _form_page(
         {
             "options": picker_options(caller.principal, node.ctx),
             "values": values,
-            "slots": range(NARRATIVE_SLOTS),
-            "prefixes": _prefixes(),
+            "slots": range(slots),
+            "prefixes": _prefixes(slots),
             "error": error,
             "error_field": error_field,
-            "preview": preview(form, _prefixes(), caller, node),
+            "preview": preview(form, _prefixes(slots), caller, node),
+            "edit": edit,
             **_vocab(),
         },
         caller=caller,
+        labels=shown or [],
         status=status,
     )
 
@@ -173,10 +180,12 @@ def _material(form: Form) -> list[dict[str, Any]]:
     return [item]
 
 
-def _record(form: Form, caller: Caller, node: Node) -> tuple[dict[str, Any], Label]:
+def _record(
+    form: Form, caller: Caller, node: Node, slots: int = NARRATIVE_SLOTS
+) -> tuple[dict[str, Any], Label]:
     facts = label_from_form(form, "facts", caller.principal, node.ctx)
     narrative = []
-    for i in range(NARRATIVE_SLOTS):
+    for i in range(slots):
         text = first(form, f"n{i}_text").strip()
         if not text:
             continue
@@ -439,6 +448,7 @@ def _incident_page(
 ) -> Response:
     inc = view.incident
     facts = Label.from_dict(view.portions["facts"].label)
+    record = Label.from_dict(view.label)
     names = {
         "incident_type": display_name("incident_type", inc["incident_type"]),
         "incident_type_ja": display_name("incident_type", inc["incident_type"], "ja"),
@@ -457,9 +467,11 @@ def _incident_page(
             "inc": inc,
             "names": names,
             "facts_label": facts,
-            "record_label": Label.from_dict(view.label),
+            "record_label": record,
             "narrative_labels": _narrative_labels(view),
             "attachments": att.files_of(node, view),
+            "can_edit": may_edit(caller, record),
+            "can_explain": may_see_access(caller, record),
         },
         caller=caller,
         labels=labels_of(view),
