@@ -10,6 +10,9 @@ stage. Every part is a portion under its own label (the case's banner is their r
   hand-overs in order (``holder``, ``at``, ``where``, ``received_by``);
 - ``analysis.N``: a linked analysis (``id``; for an age, the ``candidates``' production
   ranges it is compared with);
+- ``match.N``: a library match kept with the case: ``sample`` (the sample compared, in the
+  library's sample JSON) and ``match`` (the answer of ``library match``: conclusion,
+  candidates with their verdict, score and per-signature verdicts);
 - ``assessment.N``: ``finding``, ``evidence`` (ids of linked analyses), ``confidence`` (a
   step of :mod:`nucsec.forensics.verbal_scale`), ``author``, ``at``;
 - ``report.N``: a report issued at a stage, frozen (:mod:`nucsec.service.case_reports`).
@@ -36,6 +39,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from nucsec.errors import InputError, NotFoundError
+from nucsec.forensics.library import LibraryError, sample_from_dict
 from nucsec.forensics.verbal_scale import level
 from nucsec.markings import Label
 from nucsec.node import Node
@@ -56,6 +60,7 @@ __all__ = [
     "add_sample",
     "assess",
     "attach_analysis",
+    "attach_match",
     "case_json",
     "due_dates",
     "get_case",
@@ -110,6 +115,7 @@ class CaseView(RecordView):
     cites: tuple[str, ...]  # cases this one answers (a partner's shared case)
     samples: tuple[dict[str, Any], ...]
     analyses: tuple[dict[str, Any], ...]
+    matches: tuple[dict[str, Any], ...]  # library matches: sample, match
     assessments: tuple[dict[str, Any], ...]
     reports: tuple[dict[str, Any], ...]  # stage, issued_at, issued_by, sha256, portion
     stages: tuple[dict[str, Any], ...]  # stage, due, issued_at (None: not yet)
@@ -188,6 +194,7 @@ def _view(node: Node, conn: Connection, row: RecordRow, version: VersionRow) -> 
         cites=tuple(facts.get("cases", [])),
         samples=_parts(fields, "sample"),
         analyses=_parts(fields, "analysis"),
+        matches=_parts(fields, "match"),
         assessments=_parts(fields, "assessment"),
         reports=reports,
         stages=stages,
@@ -255,6 +262,24 @@ def _check_assessment(value: Mapping[str, Any], field: str) -> None:
     _time(value.get("at"), f"{field}.at")
 
 
+def _check_match(value: Mapping[str, Any], field: str) -> None:
+    try:
+        sample_from_dict(value.get("sample"))
+    except LibraryError as exc:
+        raise InputError(f"{field}.sample: {exc.message}", field=f"{field}.sample") from None
+    match = value.get("match")
+    if not isinstance(match, Mapping) or not isinstance(match.get("candidates"), list):
+        raise InputError(f"{field}.match is a library match answer", field=f"{field}.match")
+    _text(match.get("conclusion"), f"{field}.match.conclusion", limit=300)
+    for i, c in enumerate(match["candidates"]):
+        where = f"{field}.match.candidates[{i}]"
+        if not isinstance(c, Mapping) or not isinstance(c.get("signatures"), list):
+            raise InputError(f"{where} is a candidate with its signatures", field=where)
+        _text(c.get("entry"), f"{where}.entry", limit=200)
+        if not isinstance(c.get("score"), int | float) or isinstance(c.get("score"), bool):
+            raise InputError(f"{where}.score is a number", field=f"{where}.score")
+
+
 def _check_report(value: Mapping[str, Any], field: str) -> None:
     if value.get("stage") not in STAGES:
         raise InputError(f"{field}.stage is one of {', '.join(STAGES)}", field=f"{field}.stage")
@@ -276,7 +301,12 @@ def _check(values: Values) -> None:
     _text(facts.get("opened_by"), "facts.opened_by", limit=300)
     _ids(facts.get("incidents"), "facts.incidents")
     _ids(facts.get("cases", []), "facts.cases")
-    checks = {"sample": _check_sample, "assessment": _check_assessment, "report": _check_report}
+    checks = {
+        "sample": _check_sample,
+        "assessment": _check_assessment,
+        "report": _check_report,
+        "match": _check_match,
+    }
     stages = []
     for name, value in values.items():
         stem = (numbered(name) or (name, 0))[0]
@@ -313,6 +343,7 @@ CASE = RecordKind(
             PortionRule("facts", "object", required=True),
             PortionRule("sample.N", "object"),
             PortionRule("analysis.N", "object"),
+            PortionRule("match.N", "object"),
             PortionRule("assessment.N", "object"),
             PortionRule("report.N", "object"),
         ),
@@ -485,6 +516,27 @@ def attach_analysis(
         ]
     name = _next(view.portions, "analysis")
     return update_case(node, principal, case_id, {name: (link, label)}, f"link {analysis_id}")
+
+
+def attach_match(
+    node: Node,
+    principal: Principal,
+    case_id: str,
+    sample: Mapping[str, Any],
+    match: Mapping[str, Any],
+    label: Label,
+) -> CaseView:
+    """Keep a library match with the case under ``label``: the sample compared (the
+    library's sample JSON) and the answer of ``library match`` for it (InputError if
+    either is malformed). The library entries it names stay in the library: a report
+    reads them through the monitor when it is built and cites the ones its reader
+    may not see by reference only."""
+    view = get_case(node, principal, case_id)
+    value = {"sample": dict(sample), "match": dict(match)}
+    name = _next(view.portions, "match")
+    _check_match(value, name)
+    note = f"library match of {value['sample'].get('id')}"
+    return update_case(node, principal, case_id, {name: (value, label)}, note)
 
 
 def assess(
