@@ -13,7 +13,7 @@ import pytest
 from nucsec.errors import InputError
 from nucsec.federation.peers import peer_principal
 from nucsec.forensics.library import sample_from_dict
-from nucsec.markings import parse_banner, render_banner
+from nucsec.markings import Label, parse_banner, render_banner
 from nucsec.node import Node
 from nucsec.service import cases, library
 from nucsec.service.case_reports import frozen_report, issue_report, render_report
@@ -78,6 +78,9 @@ def test_match_section_has_table_signatures_and_figures(matched_case: tuple[Node
     chief = principal_of(node, "doe.chief")
     view = cases.get_case(node, chief, case_id)
     assert len(view.matches) == 1
+    # the answer quotes the NOFORN entry: stored under a label covering it
+    stored = Label.from_dict(view.portions["match.0"].label)
+    assert "NOFORN" in render_banner(stored, node.ctx)
     _, report = frozen_report(view)
     section = next(s for s in report.sections if s.heading.startswith("Library comparison"))
     kinds = [b.kind for b in section.blocks]
@@ -92,6 +95,7 @@ def test_match_section_has_table_signatures_and_figures(matched_case: tuple[Node
     html = render_report(node, chief, case_id, "html").decode()
     assert "Library comparison" in html and "MILL-NF" in html
     assert "87.6543" in html  # the entry's La value in a per-signature reason
+    assert "excluded (" in html  # the conclusion, under the answer's label
 
 
 def test_partner_version_cites_noforn_entry_by_reference_only(
@@ -102,7 +106,13 @@ def test_partner_version_cites_noforn_entry_by_reference_only(
     peer = peer_principal(node, "JPN", "jpn")
     html = render_report(node, chief, case_id, "html", partner=peer).decode()
     assert "library_entry:" in html and "MILL-NF" in html  # cited
-    for secret in ("87.6543", "0.00723917", "7.23917e-03", "Signatures of the sample"):
+    for secret in (
+        "87.6543",
+        "0.00723917",
+        "7.23917e-03",
+        "Signatures of the sample",
+        "excluded (",
+    ):
         assert secret not in html
     if not POPPLER:
         pytest.skip("needs Debian poppler-utils for the PDF text")

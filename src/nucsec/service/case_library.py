@@ -83,8 +83,8 @@ def _ree(values: Mapping[str, tuple[float, float]]) -> dict[str, tuple[float, fl
 
 def _ree_figure(sample: Sample, held: Sequence[_Held]) -> str | None:
     mine = _ree(_values(sample.signatures))
-    theirs = {h.entry.id: _ree(_values(h.entry.signatures)) for h in held}
-    theirs = {k: {el: v for el, (v, _) in p.items()} for k, p in theirs.items() if p}
+    patterns = {h.entry.id: _ree(_values(h.entry.signatures)) for h in held}
+    theirs = {k: {el: v for el, (v, _) in p.items()} for k, p in patterns.items() if p}
     if not mine or not theirs:
         return None
     return ree_pattern_svg(
@@ -172,6 +172,7 @@ def match_section(
     principal: Principal,
     link: Mapping[str, Any],
     link_label: Label,
+    answer_label: Label,
     ctx: MarkingContext,
     *,
     cite_only: bool = False,
@@ -179,7 +180,9 @@ def match_section(
     """The report section of a kept library match (see the module docstring).
 
     ``link`` is the case's ``match.N`` portion value (with its ``name``); ``link_label``
-    its label. ``cite_only``: the match and its entries by reference only.
+    the label the match and its entries are cited under, ``answer_label`` the portion's
+    (the roll-up over every entry it names: the conclusion is shown under it).
+    ``cite_only``: the match and its entries by reference only.
     """
     sample = sample_from_dict(link["sample"])
     match = link["match"]
@@ -189,12 +192,17 @@ def match_section(
     )
     shown = {e: h for e, h in held.items() if h is not None}
     summary = Paragraph(
+        f"Library match of sample {sample.id}, kept with the case; the library entries it "
+        "names are cited below by reference.",
+        link_label,
+    )
+    conclusion = Paragraph(
         f"Sample {sample.id} compared with {match.get('entries_compared', 'the')} library "
         f"entries{' of ' + str(match['library']) if match.get('library') else ''}: "
         f"{match['conclusion']}; {match.get('n_candidates', len(entry_ids))} not excluded, "
         f"{match.get('n_excluded', 0)} excluded (false exclusion rate "
         f"{match.get('false_exclusion_rate', '-')}).",
-        link_label,
+        answer_label,
     )
     blocks: list[Block] = [summary]
     for e in entry_ids:
@@ -208,6 +216,8 @@ def match_section(
         )
         blocks.append(Citation(h.ref if h else f"library_entry:{e}", e, link_label, note=note))
     heading = f"Library comparison: {sample.id}"
+    if not cite_only:
+        blocks.insert(1, conclusion)
     if shown:
         label = rollup([link_label, *(h.label for h in shown.values())], ctx)
         blocks += _tables(match, shown, label)

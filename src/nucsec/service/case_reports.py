@@ -253,8 +253,10 @@ def build_report(
         sections.append(section)
         methods += more
     for link in view.matches:
-        label = _label(view, link["name"])
-        sections.append(match_section(node, principal, link, label, node.ctx, cite_only=cite_only))
+        label = Label.from_dict(link["link_label"])
+        answer = _label(view, link["name"])
+        section = match_section(node, principal, link, label, answer, node.ctx, cite_only=cite_only)
+        sections.append(section)
     sections.append(_methods(view, facts, methods))
     report = Report(
         f"{view.title}: {stage} report",

@@ -11,8 +11,10 @@ stage. Every part is a portion under its own label (the case's banner is their r
 - ``analysis.N``: a linked analysis (``id``; for an age, the ``candidates``' production
   ranges it is compared with);
 - ``match.N``: a library match kept with the case: ``sample`` (the sample compared, in the
-  library's sample JSON) and ``match`` (the answer of ``library match``: conclusion,
-  candidates with their verdict, score and per-signature verdicts);
+  library's sample JSON), ``match`` (the answer of ``library match``: conclusion,
+  candidates with their verdict, score and per-signature verdicts) and ``link_label`` (the
+  label the match and its entries are cited under), stored under the roll-up of the link
+  label and the labels of the entries the answer names;
 - ``assessment.N``: ``finding``, ``evidence`` (ids of linked analyses), ``confidence`` (a
   step of :mod:`nucsec.forensics.verbal_scale`), ``author``, ``at``;
 - ``report.N``: a report issued at a stage, frozen (:mod:`nucsec.service.case_reports`).
@@ -41,7 +43,7 @@ from sqlalchemy import Connection
 from nucsec.errors import InputError, NotFoundError
 from nucsec.forensics.library import LibraryError, sample_from_dict
 from nucsec.forensics.verbal_scale import level
-from nucsec.markings import Label
+from nucsec.markings import Label, rollup
 from nucsec.node import Node
 from nucsec.policy import Principal
 from nucsec.portions import PortionRule, numbered, portion_order
@@ -267,6 +269,8 @@ def _check_match(value: Mapping[str, Any], field: str) -> None:
         sample_from_dict(value.get("sample"))
     except LibraryError as exc:
         raise InputError(f"{field}.sample: {exc.message}", field=f"{field}.sample") from None
+    if not isinstance(value.get("link_label"), Mapping):
+        raise InputError(f"{field}.link_label is a label", field=f"{field}.link_label")
     match = value.get("match")
     if not isinstance(match, Mapping) or not isinstance(match.get("candidates"), list):
         raise InputError(f"{field}.match is a library match answer", field=f"{field}.match")
@@ -526,17 +530,32 @@ def attach_match(
     match: Mapping[str, Any],
     label: Label,
 ) -> CaseView:
-    """Keep a library match with the case under ``label``: the sample compared (the
-    library's sample JSON) and the answer of ``library match`` for it (InputError if
-    either is malformed). The library entries it names stay in the library: a report
-    reads them through the monitor when it is built and cites the ones its reader
-    may not see by reference only."""
+    """Keep a library match with the case: the sample compared (the library's sample
+    JSON) and the answer of ``library match`` for it (InputError if either is malformed).
+
+    ``label`` is the link's: the report cites the match and its entries by reference under
+    it. The answer itself (scores, reasons quoting entry values) is stored under the
+    roll-up of ``label`` and the labels of the entries it names, read through the monitor
+    now (an entry the principal cannot read: NotFoundError), so it is never marked below
+    what it quotes; an entry under another authority cannot roll up and is refused
+    (InputError). The entries stay in the library."""
+    from nucsec.service.library import get_entry
+
     view = get_case(node, principal, case_id)
-    value = {"sample": dict(sample), "match": dict(match)}
+    value = {"sample": dict(sample), "match": dict(match), "link_label": label.to_dict()}
     name = _next(view.portions, "match")
     _check_match(value, name)
+    labels = [label]
+    for c in value["match"]["candidates"]:
+        labels.append(Label.from_dict(get_entry(node, principal, c["entry"]).label))
+        if labels[-1].authority != label.authority:
+            raise InputError(
+                f"entry {c['entry']} is held under another authority: cite it separately",
+                field=f"{name}.match",
+            )
+    stored = rollup(labels, node.ctx)
     note = f"library match of {value['sample'].get('id')}"
-    return update_case(node, principal, case_id, {name: (value, label)}, note)
+    return update_case(node, principal, case_id, {name: (value, stored)}, note)
 
 
 def assess(
