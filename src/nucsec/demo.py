@@ -7,10 +7,12 @@ by the demo (outside a demo node there are no default credentials).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
-from nucsec.markings import parse_banner
+from nucsec.markings import Label, parse_banner
 from nucsec.node import Node
+from nucsec.policy import Principal
 from nucsec.service.documents import DocumentInput, create_document
 from nucsec.service.users import create_user, get_user
 
@@ -428,6 +430,35 @@ def _age_finding(
     return f"The model date of S-1 ({date}) is consistent with none of the candidate facilities."
 
 
+def _attach_demo_match(
+    node: Node, chief: Principal, case_id: str, label: Label, age: dict[str, Any]
+) -> None:
+    """Compare sample S-1 (20 wt% 235U, as its demo spectrum was drawn; the model date of
+    its age analysis) with the library the chief may read and keep the answer with the
+    case."""
+    from nucsec.forensics.library import sample_from_dict
+    from nucsec.forensics.library.model import decimal_year
+    from nucsec.service import cases
+    from nucsec.service.library import match_sample
+
+    r235 = (0.20 / 235.0439) / (0.80 / 238.0508)  # amount ratio of 20 wt% 235U
+    sample = {
+        "id": "S-1",
+        "material_type": "uoc",
+        "signatures": [
+            {"name": "n(235U)/n(238U)", "value": round(r235, 5), "u": 0.002, "unit": "mol/mol"},
+            {
+                "name": "model date",
+                "value": round(decimal_year(date(2024, 5, 1)) - age["age_years"], 3),
+                "u": round(age["u_age_years"], 3),
+                "unit": "year CE",
+            },
+        ],
+    }
+    answer = match_sample(node, chief, sample_from_dict(sample), max_candidates=5)
+    cases.attach_match(node, chief, case_id, sample, answer, label)
+
+
 def seed_case(node: Node) -> str | None:
     """The demo forensic case (USA authority; ``None`` on a node without DOE's users):
     opened from a demo incident, one sample handed over to the laboratory, a spectrum and
@@ -514,6 +545,7 @@ def seed_case(node: Node) -> str | None:
         lab["link"],
         candidates=candidates,
     )
+    _attach_demo_match(node, chief, case.id, lab["link"], age.result)
     cases.assess(
         node,
         chief,

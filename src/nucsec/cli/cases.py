@@ -10,6 +10,8 @@ Examples::
         --mass-g 12.5 --container "glass vial" --where "border crossing" --label C
     nucsec case custody ID S-1 --as doe.analyst --where "DOE laboratory"
     nucsec case attach ID ANALYSIS --as doe.chief --label U --candidate "Plant A:2008:2012"
+    nucsec library match sample.json --as doe.chief --json > match.json
+    nucsec case attach-match ID sample.json match.json --as doe.chief --label U
     nucsec case assess ID --as doe.chief --finding "..." --evidence ANALYSIS \\
         --confidence strong --label "SECRET//REL TO USA, JPN"
     nucsec case issue-report ID --as doe.chief --stage preliminary
@@ -223,6 +225,30 @@ def attach_cmd(
         view = attach_analysis(
             n, acting(n, as_user), case_id, analysis_id, _parse(n, label), candidates=ranges
         )
+    _done(view, as_json)
+
+
+@case_group.command("attach-match")
+@click.argument("case_id")
+@click.argument("sample_path", type=click.Path(dir_okay=False))
+@click.argument("match_path", type=click.Path(dir_okay=False))
+@_as
+@_label
+@json_option
+def attach_match_cmd(
+    case_id: str, sample_path: str, match_path: str, as_user: str, label: str, as_json: bool
+) -> None:
+    """Keep a library match with the case: the sample JSON compared and the answer of
+    ``nucsec library match ... --json``; LABEL is the link's (the answer is stored under
+    the roll-up of LABEL and the labels of the entries it names)."""
+    from nucsec.cli._node import acting, node
+    from nucsec.cli.library import _read_json
+    from nucsec.service.cases import attach_match
+
+    sample = _read_json(sample_path, "sample")
+    answer = _read_json(match_path, "match")
+    with node() as n:
+        view = attach_match(n, acting(n, as_user), case_id, sample, answer, _parse(n, label))
     _done(view, as_json)
 
 

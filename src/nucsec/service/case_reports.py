@@ -5,8 +5,10 @@ each reader.
 :class:`~nucsec.reports.Report`: a title page (case, stage, dates), the summary of findings
 with each confidence in words and as a likelihood-ratio range, the samples and their chain
 of custody, each linked analysis with its plot (a gamma spectrum with its identified lines;
-a model date against candidate production dates) and the methods and data sources. Every
-block carries the label of the case portion or analysis it shows, so the engine's portion
+a model date against candidate production dates), each kept library match with its
+comparison table and figures (:mod:`nucsec.service.case_library`) and the methods and
+data sources. Every block carries the label of the case portion or analysis it shows, so
+the engine's portion
 marks and page banners are the case's own markings. An analysis under another classifying
 authority (or one the issuer cannot read) is cited by reference only.
 
@@ -44,6 +46,7 @@ from nucsec.reports import (
 )
 from nucsec.reports.codec import report_digest, report_from_json, report_to_json
 from nucsec.service.analyses import get_analysis
+from nucsec.service.case_library import match_section
 from nucsec.service.cases import STAGES, CaseView, get_case, update_case
 from nucsec.service.trail import emit
 from nucsec.service.views import AnalysisView
@@ -249,6 +252,11 @@ def build_report(
         section, more = _analysis_section(node, principal, view, link, authority, cite_only)
         sections.append(section)
         methods += more
+    for link in view.matches:
+        label = Label.from_dict(link["link_label"])
+        answer = _label(view, link["name"])
+        section = match_section(node, principal, link, label, answer, node.ctx, cite_only=cite_only)
+        sections.append(section)
     sections.append(_methods(view, facts, methods))
     report = Report(
         f"{view.title}: {stage} report",

@@ -10,6 +10,11 @@ stage. Every part is a portion under its own label (the case's banner is their r
   hand-overs in order (``holder``, ``at``, ``where``, ``received_by``);
 - ``analysis.N``: a linked analysis (``id``; for an age, the ``candidates``' production
   ranges it is compared with);
+- ``match.N``: a library match kept with the case: ``sample`` (the sample compared, in the
+  library's sample JSON), ``match`` (the answer of ``library match``: conclusion,
+  candidates with their verdict, score and per-signature verdicts) and ``link_label`` (the
+  label the match and its entries are cited under), stored under the roll-up of the link
+  label and the labels of the entries the answer names;
 - ``assessment.N``: ``finding``, ``evidence`` (ids of linked analyses), ``confidence`` (a
   step of :mod:`nucsec.forensics.verbal_scale`), ``author``, ``at``;
 - ``report.N``: a report issued at a stage, frozen (:mod:`nucsec.service.case_reports`).
@@ -36,8 +41,9 @@ from typing import Any
 from sqlalchemy import Connection
 
 from nucsec.errors import InputError, NotFoundError
+from nucsec.forensics.library import LibraryError, sample_from_dict
 from nucsec.forensics.verbal_scale import level
-from nucsec.markings import Label
+from nucsec.markings import Label, rollup
 from nucsec.node import Node
 from nucsec.policy import Principal
 from nucsec.portions import PortionRule, numbered, portion_order
@@ -56,6 +62,7 @@ __all__ = [
     "add_sample",
     "assess",
     "attach_analysis",
+    "attach_match",
     "case_json",
     "due_dates",
     "get_case",
@@ -110,6 +117,7 @@ class CaseView(RecordView):
     cites: tuple[str, ...]  # cases this one answers (a partner's shared case)
     samples: tuple[dict[str, Any], ...]
     analyses: tuple[dict[str, Any], ...]
+    matches: tuple[dict[str, Any], ...]  # library matches: sample, match
     assessments: tuple[dict[str, Any], ...]
     reports: tuple[dict[str, Any], ...]  # stage, issued_at, issued_by, sha256, portion
     stages: tuple[dict[str, Any], ...]  # stage, due, issued_at (None: not yet)
@@ -188,6 +196,7 @@ def _view(node: Node, conn: Connection, row: RecordRow, version: VersionRow) -> 
         cites=tuple(facts.get("cases", [])),
         samples=_parts(fields, "sample"),
         analyses=_parts(fields, "analysis"),
+        matches=_parts(fields, "match"),
         assessments=_parts(fields, "assessment"),
         reports=reports,
         stages=stages,
@@ -255,6 +264,26 @@ def _check_assessment(value: Mapping[str, Any], field: str) -> None:
     _time(value.get("at"), f"{field}.at")
 
 
+def _check_match(value: Mapping[str, Any], field: str) -> None:
+    try:
+        sample_from_dict(value.get("sample"))
+    except LibraryError as exc:
+        raise InputError(f"{field}.sample: {exc.message}", field=f"{field}.sample") from None
+    if not isinstance(value.get("link_label"), Mapping):
+        raise InputError(f"{field}.link_label is a label", field=f"{field}.link_label")
+    match = value.get("match")
+    if not isinstance(match, Mapping) or not isinstance(match.get("candidates"), list):
+        raise InputError(f"{field}.match is a library match answer", field=f"{field}.match")
+    _text(match.get("conclusion"), f"{field}.match.conclusion", limit=300)
+    for i, c in enumerate(match["candidates"]):
+        where = f"{field}.match.candidates[{i}]"
+        if not isinstance(c, Mapping) or not isinstance(c.get("signatures"), list):
+            raise InputError(f"{where} is a candidate with its signatures", field=where)
+        _text(c.get("entry"), f"{where}.entry", limit=200)
+        if not isinstance(c.get("score"), int | float) or isinstance(c.get("score"), bool):
+            raise InputError(f"{where}.score is a number", field=f"{where}.score")
+
+
 def _check_report(value: Mapping[str, Any], field: str) -> None:
     if value.get("stage") not in STAGES:
         raise InputError(f"{field}.stage is one of {', '.join(STAGES)}", field=f"{field}.stage")
@@ -276,7 +305,12 @@ def _check(values: Values) -> None:
     _text(facts.get("opened_by"), "facts.opened_by", limit=300)
     _ids(facts.get("incidents"), "facts.incidents")
     _ids(facts.get("cases", []), "facts.cases")
-    checks = {"sample": _check_sample, "assessment": _check_assessment, "report": _check_report}
+    checks = {
+        "sample": _check_sample,
+        "assessment": _check_assessment,
+        "report": _check_report,
+        "match": _check_match,
+    }
     stages = []
     for name, value in values.items():
         stem = (numbered(name) or (name, 0))[0]
@@ -313,6 +347,7 @@ CASE = RecordKind(
             PortionRule("facts", "object", required=True),
             PortionRule("sample.N", "object"),
             PortionRule("analysis.N", "object"),
+            PortionRule("match.N", "object"),
             PortionRule("assessment.N", "object"),
             PortionRule("report.N", "object"),
         ),
@@ -485,6 +520,42 @@ def attach_analysis(
         ]
     name = _next(view.portions, "analysis")
     return update_case(node, principal, case_id, {name: (link, label)}, f"link {analysis_id}")
+
+
+def attach_match(
+    node: Node,
+    principal: Principal,
+    case_id: str,
+    sample: Mapping[str, Any],
+    match: Mapping[str, Any],
+    label: Label,
+) -> CaseView:
+    """Keep a library match with the case: the sample compared (the library's sample
+    JSON) and the answer of ``library match`` for it (InputError if either is malformed).
+
+    ``label`` is the link's: the report cites the match and its entries by reference under
+    it. The answer itself (scores, reasons quoting entry values) is stored under the
+    roll-up of ``label`` and the labels of the entries it names, read through the monitor
+    now (an entry the principal cannot read: NotFoundError), so it is never marked below
+    what it quotes; an entry under another authority cannot roll up and is refused
+    (InputError). The entries stay in the library."""
+    from nucsec.service.library import get_entry
+
+    view = get_case(node, principal, case_id)
+    value = {"sample": dict(sample), "match": dict(match), "link_label": label.to_dict()}
+    name = _next(view.portions, "match")
+    _check_match(value, name)
+    labels = [label]
+    for c in value["match"]["candidates"]:
+        labels.append(Label.from_dict(get_entry(node, principal, c["entry"]).label))
+        if labels[-1].authority != label.authority:
+            raise InputError(
+                f"entry {c['entry']} is held under another authority: cite it separately",
+                field=f"{name}.match",
+            )
+    stored = rollup(labels, node.ctx)
+    note = f"library match of {value['sample'].get('id')}"
+    return update_case(node, principal, case_id, {name: (value, stored)}, note)
 
 
 def assess(
