@@ -166,3 +166,21 @@ def test_bad_adoption_names_the_field_and_writes_nothing(demo_node):
     assert _count(node) == 0
     made = _adopt(node, bp, date(2012, 1, 1), banner=JPN_REL, user="npa.analyst")
     assert made.adopter == "JPN.NPA" and made.practice_code == "BP-9" and _count(node) == 1
+
+
+def test_meeting_report_has_an_adoption_section(adopted):
+    from nucsec.service.practice_report import RATE_YEARS, meeting_data, meeting_report
+
+    node, rec, _ = adopted
+    npa = principal_of(node, "npa.analyst")
+    report = meeting_report(node, meeting_data(node, npa, "USA"))
+    section = next(s for s in report.sections if s.heading == "Adoption")
+    adopters, rates = section.blocks
+    row = next(r for r in adopters.rows if r[0] == "BP-1")
+    assert row[2] == ", ".join(sorted(["USA.DOE", f"facility:{rec['f1'].id}", f"facility:{rec['f2'].id}"]))
+    assert row[3] == f"facility:{rec['f2'].id}" and row[4] == "-"
+    assert rec["f3"].id not in str(adopters.rows)
+    # BP-1 rate over the two facilities Japan reads: 100 % from 2013 on
+    assert len(rates.columns) == 1 + RATE_YEARS and rates.rows[0][0] == "BP-1"
+    assert rates.rows[0][1:] == ("100.0",) * RATE_YEARS
+    assert rates.rows[-1][0] == "all endorsed"

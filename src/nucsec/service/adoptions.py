@@ -21,7 +21,7 @@ the lists, the counts and the rates.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +47,7 @@ __all__ = [
     "adoption_summary",
     "get_adoption",
     "list_adoptions",
+    "summarise",
 ]
 
 STATUSES = ("planned", "in_progress", "adopted")
@@ -207,22 +208,36 @@ def _endorsed_on(p: PracticeView) -> dt.date | None:
 
 
 def adoption_summary(node: Node, principal: Principal) -> dict[str, Any]:
-    """Adoption across the catalogue as the principal may see it.
+    """Adoption across the catalogue as the principal may see it (each read audited):
+    :func:`summarise` over the practices, facilities and adoptions it may read."""
+    practices = export_practices(node, principal)
+    facilities = list(_all(node, principal, FACILITY))
+    adoptions = list_adoptions(node, principal)
+    return summarise(practices, facilities, adoptions, node.clock().date())
 
-    Returns ``{"years", "facilities", "practices"}``: ``facilities`` is how many
-    facilities the principal may read (the denominator); each practice entry has its id,
-    code, title, status, the adopters by status and, for an endorsed practice, ``rates``
-    (per year, percent of readable facilities that had adopted it by 31 December, None
-    before its endorsement year). ``overall`` gives the share of (facility, endorsed
-    practice) pairs per year.
+
+def summarise(
+    practices: Sequence[PracticeView],
+    facility_ids: Sequence[str],
+    adoptions: Sequence[AdoptionView],
+    today: dt.date,
+) -> dict[str, Any]:
+    """Adoption of ``practices`` by the facilities ``facility_ids`` (pure).
+
+    Returns ``{"years", "facilities", "overall", "practices"}``: ``facilities`` is the
+    denominator (how many facilities); each practice entry (by code) has its id, code,
+    title, status, adopters by status, its adoption ids and, for an endorsed practice,
+    ``rates``: per year, the percent of the facilities that had adopted it by 31
+    December (None before its endorsement year). ``overall`` is the share of (facility,
+    endorsed practice) pairs per year. Adoptions of other practices are left out; only
+    status ``adopted`` by a listed facility counts towards a rate.
     """
-    practices = {p.id: p for p in export_practices(node, principal)}
-    facilities = [f"facility:{i}" for i in _all(node, principal, FACILITY)]
-    adoptions = [a for a in list_adoptions(node, principal) if a.practice in practices]
-    endorsed = {pid: _endorsed_on(p) for pid, p in practices.items() if p.status == "endorsed"}
+    by_id = {p.id: p for p in practices}
+    facilities = [f"facility:{i}" for i in facility_ids]
+    adoptions = [a for a in adoptions if a.practice in by_id]
+    endorsed = {pid: _endorsed_on(p) for pid, p in by_id.items() if p.status == "endorsed"}
     first = [dt.date.fromisoformat(a.adopted_on).year for a in adoptions]
     first += [d.year for d in endorsed.values() if d is not None]
-    today = node.clock().date()
     years = list(range(min(first, default=today.year), today.year + 1))
     counted = [
         AdoptionRecord(a.practice, a.adopter, dt.date.fromisoformat(a.adopted_on))
@@ -231,7 +246,7 @@ def adoption_summary(node: Node, principal: Principal) -> dict[str, Any]:
     ]
     rates = adoption_rates(counted, endorsed, facilities, [dt.date(y, 12, 31) for y in years])
     out = []
-    for pid, p in sorted(practices.items(), key=lambda kv: kv[1].code):
+    for pid, p in sorted(by_id.items(), key=lambda kv: kv[1].code):
         mine = [a for a in adoptions if a.practice == pid]
         out.append(
             {
@@ -250,4 +265,3 @@ def adoption_summary(node: Node, principal: Principal) -> dict[str, Any]:
         "overall": rates["overall"],
         "practices": out,
     }
-
