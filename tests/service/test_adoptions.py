@@ -72,7 +72,11 @@ def adopted(demo_node):
         officers=(Officer("JPN", "MEXT", "mext.chief"),),
         officer_name="doe.chief",
     )
-    f1, f2, f3 = _facility(node, "Lab one"), _facility(node, "Lab two"), _facility(node, "Lab 3", NOFORN)
+    f1, f2, f3 = (
+        _facility(node, "Lab one"),
+        _facility(node, "Lab two"),
+        _facility(node, "Lab 3", NOFORN),
+    )
     made = {
         "agency": _adopt(node, bp1, date(2011, 7, 1)),
         "f1": _adopt(node, bp1, date(2012, 3, 1), f1),
@@ -177,7 +181,9 @@ def test_meeting_report_has_an_adoption_section(adopted):
     section = next(s for s in report.sections if s.heading == "Adoption")
     adopters, rates = section.blocks
     row = next(r for r in adopters.rows if r[0] == "BP-1")
-    assert row[2] == ", ".join(sorted(["USA.DOE", f"facility:{rec['f1'].id}", f"facility:{rec['f2'].id}"]))
+    assert row[2] == ", ".join(
+        sorted(["USA.DOE", f"facility:{rec['f1'].id}", f"facility:{rec['f2'].id}"])
+    )
     assert row[3] == f"facility:{rec['f2'].id}" and row[4] == "-"
     assert rec["f3"].id not in str(adopters.rows)
     # BP-1 rate over the two facilities Japan reads: 100 % from 2013 on

@@ -281,8 +281,9 @@ def adopt_cmd(
     emit(
         made,
         as_json,
-        lambda a: f"{a.id}  {a.practice_code} {a.status} by {a.adopter} on {a.adopted_on}"
-        f"  {a.banner}",
+        lambda a: (
+            f"{a.id}  {a.practice_code} {a.status} by {a.adopter} on {a.adopted_on}  {a.banner}"
+        ),
     )
 
 
@@ -293,7 +294,9 @@ def _adoption_text(summary: dict[str, Any]) -> str:
         done = ", ".join(p["adopters"]["adopted"]) or "none"
         lines.append(f"{p['code']:10} {p['status']:9} adopted by: {done}")
         if p["rates"]:
-            cells = [f"{y}: {r:.0f}%" for y, r in zip(years, p["rates"], strict=True) if r is not None]
+            cells = [
+                f"{y}: {r:.0f}%" for y, r in zip(years, p["rates"], strict=True) if r is not None
+            ]
             lines.append("           " + ", ".join(cells))
     return "\n".join(lines)
 

@@ -254,7 +254,9 @@ def summarise(
                 "code": p.code,
                 "title": p.title,
                 "status": p.status,
-                "adopters": {s: sorted({a.adopter for a in mine if a.status == s}) for s in STATUSES},
+                "adopters": {
+                    s: sorted({a.adopter for a in mine if a.status == s}) for s in STATUSES
+                },
                 "adoptions": [a.id for a in mine],
                 "rates": rates["by_practice"].get(pid) if facilities else None,
             }

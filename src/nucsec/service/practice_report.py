@@ -314,7 +314,10 @@ def _adoption_section(node: Node, data: MeetingData, public: Label) -> Section:
             (
                 p["code"],
                 p["title"],
-                *(", ".join(p["adopters"][s]) or "-" for s in ("adopted", "in_progress", "planned")),
+                *(
+                    ", ".join(p["adopters"][s]) or "-"
+                    for s in ("adopted", "in_progress", "planned")
+                ),
             )
             for p in shown
         ),
