@@ -21,7 +21,7 @@ the lists, the counts and the rates.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,7 +68,7 @@ class AdoptionView(RecordView):
     evidence: str
 
 
-def _checked(values: Values) -> dict[str, Any]:
+def _checked(values: Values) -> Mapping[str, Any]:
     """The ``adoption`` portion, checked (PracticeError naming the field otherwise)."""
     a = as_table(values.get("adoption"), set(KEYS), "adoption", PracticeError)
     for key in ("practice", "practice_code", "adopter", "status"):
