@@ -98,6 +98,8 @@ def meeting_data(node: Node, principal: Principal, authority: str | None = None)
     """The records of the report, read as ``principal`` (see the module docstring)."""
     nation = authority or node.nation
     practices = export_practices(node, principal)
+    adoptions = list_adoptions(node, principal)
+    ours = [a for a in adoptions if _authority(a) == nation]
     facilities = _facilities(node, principal)
     kept = [p for p in practices if _authority(p) == nation]
     assessed = []
@@ -110,8 +112,6 @@ def meeting_data(node: Node, principal: Principal, authority: str | None = None)
         mine = [a for a in views if _authority(a) == nation]
         left_out += len(views) - len(mine)
         assessed.append((fac, mine))
-    adoptions = list_adoptions(node, principal)
-    ours = [a for a in adoptions if _authority(a) == nation]
     left_out += len(adoptions) - len(ours)
     return MeetingData(nation, kept, assessed, left_out, ours)
 
