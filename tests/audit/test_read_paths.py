@@ -49,6 +49,7 @@ if "practice" in COMMANDS:  # `nucsec practice|facility` (nucsec.cli.practices, 
     READ_PATHS["practice search"] = (["insider", "--as", "{user}"], "record.search")
     READ_PATHS["practice show"] = (["{practice}", "--as", "{user}"], "record.read")
     READ_PATHS["practice export"] = (["--as", "{user}"], "record.read")  # each one read
+    READ_PATHS["practice adoption"] = (["--as", "{user}"], "record.list")  # then reads each
     READ_PATHS["facility list"] = (["--as", "{user}"], "record.list")
     READ_PATHS["facility show"] = (["{facility}", "--as", "{user}"], "record.read")
     READ_PATHS["facility score"] = (["{facility}", "--as", "{user}"], "record.read")
@@ -122,6 +123,7 @@ NOT_RECORD_READS: dict[str, str] = {
     "practice add": "write (audited: record.create)",
     "practice propose": "write (audited: record.update)",
     "practice endorse": "write (audited: record.update)",
+    "practice adopt": "write (audited: record.create; the practice and facility read first)",
     "facility add": "write (audited: record.create)",
     "facility assess": "write (audited: record.create)",
     "framework import": "checks a framework file given on the command line",

@@ -181,3 +181,46 @@ def test_facility_add_list_assess_score(demo, tmp_path):
         "--json",
     )
     assert bad.code == 2 and "answers" in json.loads(bad.err)["field"]
+
+
+def test_practice_adopt_and_adoption_rates(demo, tmp_path):
+    pid = _add(demo, "--title", "Two-person rule", "--topic", "insider_threat").json["id"]
+    assert demo("practice", "propose", pid, "--as", "doe.chief", "--json").code == 0
+    endorse = ("--meeting", "NSWG 2", "--date", "2012-03-20", "--officer", "JPN.MEXT:M. Sato")
+    assert demo("practice", "endorse", pid, "--as", "doe.chief", *endorse).code == 0
+    record = tmp_path / "lab.json"
+    record.write_text(
+        json.dumps({"name": "Lab", "operator": "Uni", "type": "laboratory", "holdings": []}),
+        encoding="utf-8",
+    )
+    add_fac = ("facility", "add", "--as", "doe.analyst", "--file", str(record), "--json")
+    fids = [demo(*add_fac, "--label", REL).json["id"] for _ in range(2)]
+
+    def adopt(*extra):
+        return demo(
+            "practice",
+            "adopt",
+            pid,
+            "--as",
+            "doe.analyst",
+            "--evidence",
+            "Procedure P-7 in force.",
+            "--label",
+            REL,
+            "--json",
+            *extra,
+        )
+
+    made = adopt("--date", "2013-05-01", "--facility", fids[0])
+    assert made.code == 0, made.err
+    assert made.json["adopter"] == f"facility:{fids[0]}" and made.json["status"] == "adopted"
+    assert adopt("--date", "2014-01-10", "--facility", fids[1]).code == 0
+    bad = adopt("--date", "2013-13-01")
+    assert bad.code == 2 and json.loads(bad.err)["field"] == "date"
+    # 2 readable facilities: by the end of 2012 none, 2013 one (50 %), 2014 both (100 %)
+    out = demo("practice", "adoption", "--as", "npa.analyst", "--json")
+    assert out.code == 0, out.err
+    rates = dict(zip(out.json["years"], out.json["practices"][0]["rates"], strict=True))
+    assert (rates[2012], rates[2013], rates[2014]) == (0.0, 50.0, 100.0)
+    text = demo("practice", "adoption", "--as", "npa.analyst")
+    assert "2013: 50%" in text.out

@@ -54,3 +54,29 @@ def test_practice_search_detail_and_facility_score(fresh_node):
     assert [i["id"] for i in listed["items"]] == [fac.id]
     scored = client.get(f"/api/v1/facilities/{fac.id}/score", headers=npa).json()
     assert scored["overall"]["maturity"] == 0 and scored["nodes"]
+
+
+def test_adoption_post_and_rates(fresh_node):
+    node = fresh_node
+    doe = principal_of(node, "doe.analyst")
+    rel = parse_banner("SECRET//REL TO USA, JPN", node.ctx)
+    bp = add_practice(
+        node, doe, {"id": "BP-1", "title": "T", "summary": "S.", "topic": "insider_threat"}, rel
+    )
+    fac = add_facility(node, doe, {"name": "Lab", "operator": "O", "type": "laboratory"}, rel)
+    client = client_of(node)
+    us, npa = bearer(node, "doe.analyst"), bearer(node, "npa.analyst")
+    body = {"date": "2013-04-01", "evidence": "Procedure.", "label": "SECRET//NOFORN"}
+    made = client.post(
+        f"/api/v1/practices/{bp.id}/adoptions", json={**body, "facility": fac.id}, headers=us
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["adopter"] == f"facility:{fac.id}"
+    bad = client.post(
+        f"/api/v1/practices/{bp.id}/adoptions", json={**body, "date": "x"}, headers=us
+    )
+    assert bad.status_code == 422 and bad.json()["field"] == "date"
+    mine = client.get("/api/v1/adoptions", headers=us).json()
+    assert mine["practices"][0]["adoptions"] == [made.json()["id"]]
+    theirs = client.get("/api/v1/adoptions", headers=npa).json()  # the adoption is NOFORN
+    assert theirs["practices"][0]["adoptions"] == [] and theirs["facilities"] == 1

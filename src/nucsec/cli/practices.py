@@ -57,7 +57,7 @@ def _results(r: PracticeResults) -> str:
 
 @click.group("practice")
 def practice_group() -> None:
-    """Best practices: add, list, search, show, endorse, export."""
+    """Best practices: add, list, search, show, endorse, adopt, adoption, export."""
 
 
 @practice_group.command("add")
@@ -226,6 +226,93 @@ def endorse_cmd(
             officer_name=as_user,
         )
     emit(found, as_json, _show)
+
+
+def _day(text: str, field: str = "date") -> date:
+    from nucsec.errors import InputError
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError("date must read YYYY-MM-DD", field=field, value=text) from None
+
+
+@practice_group.command("adopt")
+@click.argument("practice_id")
+@_as
+@click.option("--date", "on", required=True, help="YYYY-MM-DD")
+@click.option("--facility", default=None, help="facility record id (default: your agency)")
+@click.option("--evidence", required=True, help="what shows the adoption")
+@click.option(
+    "--status",
+    type=click.Choice(["planned", "in_progress", "adopted"]),
+    default="adopted",
+    show_default=True,
+)
+@click.option("--label", required=True, help="banner or JSON label of the adoption")
+@json_option
+def adopt_cmd(
+    practice_id: str,
+    as_user: str,
+    on: str,
+    facility: str | None,
+    evidence: str,
+    status: str,
+    label: str,
+    as_json: bool,
+) -> None:
+    """Record that your agency (or a facility) adopted a practice; prints the adoption."""
+    from nucsec.cli._node import acting, node
+    from nucsec.markings import parse_label
+    from nucsec.service.adoptions import add_adoption
+
+    day = _day(on)
+    with node() as n:
+        made = add_adoption(
+            n,
+            acting(n, as_user),
+            practice_id,
+            on=day,
+            evidence=evidence,
+            label=parse_label(label, n.ctx),
+            facility_id=facility,
+            status=status,
+        )
+    emit(
+        made,
+        as_json,
+        lambda a: (
+            f"{a.id}  {a.practice_code} {a.status} by {a.adopter} on {a.adopted_on}  {a.banner}"
+        ),
+    )
+
+
+def _adoption_text(summary: dict[str, Any]) -> str:
+    years = summary["years"]
+    lines = [f"{summary['facilities']} readable facilities; rates per year {years[0]}-{years[-1]}"]
+    for p in summary["practices"]:
+        done = ", ".join(p["adopters"]["adopted"]) or "none"
+        lines.append(f"{p['code']:10} {p['status']:9} adopted by: {done}")
+        if p["rates"]:
+            cells = [
+                f"{y}: {r:.0f}%" for y, r in zip(years, p["rates"], strict=True) if r is not None
+            ]
+            lines.append("           " + ", ".join(cells))
+    return "\n".join(lines)
+
+
+@practice_group.command("adoption")
+@_as
+@json_option
+def adoption_cmd(as_user: str, as_json: bool) -> None:
+    """Per practice its adopters and, for endorsed ones, the share of readable facilities
+    that adopted it by the end of each year."""
+    from nucsec.cli._node import acting, node
+    from nucsec.service.adoptions import adoption_summary
+
+    with node() as n:
+        summary = adoption_summary(n, acting(n, as_user))
+    emit(summary, as_json, _adoption_text)
 
 
 EXPORT_COLUMNS = ("banner", "id", "code", "title", "topic", "status", "owner_agency", "summary")

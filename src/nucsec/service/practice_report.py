@@ -3,7 +3,8 @@
 
 Everything in it is read through the services as the reader (each read decided by the
 reference monitor and audited): endorsed practices, the catalogue by topic and status,
-each facility's scores per assessment, maturity by framework category across facilities
+each facility's scores per assessment, adoption of practices and its yearly rates
+(:mod:`nucsec.service.adoptions`), maturity by framework category across facilities
 (the facilities holding the most attractive material first: Category I before III) and
 the trend of each facility's overall maturity. Each block carries the roll-up of the
 labels of the records it summarises, so the banners are computed, never typed.
@@ -30,6 +31,7 @@ from nucsec.policy import Principal
 from nucsec.practices import shipped_frameworks
 from nucsec.practices.vocabulary import ATTRACTIVENESS, topics
 from nucsec.reports import Figure, KeyValues, Paragraph, Report, Section, Table
+from nucsec.service.adoptions import AdoptionView, list_adoptions, summarise
 from nucsec.service.assessments import AssessmentView, facility_assessments
 from nucsec.service.facilities import FacilityView, get_facility, list_facilities
 from nucsec.service.practices import PracticeView, export_practices
@@ -64,8 +66,10 @@ class MeetingData:
         practices: list[PracticeView],
         assessed: list[tuple[FacilityView, list[AssessmentView]]],
         left_out: int,
+        adoptions: list[AdoptionView] | None = None,
     ) -> None:
         self.authority = authority
+        self.adoptions = adoptions or []
         self.practices = practices
         self.assessed = assessed
         self.left_out = left_out
@@ -94,6 +98,8 @@ def meeting_data(node: Node, principal: Principal, authority: str | None = None)
     """The records of the report, read as ``principal`` (see the module docstring)."""
     nation = authority or node.nation
     practices = export_practices(node, principal)
+    adoptions = list_adoptions(node, principal)
+    ours = [a for a in adoptions if _authority(a) == nation]
     facilities = _facilities(node, principal)
     kept = [p for p in practices if _authority(p) == nation]
     assessed = []
@@ -106,7 +112,8 @@ def meeting_data(node: Node, principal: Principal, authority: str | None = None)
         mine = [a for a in views if _authority(a) == nation]
         left_out += len(views) - len(mine)
         assessed.append((fac, mine))
-    return MeetingData(nation, kept, assessed, left_out)
+    left_out += len(adoptions) - len(ours)
+    return MeetingData(nation, kept, assessed, left_out, ours)
 
 
 def _label_of(node: Node, views: Iterable[Any], fallback: Label) -> Label:
@@ -179,6 +186,7 @@ def meeting_report(node: Node, data: MeetingData) -> Report:
         _catalogue_section(node, data, public),
         _scores_section(node, data, public),
         _gaps_section(node, data, public),
+        _adoption_section(node, data, public),
     ]
     front = (
         KeyValues(
@@ -289,6 +297,47 @@ def _gaps_section(node: Node, data: MeetingData, public: Label) -> Section:
         "facilities holding the most attractive material first; n/a: nothing applicable",
     )
     return Section("Gaps by topic across facilities", public, (table,))
+
+
+#: how many of the latest years the adoption-rate table shows
+RATE_YEARS = 6
+
+
+def _adoption_section(node: Node, data: MeetingData, public: Label) -> Section:
+    facilities = [fac.id for fac, _ in data.assessed]
+    summary = summarise(data.practices, facilities, data.adoptions, node.clock().date())
+    shown = [p for p in summary["practices"] if p["adoptions"] or p["status"] == "endorsed"]
+    label = _label_of(node, [*data.adoptions, *data.practices], public)
+    adopters = Table(
+        ("Code", "Title", "Adopted by", "In progress", "Planned"),
+        tuple(
+            (
+                p["code"],
+                p["title"],
+                *(
+                    ", ".join(p["adopters"][s]) or "-"
+                    for s in ("adopted", "in_progress", "planned")
+                ),
+            )
+            for p in shown
+        ),
+        label,
+        caption="Adopting agencies and facilities (facility:ID) per practice",
+    )
+    years = summary["years"][-RATE_YEARS:]
+    skip = len(summary["years"]) - len(years)
+    rated = [p for p in shown if p["rates"]]
+    rates = Table(
+        ("Code", *(str(y) for y in years)),
+        tuple(
+            (p["code"], *(_fmt(r) for r in p["rates"][skip:]))
+            for p in [*rated, {"code": "all endorsed", "rates": summary["overall"]}]
+        ),
+        label,
+        caption=f"Percent of the report's {summary['facilities']} facilities that had adopted "
+        "each endorsed practice by 31 December; n/a: not yet endorsed or no facility",
+    )
+    return Section("Adoption", public, (adopters, rates))
 
 
 def meeting_csv(data: MeetingData) -> str:

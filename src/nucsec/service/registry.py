@@ -7,7 +7,7 @@ federation offers them to a new peer. Where a node is built
 
 >>> [k.name for k in RECORD_KINDS]  # doctest: +NORMALIZE_WHITESPACE
 ['document', 'incident', 'analysis', 'library_entry', 'library_answer',
- 'practice', 'facility', 'assessment', 'case']
+ 'practice', 'facility', 'assessment', 'case', 'adoption']
 >>> [k.collection for k in RECORD_KINDS.attachable]
 ['documents', 'incidents', 'analyses']
 """
@@ -15,6 +15,7 @@ federation offers them to a new peer. Where a node is built
 from __future__ import annotations
 
 from nucsec.service import (
+    adoptions,
     analyses,
     assessments,
     cases,
@@ -40,5 +41,6 @@ RECORD_KINDS = KindRegistry(
         facilities.FACILITY,
         assessments.ASSESSMENT,
         cases.CASE,
+        adoptions.ADOPTION,
     )
 )

@@ -1,6 +1,8 @@
 """REST API of the practice catalogue and facility self-assessment (issue 15), under
 ``/api/v1``: search, one practice, facilities, one facility, its scores; and writing:
-add, propose and endorse a practice, add a facility, record an assessment (answers).
+add, propose and endorse a practice, add a facility, record an assessment (answers);
+adoption of a practice (``POST /practices/{id}/adoptions``) and the adoption rates
+(``GET /adoptions``).
 
 The same services as the CLI, with the same records and checks (``practice_record``,
 ``officer_of``, ``add_facility``, ``assess_facility``): every answer is decided by the
@@ -20,6 +22,7 @@ from pydantic import Field
 
 from nucsec.errors import InputError
 from nucsec.node import Node
+from nucsec.service.adoptions import add_adoption, adoption_summary
 from nucsec.service.assessments import assess_facility, facility_scores
 from nucsec.service.facilities import add_facility, get_facility, list_facilities
 from nucsec.service.practice_search import PracticeFilter, search_practices
@@ -87,6 +90,23 @@ class AssessmentIn(_In):
     label: LabelText = Field(description="label of the assessment")
     answers_label: LabelText | None = Field(None, description="label of the answers")
     framework: str = Field("nucsec-facility", max_length=64)
+
+
+class AdoptionIn(_In):
+    """An adoption: the fields of ``nucsec practice adopt``."""
+
+    date: str = Field(max_length=10, description="YYYY-MM-DD")
+    evidence: str = Field(max_length=20_000)
+    label: LabelText = Field(description="label of the adoption")
+    facility: str | None = Field(None, max_length=64, description="default: your agency")
+    status: Literal["planned", "in_progress", "adopted"] = "adopted"
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError("date must read YYYY-MM-DD", field="date", value=text) from None
 
 
 _TAGS = Query([], description="applicability tags the practice must have (repeat)")
@@ -201,10 +221,7 @@ def endorse(
     node: Node = NodeDep,
     _j: None = JsonBody,
 ) -> Response:
-    try:
-        on = date.fromisoformat(body.date)
-    except ValueError:
-        raise InputError("date must read YYYY-MM-DD", field="date", value=body.date) from None
+    on = _day(body.date)
     officers = tuple(officer_of(o, f"officers[{i}]") for i, o in enumerate(body.officers))
     view = endorse_practice(
         node,
@@ -266,3 +283,40 @@ def assess(
         framework_id=body.framework,
     )
     return json_response(view, status_code=201)
+
+
+@router.post(
+    "/practices/{record_id}/adoptions",
+    status_code=201,
+    response_model=None,
+    responses={**WRITE, **errs(404)},
+    summary="Record that the caller's agency (or a facility) adopted a practice",
+)
+def adopt(
+    record_id: str,
+    body: AdoptionIn,
+    caller: Caller = Write,
+    node: Node = NodeDep,
+    _j: None = JsonBody,
+) -> Response:
+    view = add_adoption(
+        node,
+        caller.principal,
+        record_id,
+        on=_day(body.date),
+        evidence=body.evidence,
+        label=label_input(body.label, node, "label"),
+        facility_id=body.facility,
+        status=body.status,
+    )
+    return json_response(view, status_code=201)
+
+
+@router.get(
+    "/adoptions",
+    response_model=None,
+    responses=READ,
+    summary="Adoption per practice and yearly rates over the facilities the caller may read",
+)
+def adoptions(caller: Caller = Read, node: Node = NodeDep) -> Response:
+    return json_response(adoption_summary(node, caller.principal))
