@@ -132,6 +132,7 @@ NOT_RECORD_READS: dict[str, str] = {
     "case add-sample": "write (audited: record.update)",
     "case custody": "write by the receiving user (audited: record.update)",
     "case attach": "write (audited: record.update)",
+    "case attach-match": "write (audited: record.update; the entries it names read first)",
     "case assess": "write (audited: record.update)",
     "case issue-report": "write (audited: record.update)",
 }

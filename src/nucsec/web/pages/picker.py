@@ -129,13 +129,8 @@ def label_from_form(
     if dissem not in {"none", "noforn", "relto"}:
         raise LabelError(f"unknown dissemination choice {dissem!r}", field=f"{prefix}_dissem")
     rel_to: set[str] = set()
+    partners = set(_values(form, f"{prefix}_rel")) - {principal.nation}
     if dissem == "relto":  # the author's nation is always a reader
-        partners = set(_values(form, f"{prefix}_rel")) - {principal.nation}
-        if not partners:
-            raise LabelError(
-                "REL TO needs at least one partner ticked (or choose NOFORN or none)",
-                field=f"{prefix}_rel",
-            )
         rel_to = {principal.nation, *partners}
     label = Label.create(
         authority=principal.nation,
@@ -149,6 +144,11 @@ def label_from_form(
     if label.level_of(ctx).nation != principal.nation:
         raise LabelError(
             f"classify under the {principal.nation} scheme", field=f"{prefix}_level", value=level
+        )
+    if dissem == "relto" and not partners:
+        raise LabelError(
+            "REL TO needs at least one partner ticked (or choose NOFORN or none)",
+            field=f"{prefix}_rel",
         )
     return label.validate(ctx)
 
