@@ -7,7 +7,7 @@ federation offers them to a new peer. Where a node is built
 
 >>> [k.name for k in RECORD_KINDS]  # doctest: +NORMALIZE_WHITESPACE
 ['document', 'incident', 'analysis', 'library_entry', 'library_answer',
- 'practice', 'facility', 'assessment', 'case']
+ 'library_query', 'practice', 'facility', 'assessment', 'case']
 >>> [k.collection for k in RECORD_KINDS.attachable]
 ['documents', 'incidents', 'analyses']
 """
@@ -22,6 +22,7 @@ from nucsec.service import (
     facilities,
     incidents,
     library,
+    library_approvals,
     library_queries,
     practices,
 )
@@ -36,6 +37,7 @@ RECORD_KINDS = KindRegistry(
         analyses.ANALYSIS,
         library.LIBRARY_ENTRY,
         library_queries.LIBRARY_ANSWER,
+        library_approvals.LIBRARY_QUERY,
         practices.PRACTICE,
         facilities.FACILITY,
         assessments.ASSESSMENT,
