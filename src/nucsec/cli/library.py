@@ -304,19 +304,6 @@ def poll_cmd(record: str, as_user: str, as_json: bool) -> None:
     emit(_answer_data(view), as_json, _answer_text)
 
 
-def _queue_item(view: Any) -> dict[str, Any]:
-    return {
-        "record": view.id,
-        "query": view.query["id"],
-        "peer": view.query["peer"],
-        "received_at": view.query["received_at"],
-        "signatures": [s["name"] for s in view.query["sample"]["signatures"]],
-        "state": view.status["state"],
-        **{k: view.status[k] for k in ("by", "at", "reason") if k in view.status},
-        "banner": view.banner,
-    }
-
-
 def _queue_text(items: list[dict[str, Any]]) -> str:
     lines = [
         f"{i['state']:9} {i['query']:36} {i['peer']:8} {i['received_at'][:19]}  "
@@ -333,11 +320,11 @@ def _queue_text(items: list[dict[str, Any]]) -> str:
 def queue_cmd(as_user: str, show_all: bool, as_json: bool) -> None:
     """Partners' library queries awaiting an officer's approval (setting library_approval)."""
     from nucsec.cli._node import acting, node
-    from nucsec.service.library_approvals import queue
+    from nucsec.service.library_approvals import queue, queue_item
 
     with node() as n:
         items = queue(n, acting(n, as_user), None if show_all else "pending")
-    emit([_queue_item(v) for v in items], as_json, _queue_text)
+    emit([queue_item(v) for v in items], as_json, _queue_text)
 
 
 @library_group.command("approve")
@@ -348,12 +335,12 @@ def approve_cmd(query: str, as_user: str, as_json: bool) -> None:
     """Approve a partner's query (QUERY: its query id or record id): the answer is
     computed now and the partner gets it when it asks again."""
     from nucsec.cli._node import acting, node
-    from nucsec.service.library_approvals import approve, resolve
+    from nucsec.service.library_approvals import approve, queue_item, resolve
 
     with node() as n:
         who = acting(n, as_user)
         view = approve(n, who, resolve(n, who, query))
-    emit(_queue_item(view), as_json, lambda i: f"approved {i['query']} for {i['peer']}")
+    emit(queue_item(view), as_json, lambda i: f"approved {i['query']} for {i['peer']}")
 
 
 @library_group.command("refuse")
@@ -364,9 +351,9 @@ def approve_cmd(query: str, as_user: str, as_json: bool) -> None:
 def refuse_cmd(query: str, as_user: str, reason: str, as_json: bool) -> None:
     """Refuse a partner's query with a reason."""
     from nucsec.cli._node import acting, node
-    from nucsec.service.library_approvals import refuse, resolve
+    from nucsec.service.library_approvals import queue_item, refuse, resolve
 
     with node() as n:
         who = acting(n, as_user)
         view = refuse(n, who, resolve(n, who, query), reason)
-    emit(_queue_item(view), as_json, lambda i: f"refused {i['query']} for {i['peer']}")
+    emit(queue_item(view), as_json, lambda i: f"refused {i['query']} for {i['peer']}")

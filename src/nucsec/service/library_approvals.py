@@ -40,6 +40,7 @@ __all__ = [
     "held_answer",
     "hold_query",
     "queue",
+    "queue_item",
     "refuse",
     "resolve",
 ]
@@ -158,6 +159,20 @@ def queue(node: Node, principal: Principal, state: str | None = PENDING) -> list
         after = page.next
         if after is None:
             return out
+
+
+def queue_item(view: LibraryQueryView) -> dict[str, Any]:
+    """A held query as the queue lists it (CLI and REST): what was asked, not the values."""
+    return {
+        "record": view.id,
+        "query": view.query["id"],
+        "peer": view.query["peer"],
+        "received_at": view.query["received_at"],
+        "signatures": [s["name"] for s in view.query["sample"]["signatures"]],
+        "state": view.status["state"],
+        **{k: view.status[k] for k in ("by", "at", "reason") if k in view.status},
+        "banner": view.banner,
+    }
 
 
 def _require_officer(principal: Principal) -> None:
