@@ -78,8 +78,11 @@ def test_answers_wait_for_the_officer_and_nothing_else_crosses(
     usa, jpn, faults = gated
     held = _held(jpn, "npa.analyst")
     released = [e for e in held if "REL TO" in e["banner"]]
-    secrets = {t for t in _texts(held) if t not in _database_text(usa)}
-    assert len(secrets) > 10 * len(held)
+    before = _database_text(usa)
+    shown = released[-1]  # the entry the officer will release by name
+    secrets = {t for t in _texts(held) if t not in before} - _texts([shown])
+    assert len(secrets) > 10 * (len(held) - 1)
+    assert shown["id"] not in before
 
     # the query is held: USA's kept answer says pending; JPN's officer sees it queued
     first = _ask(usa, tmp_path, released[0], "first")
@@ -98,9 +101,13 @@ def test_answers_wait_for_the_officer_and_nothing_else_crosses(
     assert still.json["status"] == "pending"
 
     # the officer approves the first and refuses the second
-    ok = jpn.cli("library", "approve", first["query"], "--as", OFFICER, "--json")
+    bad = jpn.cli("library", "approve", first["query"], "--as", OFFICER, "--release", "NOPE")
+    assert bad.code == 2, bad.err  # no such releasable entry: nothing decided
+    ok = jpn.cli(
+        "library", "approve", first["query"], "--as", OFFICER, "--release", shown["id"], "--json"
+    )
     assert ok.code == 0, ok.err
-    assert ok.json["state"] == "approved"
+    assert ok.json["state"] == "approved" and ok.json["released"] == [shown["id"]]
     no = jpn.cli(
         "library", "refuse", second["query"], "--as", OFFICER, "--reason", "not now", "--json"
     )
@@ -116,6 +123,8 @@ def test_answers_wait_for_the_officer_and_nothing_else_crosses(
     assert got.json["status"] == "answered"
     assert got.json["conclusion"] == "consistent", got.json
     assert {s["verdict"] for s in got.json["signatures"]} <= {"consistent", "inconclusive"}
+    assert [e["id"] for e in got.json["released"]] == [shown["id"]]
+    assert got.json["released"][0]["signatures"]  # the named entry's values crossed
     refused = usa.cli("library", "poll", second["record"], "--as", "doe.analyst", "--json")
     assert refused.code == 0, refused.err
     assert refused.json["status"] == "refused" and refused.json["reason"] == "not now"
@@ -136,11 +145,26 @@ def test_answers_wait_for_the_officer_and_nothing_else_crosses(
     holder = _events(jpn, ref)
     assert ("exchange.receive", "peer:usa") in holder
     assert "release.approve" in {a for a, _ in holder}
+    assert ("library_entry", shown["record"]) in _reads(jpn)  # the officer's read of it
     assert "release.decide" in {a for a, _ in _events(jpn, f"library_query:{second['query']}")}
 
     # nothing of JPN's library crossed: not on the wire, not in USA's database
     wire = b"\n".join(faults.wire).decode("utf-8", "replace")
-    assert "library-queries" in wire
+    assert "library-queries" in wire and shown["id"] in wire
     assert [t for t in secrets if t in wire] == []
     after = _database_text(usa)
     assert [t for t in secrets if t in after] == []
+
+
+def _reads(node: NodeProcess) -> set[tuple[str, str]]:
+    """(kind, record id) of every audited record read on ``node``."""
+    from nucsec.audit.queries import query_events
+
+    n = node.open()
+    try:
+        with n.engine.connect() as conn:
+            logged, _ = query_events(conn, limit=100_000)
+    finally:
+        n.close()
+    refs = [e.event.object_ref or "" for e in logged if e.event.action == "record.read"]
+    return {(r.split(":")[0], r.split(":", 1)[-1].split("#")[0]) for r in refs if ":" in r}

@@ -48,9 +48,10 @@ def test_officer_lists_approves_and_refuses(api_of, demo_node) -> None:  # type:
     url = "/api/v1/library-queue/q-approve/approve"
     assert analyst.post(url, headers=analyst_headers).status_code == 403
     assert client.post("/api/v1/library-queue/nope/approve", headers=headers).status_code == 404
-    ok = client.post(url, headers=headers)
+    assert client.post(url + "?release=NO-SUCH", headers=headers).status_code == 422
+    ok = client.post(url + "?release=UCLO-1", headers=headers)
     assert ok.status_code == 200, ok.text
-    assert ok.json()["state"] == "approved"
+    assert ok.json()["state"] == "approved" and ok.json()["released"] == ["UCLO-1"]
     body = {"reason": "not releasable now"}
     no = client.post("/api/v1/library-queue/q-refuse/refuse", json=body, headers=headers)
     assert no.status_code == 200, no.text
@@ -65,11 +66,9 @@ def test_officer_lists_approves_and_refuses(api_of, demo_node) -> None:  # type:
     with demo_node.engine.connect() as conn:
         answer = held_answer(demo_node, conn, "jpn", "q-approve")
         refused = held_answer(demo_node, conn, "jpn", "q-refuse")
-    assert answer is not None and set(answer) == {
-        "conclusion",
-        "false_exclusion_rate",
-        "signatures",
-    }
+    assert answer is not None
+    assert set(answer) == {"conclusion", "false_exclusion_rate", "signatures", "released"}
     assert answer["conclusion"] == "consistent"  # UCLO-1 is REL TO JPN in the demo
-    assert "UCLO-1" not in repr(answer)
+    assert [e["id"] for e in answer["released"]] == ["UCLO-1"]  # the one named entry
+    assert "UCHI-1" not in repr(answer)
     assert refused == {"status": "refused", "reason": "not releasable now"}

@@ -238,6 +238,7 @@ def _answer_text(data: dict[str, Any]) -> str:
         outcome += f" ({data['reason']})"
     lines = [f"{data['peer']} answers: {outcome}  (query {data['query']})"]
     lines += [f"  {s['verdict']:12} {s['name']}" for s in data.get("signatures", [])]
+    lines += [f"  released entry {e['id']}" for e in data.get("released", [])]
     lines.append(f"kept as record {data['record']}  {data['banner']}")
     return "\n".join(lines)
 
@@ -330,16 +331,18 @@ def queue_cmd(as_user: str, show_all: bool, as_json: bool) -> None:
 @library_group.command("approve")
 @click.argument("query")
 @_as
+@click.option("--release", "release", default=None, help="entry id released with the answer")
 @json_option
-def approve_cmd(query: str, as_user: str, as_json: bool) -> None:
+def approve_cmd(query: str, as_user: str, release: str | None, as_json: bool) -> None:
     """Approve a partner's query (QUERY: its query id or record id): the answer is
-    computed now and the partner gets it when it asks again."""
+    computed now and the partner gets it when it asks again; ``--release ENTRY_ID``
+    releases that one entry with it."""
     from nucsec.cli._node import acting, node
     from nucsec.service.library_approvals import approve, queue_item, resolve
 
     with node() as n:
         who = acting(n, as_user)
-        view = approve(n, who, resolve(n, who, query))
+        view = approve(n, who, resolve(n, who, query), release)
     emit(queue_item(view), as_json, lambda i: f"approved {i['query']} for {i['peer']}")
 
 

@@ -171,6 +171,7 @@ def queue_item(view: LibraryQueryView) -> dict[str, Any]:
         "signatures": [s["name"] for s in view.query["sample"]["signatures"]],
         "state": view.status["state"],
         **{k: view.status[k] for k in ("by", "at", "reason") if k in view.status},
+        "released": [e["id"] for e in view.status.get("answer", {}).get("released", [])],
         "banner": view.banner,
     }
 
@@ -231,9 +232,14 @@ def _decide(
     return done
 
 
-def approve(node: Node, principal: Principal, record_id: str) -> LibraryQueryView:
+def approve(
+    node: Node, principal: Principal, record_id: str, release: str | None = None
+) -> LibraryQueryView:
     """Approve a pending query: its answer is computed now over the entries the monitor
-    releases to the partner, kept for the partner to fetch, and audited."""
+    releases to the partner, kept for the partner to fetch, and audited. ``release``
+    names one entry (entry id) the officer releases with the answer under ``"released"``:
+    it must be one the answer may use (released to the partner) and one the officer reads
+    (NotFoundError otherwise, like an absent entry)."""
     from nucsec.federation.peers import get_peer, peer_principal
     from nucsec.forensics.library import sample_from_dict
     from nucsec.service.library_queries import usable_for_partner
@@ -251,6 +257,10 @@ def approve(node: Node, principal: Principal, record_id: str) -> LibraryQueryVie
         sample_from_dict(view.query["sample"]),
         false_exclusion_rate=float(view.query["false_exclusion_rate"]),
     ).to_dict()
+    released = []
+    if release is not None:
+        released = [_released(node, principal, held, release)]
+        answer["released"] = released
     done = _decide(
         node, principal, record_id, {"state": APPROVED, "answer": answer}, "answer approved"
     )
@@ -266,9 +276,22 @@ def approve(node: Node, principal: Principal, record_id: str) -> LibraryQueryVie
                 "peer": name,
                 "conclusion": answer["conclusion"],
                 "entries_used": len(held),
+                "released": [e["id"] for e in released],
             },
         )
     return done
+
+
+def _released(node: Node, principal: Principal, held: list[Any], entry_id: str) -> dict[str, Any]:
+    """The named entry's JSON, if the partner may get it and the officer reads it."""
+    from nucsec.service.library import get_entry
+
+    for h in held:
+        if entry_id in (h.entry.id, h.record_id):
+            get_entry(node, principal, h.record_id)  # the officer's read: monitored, audited
+            entry: dict[str, Any] = h.entry.to_dict()
+            return entry
+    raise InputError(f"no entry {entry_id!r} that may be released to this partner", field="release")
 
 
 def refuse(node: Node, principal: Principal, record_id: str, reason: str) -> LibraryQueryView:

@@ -104,7 +104,8 @@ def check_answer(answer: Any, sample: Sample) -> dict[str, Any]:
     verdicts on the query's signatures only (InputError naming the field otherwise)."""
     if isinstance(answer, dict) and answer.get("status") in ("pending", "refused"):
         return _checked_state(answer)
-    if not isinstance(answer, dict) or set(answer) != {
+    released = _checked_released(answer)
+    if not isinstance(answer, dict) or set(answer) - {"released"} != {
         "conclusion",
         "false_exclusion_rate",
         "signatures",
@@ -131,7 +132,17 @@ def check_answer(answer: Any, sample: Sample) -> dict[str, Any]:
     ]
     if extra:
         raise InputError(f"the answer judges {extra[0]!r}, which was not asked", field="answer")
-    return checked
+    return {**checked, "released": released} if released else checked
+
+
+def _checked_released(answer: Any) -> list[dict[str, Any]]:
+    """Entries the holder's officer released with the answer (each a valid entry)."""
+    if not isinstance(answer, dict) or "released" not in answer:
+        return []
+    items = answer["released"]
+    if not isinstance(items, list) or len(items) != 1:
+        raise InputError("an answer releases one named entry", field="answer.released")
+    return [entry_from_dict(items[0]).to_dict()]
 
 
 def _checked_state(answer: dict[str, Any]) -> dict[str, Any]:

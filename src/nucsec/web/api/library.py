@@ -129,10 +129,14 @@ def list_library_queue(
 )
 def approve_library_query(
     ref: str = Path(min_length=1, max_length=200),
+    release: str | None = Query(
+        None, min_length=1, max_length=200, description="entry id released with the answer"
+    ),
     caller: Caller = Write,
     node: Node = NodeDep,
 ) -> Response:
-    view = approvals.approve(node, caller.principal, approvals.resolve(node, caller.principal, ref))
+    record_id = approvals.resolve(node, caller.principal, ref)
+    view = approvals.approve(node, caller.principal, record_id, release)
     return json_response(approvals.queue_item(view))
 
 
