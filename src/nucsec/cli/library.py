@@ -338,11 +338,11 @@ def approve_cmd(query: str, as_user: str, release: str | None, as_json: bool) ->
     computed now and the partner gets it when it asks again; ``--release ENTRY_ID``
     releases that one entry with it."""
     from nucsec.cli._node import acting, node
-    from nucsec.service.library_approvals import approve, queue_item, resolve
+    from nucsec.federation.library_query import approve_query
+    from nucsec.service.library_approvals import queue_item
 
     with node() as n:
-        who = acting(n, as_user)
-        view = approve(n, who, resolve(n, who, query), release)
+        view = approve_query(n, acting(n, as_user), query, release)
     emit(queue_item(view), as_json, lambda i: f"approved {i['query']} for {i['peer']}")
 
 

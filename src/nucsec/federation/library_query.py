@@ -55,11 +55,12 @@ from nucsec.service.library_queries import (
     get_answer,
     query_sample,
     record_answer,
+    usable_for_partner,
 )
 from nucsec.service.trail import emit
 from nucsec.store.labels import resolve_basis
 
-__all__ = ["QUERY_TYPE", "ROUTE", "answer_query", "poll_peer", "query_peer"]
+__all__ = ["QUERY_TYPE", "ROUTE", "answer_query", "approve_query", "poll_peer", "query_peer"]
 
 QUERY_TYPE = "nucsec-library-query/v1"
 ROUTE = "x-nucsec/library-queries/"
@@ -274,3 +275,27 @@ def poll_peer(
     )
     done: LibraryAnswerView = labelled.update(node, principal, LIBRARY_ANSWER, record_id, draft)
     return done
+
+
+def approve_query(node: Node, principal: Principal, ref: str, release: str | None = None) -> Any:
+    """The holder's officer approves the held query ``ref`` (query or record id) of a
+    registered peer (:func:`nucsec.service.library_approvals.approve`)."""
+    from nucsec.service.library_approvals import approve, resolve
+
+    record_id = resolve(node, principal, ref)
+    name = get_answer_peer(node, principal, record_id)
+    with node.engine.connect() as conn:
+        peer = get_peer(conn, name)
+    if peer is None:
+        raise InputError(f"no active peer {name!r}", field="peer")
+    with node.engine.connect() as conn:
+        held = usable_for_partner(node, conn, peer_principal(node, peer.nation, peer.name))
+    return approve(node, principal, record_id, held, release)
+
+
+def get_answer_peer(node: Node, principal: Principal, record_id: str) -> str:
+    """The peer that asked the held query ``record_id``."""
+    from nucsec.service.library_approvals import LIBRARY_QUERY
+
+    view = labelled.read(node, principal, LIBRARY_QUERY, record_id)
+    return str(view.query["peer"])

@@ -27,7 +27,7 @@ from nucsec.node import Node
 from nucsec.policy import Principal
 from nucsec.service import labelled
 from nucsec.service.kinds import RecordKind, Values
-from nucsec.service.library import indexed_entries
+from nucsec.service.library import Held, indexed_entries
 from nucsec.service.trail import emit
 from nucsec.service.views import RecordView
 from nucsec.store.labels import intern_label
@@ -233,25 +233,23 @@ def _decide(
 
 
 def approve(
-    node: Node, principal: Principal, record_id: str, release: str | None = None
+    node: Node,
+    principal: Principal,
+    record_id: str,
+    held: list[Held],
+    release: str | None = None,
 ) -> LibraryQueryView:
-    """Approve a pending query: its answer is computed now over the entries the monitor
-    releases to the partner, kept for the partner to fetch, and audited. ``release``
-    names one entry (entry id) the officer releases with the answer under ``"released"``:
-    it must be one the answer may use (released to the partner) and one the officer reads
-    (NotFoundError otherwise, like an absent entry)."""
-    from nucsec.federation.peers import get_peer, peer_principal
+    """Approve a pending query: its answer is computed now over ``held`` (the entries the
+    monitor releases to the asking partner, from
+    :func:`nucsec.service.library_queries.usable_for_partner`), kept for the partner to
+    fetch, and audited. ``release`` names one entry (entry id) the officer releases with
+    the answer under ``"released"``: it must be in ``held`` and readable by the officer
+    (InputError otherwise; nothing is decided)."""
     from nucsec.forensics.library import sample_from_dict
-    from nucsec.service.library_queries import usable_for_partner
 
     _require_officer(principal)
     view: LibraryQueryView = labelled.read(node, principal, LIBRARY_QUERY, record_id)
     name = view.query["peer"]
-    with node.engine.begin() as conn:
-        peer = get_peer(conn, name)
-        if peer is None:
-            raise InputError(f"no peer {name!r} any more", field="peer")
-        held = usable_for_partner(node, conn, peer_principal(node, peer.nation, peer.name))
     answer = answer_for_partner(
         LibraryIndex.build(indexed_entries(held)),
         sample_from_dict(view.query["sample"]),
@@ -282,7 +280,7 @@ def approve(
     return done
 
 
-def _released(node: Node, principal: Principal, held: list[Any], entry_id: str) -> dict[str, Any]:
+def _released(node: Node, principal: Principal, held: list[Held], entry_id: str) -> dict[str, Any]:
     """The named entry's JSON, if the partner may get it and the officer reads it."""
     from nucsec.service.library import get_entry
 

@@ -135,8 +135,9 @@ def approve_library_query(
     caller: Caller = Write,
     node: Node = NodeDep,
 ) -> Response:
-    record_id = approvals.resolve(node, caller.principal, ref)
-    view = approvals.approve(node, caller.principal, record_id, release)
+    from nucsec.federation.library_query import approve_query
+
+    view = approve_query(node, caller.principal, ref, release)
     return json_response(approvals.queue_item(view))
 
 
