@@ -57,6 +57,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("session_hours", 8.0, "lifetime of a browser session", float),
     Setting("demo", False, "demo node: demo logins are printed and allowed", _bool),
     Setting(
+        "library_approval",
+        False,
+        "answers to partners' library queries wait for an officer's approval",
+        _bool,
+    ),
+    Setting(
         "markings_dir",
         "",
         "directory of marking data (nations, schemes, agreements); "
@@ -79,6 +85,7 @@ class Settings:
     sync_seconds: float
     session_hours: float
     demo: bool
+    library_approval: bool
     markings_dir: str
     extra: Mapping[str, Any] = field(default_factory=dict)
 

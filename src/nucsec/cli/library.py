@@ -233,8 +233,12 @@ def match_cmd(
 
 
 def _answer_text(data: dict[str, Any]) -> str:
-    lines = [f"{data['peer']} answers: {data['conclusion']}  (query {data['query']})"]
-    lines += [f"  {s['verdict']:12} {s['name']}" for s in data["signatures"]]
+    outcome = data.get("conclusion") or data["status"]
+    if data.get("reason"):
+        outcome += f" ({data['reason']})"
+    lines = [f"{data['peer']} answers: {outcome}  (query {data['query']})"]
+    lines += [f"  {s['verdict']:12} {s['name']}" for s in data.get("signatures", [])]
+    lines += [f"  released entry {e['id']}" for e in data.get("released", [])]
     lines.append(f"kept as record {data['record']}  {data['banner']}")
     return "\n".join(lines)
 
@@ -271,7 +275,12 @@ def query_cmd(
             parse_label(label_text, n.ctx),
             false_exclusion_rate=false_exclusion_rate,
         )
-    data = {
+    emit(_answer_data(view), as_json, _answer_text)
+
+
+def _answer_data(view: Any) -> dict[str, Any]:
+    """The CLI's JSON of a kept answer: ``status`` is answered, pending or refused."""
+    return {
         "query": view.query["id"],
         "peer": view.query["peer"],
         "status": "answered",
@@ -279,4 +288,75 @@ def query_cmd(
         "record": view.id,
         "banner": view.banner,
     }
-    emit(data, as_json, _answer_text)
+
+
+@library_group.command("poll")
+@click.argument("record")
+@_as
+@json_option
+def poll_cmd(record: str, as_user: str, as_json: bool) -> None:
+    """Ask the partner again about a pending query (RECORD: the kept answer's record id);
+    the record is updated once the partner's officer approved or refused it."""
+    from nucsec.cli._node import acting, node
+    from nucsec.federation.library_query import poll_peer
+
+    with node() as n:
+        view = poll_peer(n, acting(n, as_user), record)
+    emit(_answer_data(view), as_json, _answer_text)
+
+
+def _queue_text(items: list[dict[str, Any]]) -> str:
+    lines = [
+        f"{i['state']:9} {i['query']:36} {i['peer']:8} {i['received_at'][:19]}  "
+        f"{len(i['signatures'])} signatures  {i['banner']}"
+        for i in items
+    ]
+    return "\n".join(lines) or "(no queries)"
+
+
+@library_group.command("queue")
+@_as
+@click.option("--all", "show_all", is_flag=True, help="decided queries too")
+@json_option
+def queue_cmd(as_user: str, show_all: bool, as_json: bool) -> None:
+    """Partners' library queries awaiting an officer's approval (setting library_approval)."""
+    from nucsec.cli._node import acting, node
+    from nucsec.service.library_approvals import queue, queue_item
+
+    with node() as n:
+        items = queue(n, acting(n, as_user), None if show_all else "pending")
+    emit([queue_item(v) for v in items], as_json, _queue_text)
+
+
+@library_group.command("approve")
+@click.argument("query")
+@_as
+@click.option("--release", "release", default=None, help="entry id released with the answer")
+@json_option
+def approve_cmd(query: str, as_user: str, release: str | None, as_json: bool) -> None:
+    """Approve a partner's query (QUERY: its query id or record id): the answer is
+    computed now and the partner gets it when it asks again; ``--release ENTRY_ID``
+    releases that one entry with it."""
+    from nucsec.cli._node import acting, node
+    from nucsec.federation.library_query import approve_query
+    from nucsec.service.library_approvals import queue_item
+
+    with node() as n:
+        view = approve_query(n, acting(n, as_user), query, release)
+    emit(queue_item(view), as_json, lambda i: f"approved {i['query']} for {i['peer']}")
+
+
+@library_group.command("refuse")
+@click.argument("query")
+@_as
+@click.option("--reason", required=True, help="why (the partner reads it)")
+@json_option
+def refuse_cmd(query: str, as_user: str, reason: str, as_json: bool) -> None:
+    """Refuse a partner's query with a reason."""
+    from nucsec.cli._node import acting, node
+    from nucsec.service.library_approvals import queue_item, refuse, resolve
+
+    with node() as n:
+        who = acting(n, as_user)
+        view = refuse(n, who, resolve(n, who, query), reason)
+    emit(queue_item(view), as_json, lambda i: f"refused {i['query']} for {i['peer']}")

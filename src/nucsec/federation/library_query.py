@@ -39,23 +39,28 @@ from nucsec.federation.jws import (
     verify_detached,
 )
 from nucsec.federation.peers import Peer, get_peer, peer_principal
-from nucsec.forensics.library import DEFAULT_FALSE_EXCLUSION_RATE, Sample
+from nucsec.forensics.library import DEFAULT_FALSE_EXCLUSION_RATE, Sample, sample_from_dict
 from nucsec.markings import Label
 from nucsec.node import Node
 from nucsec.policy import Principal, Resource, decide
+from nucsec.service import labelled
 from nucsec.service.guard import check, record_decision
+from nucsec.service.kinds import Draft
 from nucsec.service.library_queries import (
     LIBRARY_ANSWER,
     LibraryAnswerView,
     answer_partner_query,
+    answer_state,
     check_answer,
+    get_answer,
     query_sample,
     record_answer,
+    usable_for_partner,
 )
 from nucsec.service.trail import emit
 from nucsec.store.labels import resolve_basis
 
-__all__ = ["QUERY_TYPE", "ROUTE", "answer_query", "query_peer"]
+__all__ = ["QUERY_TYPE", "ROUTE", "answer_query", "approve_query", "poll_peer", "query_peer"]
 
 QUERY_TYPE = "nucsec-library-query/v1"
 ROUTE = "x-nucsec/library-queries/"
@@ -168,8 +173,7 @@ def query_peer(
         label = label.with_(originator=agency)  # as the answer record will carry it
     label = resolve_basis(label, node.ctx).validate(node.ctx, stored=True)
     query_id = str(uuid.uuid4())
-    ref = f"library_query:{query_id}"
-    _may_send(node, principal, peer, label, ref)
+    _may_send(node, principal, peer, label, f"library_query:{query_id}")
     body = {
         "type": QUERY_TYPE,
         "query": query_id,
@@ -178,6 +182,28 @@ def query_peer(
         "false_exclusion_rate": false_exclusion_rate,
     }
     sent_at = node.clock().isoformat()
+    answer = _ask(node, principal, peer, body, sample, session)
+    query = {
+        "id": query_id,
+        "peer": peer.name,
+        "sent_at": sent_at,
+        "sample": body["sample"],
+        "false_exclusion_rate": false_exclusion_rate,
+    }
+    return record_answer(node, principal, label, query, answer)
+
+
+def _ask(
+    node: Node,
+    principal: Principal,
+    peer: Peer,
+    body: dict[str, Any],
+    sample: Sample,
+    session: requests.Session | None = None,
+) -> dict[str, Any]:
+    """Send ``body`` (audited) and return the verified, checked answer (audited)."""
+    query_id = body["query"]
+    ref = f"library_query:{query_id}"
     _sent(node, principal, ref, peer, "success", signatures=[m.name for m in sample.signatures])
     http = session or requests.Session()
     try:
@@ -203,7 +229,73 @@ def query_peer(
             actor=peer.actor,
             action="exchange.receive",
             obj=ref,
-            details={"kind": "library_answer", "conclusion": answer["conclusion"]},
+            details={
+                "kind": "library_answer",
+                "state": answer_state(answer),
+                "conclusion": answer.get("conclusion", ""),
+            },
         )
-    query = {"id": query_id, "peer": peer.name, "sent_at": sent_at, "sample": body["sample"]}
-    return record_answer(node, principal, label, query, answer)
+    return answer
+
+
+def poll_peer(
+    node: Node,
+    principal: Principal,
+    record_id: str,
+    *,
+    session: requests.Session | None = None,
+) -> LibraryAnswerView:
+    """Ask again about a pending query kept as record ``record_id`` (the same query id,
+    sample and label, over the same signed endpoint); the record gets a new version
+    when the partner's officer has decided. InputError if it is not pending."""
+    kept = get_answer(node, principal, record_id)
+    if answer_state(kept.answer) != "pending":
+        raise InputError(f"query {kept.query['id']} is not pending", field="record")
+    peer = _peer(node, kept.query["peer"])
+    label = Label.from_dict(kept.label)
+    query_id = kept.query["id"]
+    _may_send(node, principal, peer, label, f"library_query:{query_id}")
+    sample = sample_from_dict(kept.query["sample"])
+    body = {
+        "type": QUERY_TYPE,
+        "query": query_id,
+        "label": label.to_dict(),
+        "sample": kept.query["sample"],
+        "false_exclusion_rate": kept.query.get(
+            "false_exclusion_rate", DEFAULT_FALSE_EXCLUSION_RATE
+        ),
+    }
+    answer = _ask(node, principal, peer, body, sample, session)
+    if answer_state(answer) == "pending":
+        return kept
+    draft = Draft(
+        values={"query": kept.query, "answer": answer},
+        labels={"query": label, "answer": label},
+        note=f"answer of {peer.name} to library query {query_id}: {answer_state(answer)}",
+    )
+    done: LibraryAnswerView = labelled.update(node, principal, LIBRARY_ANSWER, record_id, draft)
+    return done
+
+
+def approve_query(node: Node, principal: Principal, ref: str, release: str | None = None) -> Any:
+    """The holder's officer approves the held query ``ref`` (query or record id) of a
+    registered peer (:func:`nucsec.service.library_approvals.approve`)."""
+    from nucsec.service.library_approvals import approve, resolve
+
+    record_id = resolve(node, principal, ref)
+    name = get_answer_peer(node, principal, record_id)
+    with node.engine.connect() as conn:
+        peer = get_peer(conn, name)
+    if peer is None:
+        raise InputError(f"no active peer {name!r}", field="peer")
+    with node.engine.connect() as conn:
+        held = usable_for_partner(node, conn, peer_principal(node, peer.nation, peer.name))
+    return approve(node, principal, record_id, held, release)
+
+
+def get_answer_peer(node: Node, principal: Principal, record_id: str) -> str:
+    """The peer that asked the held query ``record_id``."""
+    from nucsec.service.library_approvals import LIBRARY_QUERY
+
+    view = labelled.read(node, principal, LIBRARY_QUERY, record_id)
+    return str(view.query["peer"])

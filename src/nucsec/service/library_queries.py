@@ -48,6 +48,7 @@ __all__ = [
     "LIBRARY_ANSWER",
     "LibraryAnswerView",
     "answer_partner_query",
+    "answer_state",
     "check_answer",
     "get_answer",
     "query_sample",
@@ -75,7 +76,8 @@ def _view(node: Node, conn: Connection, row: Any, version: VersionRow) -> Librar
 
 def _title(values: Values) -> str:
     query, answer = values["query"], values["answer"]
-    return f"Library query {query['id']} to {query['peer']}: {answer['conclusion']}"
+    outcome = answer.get("conclusion") or answer.get("status")
+    return f"Library query {query['id']} to {query['peer']}: {outcome}"
 
 
 LIBRARY_ANSWER = RecordKind(
@@ -100,7 +102,10 @@ def query_sample(sample: Sample, query_id: str) -> dict[str, Any]:
 def check_answer(answer: Any, sample: Sample) -> dict[str, Any]:
     """A received answer, checked: the :class:`PartnerAnswer` shape and nothing else, with
     verdicts on the query's signatures only (InputError naming the field otherwise)."""
-    if not isinstance(answer, dict) or set(answer) != {
+    if isinstance(answer, dict) and answer.get("status") in ("pending", "refused"):
+        return _checked_state(answer)
+    released = _checked_released(answer)
+    if not isinstance(answer, dict) or set(answer) - {"released"} != {
         "conclusion",
         "false_exclusion_rate",
         "signatures",
@@ -127,7 +132,31 @@ def check_answer(answer: Any, sample: Sample) -> dict[str, Any]:
     ]
     if extra:
         raise InputError(f"the answer judges {extra[0]!r}, which was not asked", field="answer")
-    return checked
+    return {**checked, "released": released} if released else checked
+
+
+def _checked_released(answer: Any) -> list[dict[str, Any]]:
+    """Entries the holder's officer released with the answer (each a valid entry)."""
+    if not isinstance(answer, dict) or "released" not in answer:
+        return []
+    items = answer["released"]
+    if not isinstance(items, list) or len(items) != 1:
+        raise InputError("an answer releases one named entry", field="answer.released")
+    return [entry_from_dict(items[0]).to_dict()]
+
+
+def _checked_state(answer: dict[str, Any]) -> dict[str, Any]:
+    """A pending or refused answer: ``{"status"}`` or ``{"status", "reason"}``, nothing else."""
+    if answer["status"] == "pending" and set(answer) == {"status"}:
+        return {"status": "pending"}
+    if set(answer) == {"status", "reason"} and isinstance(answer["reason"], str):
+        return {"status": "refused", "reason": answer["reason"][:500]}
+    raise InputError("a pending answer is {status} and a refusal {status, reason}", field="answer")
+
+
+def answer_state(answer: dict[str, Any]) -> str:
+    """``pending``, ``refused`` or ``answered``."""
+    return str(answer.get("status", "answered"))
 
 
 def record_answer(
@@ -227,6 +256,14 @@ def answer_partner_query(
             "label": keyed(node, render_banner(label, node.ctx)),
         },
     )
+    if node.settings.library_approval:
+        from nucsec.service.library_approvals import held_answer, hold_query
+
+        peer_name = peer.id.split(":", 1)[-1]
+        held_now = held_answer(node, conn, peer_name, query_id)
+        if held_now is not None:  # asked again: the officer's decision, or still pending
+            return held_now
+        return hold_query(node, conn, peer, peer_name, query, sample, label, rate)
     held = usable_for_partner(node, conn, peer)
     answer = answer_for_partner(
         LibraryIndex.build(indexed_entries(held)), sample, false_exclusion_rate=rate

@@ -7,7 +7,7 @@ federation offers them to a new peer. Where a node is built
 
 >>> [k.name for k in RECORD_KINDS]  # doctest: +NORMALIZE_WHITESPACE
 ['document', 'incident', 'analysis', 'library_entry', 'library_answer',
- 'practice', 'facility', 'assessment', 'case', 'adoption']
+ 'library_query', 'practice', 'facility', 'assessment', 'case', 'adoption']
 >>> [k.collection for k in RECORD_KINDS.attachable]
 ['documents', 'incidents', 'analyses']
 """
@@ -23,6 +23,7 @@ from nucsec.service import (
     facilities,
     incidents,
     library,
+    library_approvals,
     library_queries,
     practices,
 )
@@ -37,6 +38,7 @@ RECORD_KINDS = KindRegistry(
         analyses.ANALYSIS,
         library.LIBRARY_ENTRY,
         library_queries.LIBRARY_ANSWER,
+        library_approvals.LIBRARY_QUERY,
         practices.PRACTICE,
         facilities.FACILITY,
         assessments.ASSESSMENT,

@@ -17,12 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from nucsec.forensics.library import sample_from_dict
 from nucsec.node import Node
 from nucsec.service import library as lib
+from nucsec.service import library_approvals as approvals
 from nucsec.web.api.common import READ, WRITE, errs, json_response, label_input
 from nucsec.web.api.schemas import LabelText, _In
 from nucsec.web.auth import Caller
 from nucsec.web.deps import JsonBody, NodeDep, Read, Write
 
-__all__ = ["EntryIn", "EntryListOut", "MatchIn", "MatchOut", "router"]
+__all__ = ["EntryIn", "EntryListOut", "MatchIn", "MatchOut", "RefuseIn", "router"]
 
 router = APIRouter()
 _LIBRARY = Field(None, min_length=1, max_length=64, description="library name (default: all)")
@@ -99,6 +100,63 @@ def match_library(
         max_candidates=body.max_candidates,
     )
     return json_response(data)
+
+
+class RefuseIn(_In):
+    reason: str = Field(min_length=1, max_length=500, description="why (the partner reads it)")
+
+
+@router.get(
+    "/library-queue",
+    response_model=None,
+    responses={200: {"model": EntryListOut}, **READ},
+    summary="Partners' library queries awaiting approval (all states with state=all)",
+)
+def list_library_queue(
+    state: str = Query("pending", pattern="^(pending|approved|refused|all)$"),
+    caller: Caller = Read,
+    node: Node = NodeDep,
+) -> Response:
+    views = approvals.queue(node, caller.principal, None if state == "all" else state)
+    return json_response({"items": [approvals.queue_item(v) for v in views]})
+
+
+@router.post(
+    "/library-queue/{ref}/approve",
+    response_model=None,
+    responses={200: {"model": EntryListOut}, **WRITE, **errs(404)},
+    summary="Approve a partner's query (query id or record id): its answer is computed now",
+)
+def approve_library_query(
+    ref: str = Path(min_length=1, max_length=200),
+    release: str | None = Query(
+        None, min_length=1, max_length=200, description="entry id released with the answer"
+    ),
+    caller: Caller = Write,
+    node: Node = NodeDep,
+) -> Response:
+    from nucsec.federation.library_query import approve_query
+
+    view = approve_query(node, caller.principal, ref, release)
+    return json_response(approvals.queue_item(view))
+
+
+@router.post(
+    "/library-queue/{ref}/refuse",
+    response_model=None,
+    responses={200: {"model": EntryListOut}, **WRITE, **errs(404)},
+    summary="Refuse a partner's query with a reason",
+)
+def refuse_library_query(
+    body: RefuseIn,
+    ref: str = Path(min_length=1, max_length=200),
+    caller: Caller = Write,
+    node: Node = NodeDep,
+    _json: None = JsonBody,
+) -> Response:
+    record_id = approvals.resolve(node, caller.principal, ref)
+    view = approvals.refuse(node, caller.principal, record_id, body.reason)
+    return json_response(approvals.queue_item(view))
 
 
 @router.get(
