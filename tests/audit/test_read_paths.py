@@ -71,6 +71,7 @@ if "library" in COMMANDS:  # `nucsec library` (nucsec.cli.library:library_group)
     READ_PATHS["library show"] = (["UCLO-1", "--as", "{user}"], "record.read")
     READ_PATHS["library export"] = (["--as", "{user}"], "record.export")
     READ_PATHS["library match"] = (["{sample}", "--as", "{user}"], "record.search")
+    READ_PATHS["library queue"] = (["--as", "{user}"], "record.list")  # then reads each held
 
 #: commands that are not reads of stored labelled records, and why
 NOT_RECORD_READS: dict[str, str] = {
@@ -133,6 +134,9 @@ NOT_RECORD_READS: dict[str, str] = {
     "case custody": "write by the receiving user (audited: record.update)",
     "case attach": "write (audited: record.update)",
     "case attach-match": "write (audited: record.update; the entries it names read first)",
+    "library approve": "officer's decision (audited: release.approve, record.update)",
+    "library refuse": "officer's decision (audited: release.decide denied, record.update)",
+    "library poll": "asks the peer again (audited: exchange.send; the answer a new version)",
     "case assess": "write (audited: record.update)",
     "case issue-report": "write (audited: record.update)",
 }
