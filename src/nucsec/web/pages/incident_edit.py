@@ -27,6 +27,7 @@ from nucsec.service.views import IncidentView
 from nucsec.web.access import access_report
 from nucsec.web.auth import Caller
 from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
+from nucsec.web.errors import http_status
 from nucsec.web.pages.common import labels_of
 from nucsec.web.pages.incidents import NARRATIVE_SLOTS, _form_page, _record
 from nucsec.web.pages.picker import form_from_label
@@ -181,9 +182,7 @@ def save_incident(
         note = first(form, "note")[:2000]
         register.update_incident(node, caller.principal, incident_id, incident, facts, note)
     except (InputError, AccessDenied, ConflictError) as exc:
-        status = 422
-        if isinstance(exc, AccessDenied | ConflictError):
-            status = 403 if isinstance(exc, AccessDenied) else 409
+        status = http_status(exc)  # 422, 403 or 409, from the one status table
         return _form_page(
             request,
             caller,

@@ -35,6 +35,7 @@ from nucsec.service.views import ImportView, IncidentView
 from nucsec.web.access import may_edit, may_see_access
 from nucsec.web.auth import Caller
 from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
+from nucsec.web.errors import http_status
 from nucsec.web.pages.charts import bar_chart_svg, stacked_years_svg
 from nucsec.web.pages.common import labels_of, preview, read_upload_form
 from nucsec.web.pages.picker import label_from_form, picker_options
@@ -222,7 +223,6 @@ def create_incident(
         incident = register.parse_incident(record, today=node.clock().date())
         view = register.add_incident(node, caller.principal, incident, label, first(form, "note"))
     except (InputError, AccessDenied) as exc:
-        status = 403 if isinstance(exc, AccessDenied) else 422
         return _form_page(
             request,
             caller,
@@ -230,7 +230,7 @@ def create_incident(
             dict(form),
             error=exc.message,
             error_field=exc.field,
-            status=status,
+            status=http_status(exc),
         )
     return RedirectResponse(f"/incidents/{view.id}", status_code=303)
 
