@@ -45,6 +45,10 @@ def iso(value: object) -> str:
 
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
+    templates.env.add_extension("jinja2.ext.i18n")
+    # ``{{ _("…") }}`` and ``{% trans %}`` mark the words a reader sees; until the message
+    # catalogues arrive they render as written (null translations).
+    templates.env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     templates.env.filters["iso"] = iso
     templates.env.globals["ROLE_NAMES"] = {
         "viewer": "viewer",
