@@ -42,3 +42,32 @@ def test_case_routes(demo_node: Node, api_of: Callable[..., Any]) -> None:
         assert hidden.status_code == absent.status_code == 404
         assert hidden.json()["error"] == absent.json()["error"]
     assert case.id not in [c["id"] for c in client.get("/api/v1/cases", headers=dhs).json()]
+
+
+def test_attach_a_library_match(demo_node: Node, api_of: Callable[..., Any]) -> None:
+    """``POST /cases/{id}/matches`` keeps the answer of ``POST /library/match`` with the case
+    (the same service function as ``nucsec case attach-match``); a malformed answer is a
+    422 naming the field and changes nothing; a hidden case answers 404."""
+    from nucsec.service import library
+    from tests.cases.test_case_library import SAMPLE, _entry
+
+    chief = principal_of(demo_node, "doe.chief")
+    rel = parse_banner("CUI//REL TO USA, JPN", demo_node.ctx)
+    library.add_entry(demo_node, chief, _entry("MILL-API", 88.0, 0.0072392, "2010-01-01"), rel)
+    secret = parse_banner("SECRET//REL TO USA, JPN", demo_node.ctx)
+    case = open_case(demo_node, chief, "API drum", secret)
+    client, doe = api_of("doe.chief")
+    answer = client.post("/api/v1/library/match", json={"sample": SAMPLE}, headers=doe).json()
+    assert "MILL-API" in [c["entry"] for c in answer["candidates"]]
+    url = f"/api/v1/cases/{case.id}/matches"
+    body = {"sample": SAMPLE, "match": answer, "label": "SECRET//REL TO USA, JPN"}
+    bad = client.post(url, json={**body, "match": {"conclusion": "x"}}, headers=doe)
+    assert bad.status_code == 422 and "match" in bad.json()["field"], bad.text
+    kept = client.post(url, json=body, headers=doe)
+    assert kept.status_code == 200, kept.text
+    assert [p for p in kept.json()["portions"] if p.startswith("match.")] == ["match.0"]
+    client, dhs = api_of("dhs.analyst")  # may not read the SECRET case: 404 like an absent one
+    hidden = client.post(url, json=body, headers=dhs)
+    absent = client.post(f"/api/v1/cases/{ABSENT}/matches", json=body, headers=dhs)
+    assert hidden.status_code == absent.status_code, (hidden.text, absent.text)
+    assert hidden.json()["error"] == absent.json()["error"]

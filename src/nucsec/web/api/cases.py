@@ -8,7 +8,9 @@
 - writes (scope ``write``), each through the same service function as ``nucsec case``:
   ``POST /cases`` (open), ``POST /cases/{id}/samples`` (add a sample),
   ``POST /cases/{id}/custody`` (a hand-over received by the caller, who signs it),
-  ``POST /cases/{id}/analyses`` (link an analysis), ``POST /cases/{id}/assessments``
+  ``POST /cases/{id}/analyses`` (link an analysis), ``POST /cases/{id}/matches`` (keep a
+  library match: the sample and the answer of ``POST /library/match``),
+  ``POST /cases/{id}/assessments``
   and ``POST /cases/{id}/reports`` (issue the current stage's report). Each answers with
   the new version of the case (201 for a new case).
 
@@ -17,7 +19,7 @@ A case the caller may not read answers 404, exactly like an absent one.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -115,6 +117,12 @@ class LinkIn(_In):
     candidates: list[CandidateIn] = Field(default_factory=list, max_length=50)
 
 
+class MatchIn(_In):
+    sample: dict[str, Any]
+    match: dict[str, Any]
+    label: LabelText
+
+
 class AssessmentIn(_In):
     finding: str = Field(max_length=4000)
     evidence: list[str] = Field(default_factory=list, max_length=100)
@@ -189,6 +197,23 @@ def attach(
     view = cases.attach_analysis(
         node, caller.principal, case_id, body.analysis, label_input(body.label, node, "label"),
         candidates=[(c.name, c.first_year, c.last_year) for c in body.candidates],
+    )  # fmt: skip
+    return _case(view)
+
+
+@router.post(
+    "/cases/{case_id}/matches",
+    response_model=None,
+    responses=_WRITTEN,
+    summary="Keep a library match with the case (the sample and the library's answer)",
+)
+def attach_match(
+    case_id: str, body: MatchIn, caller: Caller = Write, node: Node = NodeDep,
+    _json: None = JsonBody,
+) -> Response:  # fmt: skip
+    view = cases.attach_match(
+        node, caller.principal, case_id, body.sample, body.match,
+        label_input(body.label, node, "label"),
     )  # fmt: skip
     return _case(view)
 
