@@ -63,10 +63,10 @@ def matched_case(demo_node: Node) -> tuple[Node, str]:
     chief = principal_of(node, "doe.chief")
     rel = parse_banner("CUI//REL TO USA, JPN", node.ctx)
     nf = parse_banner("CUI//NOFORN", node.ctx)
-    library.add_entry(node, chief, _entry("MILL-REL", 60.0, 0.0072535, "2009-01-01"), rel)
+    library.add_entry(node, chief, _entry("MILL-REL", 88.3, 0.0072394, "2009-01-01"), rel)
     library.add_entry(node, chief, _entry("MILL-NF", SECRET_LA, SECRET_R235, "2010-01-01"), nf)
     answer = library.match_sample(node, chief, sample_from_dict(SAMPLE), max_candidates=5)
-    assert {c["entry"] for c in answer["candidates"]} >= {"MILL-NF"}
+    assert {c["entry"] for c in answer["candidates"]} >= {"MILL-NF", "MILL-REL"}
     case = cases.open_case(node, chief, "Seized drum", rel)
     cases.attach_match(node, chief, case.id, SAMPLE, answer, rel)
     issue_report(node, chief, case.id, "preliminary")
@@ -90,8 +90,12 @@ def test_match_section_has_table_signatures_and_figures(matched_case: tuple[Node
     assert any("ellipses" in c for c in captions)
     assert any("production" in c for c in captions)
     for b in section.blocks:
-        if b.kind in ("table", "figure"):  # values of the NOFORN entry: its label rolls up
-            assert "NOFORN" in render_banner(b.label, node.ctx)
+        if b.kind not in ("table", "figure"):
+            continue
+        # a block showing values of the NOFORN entry carries NOFORN; the per-signature table
+        # of the released entry carries only the link's and that entry's labels
+        releasable = b.caption == "Signatures of the sample against MILL-REL"  # type: ignore[union-attr]
+        assert ("NOFORN" in render_banner(b.label, node.ctx)) is not releasable
     html = render_report(node, chief, case_id, "html").decode()
     assert "Library comparison" in html and "MILL-NF" in html
     assert "87.6543" in html  # the entry's La value in a per-signature reason
@@ -110,10 +114,14 @@ def test_partner_version_cites_noforn_entry_by_reference_only(
         "87.6543",
         "0.00723917",
         "7.23917e-03",
-        "Signatures of the sample",
+        "Signatures of the sample against MILL-NF",
         "excluded (",
     ):
         assert secret not in html
+    # the entry released to the partner keeps its own per-signature table (its own portion)
+    answer = cases.get_case(node, chief, case_id).portions["match.0"].value["match"]
+    assert "MILL-REL" in [c["entry"] for c in answer["candidates"]]
+    assert "Signatures of the sample against MILL-REL" in html
     if not POPPLER:
         pytest.skip("needs Debian poppler-utils for the PDF text")
     pdf = tmp_path / "partner.pdf"
@@ -122,7 +130,7 @@ def test_partner_version_cites_noforn_entry_by_reference_only(
         ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "MILL-NF" in text
-    for secret in ("87.6543", "0.00723917", "Signatures of the sample"):
+    for secret in ("87.6543", "0.00723917", "Signatures of the sample against MILL-NF"):
         assert secret not in text
 
 

@@ -10,10 +10,11 @@ production histories).
 The candidates' library entries are read through the reference monitor when the report is
 built (:func:`nucsec.service.library.get_entry`, audited). Every block that shows a value
 derived from an entry (a score, a z, a reason, a curve) carries the roll-up of the match's
-label and the labels of the entries it draws on, so a reader (or partner) who may not see
-an entry never receives its values: screening drops those blocks, and the entries remain
-cited by reference only. An entry the issuer cannot read, or held under another
-authority, is cited and nothing of it is shown.
+label and the labels of the entries it draws on — the per-signature table of one candidate
+only that candidate's — so a reader (or partner) who may not see an entry never receives
+its values, yet keeps the tables of the entries it may see: screening drops the others,
+and the entries remain cited by reference only. An entry the issuer cannot read, or held
+under another authority, is cited and nothing of it is shown.
 """
 
 from __future__ import annotations
@@ -132,7 +133,17 @@ def _date_figure(sample: Sample, held: Sequence[_Held]) -> str | None:
     return model_date_svg(float(date.value), 0.0, date.u, ranges)
 
 
-def _tables(match: Mapping[str, Any], shown: Mapping[str, _Held], label: Label) -> list[Block]:
+def _tables(
+    match: Mapping[str, Any],
+    shown: Mapping[str, _Held],
+    link_label: Label,
+    label: Label,
+    ctx: MarkingContext,
+) -> list[Block]:
+    """The candidates table (under ``label``, the roll-up over every shown entry) and one
+    per-signature table per candidate under the roll-up of ``link_label`` and that entry's
+    own label only: a reader who may see some of the entries (e.g. those released to the
+    partner) gets their tables, not only all or nothing."""
     rows = tuple(
         (c["entry"], str(c["verdict"]), f"{c['score']:.4g}")
         for c in match["candidates"]
@@ -160,7 +171,7 @@ def _tables(match: Mapping[str, Any], shown: Mapping[str, _Held], label: Label) 
                 Table(
                     ("signature", "verdict", "z (k=1)", "reason"),
                     sig_rows,
-                    label,
+                    rollup([link_label, shown[c["entry"]].label], ctx),
                     caption=f"Signatures of the sample against {c['entry']}",
                 )
             )
@@ -220,7 +231,7 @@ def match_section(
         blocks.insert(1, conclusion)
     if shown:
         label = rollup([link_label, *(h.label for h in shown.values())], ctx)
-        blocks += _tables(match, shown, label)
+        blocks += _tables(match, shown, link_label, label, ctx)
         candidates = list(shown.values())
         figures = (
             (_ree_figure(sample, candidates), "REE pattern of the sample and the candidates"),
