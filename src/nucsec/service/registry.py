@@ -10,7 +10,7 @@ federation offers them to a new peer. Where a node is built
  'library_query', 'practice', 'facility', 'assessment', 'case', 'adoption',
  'culture_survey']
 >>> [k.collection for k in RECORD_KINDS.attachable]
-['documents', 'incidents', 'analyses']
+['documents', 'incidents', 'analyses', 'assessments', 'adoptions']
 """
 
 from __future__ import annotations
