@@ -179,3 +179,18 @@ def test_the_meeting_report_shows_culture_by_group_and_layer(demo_node):
     # beliefs: CS-01 5 agree, CS-02 5 disagree -> 50 % / 50 %; the NOFORN round absent
     assert ("2024-03-01", "operations", "beliefs", "5", "50.0", "50.0", "0") in rows
     assert not any(r[0] == "2025-03-01" for r in rows)
+
+
+def test_the_demo_seeds_two_survey_rounds_per_facility(demo_node):
+    from nucsec.demo_practices import SURVEY_GROUPS, SURVEY_SIZE, seed_practices
+    from nucsec.service.facilities import list_facilities
+
+    node = demo_node
+    seed_practices(node, {"USA", "JPN"})
+    doe = principal_of(node, "doe.analyst")
+    fac = list_facilities(node, doe, limit=50).items[0]
+    res = survey_results(node, doe, fac.id)
+    assert len(res["rounds"]) == 2 and res["staff_groups"] == list(SURVEY_GROUPS)
+    assert [s["respondents"] for s in res["surveys"]] == [SURVEY_SIZE * len(SURVEY_GROUPS)] * 2
+    cells = [c for c in res["cells"] if not c["suppressed"]]
+    assert cells and any(c["not_applicable"] for c in cells)
