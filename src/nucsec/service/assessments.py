@@ -41,7 +41,7 @@ from nucsec.practices import (
 from nucsec.practices._fields import as_date, as_table
 from nucsec.practices.vocabulary import TAGS
 from nucsec.service import labelled
-from nucsec.service.facilities import FacilityView, facility_of, get_facility
+from nucsec.service.facilities import FacilityView, about_facility, facility_of, get_facility
 from nucsec.service.files import check_file_portions, portion_file_draft, portion_files
 from nucsec.service.kinds import Attachable, Draft, RecordKind, Values, Wire
 from nucsec.service.views import RecordView
@@ -280,18 +280,7 @@ def facility_assessments(
 ) -> list[AssessmentView]:
     """The assessments of a facility the principal may read, oldest first (NotFoundError
     if the facility is hidden or absent)."""
-    get_facility(node, principal, facility_id)
-    found: list[AssessmentView] = []
-    after: str | None = None
-    while True:
-        page = labelled.page(node, principal, ASSESSMENT, query=facility_id, limit=500, after=after)
-        for item in page.items:
-            view = get_assessment(node, principal, item.id)
-            if view.facility == facility_id:
-                found.append(view)
-        if page.next is None:
-            break
-        after = page.next
+    found = about_facility(node, principal, ASSESSMENT, facility_id, get_assessment)
     return sorted(found, key=lambda v: (v.assessed_on, v.created_at))
 
 
