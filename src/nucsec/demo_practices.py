@@ -7,7 +7,8 @@ partner never sees it, in search, counts or facets); endorses three proposed pra
 per nation (a decision recorded by the nation's officer, naming the partner's officer);
 records the demo facilities of its nation (a research reactor with Category I HEU, a
 fuel fabrication plant, a hospital with category 1 sources) and two self-assessments of
-each, a year apart, with answers that are made up but deterministic.
+each, a year apart, with answers that are made up but deterministic, and a
+security-culture survey round after each (three staff groups of six respondents).
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from typing import Any
 from nucsec.markings import Label, parse_banner
 from nucsec.node import Node
 from nucsec.practices import Officer, load_catalogue
+from nucsec.practices.survey import LIKERT, culture_instrument
 from nucsec.practices.vocabulary import DATA
 from nucsec.service.assessments import assess_facility, assessment_questions
 from nucsec.service.facilities import add_facility
 from nucsec.service.practice_report import public_label
 from nucsec.service.practices import add_practice, endorse_practice
+from nucsec.service.surveys import add_survey
 from nucsec.service.users import principal_of
 
 __all__ = ["ASSESSMENT_DATES", "demo_practices", "seed_practices"]
@@ -125,6 +128,28 @@ def _answers(questions: list[str], round_no: int, shift: int) -> dict[str, Any]:
     return {"answers": answers, "findings": findings}
 
 
+#: staff groups asked in the demo culture surveys, and respondents per group and round
+SURVEY_GROUPS = ("operations", "security", "management")
+SURVEY_SIZE = 6
+
+
+def _survey(round_no: int, shift: int) -> dict[str, Any]:
+    """Made-up, deterministic culture-survey answers for one round: the groups differ,
+    the second round agrees more; every 11th answer N/A."""
+    items = [i.code for i in culture_instrument(SURVEY_GROUPS).items]
+    responses = []
+    for g, group in enumerate(SURVEY_GROUPS):
+        for r in range(SURVEY_SIZE):
+            answers: dict[str, str | None] = {}
+            for k, code in enumerate(items):
+                n = g * 31 + r * 7 + k * 3 + shift
+                point = (n % 4) + (1 if round_no and n % 3 else 0) + (g == 1)
+                answers[code] = None if n % 11 == 0 else LIKERT[min(4, point)]
+            responses.append({"staff_group": group, "answers": answers})
+    on = ASSESSMENT_DATES[round_no].replace(month=6)
+    return {"held_on": on.isoformat(), "staff_groups": list(SURVEY_GROUPS), "responses": responses}
+
+
 def _seed_facilities(node: Node, nations: set[str]) -> tuple[int, int]:
     facilities, assessments = 0, 0
     for shift, record in enumerate(_demo_file()["facility"]):
@@ -140,6 +165,7 @@ def _seed_facilities(node: Node, nations: set[str]) -> tuple[int, int]:
             record_in = {"assessed_on": on.isoformat(), **_answers(questions, round_no, shift)}
             assess_facility(node, author, fac.id, record_in, label, note="demo")
             assessments += 1
+            add_survey(node, author, fac.id, _survey(round_no, shift), label, note="demo")
     return facilities, assessments
 
 

@@ -53,6 +53,7 @@ if "practice" in COMMANDS:  # `nucsec practice|facility` (nucsec.cli.practices, 
     READ_PATHS["facility list"] = (["--as", "{user}"], "record.list")
     READ_PATHS["facility show"] = (["{facility}", "--as", "{user}"], "record.read")
     READ_PATHS["facility score"] = (["{facility}", "--as", "{user}"], "record.read")
+    READ_PATHS["facility survey results"] = (["{facility}", "--as", "{user}"], "record.search")
     READ_PATHS["facility report"] = (
         ["--as", "{user}", "--format", "csv", "--out", "{out}"],
         "record.read",
@@ -127,6 +128,7 @@ NOT_RECORD_READS: dict[str, str] = {
     "practice adopt": "write (audited: record.create; the practice and facility read first)",
     "facility add": "write (audited: record.create)",
     "facility assess": "write (audited: record.create)",
+    "facility survey add": "write (audited: record.create; the facility read first)",
     "framework import": "checks a framework file given on the command line",
     "framework show": "a shipped framework definition, not labelled records",
     "case open": "write (audited: record.create)",

@@ -224,3 +224,42 @@ def test_practice_adopt_and_adoption_rates(demo, tmp_path):
     assert (rates[2012], rates[2013], rates[2014]) == (0.0, 50.0, 100.0)
     text = demo("practice", "adoption", "--as", "npa.analyst")
     assert "2013: 50%" in text.out
+
+
+def test_facility_survey_add_and_results(demo, tmp_path):
+    record = tmp_path / "lab.json"
+    record.write_text(
+        json.dumps({"name": "Lab", "operator": "Uni", "type": "laboratory", "holdings": []}),
+        encoding="utf-8",
+    )
+    add_fac = ("facility", "add", "--as", "doe.analyst", "--file", str(record), "--json")
+    fid = demo(*add_fac, "--label", REL).json["id"]
+    points = ["agree", "agree", "disagree", None, "strongly_agree"]
+    survey = tmp_path / "survey.json"
+    survey.write_text(
+        json.dumps(
+            {
+                "held_on": "2024-05-01",
+                "staff_groups": ["operations"],
+                "responses": [
+                    {"staff_group": "operations", "answers": {"CS-01": p}} for p in points
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    add = ("facility", "survey", "add", fid, "--as", "doe.analyst", "--file", str(survey))
+    made = demo(*add, "--label", REL, "--json")
+    assert made.code == 0, made.err
+    assert made.json["respondents"] == 5 and made.json["held_on"] == "2024-05-01"
+    out = demo("facility", "survey", "results", fid, "--as", "npa.analyst", "--json")
+    assert out.code == 0, out.err
+    cell = next(c for c in out.json["cells"] if c["key"] == "CS-01")
+    # 3 of the 4 who answered agree, 1 disagrees, 1 N/A
+    assert cell["agree_pct"] == 75.0 and cell["disagree_pct"] == 25.0
+    assert cell["not_applicable"] == 1
+    text = demo("facility", "survey", "results", fid, "--as", "npa.analyst")
+    assert "2024-05-01  operations" in text.out and "agree 75%" in text.out
+    survey.write_text(json.dumps({"staff_groups": ["x"], "responses": []}), encoding="utf-8")
+    bad = demo(*add, "--label", REL, "--json")
+    assert bad.code == 2 and json.loads(bad.err)["field"] == "responses"

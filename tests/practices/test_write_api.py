@@ -153,3 +153,34 @@ def test_add_a_facility_and_record_an_assessment(demo_node):
     assert hidden.status_code == 404
     listed = client.get(f"{API}/facilities", headers=bearer(node, "npa.analyst")).json()
     assert [i["id"] for i in listed["items"]] == [fac["id"]]
+
+
+def test_a_culture_survey_round_through_the_api_and_its_results(demo_node):
+    node = demo_node
+    client = client_of(node)
+    doe, npa = bearer(node, "doe.analyst"), bearer(node, "npa.analyst")
+    facility = {"name": "Lab", "operator": "Uni", "type": "laboratory", "holdings": []}
+    fac = client.post(f"{API}/facilities", json={"facility": facility, "label": REL}, headers=doe)
+    fid = fac.json()["id"]
+    points = ["agree", "strongly_agree", "disagree", "neutral", None]
+    survey = {
+        "held_on": "2026-04-01",
+        "staff_groups": ["operations"],
+        "responses": [{"staff_group": "operations", "answers": {"CS-05": p}} for p in points],
+    }
+    url = f"{API}/facilities/{fid}/culture-surveys"
+    bad = {**survey, "responses": [{"staff_group": "operations", "answers": {"CS-05": "yes"}}]}
+    refused = client.post(url, json={"survey": bad, "label": REL}, headers=doe)
+    assert refused.status_code == 422
+    assert refused.json()["field"] == "responses[0].answers['CS-05']"
+    assert _records(node, "culture_survey") == 0
+    made = client.post(url, json={"survey": survey, "label": REL}, headers=doe)
+    assert made.status_code == 201, made.text
+    res = client.get(f"{API}/facilities/{fid}/culture", headers=npa).json()
+    cell = next(c for c in res["cells"] if c["key"] == "CS-05")
+    # 2 of the 4 who answered agree, 1 disagrees, 1 N/A
+    assert (cell["agree_pct"], cell["disagree_pct"], cell["not_applicable"]) == (50.0, 25.0, 1)
+    small = client.get(f"{API}/facilities/{fid}/culture?min_group_size=6", headers=npa).json()
+    assert next(c for c in small["cells"] if c["key"] == "CS-05")["suppressed"]
+    nobody = "00000000-0000-4000-8000-000000000000"
+    assert client.get(f"{API}/facilities/{nobody}/culture", headers=npa).status_code == 404

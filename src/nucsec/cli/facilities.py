@@ -49,7 +49,7 @@ def _show(f: FacilityView) -> str:
 
 @click.group("facility")
 def facility_group() -> None:
-    """Facilities and self-assessment: add, list, assess, score, report."""
+    """Facilities and self-assessment: add, list, assess, score, report, survey."""
 
 
 @facility_group.command("add")
@@ -228,3 +228,74 @@ def report_cmd(as_user: str, fmt: str, out: Path, authority: str | None, as_json
         "left_out": data.left_out,
     }
     emit(summary, as_json, lambda d: f"wrote {d['out']}")
+
+
+@facility_group.group("survey")
+def survey_group() -> None:
+    """Security-culture surveys (NSS 28-T style) of a facility: add a round, see results."""
+
+
+@survey_group.command("add")
+@click.argument("facility_id")
+@_as
+@click.option("--file", "path", type=_file, required=True, help="held_on, staff_groups, responses")
+@click.option("--label", required=True, help="label of the survey and its responses")
+@json_option
+def survey_add_cmd(facility_id: str, as_user: str, path: Path, label: str, as_json: bool) -> None:
+    """Record one survey round (the file: ``held_on`` date, ``staff_groups``, ``responses``:
+    each a ``staff_group``, ``answers`` item -> strongly_disagree .. strongly_agree or null
+    for N/A, optional ``comments`` item -> text)."""
+    from nucsec.cli._node import acting, node
+    from nucsec.markings import parse_label
+    from nucsec.service.surveys import add_survey
+
+    record = dict(_read(path))
+    with node() as n:
+        made = add_survey(n, acting(n, as_user), facility_id, record, parse_label(label, n.ctx))
+    emit(
+        {
+            "id": made.id,
+            "facility": made.facility,
+            "held_on": made.held_on,
+            "banner": made.banner,
+            "respondents": len(made.responses),
+        },
+        as_json,
+        lambda d: f"{d['id']}  {d['held_on']}  {d['respondents']} responses  {d['banner']}",
+    )
+
+
+@survey_group.command("results")
+@click.argument("facility_id")
+@_as
+@click.option("--min-group-size", default=5, show_default=True, help="suppress smaller groups")
+@json_option
+def survey_results_cmd(facility_id: str, as_user: str, min_group_size: int, as_json: bool) -> None:
+    """Results per round, staff group and item or layer (counts, N/A, shares agreeing
+    and disagreeing), from the surveys the user may read; never one overall number."""
+    from nucsec.cli._node import acting, node
+    from nucsec.service.surveys import survey_results
+
+    with node() as n:
+        res = survey_results(n, acting(n, as_user), facility_id, min_group_size=min_group_size)
+    emit(res, as_json, _survey_table)
+
+
+def _survey_table(res: dict[str, Any]) -> str:
+    """The layer rows per round and staff group (agree / disagree %, or suppressed)."""
+    lines = [f"{len(res['surveys'])} surveys; rounds {', '.join(res['rounds']) or 'none'}"]
+    for c in res["cells"]:
+        if not c["key"].startswith("layer:"):
+            continue
+        share = (
+            "suppressed (too few respondents)"
+            if c["suppressed"]
+            else f"agree {_pct(c['agree_pct'])}  disagree {_pct(c['disagree_pct'])}  "
+            f"N/A {c['not_applicable']}"
+        )
+        lines.append(f"{c['round']}  {c['staff_group']:16} {c['key'][6:]:22} {share}")
+    return "\n".join(lines)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}%"

@@ -5,10 +5,13 @@ adopting) a practice of the catalogue, on a date, with evidence. It is one porti
 ``adoption``, under its own label: the practice's record id and code, the adopter
 (``NATION.AGENCY`` or ``facility:<record id>``), the facility's record id (or None), the
 date, the status (``planned``, ``in_progress``, ``adopted``) and the evidence text.
+Evidence files attach through :mod:`nucsec.service.attachments` (``attachment.N``
+portions, each its own label; by default the adoption's).
 
 The author must be able to read the practice and the facility it names (a hidden one
-answers "not found" exactly like an absent one). Adoptions stay on the node that records
-them (no wire format yet).
+answers "not found" exactly like an absent one). Adoptions federate by label as
+``x-nucsec-adoption`` (the ``adoption`` portion; evidence files stay home); a received
+adoption names the practice and facility by their record ids, which travel unchanged.
 
 :func:`adoption_summary` is what a reader sees of adoption across the catalogue: per
 readable practice its adopters, and per year the share of the facilities the reader may
@@ -30,11 +33,13 @@ from sqlalchemy import Connection
 from nucsec.markings import Label
 from nucsec.node import Node
 from nucsec.policy import Principal
+from nucsec.portions import PortionRule
 from nucsec.practices import AdoptionRecord, PracticeError, adoption_rates
 from nucsec.practices._fields import as_date, as_table
 from nucsec.service import labelled
 from nucsec.service.facilities import FACILITY, get_facility
-from nucsec.service.kinds import Draft, RecordKind, Values
+from nucsec.service.files import check_file_portions, portion_file_draft, portion_files
+from nucsec.service.kinds import Attachable, Draft, RecordKind, Values, Wire
 from nucsec.service.practices import PracticeView, export_practices, get_practice
 from nucsec.service.views import RecordView
 from nucsec.store.records import RecordRow, VersionRow
@@ -103,6 +108,7 @@ def _checked(values: Values) -> Mapping[str, Any]:
 
 def _check(values: Values) -> None:
     _checked(values)
+    check_file_portions(values)
 
 
 def _view(node: Node, conn: Connection, row: RecordRow, version: VersionRow) -> AdoptionView:
@@ -130,6 +136,17 @@ ADOPTION = RecordKind(
     view=_view,
     title=_title,
     check=_check,
+    attachable=Attachable(portion_files, portion_file_draft("adoption")),
+    wire=Wire(
+        stix_type="x-nucsec-adoption",
+        extension_id="extension-definition--da6896c7-2635-4e9e-ac19-87b43f95a987",
+        portions=(PortionRule("adoption", "object", required=True),),
+        layout="list",
+        description="The adoption of a best practice by an agency or a facility: the "
+        "practice (record id and code), the adopter, the date, the status (planned, "
+        "in progress, adopted) and the evidence in words, one portion with its own "
+        "marking. Evidence files stay on the node that holds them.",
+    ),
 )
 
 

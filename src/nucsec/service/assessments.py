@@ -12,7 +12,9 @@ set's version and fingerprint) — computed here by the pure core, never typed i
 The questions come from the framework nodes that apply to the facility's profile on the
 assessment date (computed from its holdings when this node holds them). Assessments
 federate as ``x-nucsec-assessment`` with header, findings and scores: the detailed
-answers stay home.
+answers stay home, and so do evidence files, attached through
+:mod:`nucsec.service.attachments` (``attachment.N`` portions, by default under the
+answers' label; an answer's evidence reference names a file by its SHA-256).
 """
 
 from __future__ import annotations
@@ -39,8 +41,9 @@ from nucsec.practices import (
 from nucsec.practices._fields import as_date, as_table
 from nucsec.practices.vocabulary import TAGS
 from nucsec.service import labelled
-from nucsec.service.facilities import FacilityView, facility_of, get_facility
-from nucsec.service.kinds import Draft, RecordKind, Values, Wire
+from nucsec.service.facilities import FacilityView, about_facility, facility_of, get_facility
+from nucsec.service.files import check_file_portions, portion_file_draft, portion_files
+from nucsec.service.kinds import Attachable, Draft, RecordKind, Values, Wire
 from nucsec.service.views import RecordView
 from nucsec.store.records import RecordRow, VersionRow
 
@@ -115,6 +118,7 @@ def _assessment(values: Values) -> Assessment:
 
 
 def _check(values: Values) -> None:
+    check_file_portions(values)
     header = as_table(values.get("header"), set(HEADER_KEYS), "header", AssessmentError)
     for key in HEADER_KEYS[:-1]:
         if not isinstance(header.get(key), str) or not header[key]:
@@ -169,6 +173,7 @@ ASSESSMENT = RecordKind(
     view=_view,
     title=_title,
     check=_check,
+    attachable=Attachable(portion_files, portion_file_draft("answers")),
     wire=Wire(
         stix_type="x-nucsec-assessment",
         extension_id="extension-definition--6e2b9d40-71f3-4c85-a0d7-3b58f1c2e9a6",
@@ -275,18 +280,7 @@ def facility_assessments(
 ) -> list[AssessmentView]:
     """The assessments of a facility the principal may read, oldest first (NotFoundError
     if the facility is hidden or absent)."""
-    get_facility(node, principal, facility_id)
-    found: list[AssessmentView] = []
-    after: str | None = None
-    while True:
-        page = labelled.page(node, principal, ASSESSMENT, query=facility_id, limit=500, after=after)
-        for item in page.items:
-            view = get_assessment(node, principal, item.id)
-            if view.facility == facility_id:
-                found.append(view)
-        if page.next is None:
-            break
-        after = page.next
+    found = about_facility(node, principal, ASSESSMENT, facility_id, get_assessment)
     return sorted(found, key=lambda v: (v.assessed_on, v.created_at))
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,7 @@ from nucsec.store.records import RecordRow, VersionRow
 __all__ = [
     "FACILITY",
     "FacilityView",
+    "about_facility",
     "add_facility",
     "facility_of",
     "get_facility",
@@ -177,3 +179,27 @@ def list_facilities(
 ) -> RecordPage:
     """A page of the facilities the principal may read, newest first."""
     return labelled.page(node, principal, FACILITY, limit=limit, after=after)
+
+
+def about_facility(
+    node: Node,
+    principal: Principal,
+    kind: RecordKind,
+    facility_id: str,
+    read: Callable[[Node, Principal, str], Any],
+) -> list[Any]:
+    """The records of ``kind`` about a facility (their ``facility`` is its record id) the
+    principal may read, each read with ``read`` (audited); NotFoundError if the facility
+    is hidden or absent. Candidates are found by the facility id in the record text."""
+    get_facility(node, principal, facility_id)
+    found: list[Any] = []
+    after: str | None = None
+    while True:
+        page = labelled.page(node, principal, kind, query=facility_id, limit=500, after=after)
+        for item in page.items:
+            view = read(node, principal, item.id)
+            if view.facility == facility_id:
+                found.append(view)
+        if page.next is None:
+            return found
+        after = page.next

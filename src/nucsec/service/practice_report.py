@@ -35,6 +35,7 @@ from nucsec.service.adoptions import AdoptionView, list_adoptions, summarise
 from nucsec.service.assessments import AssessmentView, facility_assessments
 from nucsec.service.facilities import FacilityView, get_facility, list_facilities
 from nucsec.service.practices import PracticeView, export_practices
+from nucsec.service.surveys import SurveyView, facility_surveys, results_of
 
 __all__ = [
     "MeetingData",
@@ -67,8 +68,10 @@ class MeetingData:
         assessed: list[tuple[FacilityView, list[AssessmentView]]],
         left_out: int,
         adoptions: list[AdoptionView] | None = None,
+        surveys: dict[str, list[SurveyView]] | None = None,
     ) -> None:
         self.authority = authority
+        self.surveys = surveys or {}  # facility id -> its culture surveys, oldest first
         self.adoptions = adoptions or []
         self.practices = practices
         self.assessed = assessed
@@ -103,17 +106,21 @@ def meeting_data(node: Node, principal: Principal, authority: str | None = None)
     facilities = _facilities(node, principal)
     kept = [p for p in practices if _authority(p) == nation]
     assessed = []
+    surveys: dict[str, list[SurveyView]] = {}
     left_out = len(practices) - len(kept)
     for fac in sorted(facilities, key=lambda f: (-_rank(f), f.name)):
         if _authority(fac) != nation:
             left_out += 1
             continue
+        held = facility_surveys(node, principal, fac.id)
+        surveys[fac.id] = [s for s in held if _authority(s) == nation]
+        left_out += len(held) - len(surveys[fac.id])
         views = facility_assessments(node, principal, fac.id)
         mine = [a for a in views if _authority(a) == nation]
         left_out += len(views) - len(mine)
         assessed.append((fac, mine))
     left_out += len(adoptions) - len(ours)
-    return MeetingData(nation, kept, assessed, left_out, ours)
+    return MeetingData(nation, kept, assessed, left_out, ours, surveys)
 
 
 def _label_of(node: Node, views: Iterable[Any], fallback: Label) -> Label:
@@ -187,6 +194,7 @@ def meeting_report(node: Node, data: MeetingData) -> Report:
         _scores_section(node, data, public),
         _gaps_section(node, data, public),
         _adoption_section(node, data, public),
+        _culture_section(node, data, public),
     ]
     front = (
         KeyValues(
@@ -338,6 +346,44 @@ def _adoption_section(node: Node, data: MeetingData, public: Label) -> Section:
         "each endorsed practice by 31 December; n/a: not yet endorsed or no facility",
     )
     return Section("Adoption", public, (adopters, rates))
+
+
+def _culture_section(node: Node, data: MeetingData, public: Label) -> Section:
+    """Per facility surveyed, the share agreeing and disagreeing per round, staff group
+    and layer of the culture model (never one overall number; small groups suppressed)."""
+    blocks: list[Any] = []
+    for fac, _ in data.assessed:
+        surveys = data.surveys.get(fac.id) or []
+        if not surveys:
+            continue
+        res = results_of(fac.id, surveys)
+        rows = tuple(
+            (
+                c["round"],
+                c["staff_group"],
+                c["key"].removeprefix("layer:").replace("_", " "),
+                str(c["respondents"]),
+                *(
+                    ("suppressed", "-", "-")
+                    if c["suppressed"]
+                    else (_fmt(c["agree_pct"]), _fmt(c["disagree_pct"]), str(c["not_applicable"]))
+                ),
+            )
+            for c in res["cells"]
+            if c["key"].startswith("layer:")
+        )
+        blocks.append(
+            Table(
+                ("Round", "Staff group", "Layer", "Respondents", "Agree %", "Disagree %", "N/A"),
+                rows,
+                _label_of(node, surveys, public),
+                caption=f"{fac.name}: security-culture survey by staff group and layer "
+                "(shares of those who answered; groups under 5 respondents suppressed)",
+            )
+        )
+    if not blocks:
+        blocks.append(Paragraph("No culture survey in this report.", public))
+    return Section("Security culture", public, tuple(blocks))
 
 
 def meeting_csv(data: MeetingData) -> str:

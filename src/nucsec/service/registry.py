@@ -7,9 +7,10 @@ federation offers them to a new peer. Where a node is built
 
 >>> [k.name for k in RECORD_KINDS]  # doctest: +NORMALIZE_WHITESPACE
 ['document', 'incident', 'analysis', 'library_entry', 'library_answer',
- 'library_query', 'practice', 'facility', 'assessment', 'case', 'adoption']
+ 'library_query', 'practice', 'facility', 'assessment', 'case', 'adoption',
+ 'culture_survey']
 >>> [k.collection for k in RECORD_KINDS.attachable]
-['documents', 'incidents', 'analyses']
+['documents', 'incidents', 'analyses', 'assessments', 'adoptions']
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from nucsec.service import (
     library_approvals,
     library_queries,
     practices,
+    surveys,
 )
 from nucsec.service.kinds import KindRegistry
 
@@ -44,5 +46,6 @@ RECORD_KINDS = KindRegistry(
         assessments.ASSESSMENT,
         cases.CASE,
         adoptions.ADOPTION,
+        surveys.CULTURE_SURVEY,
     )
 )

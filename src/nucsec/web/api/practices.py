@@ -2,7 +2,8 @@
 ``/api/v1``: search, one practice, facilities, one facility, its scores; and writing:
 add, propose and endorse a practice, add a facility, record an assessment (answers);
 adoption of a practice (``POST /practices/{id}/adoptions``) and the adoption rates
-(``GET /adoptions``).
+(``GET /adoptions``); security-culture survey rounds of a facility
+(``POST /facilities/{id}/culture-surveys``) and their results (``GET /facilities/{id}/culture``).
 
 The same services as the CLI, with the same records and checks (``practice_record``,
 ``officer_of``, ``add_facility``, ``assess_facility``): every answer is decided by the
@@ -34,6 +35,7 @@ from nucsec.service.practices import (
     practice_record,
     propose_practice,
 )
+from nucsec.service.surveys import add_survey, survey_results
 from nucsec.web.api.common import READ, WRITE, errs, json_response, label_input
 from nucsec.web.api.schemas import LabelText, _In
 from nucsec.web.auth import Caller
@@ -90,6 +92,15 @@ class AssessmentIn(_In):
     label: LabelText = Field(description="label of the assessment")
     answers_label: LabelText | None = Field(None, description="label of the answers")
     framework: str = Field("nucsec-facility", max_length=64)
+
+
+class SurveyIn(_In):
+    """A culture-survey round: the file of ``nucsec facility survey add`` and its label."""
+
+    survey: dict[str, Any] = Field(
+        description="held_on, staff_groups, responses (docs/practices.md)"
+    )
+    label: LabelText = Field(description="label of the survey and its responses")
 
 
 class AdoptionIn(_In):
@@ -170,6 +181,22 @@ def score(
     node: Node = NodeDep,
 ) -> Response:
     return json_response(facility_scores(node, caller.principal, record_id, assessment))
+
+
+@router.get(
+    "/facilities/{record_id}/culture",
+    response_model=None,
+    responses=ONE,
+    summary="Culture-survey results by round, staff group and item or layer (no overall number)",
+)
+def culture(
+    record_id: str,
+    min_group_size: int = Query(5, ge=1, le=1000),
+    caller: Caller = Read,
+    node: Node = NodeDep,
+) -> Response:
+    res = survey_results(node, caller.principal, record_id, min_group_size=min_group_size)
+    return json_response(res)
 
 
 # -- writing ---------------------------------------------------------------------------
@@ -282,6 +309,25 @@ def assess(
         answers_label=answers,
         framework_id=body.framework,
     )
+    return json_response(view, status_code=201)
+
+
+@router.post(
+    "/facilities/{record_id}/culture-surveys",
+    status_code=201,
+    response_model=None,
+    responses={**WRITE, **errs(404)},
+    summary="Record a security-culture survey round of a facility",
+)
+def survey(
+    record_id: str,
+    body: SurveyIn,
+    caller: Caller = Write,
+    node: Node = NodeDep,
+    _j: None = JsonBody,
+) -> Response:
+    label = label_input(body.label, node, "label")
+    view = add_survey(node, caller.principal, record_id, body.survey, label)
     return json_response(view, status_code=201)
 
 
