@@ -41,8 +41,9 @@ def test_the_serving_app_is_warmed(fresh_node: Node, monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(warm, "_state", ["idle"])
     assert TestClient(create_app(fresh_node)).get("/api/health").json()["warming"] == "idle"
     monkeypatch.setattr(warm, "warm", lambda: calls.append(True) or {})
-    monkeypatch.setattr(warm.threading.Thread, "start", lambda self: self.run())
-    app = server.serving_app(fresh_node)
+    with monkeypatch.context() as synchronous:  # not for TestClient's own threads below
+        synchronous.setattr(warm.threading.Thread, "start", lambda self: self.run())
+        app = server.serving_app(fresh_node)
     assert calls == [True]
     body = TestClient(app).get("/api/health").json()
     assert body["warming"] == "done"
