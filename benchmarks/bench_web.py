@@ -182,6 +182,12 @@ def baseline_app() -> Any:
     size = SQLITE_CONNECTIONS if url.startswith("sqlite") else POSTGRES_CONNECTIONS
     engine = create_engine(url, pool_size=size, max_overflow=0, pool_timeout=60)  # as ours
     app = FastAPI()
+    worker = uuid.uuid4().hex[:12]
+
+    @app.get("/api/health")
+    def health() -> JSONResponse:  # nothing to warm: the same answer as a warm worker's
+        return JSONResponse({"status": "ok", "warming": "done", "worker": worker})
+
     page = text(
         "SELECT r.id, r.title, l.banner, r.head_version, r.updated_at, r.origin FROM records r "
         "JOIN labels l ON l.id = r.label_id WHERE r.kind = 'document' "
@@ -240,27 +246,47 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@contextmanager
-def _serving(args: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[str]:
+def _wait_warm(root: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    """Return once every worker has answered ``/api/health`` with its warming done.
+
+    A worker loads reference data in a background thread as it starts
+    (:mod:`nucsec.web.warm`: seconds of SymPy holding the interpreter), and the kernel
+    hands each new connection to any worker that is accepting: the first answer says
+    nothing of the others. So poll on fresh connections until ``WORKERS`` distinct
+    workers said ``done``. Both up and warm can take minutes on a loaded machine."""
     import httpx
 
+    deadline = time.monotonic() + 600
+    warm: set[str] = set()
+    states: dict[str, str] = {}
+    while len(warm) < WORKERS:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"workers not warm after 600 s ({states}): {log.read_text()[-2000:]}"
+            )
+        try:
+            body = httpx.get(f"{root}/api/health", timeout=5).json()
+        except httpx.HTTPError:
+            time.sleep(0.3)
+            continue
+        states[body["worker"]] = body["warming"]
+        if body["warming"] == "failed":
+            raise RuntimeError(f"warming failed in a worker: {log.read_text()[-2000:]}")
+        if body["warming"] == "done":
+            warm.add(body["worker"])
+        else:
+            time.sleep(0.1)
+
+
+@contextmanager
+def _serving(args: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[str]:
     with log.open("w") as out:
         proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
         root = f"http://127.0.0.1:{port}"
         try:
-            # both workers up can take minutes on a loaded machine: wait, then say so
-            deadline = time.monotonic() + 300
-            ready = False
-            while not ready and time.monotonic() < deadline and proc.poll() is None:
-                try:
-                    httpx.get(f"{root}/api/v1/documents", timeout=2)
-                    ready = True
-                except httpx.HTTPError:
-                    time.sleep(0.3)
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
-            if not ready:
-                raise RuntimeError(f"server not answering after 300 s: {log.read_text()[-2000:]}")
+            _wait_warm(root, proc, log)
             yield root
         finally:
             proc.terminate()

@@ -3,6 +3,7 @@ tokens and audit, each through the reference monitor."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -34,7 +35,10 @@ def test_health_needs_no_login(api_of: Api) -> None:
     client, _ = api_of("doe.analyst")
     r = client.get("/api/health")
     assert r.status_code == 200
-    assert r.json() == {"status": "ok", "database": "ok"}
+    body = r.json()
+    assert {k: body[k] for k in ("status", "database")} == {"status": "ok", "database": "ok"}
+    assert body["warming"] in {"idle", "running", "done", "failed"}  # test_warm: which when
+    assert re.fullmatch(r"[0-9a-f]{12}", body["worker"])
 
 
 def test_openapi_document_lists_the_api(api_of: Api) -> None:

@@ -28,6 +28,7 @@ from nucsec.web.dbscope import RequestConnection
 from nucsec.web.deps import reject_nul
 from nucsec.web.errors import LoginRequired, ThrottledError, http_status
 from nucsec.web.security import BodyLimit, SecurityHeaders
+from nucsec.web.warm import warming_state, worker_id
 
 __all__ = ["create_app"]
 
@@ -212,16 +213,18 @@ def create_app(node: Node) -> FastAPI:
             503: {"model": Health},
         },
         tags=["health"],
-        summary="Liveness and database reachability (no authentication)",
+        summary="Liveness, database reachability and start-up warming (no authentication)",
     )
     def health() -> Response:
+        process = {"warming": warming_state(), "worker": worker_id()}
         try:
             with node.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
         except Exception:
             log.exception("health check: database unreachable")
-            return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
-        return JSONResponse({"status": "ok", "database": "ok"})
+            body = {"status": "unavailable", "database": "unreachable", **process}
+            return JSONResponse(body, 503)
+        return JSONResponse({"status": "ok", "database": "ok", **process})
 
     for api in (documents_api, markings, accounts, audit):
         app.include_router(api.router, prefix="/api/v1", tags=["api"])

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from nucsec.service.views import AttachmentView, DocumentVersion
+from nucsec.web.warm import WarmingState
 
 __all__ = [
     "AccessEntry",
@@ -77,6 +78,11 @@ class ErrorOut(BaseModel):
 class Health(BaseModel):
     status: str
     database: str
+    warming: WarmingState = Field(
+        description="this server process's start-up loading (nucsec.web.warm): measure "
+        "speed once every worker says done"
+    )
+    worker: str = Field(description="opaque name of the server process that answered")
 
 
 class LabelIn(_In):
