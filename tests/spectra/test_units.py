@@ -267,3 +267,42 @@ def test_unresolved_doublet_is_flagged_broadened_and_a_single_line_is_not(seed: 
     single = [p for p in _fitted([(1000.0, 8000.0)], seed) if p.net_counts > 500]
     assert len(double) == 1 and double[0].broadened
     assert len(single) == 1 and not single[0].broadened
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(st.sampled_from([0.0, 0.1, 0.29, 0.3, 1.0, 3.0]), st.booleans()),
+            max_size=6,
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_other_lines_is_a_second_line_at_30_pct_of_the_strongest(
+    sources: list[list[tuple[float, bool]]],
+) -> None:
+    """The vectorised rule against its plain statement: a source has "other lines" when,
+    among its gamma lines of 100 keV or more, the second strongest is >= 30 % of the
+    strongest (so is a tie for the strongest)."""
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    from nucsec.forensics.spectra.identify import _other_lines, _segments
+
+    src = np.array([i for i, lines in enumerate(sources) for _ in lines], dtype=np.int64)
+    rel = np.array([v for lines in sources for v, _ in lines], dtype=np.float64)
+    high = np.array([h for lines in sources for _, h in lines], dtype=bool)
+    gi = np.nonzero(high)[0]
+    starts, seg = _segments(src[gi])
+    state = SimpleNamespace(
+        table=SimpleNamespace(n_sources=len(sources), src=src),
+        gam100=gi,
+        gam100_starts=starts,
+        gam100_seg=seg,
+    )
+    got = _other_lines(cast(Any, state), rel)
+    for i, lines in enumerate(sources):
+        values = sorted((v for v, h in lines if h), reverse=True)
+        assert got[i] == (len(values) >= 2 and values[1] >= 0.3 * values[0])

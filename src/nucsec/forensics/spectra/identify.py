@@ -186,6 +186,24 @@ class _State:
     alive: npt.NDArray[np.bool_]  # (S,) not accepted yet
     mu: FloatArray  # (absorbers, G) mass attenuation coefficients, cm^2/g
 
+    def __post_init__(self) -> None:
+        # what depends on the table alone, computed once rather than per scoring
+        t = self.table
+        self.annih, self.gamma = t.kind == ANNIHILATION, t.kind == GAMMA
+        self.keyed = self.gamma & (t.energy_kev >= 120)
+        #: gamma lines >= 100 keV, and their segments per source (groups are stored
+        #: source by source)
+        self.gam100 = np.nonzero(self.gamma & (t.energy_kev >= 100))[0]
+        self.gam100_starts, self.gam100_seg = _segments(t.src[self.gam100])
+
+
+def _segments(src: IntArray) -> tuple[npt.NDArray[np.intp], IntArray]:
+    """Runs of equal source index in ``src`` (sorted): where each run starts, and the run
+    of every element."""
+    starts = np.concatenate([[0], np.nonzero(np.diff(src))[0] + 1]).astype(np.intp)
+    seg: IntArray = np.cumsum(np.diff(src, prepend=src[:1]) != 0)
+    return starts, seg
+
 
 @dataclass
 class _Scores:
@@ -234,7 +252,7 @@ def _score_all(st: _State) -> _Scores:
     taken = has & (st.residual[at] <= 2.0 * st.residual_unc[at])  # another source took it
     eff = np.where(taken, -1, st.match)
     matched = eff >= 0
-    annih, gamma = t.kind == ANNIHILATION, t.kind == GAMMA
+    annih, gamma = st.annih, st.gamma
     line = matched & ~annih
     # lines blended into a matched peak add their share to that peak's prediction
     owner = np.full((n_s, len(st.peaks) + 1), -1, dtype=np.int64)
@@ -251,8 +269,9 @@ def _score_all(st: _State) -> _Scores:
 
     rel = with_blends(st.rel)
     # scale from matched gamma lines (weighted least squares), dropping gross blends once
-    res = np.where(matched, st.residual[np.where(matched, eff, 0)], 0.0)
-    unc = st.residual_unc[np.where(matched, eff, 0)]
+    at_eff = np.where(matched, eff, 0)
+    res = np.where(matched, st.residual[at_eff], 0.0)
+    unc = st.residual_unc[at_eff]
     unc2 = unc * unc
     n_gamma = _per_source(st, line & gamma)
     use = line & (gamma | (n_gamma[src] == 0))
@@ -286,7 +305,7 @@ def _score_all(st: _State) -> _Scores:
     ratio = np.where(taken | blended, whole, ratio)
     weak = (matched | taken | blended) & (ratio < 0.25) & big
     # a low-energy gamma line on a peak no higher peak can make counts fully
-    low_real = line & gamma & st.strong_low[np.where(matched, eff, 0)]
+    low_real = line & gamma & st.strong_low[at_eff]
     w, mw = np.where(low_real, 1.0, st.weight), st.miss_weight
     missing = ~shared & ~line & big & (mw > 0)
     penalty = np.where(
@@ -301,8 +320,8 @@ def _score_all(st: _State) -> _Scores:
     total_z = _per_source(st, np.where(~shared & big, zc, 0.0))
     score = evidence - _per_source(st, penalty)
     fraction = np.divide(seen_z, total_z, out=np.ones_like(seen_z), where=total_z > 0)
-    other = _other_lines(st, gamma & (t.energy_kev >= 100), rel)
-    keyed = gamma & (t.energy_kev >= 120) & big
+    other = _other_lines(st, rel)
+    keyed = st.keyed & big
     keys_ok = _keys_ok(st, keyed, z, shared | matched)
     n_line = _per_source(st, line)
     n_g100 = _per_source(st, line & gamma & ((t.energy_kev >= 100) | low_real))
@@ -327,24 +346,17 @@ def _score_all(st: _State) -> _Scores:
     )  # fmt: skip
 
 
-def _other_lines(st: _State, gam: Any, rel: FloatArray) -> npt.NDArray[np.bool_]:
-    """Sources with a second gamma line (>= 100 keV) at least 30 % of the strongest."""
-    n_s = st.table.n_sources
-    out = np.zeros(n_s, dtype=bool)
-    gi = np.nonzero(gam)[0]
+def _other_lines(st: _State, rel: FloatArray) -> npt.NDArray[np.bool_]:
+    """Sources with a second gamma line (>= 100 keV) at least 30 % of the strongest: those
+    with two such lines at 30 % of their strongest or more (the strongest being one)."""
+    out = np.zeros(st.table.n_sources, dtype=bool)
+    gi, starts, seg = st.gam100, st.gam100_starts, st.gam100_seg
     if gi.size == 0:
         return out
-    # groups are stored source by source: reduce over each source's segment
-    sg, vals = st.table.src[gi], rel[gi]
-    starts = np.concatenate([[0], np.nonzero(np.diff(sg))[0] + 1])
+    vals = rel[gi]
     top = np.maximum.reduceat(vals, starts)
-    seg = np.repeat(np.arange(starts.size), np.diff(np.append(starts, sg.size)))
-    first_top = np.zeros(vals.size, dtype=bool)
-    is_top = np.nonzero(vals == top[seg])[0]
-    first_top[is_top[np.unique(seg[is_top], return_index=True)[1]]] = True
-    second = np.maximum.reduceat(np.where(first_top, -np.inf, vals), starts)
-    two = np.diff(np.append(starts, sg.size)) >= 2
-    out[sg[starts][two]] = second[two] >= 0.3 * top[two]
+    n_big = np.bincount(seg, weights=vals >= 0.3 * top[seg], minlength=starts.size)
+    out[st.table.src[gi[starts]]] = n_big >= 2
     return out
 
 

@@ -92,7 +92,11 @@ class Batch:
 
 
 def _dot(a: FloatArray, v: FloatArray) -> FloatArray:
-    """``sum_k a[b, m, k] v[b, k]`` -> ``(B, M)``."""
+    """``sum_k a[b, m, k] v[b, k]`` -> ``(B, M)``. One peak per region (most batches): a
+    product, the same number as the one-term sum, without a stacked matrix product."""
+    if a.shape[2] == 1:
+        single: FloatArray = a[:, :, 0] * v[:, :1]
+        return single
     out: FloatArray = np.matmul(a, v[:, :, None])[..., 0]
     return out
 

@@ -359,13 +359,14 @@ def _to_peaks(ps: PeakSet, cal: EnergyCalibration, res: Resolution) -> list[Peak
 
 def _ld_function(base: FloatArray, cal: EnergyCalibration, res: Resolution) -> Any:
     cum = np.concatenate([[0.0], np.cumsum(np.maximum(base, 0.0))])
+    grid = np.arange(cum.size, dtype=np.float64)
 
     def ld(energy_kev: Any) -> Any:
         e = np.asarray(energy_kev, dtype=np.float64)
         half = 1.25 * res.fwhm_kev(e)
         lo = np.clip(cal.channel(e - half), 0, base.size)
         hi = np.clip(cal.channel(e + half), 0, base.size)
-        b = np.interp(hi, np.arange(cum.size), cum) - np.interp(lo, np.arange(cum.size), cum)
+        b = np.interp(hi, grid, cum) - np.interp(lo, grid, cum)
         return 2.71 + 4.65 * np.sqrt(np.maximum(b, 0.0))
 
     return ld

@@ -32,10 +32,15 @@ class PeakSet:
 
 
 def fwhm_channels(cal: EnergyCalibration, resolution: Resolution) -> FloatArray:
-    """Expected FWHM in channels at every channel."""
-    centers = cal.centers_kev
-    out: FloatArray = resolution.fwhm_kev(np.maximum(centers, 1.0)) / np.diff(cal.edges_kev)
-    return out
+    """Expected FWHM in channels at every channel (read-only: computed once per calibration
+    and resolution, an analysis asks for it several times)."""
+    memo: dict[Resolution, FloatArray] = cal.__dict__.setdefault("_fwhm_channels", {})
+    if resolution not in memo:
+        centers = cal.centers_kev
+        out: FloatArray = resolution.fwhm_kev(np.maximum(centers, 1.0)) / np.diff(cal.edges_kev)
+        out.setflags(write=False)
+        memo[resolution] = out
+    return memo[resolution]
 
 
 def _group(cands: list[Candidate], n: int) -> list[list[Candidate]]:
