@@ -3,9 +3,8 @@
 A sample's signatures become :class:`Item` values in the comparison space. Entries are
 excluded first by the exact checks (material type, chemical form: their outcome over the
 whole library is kept on the index per material code and form bits, :func:`_start`), then
-one numeric
-signature at a time, the column that excludes most of a reference sample of the library
-first, so most of a large library is gone after a few columns. While many entries remain
+one numeric signature at a time, the column that excludes most of a reference sample of the
+library first, so most of a large library is gone after a few columns. While many entries remain
 a column is tested over the whole array with a boolean mask; once fewer than 40 % remain,
 only the survivors' positions are gathered. ``why`` keeps, for each excluded entry,
 the code of the first test that excluded it; ``tests`` names the codes.
