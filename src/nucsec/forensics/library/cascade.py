@@ -26,6 +26,7 @@ The date against an entry's production history is :func:`date_excluded`.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,7 @@ __all__ = ["Cascade", "Item", "Prepared", "date_excluded", "prepare", "run_casca
 
 _GATHER_BELOW = 0.4
 _START_KEYS = 16
+_START_LOCK = threading.Lock()
 #: libraries smaller than this run the cascade on the calling thread
 SPLIT_ABOVE = 50_000
 MATERIAL_TEST = "material type"
@@ -246,9 +248,10 @@ def _start(index: LibraryIndex, prep: Prepared, same_material: bool) -> _Start:
             np.putmask(why, bad, codes.index(name))
             alive &= ~bad
     start = _Start(why, alive, np.flatnonzero(alive))
-    while len(index.start_cache) >= _START_KEYS:
-        index.start_cache.pop(next(iter(index.start_cache)))
-    index.start_cache[key] = start
+    with _START_LOCK:  # concurrent matches share the index
+        while len(index.start_cache) >= _START_KEYS:
+            index.start_cache.pop(next(iter(index.start_cache)))
+        index.start_cache[key] = start
     return start
 
 
