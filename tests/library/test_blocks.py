@@ -3,7 +3,9 @@
 - block-diagonal covariances (one factorisation per vocabulary group) against one solve
   per test on the whole matrix;
 - the multivariate stage and the coincidence estimate cut into chunks on threads against
-  one call.
+  one call;
+- the material and form checks from the index's cache against a cold start, and the dense
+  detection-limit lookup against a binary search.
 """
 
 from __future__ import annotations
@@ -115,3 +117,43 @@ def test_threads_give_the_single_thread_answer(
     np.testing.assert_array_equal(two.why, one.why)
     assert (one.why >= 0).sum() > 0
     assert any(d["candidates"] for d in single)
+
+
+def test_cached_exact_checks_give_the_cascade_of_a_cold_start(realistic_library: Lib) -> None:
+    """The material and form checks come from the index's cache: same survivors and codes
+    as computed afresh, and each (material, forms) key gets its own outcome."""
+    lib, index = realistic_library
+    seen = 0
+    for s in _samples(lib, index, 8):
+        for same in (True, False):
+            prep = prepare(index, s, 0.01)
+            index.start_cache.clear()
+            cold = run_cascade(index, prep, same_material=same)
+            warm = run_cascade(index, prep, same_material=same)
+            np.testing.assert_array_equal(cold.survivors, warm.survivors)
+            np.testing.assert_array_equal(cold.why, warm.why)
+            other = index.material != prep.material
+            by_material = cold.why == cold.tests.index(cascade.MATERIAL_TEST)
+            if same and prep.material is not None:
+                np.testing.assert_array_equal(by_material, other)
+                seen += int(other.any())
+            else:
+                assert not by_material.any()
+            for name, bit in prep.forms:
+                mask = index.forms.get(name)
+                if mask is not None and name in cold.tests:
+                    off = (mask != 0) & ((mask & bit) == 0)
+                    assert not np.isin(cold.survivors, np.flatnonzero(off)).any()
+    assert seen and len(index.start_cache) >= 1
+
+
+def test_dense_detection_limit_lookup_matches_a_binary_search(realistic_library: Lib) -> None:
+    _, index = realistic_library
+    assert index.below
+    positions = np.random.default_rng(5).integers(0, index.n, 3000)
+    for j, bl in index.below.items():
+        hit, k = index.below_lookup(j, positions)
+        at = np.minimum(np.searchsorted(bl.entry, positions), bl.entry.size - 1)
+        np.testing.assert_array_equal(hit, bl.entry[at] == positions)
+        np.testing.assert_array_equal(k[hit], at[hit])
+        assert hit.any()

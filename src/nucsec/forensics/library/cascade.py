@@ -1,9 +1,10 @@
 """The vectorised univariate stage of a match: exclude entries column by column.
 
 A sample's signatures become :class:`Item` values in the comparison space. Entries are
-excluded first by the exact checks (material type, chemical form), then one numeric
-signature at a time, the column that excludes most of a reference sample of the library
-first, so most of a large library is gone after a few columns. While many entries remain
+excluded first by the exact checks (material type, chemical form: their outcome over the
+whole library is kept on the index per material code and form bits, :func:`_start`), then
+one numeric signature at a time, the column that excludes most of a reference sample of the
+library first, so most of a large library is gone after a few columns. While many entries remain
 a column is tested over the whole array with a boolean mask; once fewer than 40 % remain,
 only the survivors' positions are gathered. ``why`` keeps, for each excluded entry,
 the code of the first test that excluded it; ``tests`` names the codes.
@@ -25,6 +26,7 @@ The date against an entry's production history is :func:`date_excluded`.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +42,8 @@ from nucsec.forensics.library.vocabulary import signature
 __all__ = ["Cascade", "Item", "Prepared", "date_excluded", "prepare", "run_cascade"]
 
 _GATHER_BELOW = 0.4
+_START_KEYS = 16
+_START_LOCK = threading.Lock()
 #: libraries smaller than this run the cascade on the calling thread
 SPLIT_ABOVE = 50_000
 MATERIAL_TEST = "material type"
@@ -211,6 +215,46 @@ def _order(index: LibraryIndex, prep: Prepared) -> list[Item]:
     return [items[k] for k in np.argsort(share, kind="stable")[::-1]]
 
 
+@dataclass(frozen=True)
+class _Start:
+    """The exact checks' outcome over the whole library (cached per library and key)."""
+
+    why: np.ndarray  # int16: material (code 0) and chemical-form codes, -1 = alive
+    alive: np.ndarray  # bool per entry
+    positions: np.ndarray  # int64 positions of the alive entries, ascending
+
+
+def _start(index: LibraryIndex, prep: Prepared, same_material: bool) -> _Start:
+    """Material type and chemical forms over every entry, once per (material, forms).
+
+    They depend on the sample only through its material code and form bits, so the result
+    is kept on the index (a few recent keys) and the univariate stage starts from it.
+    """
+    material = prep.material if same_material else None
+    key = (material, prep.forms)
+    cached = index.start_cache.get(key)
+    if isinstance(cached, _Start):
+        return cached
+    codes = list(dict.fromkeys([MATERIAL_TEST, *(name for name, _ in prep.forms)]))
+    why = np.full(index.n, -1, np.int16)
+    alive = np.ones(index.n, bool)
+    if material is not None:
+        alive = index.material == material
+        np.putmask(why, ~alive, codes.index(MATERIAL_TEST))
+    for name, bit in prep.forms:
+        mask = index.forms.get(name)
+        if mask is not None:
+            bad = alive & (mask != 0) & ((mask & bit) == 0)
+            np.putmask(why, bad, codes.index(name))
+            alive &= ~bad
+    start = _Start(why, alive, np.flatnonzero(alive))
+    with _START_LOCK:  # concurrent matches share the index
+        while len(index.start_cache) >= _START_KEYS:
+            index.start_cache.pop(next(iter(index.start_cache)))
+        index.start_cache[key] = start
+    return start
+
+
 def run_cascade(index: LibraryIndex, prep: Prepared, *, same_material: bool = True) -> Cascade:
     """Apply the exact checks and every univariate test; return the survivors.
 
@@ -222,14 +266,15 @@ def run_cascade(index: LibraryIndex, prep: Prepared, *, same_material: bool = Tr
     date = prep.date
     if date is not None:
         names.append(date.name)
-    cas = Cascade(np.zeros(0, np.int64), np.full(index.n, -1, np.int16), list(dict.fromkeys(names)))
+    start = _start(index, prep, same_material)
+    cas = Cascade(np.zeros(0, np.int64), start.why.copy(), list(dict.fromkeys(names)))
     n_ranges = parallel.THREADS if index.n >= SPLIT_ABOVE else 1
     bounds = np.linspace(0, index.n, n_ranges + 1).astype(np.int64)
     ranges = np.arange(n_ranges)
 
     def run(chunk: np.ndarray) -> list[np.ndarray]:
         return [
-            _run_range(index, prep, order, cas, int(bounds[r]), int(bounds[r + 1]), same_material)
+            _run_range(index, prep, order, cas, start, int(bounds[r]), int(bounds[r + 1]))
             for r in chunk
         ]
 
@@ -248,26 +293,21 @@ def _run_range(
     prep: Prepared,
     order: list[Item],
     cas: Cascade,
+    start: _Start,
     lo: int,
     hi: int,
-    same_material: bool,
 ) -> np.ndarray:
     """The cascade over entries ``lo`` to ``hi``: marks ``cas.why[lo:hi]``, returns survivors."""
     n, whole = hi - lo, slice(lo, hi)
     why = cas.why[whole]  # a view: this range's part only
-    alive = np.ones(n, bool)
-    if same_material and prep.material is not None:
-        alive = index.material[whole] == prep.material
-        np.putmask(why, ~alive, cas.tests.index(MATERIAL_TEST))
-    for name, bit in prep.forms:
-        mask = index.forms.get(name)
-        if mask is not None:
-            form = mask[whole]
-            bad = alive & (form != 0) & ((form & bit) == 0)
-            np.putmask(why, bad, cas.tests.index(name))
-            alive &= ~bad
+    first, last = np.searchsorted(start.positions, [lo, hi])
+    count = int(last - first)
     idx: np.ndarray | None = None
-    count = int(np.count_nonzero(alive))
+    alive = start.alive[whole]
+    if count < _GATHER_BELOW * n:
+        idx = start.positions[first:last]
+    else:
+        alive = alive.copy()
     for item in order:
         code = cas.tests.index(item.name)
         if idx is None and count < _GATHER_BELOW * n:

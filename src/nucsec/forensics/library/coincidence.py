@@ -90,16 +90,19 @@ def _expected(
     var_e = index.var[np.ix_(cols, positions)].T.astype(float)
     mu_e = index.mu[np.ix_(cols, positions)].T.astype(float)[:, None, :]  # (K, 1, p)
     tol = prep.th.k * np.sqrt(var_e + u2)[:, None, :]
-    p = _pass_univariate(mu_e - tol, mu_e + tol, mu_r, index.var[np.ix_(cols, refs)].T + u2)
-    p.transpose(0, 2, 1)[~np.isfinite(mu_e[:, 0])] = 1.0  # a signature e lacks: not compared
+    lo, hi = mu_e - tol, mu_e + tol
+    var_r = index.var[np.ix_(cols, refs)].astype(float)  # (p, R)
     codes = index.group_code[cols]
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    # min within a vocabulary group, product across groups
-    bound = (
-        np.minimum.reduceat(p, starts, axis=2).prod(axis=2)
-        if cols.size
-        else np.ones((positions.size, refs.size))
-    )
+    # min within a vocabulary group, product across groups: one (K, R) plane per signature
+    bound = np.ones((positions.size, refs.size))
+    group_min = bound
+    for c in range(cols.size):
+        p = _pass_univariate(lo[:, :, c], hi[:, :, c], mu_r[:, c], var_r[c] + u2[c])
+        p[~np.isfinite(mu_e[:, 0, c])] = 1.0  # a signature e lacks: not compared
+        first = c == 0 or codes[c] != codes[c - 1]
+        group_min = p if first else np.minimum(group_min, p, out=group_min)
+        if c == cols.size - 1 or codes[c + 1] != codes[c]:
+            bound *= group_min
     bound = np.minimum(
         bound, _multivariate_pass(index, prep, positions, cols, u2, mu_e[:, 0], mu_r)
     )
@@ -115,25 +118,27 @@ def _expected(
 def _pass_univariate(
     lo: np.ndarray, hi: np.ndarray, mu_r: np.ndarray, var_r: np.ndarray
 ) -> np.ndarray:
-    """``P(lo < X < hi)`` with ``X ~ N(μ_r, v_r + u²)`` per candidate, reference, signature.
+    """``P(lo < X < hi)`` with ``X ~ N(μ_r, v_r + u²)`` per candidate and reference.
 
-    ``lo``, ``hi`` (K, 1, p); ``mu_r``, ``var_r`` (R, p): a (K, R, p) array. Where the
-    reference lacks the value, the mean over the references that have it (missing at
-    random; 1 when none has it).
+    One signature: ``lo``, ``hi`` (K, 1); ``mu_r``, ``var_r`` (R,): a (K, R) array, small
+    enough to stay in cache. Where the reference lacks the value, the mean over the
+    references that have it (missing at random; 1 when none has it).
     """
     with np.errstate(invalid="ignore", divide="ignore"):
-        inv_sd = 1.0 / np.sqrt(var_r.astype(float))
-        z = np.subtract(hi, mu_r)  # (K, R, p)
+        inv_sd = 1.0 / np.sqrt(var_r)
+        z = np.subtract(hi, mu_r)  # (K, R)
         z *= inv_sd
         p = ndtr(z)
         np.subtract(lo, mu_r, out=z)
         z *= inv_sd
         p -= ndtr(z, out=z)
-    known = np.isfinite(p)
-    np.nan_to_num(p, copy=False, nan=0.0)
-    count = known.sum(axis=1)
-    share = np.where(count > 0, p.sum(axis=1) / np.maximum(count, 1), 1.0)  # (K, p)
-    np.copyto(p, share[:, None, :], where=~known)
+    unknown = ~np.isfinite(p)
+    if not unknown.any():
+        return p
+    np.copyto(p, 0.0, where=unknown)
+    count = p.shape[1] - unknown.sum(axis=1)
+    share = np.where(count > 0, p.sum(axis=1) / np.maximum(count, 1), 1.0)  # (K,)
+    np.copyto(p, share[:, None], where=unknown)
     return p
 
 
@@ -162,17 +167,20 @@ def _multivariate_pass(
     var = index.var[np.ix_(cols, positions)].T.astype(float) + u2
     sigma = covariances(index, positions, cols, var, have)
     # a value the reference lacks adds nothing to the non-centrality (errs towards passing)
-    both = have[:, None, :] & np.isfinite(mu_r)[None]
-    delta = np.where(both, np.nan_to_num(mu_r)[None] - np.nan_to_num(mu_e)[:, None, :], 0.0)
+    # (K, p, R): per candidate, signature-major, so a block's rows are one contiguous slab
+    both = have[:, :, None] & np.isfinite(mu_r).T[None]
+    delta = np.subtract(np.nan_to_num(mu_r).T[None], np.nan_to_num(mu_e)[:, :, None])
+    delta[~both] = 0.0
     alpha = prep.th.alpha_mv / len(index.mv_tests)
     noncentrality = _noncentrality(index, positions, cols, sigma, delta)
+    models, model_of = np.unique(index.corr_id[positions], return_inverse=True)
     for t, (_, tcols) in enumerate(index.mv_tests):
         pos = np.flatnonzero(np.isin(cols, tcols))
         if pos.size == 0:
             continue
         lam = noncentrality(tcols)
         n_t = have[:, pos].sum(axis=1)
-        limits = np.array([_limit(index, int(e), t, tcols, alpha) for e in positions])
+        limits = np.array([_limit(index, int(c), t, tcols, alpha) for c in models])[model_of]
         ok = (n_t >= 1) & np.isfinite(limits)
         if ok.any():
             passes = noncentral_chi2_cdf(limits[ok, None], n_t[ok, None], lam[ok])
@@ -187,7 +195,7 @@ def _noncentrality(
     sigma: np.ndarray,
     delta: np.ndarray,
 ) -> Callable[[np.ndarray], np.ndarray]:
-    """``δᵀ Σ⁻¹ δ`` per candidate and reference over a test's signatures.
+    """``δᵀ Σ⁻¹ δ`` per candidate and reference over a test's signatures (``delta`` (K, p, R)).
 
     One factorisation per vocabulary group when every candidate's covariance is block
     diagonal by group (:mod:`.blocks`), else one per test.
@@ -195,9 +203,11 @@ def _noncentrality(
     cid = index.corr_id[positions]
     if all(index.models[int(c)].block_diagonal for c in cid[cid >= 0]):
         blocks = blocks_of(index, cols)
+        # ‖L⁻¹ δ‖² with L⁻¹ formed once per candidate (q × q): a batched matrix product
+        # over the references instead of a solve with R right-hand sides
         lam = [
-            np.sum(np.linalg.solve(block_cholesky(sigma, pos), delta[:, :, pos].transpose(0, 2, 1))
-                   ** 2, axis=1)
+            np.sum(np.matmul(np.linalg.inv(block_cholesky(sigma, pos)), delta[:, pos]) ** 2,
+                   axis=1)
             for pos in blocks
         ]  # fmt: skip
 
@@ -209,13 +219,13 @@ def _noncentrality(
     def by_test(tcols: np.ndarray) -> np.ndarray:
         pos = np.flatnonzero(np.isin(cols, tcols))
         chol = np.linalg.cholesky(sigma[np.ix_(np.arange(positions.size), pos, pos)])
-        return np.sum(np.linalg.solve(chol, delta[:, :, pos].transpose(0, 2, 1)) ** 2, axis=1)
+        return np.sum(np.linalg.solve(chol, delta[:, pos]) ** 2, axis=1)
 
     return by_test
 
 
-def _limit(index: LibraryIndex, e: int, test: int, tcols: np.ndarray, alpha: float) -> float:
-    cid = int(index.corr_id[e])
+def _limit(index: LibraryIndex, cid: int, test: int, tcols: np.ndarray, alpha: float) -> float:
+    """The limit of a test for the entries of correlation model ``cid`` (-1: none)."""
     model = index.models[cid] if cid >= 0 else None
     share = alpha / 2 if (test == 0 and model is not None and model.n_pc) else alpha
     return t2_limit(index, share, tcols, model)

@@ -134,6 +134,14 @@ class LibraryIndex:
         self.has_members = bool(self.n_members.any())
         #: k² per member level, by (k, one-sided) (see ``cascade._k2_table``)
         self.k2_cache: dict[tuple[float, bool], np.ndarray] = {}
+        #: the exact checks' outcome per (material, chemical forms) (see ``cascade._start``)
+        self.start_cache: dict[object, object] = {}
+        #: per column with detection limits: each entry's position in it, -1 = none
+        self.below_position: dict[int, np.ndarray] = {}
+        for j, bl in self.below.items():
+            at = np.full(n, -1, np.int32)
+            at[bl.entry] = np.arange(bl.entry.size, dtype=np.int32)
+            self.below_position[j] = at
 
     def _fill(self, j: int, col: object, inflate: np.ndarray, drop: np.ndarray | None) -> None:
         value, u, spread, below = (
@@ -239,11 +247,12 @@ class LibraryIndex:
     def below_lookup(self, j: int, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For entries at ``positions``: whether column ``j`` holds only a limit for them,
         and where in :class:`BelowLimits` (valid where true)."""
-        bl = self.below.get(j)
-        if bl is None or positions.size == 0:
+        at = self.below_position.get(j)
+        if at is None or positions.size == 0:
             return np.zeros(positions.size, bool), np.zeros(positions.size, np.int64)
-        k = np.minimum(np.searchsorted(bl.entry, positions), bl.entry.size - 1)
-        return bl.entry[k] == positions, k
+        k = at[positions]
+        hit = k >= 0
+        return hit, np.where(hit, k, 0)
 
     def windows_of(self, i: int) -> list[tuple[float, float]]:
         """The production windows (decimal years) of entry ``i``."""
@@ -260,5 +269,6 @@ class LibraryIndex:
             self.material,
             self.n_members,
             self.corr_id,
+            *self.below_position.values(),
         ]
         return int(sum(a.nbytes for a in arrays) + sum(f.nbytes for f in self.forms.values()))
