@@ -56,6 +56,8 @@ def make_templates() -> Jinja2Templates:
     )
     templates.env.filters["iso"] = iso
     templates.env.filters["when"] = i18n.local_datetime
+    # a message made elsewhere, translated if the catalogue has it (no %-formatting)
+    templates.env.filters["tr"] = i18n.gettext
     templates.env.filters["day"] = i18n.local_date
     templates.env.globals["ROLE_NAMES"] = ROLE_NAMES
     templates.env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
