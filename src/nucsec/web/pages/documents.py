@@ -183,8 +183,9 @@ def label_preview(
     request: Request, form: Form = FormDep, caller: Caller = CallerDep, node: Node = NodeDep
 ) -> Response:
     result = _preview(dict(form), caller, node)
-    if "message" in result:
-        result["message"] = translator(request, caller).gettext(result["message"])
+    reason = result.get("message")
+    if reason:  # a message made by the services, in the reader's language if catalogued
+        result["message"] = translator(request, caller).gettext(reason)
     return JSONResponse(result)  # a preview: an invalid pick is an answer, not an error
 
 
