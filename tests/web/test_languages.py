@@ -280,3 +280,34 @@ def test_the_language_of_a_user() -> None:
     assert i18n.language_of_user("USA", "xx") == "en"
     assert i18n.catalogue("ja").gettext("Documents") == "文書"
     assert i18n.catalogue("en").gettext("Documents") == "Documents"
+
+
+def test_sign_in_errors_and_the_wait_in_japanese(native_node: Node) -> None:
+    """The wrong-password message and the throttle's wait ("約15分") in Japanese."""
+    from nucsec.web.auth import MAX_USER_FAILURES
+
+    client = client_of(native_node)
+    client.cookies.set("nucsec_lang", "ja")
+
+    def attempt(password: str) -> str:
+        client.get("/login")
+        return client.post(
+            "/login",
+            data={
+                "username": "jpn.auditor",
+                "password": password,
+                "login_token": client.cookies.get("nucsec_login") or "",
+            },
+            follow_redirects=False,
+        ).text
+
+    t0 = native_node.clock()
+    clock = native_node.clock
+    native_node.clock = lambda: t0  # type: ignore[method-assign]
+    try:
+        assert "ユーザー名またはパスワードが正しくありません" in attempt("guess")
+        for _ in range(MAX_USER_FAILURES - 1):
+            attempt("guess")
+        assert "サインインの失敗が多すぎます。約15分後に再度お試しください" in attempt("guess")
+    finally:
+        native_node.clock = clock  # type: ignore[method-assign]
