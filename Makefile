@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test check bench install lock clean browser
+.PHONY: demo test check bench install lock clean browser messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,15 @@ bench: $(STAMP)
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1; } || true
 	@if [ -z "$$NUCSEC_DATABASE_URL" ]; then eval "$$(.ci/postgres.sh 2>/dev/null)" || true; fi; \
 	$(BIN)/python -m benchmarks $(BENCH)
+
+# The interface's message catalogues: extract every marked string into messages.pot, then
+# merge it into each language's messages.po (translate the new/fuzzy entries there).
+LOCALE := src/nucsec/web/locale
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg --project nucsec --no-wrap --sort-by-file \
+	  -o $(LOCALE)/messages.pot src/nucsec/web
+	$(BIN)/pybabel -q update -i $(LOCALE)/messages.pot -d $(LOCALE) -D messages \
+	  --no-wrap --ignore-obsolete
 
 # Regenerate the pinned versions (constraints.txt) from a fresh resolution.
 lock:

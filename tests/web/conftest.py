@@ -2,6 +2,10 @@
 
 A demo node (15 users of both nations, 12 documents) takes a few seconds to build, so the
 read-mostly tests share one per module; tests that change state build their own.
+
+The pages' words are checked in English by most tests, so the demo users of these nodes
+have chosen English (``interface_language="en"``); the language tests
+(``test_languages.py``) build nodes where each user has the default of their nation.
 """
 
 from __future__ import annotations
@@ -62,11 +66,17 @@ def fresh_db_url(directory: Path) -> Iterator[str]:
         admin.dispose()
 
 
-def make_demo_node(home: Path, db_url: str, **overrides: Any) -> Node:
-    """A joint demo node with the demo users and documents."""
+def make_demo_node(
+    home: Path, db_url: str, *, interface_language: str | None = "en", **overrides: Any
+) -> Node:
+    """A joint demo node with the demo users and documents; every user has chosen
+    ``interface_language`` (None: each has their nation's default, ``ja`` for JPN)."""
     s = settings.load(env={}, home=home, database_url=db_url, **overrides)
     node = init_node(s, "USA", demo=True, joint=True)
     seed(node, password_hash=demo_hash())
+    if interface_language is not None:
+        with node.engine.begin() as conn:
+            conn.execute(text("UPDATE users SET language = :l"), {"l": interface_language})
     return node
 
 

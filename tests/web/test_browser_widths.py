@@ -1,6 +1,7 @@
 """Every page fits screens from a phone (390 px) to a desktop (1440 px), and the banners
 frame what is visible: the top banner at the top of the viewport and the bottom banner at
-its bottom, also after scrolling (issue 18). Screenshots under ``test-artifacts/web/``."""
+its bottom, also after scrolling (issue 18) — in English and in Japanese, whose words are
+of other widths. Screenshots under ``test-artifacts/web/``."""
 
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ PAGES = [
     ("jpn.auditor", "/audit"),
 ]
 WIDTHS = (390, 1440)
+LANGUAGES = ("en", "ja")
 
 
 @pytest.fixture(scope="module")
@@ -83,13 +85,34 @@ FRAME = """() => {
 }"""
 
 
+def _use_language(page: object, server: str, language: str) -> None:
+    """Choose the interface language with the switch's own request (stored on the user)."""
+    csrf = page.evaluate(  # type: ignore[attr-defined]
+        "() => document.querySelector('meta[name=csrf-token]').content"
+    )
+    response = page.request.post(  # type: ignore[attr-defined]
+        f"{server}/language",
+        form={"language": language, "csrf_token": csrf, "next": "/"},
+        max_redirects=0,
+    )
+    assert response.status == 303, response.status
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize(("user", "path"), PAGES, ids=[p for _, p in PAGES])
 def test_the_page_fits_and_the_banners_frame_the_view(
-    server: str, pages: dict[tuple[str, int], object], user: str, path: str, width: int
+    server: str,
+    pages: dict[tuple[str, int], object],
+    user: str,
+    path: str,
+    width: int,
+    language: str,
 ) -> None:
     page = pages[(user, width)]
+    _use_language(page, server, language)
     page.goto(f"{server}{path}")  # type: ignore[attr-defined]
+    assert page.evaluate("document.documentElement.lang") == language  # type: ignore[attr-defined]
     for where in ("top", "middle", "end"):
         if where != "top":
             page.evaluate(  # type: ignore[attr-defined]
@@ -104,4 +127,4 @@ def test_the_page_fits_and_the_banners_frame_the_view(
         assert f["topWidth"] == f["bottomWidth"] == width, (where, f)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     name = path.strip("/").replace("/", "-") or "home"
-    page.screenshot(path=str(ARTIFACTS / f"width-{width}-{name}.png"))  # type: ignore[attr-defined]
+    page.screenshot(path=str(ARTIFACTS / f"width-{width}-{language}-{name}.png"))  # type: ignore[attr-defined]

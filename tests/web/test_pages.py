@@ -27,6 +27,7 @@ class _Page(HTMLParser):
         self.controls: list[dict[str, str]] = []
         self.label_for: set[str] = set()
         self.times: list[str] = []
+        self.datetimes: list[str] = []
         self.handlers: list[str] = []
         self.options: dict[str, list[str]] = {}
         self._banner: str | None = None
@@ -56,6 +57,7 @@ class _Page(HTMLParser):
             self.options[self._select].append(a.get("value", ""))
         if tag == "time":
             self._in_time = True
+            self.datetimes.append(a.get("datetime", ""))
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "label":
@@ -377,11 +379,15 @@ def test_every_form_control_has_a_label(session_of: Session, demo_node: Node, pa
         assert labelled, f"{path}: {control.get('name')} has no label"
 
 
-def test_dates_are_iso_8601(session_of: Session) -> None:
+def test_dates_are_iso_8601_for_machines_and_readable_for_people(session_of: Session) -> None:
+    """``<time datetime>`` is ISO 8601 UTC; the text is the reader's locale (English here,
+    Japanese in ``test_languages.py``), in UTC."""
     client, _ = session_of("doe.analyst")
-    times = parse(client.get("/documents").text).times
-    assert times
-    assert all(ISO.match(t) for t in times), times
+    page = parse(client.get("/documents").text)
+    assert page.times and len(page.datetimes) == len(page.times)
+    assert all(ISO.match(t) for t in page.datetimes), page.datetimes
+    people = re.compile(r"[A-Z][a-z]{2} \d{1,2}, \d{4} \d\d:\d\d UTC$")
+    assert all(people.match(t) for t in page.times), page.times
 
 
 def test_banner_texts_parse_back(session_of: Session, demo_node: Node) -> None:

@@ -22,6 +22,7 @@ __all__ = [
     "get_user",
     "list_users",
     "principal_of",
+    "set_language",
     "update_user",
     "user_from_row",
 ]
@@ -39,6 +40,8 @@ class User:
     roles: tuple[str, ...]
     active: bool
     has_password: bool
+    #: the interface language the user chose ("en", "ja"); None: their nation's default
+    language: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +80,7 @@ USER_COLUMNS = (
     users.c.roles,
     users.c.active,
     users.c.password_hash,
+    users.c.language,
 )
 
 
@@ -92,6 +96,7 @@ def user_from_row(r: Any) -> User:
         roles=tuple(json.loads(r[7])),
         active=bool(r[8]),
         has_password=r[9] is not None,
+        language=r[10],
     )
 
 
@@ -220,3 +225,22 @@ def update_user(
     if found is None:  # pragma: no cover
         raise NotFoundError("user vanished")
     return found
+
+
+def set_language(node: Node, conn: Connection, user_id: str, language: str | None) -> None:
+    """Store a user's interface language (None: back to their nation's default); audited.
+
+    ``language`` is a code the caller has checked (``nucsec.web.i18n.LANGUAGES``)."""
+    conn.execute(
+        update(users)
+        .where(users.c.id == user_id)
+        .values(language=language, updated_at=node.clock())
+    )
+    emit(
+        node,
+        conn,
+        actor=user_id,
+        action="user.update",
+        obj=f"user:{user_id}",
+        details={"changed": ["language"], "language": language},
+    )

@@ -75,6 +75,7 @@ users = Table(
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("language", String(8)),  # interface language chosen; NULL: the nation's default
 )
 
 records = Table(

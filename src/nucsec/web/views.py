@@ -19,8 +19,10 @@ from fastapi.templating import Jinja2Templates
 from nucsec.markings import Label, LabelError, parse_banner
 from nucsec.node import Node
 from nucsec.service.views import RecordSummary
+from nucsec.web import i18n
 from nucsec.web.auth import Caller
 from nucsec.web.banners import BannerView, banner_view, page_label, portion_view
+from nucsec.web.i18n import N_
 
 __all__ = ["error_page", "iso", "label_of_summary", "make_templates", "render"]
 
@@ -46,18 +48,30 @@ def iso(value: object) -> str:
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.add_extension("jinja2.ext.i18n")
-    # ``{{ _("…") }}`` and ``{% trans %}`` mark the words a reader sees; until the message
-    # catalogues arrive they render as written (null translations).
-    templates.env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    # ``{{ _("…") }}``, ``ngettext`` and ``{% trans %}`` mark the words a reader sees; they
+    # look up the catalogue of the request being rendered (set by :func:`render`), so one
+    # shared environment serves both languages at once (see :mod:`nucsec.web.i18n`).
+    templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True
+    )
     templates.env.filters["iso"] = iso
-    templates.env.globals["ROLE_NAMES"] = {
-        "viewer": "viewer",
-        "analyst": "analyst",
-        "officer": "officer",
-        "security_officer": "security officer",
-        "auditor": "auditor",
-    }
+    templates.env.filters["when"] = i18n.local_datetime
+    # a message made elsewhere, translated if the catalogue has it (no %-formatting)
+    templates.env.filters["tr"] = i18n.gettext
+    templates.env.filters["day"] = i18n.local_date
+    templates.env.globals["ROLE_NAMES"] = ROLE_NAMES
+    templates.env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
     return templates
+
+
+#: role names as people read them (msgids: templates show ``_(ROLE_NAMES[r])``)
+ROLE_NAMES = {
+    "viewer": N_("viewer"),
+    "analyst": N_("analyst"),
+    "officer": N_("officer"),
+    "security_officer": N_("security officer"),
+    "auditor": N_("auditor"),
+}
 
 
 def label_of_summary(item: RecordSummary, node: Node) -> Label | None:
@@ -95,45 +109,77 @@ def render(
         return banner_view(label, node.ctx, nation)
 
     templates: Jinja2Templates = request.app.state.templates
-    response = templates.TemplateResponse(
-        request,
-        name,
-        {
-            "caller": caller,
-            "banner": banner,
-            "node": node,
-            "csrf": caller.csrf_token if caller else None,
-            "viewer_nation": nation,
-            "mark": mark,
-            "full_banner": full,
-            **context,
-        },
-        status_code=status,
-        headers=dict(headers) if headers else None,
-    )
-    return response
+    language = i18n.request_language(request, caller)
+    with i18n.use_language(language):
+        return templates.TemplateResponse(
+            request,
+            name,
+            {
+                "lang": language,
+                "caller": caller,
+                "banner": banner,
+                "node": node,
+                "csrf": caller.csrf_token if caller else None,
+                "viewer_nation": nation,
+                "mark": mark,
+                "full_banner": full,
+                **context,
+            },
+            status_code=status,
+            headers=dict(headers) if headers else None,
+        )
+
+
+#: the error page's title by HTTP status (msgids)
+ERROR_TITLES = {
+    400: N_("Bad request"),
+    401: N_("Please sign in"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    405: N_("Not allowed"),
+    409: N_("Conflict"),
+    413: N_("Too large"),
+    415: N_("Wrong content type"),
+    422: N_("Invalid input"),
+    429: N_("Too many attempts"),
+    500: N_("Error"),
+    503: N_("Unavailable"),
+}
+
+
+#: messages of errors met often on pages, translated on the error page and in forms (any
+#: other message of a service is shown as raised, in English)
+COMMON_MESSAGES = (
+    N_("not found"),
+    N_("please sign in"),
+    N_("wrong user name or password"),
+    N_("missing or wrong anti-forgery token: reload the page and try again"),
+    N_("request body is not valid JSON"),
+    N_("choose a level"),
+)
 
 
 def error_page(
-    request: Request, status: int, message: str, *, headers: Mapping[str, str] | None = None
+    request: Request,
+    status: int,
+    message: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    hint: str = "",
 ) -> HTMLResponse:
-    """The error page (no labelled content: the lowest banner)."""
+    """The error page (no labelled content: the lowest banner), in the reader's language:
+    the title by status; ``message`` if the catalogue has it (see :data:`COMMON_MESSAGES`),
+    and ``hint``, a msgid saying what to do next."""
     caller: Caller | None = getattr(request.state, "caller", None)
-    titles = {
-        400: "Bad request",
-        401: "Please sign in",
-        403: "Not allowed",
-        404: "Not found",
-        405: "Not allowed",
-        413: "Too large",
-        415: "Wrong content type",
-        422: "Invalid input",
-        429: "Too many attempts",
-    }
+    t = i18n.translator(request, caller)
+    title = t.gettext(ERROR_TITLES.get(status, ERROR_TITLES[500]))
+    message = t.gettext(message) if message else message
+    if hint:
+        message = f"{message} ({t.gettext(hint)})"
     return render(
         request,
         "error.html",
-        {"status": status, "title": titles.get(status, "Error"), "message": message},
+        {"status": status, "title": title, "message": message},
         caller=caller,
         status=status,
         headers=headers,

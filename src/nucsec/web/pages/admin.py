@@ -23,6 +23,7 @@ from nucsec.service import users as users_service
 from nucsec.web import audit_view
 from nucsec.web.auth import Caller
 from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
+from nucsec.web.i18n import N_
 from nucsec.web.passwords import hash_password
 from nucsec.web.tokens import (
     end_sign_ins,
@@ -133,11 +134,11 @@ def create_user(
 
 #: what an admin action did, shown on the page it leads to (``?done=KEY``, a fixed text)
 DONE = {
-    "created": "User created.",
-    "saved": "Changes saved.",
-    "disabled": "User disabled: their sessions ended and their API tokens were revoked.",
-    "enabled": "User enabled again. They sign in with their password (new tokens needed).",
-    "revoked": "API token revoked.",
+    "created": N_("User created."),
+    "saved": N_("Changes saved."),
+    "disabled": N_("User disabled: their sessions ended and their API tokens were revoked."),
+    "enabled": N_("User enabled again. They sign in with their password (new tokens needed)."),
+    "revoked": N_("API token revoked."),
 }
 
 

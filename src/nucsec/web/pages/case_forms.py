@@ -21,6 +21,7 @@ from nucsec.node import Node
 from nucsec.service import analyses, case_reports, cases
 from nucsec.web.auth import Caller
 from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
+from nucsec.web.i18n import N_
 from nucsec.web.pages.cases import scale_rows
 from nucsec.web.pages.common import labels_of, preview
 from nucsec.web.pages.picker import label_from_form, picker_options
@@ -204,7 +205,7 @@ def _back(
         act()
     except (InputError, AccessDenied) as exc:
         status = 403 if isinstance(exc, AccessDenied) else 422
-        return error_page(request, status, f"{exc.message} (go back to the case)")
+        return error_page(request, status, exc.message, hint=N_("go back to the case"))
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 

@@ -29,6 +29,7 @@ from nucsec.web.deps import (
     optional_page_caller,
     page_caller,
 )
+from nucsec.web.i18n import translator
 from nucsec.web.pages.picker import form_from_label, label_from_form, picker_options
 from nucsec.web.views import label_of_summary, render
 
@@ -179,9 +180,12 @@ def _preview(values: dict[str, Any], caller: Caller, node: Node) -> dict[str, An
 
 @router.post("/ui/label-preview")
 def label_preview(
-    form: Form = FormDep, caller: Caller = CallerDep, node: Node = NodeDep
+    request: Request, form: Form = FormDep, caller: Caller = CallerDep, node: Node = NodeDep
 ) -> Response:
     result = _preview(dict(form), caller, node)
+    reason = result.get("message")
+    if reason:  # a message made by the services, in the reader's language if catalogued
+        result["message"] = translator(request, caller).gettext(reason)
     return JSONResponse(result)  # a preview: an invalid pick is an answer, not an error
 
 

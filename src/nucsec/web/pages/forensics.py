@@ -29,6 +29,7 @@ from nucsec.service.analysis_schema import schema_problem
 from nucsec.service.views import AnalysisView
 from nucsec.web.auth import Caller
 from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
+from nucsec.web.i18n import N_
 from nucsec.web.pages.common import UploadForm, labels_of, preview, read_upload_form
 from nucsec.web.pages.picker import label_from_form, picker_options
 from nucsec.web.views import label_of_summary, render
@@ -182,7 +183,7 @@ def _retry_page(
 ) -> Response:
     from nucsec.web.views import error_page
 
-    return error_page(request, status, f"{message} (go back to choose again)")
+    return error_page(request, status, message, hint=N_("go back to choose again"))
 
 
 # -- age calculator -------------------------------------------------------------------------

@@ -11,6 +11,7 @@ items are re-read from the form only when their text was changed.
 
 from __future__ import annotations
 
+from gettext import NullTranslations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -28,6 +29,7 @@ from nucsec.web.access import access_report
 from nucsec.web.auth import Caller
 from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
 from nucsec.web.errors import http_status
+from nucsec.web.i18n import translator
 from nucsec.web.pages.common import labels_of
 from nucsec.web.pages.incidents import NARRATIVE_SLOTS, _form_page, _record
 from nucsec.web.pages.picker import form_from_label
@@ -92,11 +94,11 @@ def _values(view: IncidentView) -> tuple[dict[str, Any], int]:
     return values, min(MAX_SLOTS, max(NARRATIVE_SLOTS, len(inc["narrative"]) + 1))
 
 
-def _edit_context(view: IncidentView) -> dict[str, Any]:
+def _edit_context(view: IncidentView, t: NullTranslations) -> dict[str, Any]:
     return {
-        "heading": f"Edit incident {view.reference}",
+        "heading": t.gettext("Edit incident %(reference)s") % {"reference": view.reference},
         "action": f"/incidents/{view.id}/edit",
-        "submit": "Save a new version",
+        "submit": t.gettext("Save a new version"),
         "back": f"/incidents/{view.id}",
         "version": view.version,
         "statuses": STATUSES.terms,
@@ -163,7 +165,7 @@ def edit_incident(
 ) -> Response:
     view = register.get_incident(node, caller.principal, incident_id)
     values, slots = _values(view)
-    edit = _edit_context(view)
+    edit = _edit_context(view, translator(request, caller))
     return _form_page(request, caller, node, values, slots=slots, edit=edit, shown=labels_of(view))
 
 
@@ -192,7 +194,7 @@ def save_incident(
             error_field=exc.field,
             status=status,
             slots=_slots(form),
-            edit=_edit_context(view),
+            edit=_edit_context(view, translator(request, caller)),
             shown=labels_of(view),
         )
     return RedirectResponse(f"/incidents/{incident_id}", status_code=303)

@@ -10,6 +10,7 @@ may read, and their banner is computed from the labels of the incidents they cou
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -36,6 +37,7 @@ from nucsec.web.access import may_edit, may_see_access
 from nucsec.web.auth import Caller
 from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
 from nucsec.web.errors import http_status
+from nucsec.web.i18n import translator
 from nucsec.web.pages.charts import bar_chart_svg, stacked_years_svg
 from nucsec.web.pages.common import labels_of, preview, read_upload_form
 from nucsec.web.pages.picker import label_from_form, picker_options
@@ -332,44 +334,43 @@ def trends(
     node: Node = NodeDep,
 ) -> Response:
     stats, shown = _stats(node, caller, year_from, year_to)
+    _ = translator(request, caller).gettext
     groups = [(t.code, t.en, t.ja) for t in ITDB_GROUPS.terms]
     charts = [
         (
             "by-year",
-            stacked_years_svg("Incidents by year and ITDB group", stats.by_year_and_group, groups),
+            stacked_years_svg(
+                _("Incidents by year and ITDB group"), stats.by_year_and_group, groups
+            ),
         ),
         (
             "by-type",
             bar_chart_svg(
-                "By incident type / 事案の種類",
+                _("By incident type"),
                 _bars(stats.counts["incident_type"], "incident_type"),
             ),
         ),
         (
             "by-class",
             bar_chart_svg(
-                "By material class / 物質の区分",
+                _("By material class"),
                 _bars(stats.counts["material_class"], "material_class"),
             ),
         ),
         (
             "by-mode",
             bar_chart_svg(
-                "By detection mode / 検知の方法",
+                _("By detection mode"),
                 _bars(stats.counts["detection_mode"], "detection_mode"),
             ),
         ),
         (
             "by-country",
-            bar_chart_svg(
-                "By country (top 15) / 国別", _bars(stats.counts["country"], "country", 15)
-            ),
+            bar_chart_svg(_("By country (top 15)"), _bars(stats.counts["country"], "country", 15)),
         ),
         (
             "by-group",
-            bar_chart_svg(
-                "By ITDB group / ITDBグループ", _bars(stats.counts["itdb_group"], "itdb_group")
-            ),
+            bar_chart_svg(_("By ITDB group"), _bars(stats.counts["itdb_group"], "itdb_group")),
         ),
     ]
     return render(
@@ -378,7 +379,7 @@ def trends(
         {
             "stats": stats,
             "charts": charts,
-            "tables": _tables(stats),
+            "tables": _tables(stats, _),
             "year_from": year_from or "",
             "year_to": year_to or "",
         },
@@ -387,13 +388,15 @@ def trends(
     )
 
 
-def _tables(stats: Any) -> list[tuple[str, list[tuple[str, str, str, int]]]]:
+def _tables(
+    stats: Any, _: Callable[[str], str]
+) -> list[tuple[str, list[tuple[str, str, str, int]]]]:
     return [
-        ("Incident type", _bars(stats.counts["incident_type"], "incident_type")),
-        ("Material class", _bars(stats.counts["material_class"], "material_class")),
-        ("Detection mode", _bars(stats.counts["detection_mode"], "detection_mode")),
-        ("ITDB group", _bars(stats.counts["itdb_group"], "itdb_group")),
-        ("Country", _bars(stats.counts["country"], "country")),
+        (_("Incident type"), _bars(stats.counts["incident_type"], "incident_type")),
+        (_("Material class"), _bars(stats.counts["material_class"], "material_class")),
+        (_("Detection mode"), _bars(stats.counts["detection_mode"], "detection_mode")),
+        (_("ITDB group"), _bars(stats.counts["itdb_group"], "itdb_group")),
+        (_("Country"), _bars(stats.counts["country"], "country")),
     ]
 
 
@@ -411,7 +414,8 @@ def incident_map(
         k: f"{country_name(k)} / {ja}" if (ja := country_names_ja().get(k)) else country_name(k)
         for k in counts
     }
-    svg = choropleth_svg(counts, title="Incidents by country", names=names)
+    title = translator(request, caller).gettext("Incidents by country")
+    svg = choropleth_svg(counts, title=title, names=names)
     return render(
         request,
         "incident_map.html",

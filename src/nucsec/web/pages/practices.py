@@ -36,6 +36,7 @@ from nucsec.service.practices import (
 )
 from nucsec.web.auth import Caller
 from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
+from nucsec.web.i18n import N_
 from nucsec.web.pages.common import labels_of, preview
 from nucsec.web.pages.picker import label_from_form, picker_options
 from nucsec.web.views import error_page, label_of_summary, render
@@ -223,7 +224,7 @@ def _act(request: Request, record_id: str, act: Any) -> Response:
         act()
     except (InputError, AccessDenied) as exc:
         status = 403 if isinstance(exc, AccessDenied) else 422
-        return error_page(request, status, f"{exc.message} (go back to the practice)")
+        return error_page(request, status, exc.message, hint=N_("go back to the practice"))
     return RedirectResponse(f"/practices/{record_id}", status_code=303)
 
 

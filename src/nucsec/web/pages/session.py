@@ -1,4 +1,5 @@
-"""HTML pages of the session: sign-in (throttled, with an anti-forgery token) and sign-out.
+"""HTML pages of the session: sign-in (throttled, with an anti-forgery token), sign-out
+and the interface language switch.
 
 A signed-in visitor is sent on to ``next`` (a local path only: no open redirect).
 """
@@ -24,6 +25,7 @@ from nucsec.web.deps import (
     read_form,
 )
 from nucsec.web.errors import ThrottledError
+from nucsec.web.i18n import LANGUAGE_COOKIE, LANGUAGES, translator
 from nucsec.web.views import render
 
 __all__ = ["router"]
@@ -114,7 +116,7 @@ async def login(request: Request, node: Node = NodeDep) -> Response:
             _login_page,
             request,
             node,
-            error=exc.message,
+            error=_throttled(request, exc),
             status=429,
             username=username,
             next_url=next_url,
@@ -124,7 +126,7 @@ async def login(request: Request, node: Node = NodeDep) -> Response:
             _login_page,
             request,
             node,
-            error=exc.message,
+            error=translator(request).gettext(exc.message),
             status=401,
             username=username,
             next_url=next_url,
@@ -146,4 +148,46 @@ def logout(request: Request, form: Form = FormDep, node: Node = NodeDep) -> Resp
     close_session(node, request.cookies.get(SESSION_COOKIE, ""))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def _throttled(request: Request, exc: ThrottledError) -> str:
+    """The throttle message in the reader's language (the wait as people say it)."""
+    from nucsec.web.humanize import human_duration
+    from nucsec.web.i18n import request_language
+
+    wait = human_duration(exc.retry_after_s, request_language(request))
+    message = translator(request).gettext("too many failed sign-ins; try again in %(wait)s")
+    return message % {"wait": wait}
+
+
+# -- the interface language -----------------------------------------------------------------
+@router.post("/language")
+async def choose_language(
+    request: Request, node: Node = NodeDep, caller: Caller | None = MaybeCallerDep
+) -> Response:
+    """Switch the interface language: stored on a signed-in user (so it follows them to
+    any browser) and in a cookie (so the sign-in page keeps it after sign-out).
+
+    A signed-in user's switch carries the session's anti-forgery token; without a user
+    there is nothing to forge but the visitor's own cookie."""
+    from starlette.concurrency import run_in_threadpool
+
+    from nucsec.errors import InputError
+    from nucsec.service.users import set_language
+
+    form = await read_form(request)
+    language = first(form, "language")
+    if language not in LANGUAGES:
+        raise InputError(f"unknown language {language!r}", field="language", value=language)
+    if caller is not None:
+        check_csrf(caller.csrf_token, first(form, "csrf_token") or None)
+
+        def store() -> None:
+            with node.engine.begin() as conn:
+                set_language(node, conn, caller.user.id, language)
+
+        await run_in_threadpool(store)
+    response = RedirectResponse(_safe_next(first(form, "next", "/")), status_code=303)
+    _cookie(response, node, LANGUAGE_COOKIE, language, 365 * 86400)
     return response
