@@ -81,3 +81,42 @@ def _banner_of(page: str) -> str:
     top = re.search(r'data-testid="banner-top">\s*<span[^>]*>([^<]+)<', page)
     assert top is not None
     return top.group(1)
+
+
+def test_facility_page_shows_culture_by_layer_and_staff_group(fresh_node: Node) -> None:
+    """The facility page's "Security culture" section: per round, each layer's shares for
+    each staff group (a group below the minimum suppressed), no overall number; a survey the
+    reader may not read is absent, and the banner covers the surveys shown."""
+    from nucsec.service.surveys import add_survey
+
+    node = fresh_node
+    doe = principal_of(node, "doe.analyst")
+    shared = parse_banner("SECRET//REL TO USA, JPN", node.ctx)
+    fac = add_facility(node, doe, dict(REACTOR), shared)
+
+    def answers(group: str, value: str) -> dict[str, Any]:
+        return {"staff_group": group, "answers": {"CS-01": value, "CS-02": value}}
+
+    groups = ["operations", "security"]
+    responses = [answers("operations", "agree")] * 5 + [answers("security", "disagree")] * 2
+    record = {"held_on": "2025-04-01", "staff_groups": groups, "responses": responses}
+    add_survey(node, doe, fac.id, record, shared)
+    hidden = {**record, "held_on": "2026-04-01"}
+    add_survey(node, doe, fac.id, hidden, parse_banner("SECRET//NOFORN", node.ctx))
+
+    us = client_of(node)
+    sign_in(us, "doe.analyst")
+    page = us.get(f"/facilities/{fac.id}").text
+    assert re.findall(r'class="culture" data-round="([^"]+)"', page) == [
+        "2025-04-01",
+        "2026-04-01",
+    ]
+    assert "100.0% agree, 0.0% disagree" in page  # operations: five agree
+    assert "fewer than the minimum of respondents" in page  # security: two respondents
+
+    jp = client_of(node)
+    sign_in(jp, "npa.analyst")
+    page = jp.get(f"/facilities/{fac.id}").text
+    assert re.findall(r'class="culture" data-round="([^"]+)"', page) == ["2025-04-01"]
+    assert "2026-04-01" not in page
+    assert _banner_of(page) == "極秘//REL TO USA, JPN"

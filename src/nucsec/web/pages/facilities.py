@@ -25,6 +25,7 @@ from nucsec.plots import score_trend_svg
 from nucsec.practices.vocabulary import FACILITY_TYPES
 from nucsec.service.assessments import AssessmentView, facility_assessments, framework
 from nucsec.service.facilities import get_facility, list_facilities
+from nucsec.service.surveys import facility_surveys, results_of
 from nucsec.web.auth import Caller
 from nucsec.web.deps import NodeDep, page_caller
 from nucsec.web.pages.common import labels_of
@@ -96,6 +97,27 @@ def _chart(views: list[AssessmentView], name: str) -> str | None:
     return score_trend_svg(points, f"{name}: overall scores over time")
 
 
+def _culture(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per survey round, the layers of the NSS 7 model against the staff groups: each cell
+    the shares agreeing and disagreeing, or suppressed (fewer respondents than the minimum).
+    Never one number for the facility."""
+    groups = results["staff_groups"]
+    rounds = []
+    for held_on in results["rounds"]:
+        cells = {
+            (c["key"], c["staff_group"]): c
+            for c in results["cells"]
+            if c["round"] == held_on and c["key"].startswith("layer:")
+        }
+        layers = list(dict.fromkeys(key for key, _ in cells))
+        rows = [
+            {"layer": key.removeprefix("layer:"), "cells": [cells.get((key, g)) for g in groups]}
+            for key in layers
+        ]
+        rounds.append({"held_on": held_on, "groups": groups, "rows": rows})
+    return rounds
+
+
 @router.get("/facilities/{record_id}", response_class=HTMLResponse)
 def facility(
     request: Request, record_id: str, caller: Caller = CallerDep, node: Node = NodeDep
@@ -110,6 +132,9 @@ def facility(
         rows.append(
             {"view": a, "label": Label.from_dict(a.label), "tree": tree, "questions": questions}
         )
+    surveys = facility_surveys(node, caller.principal, record_id)
+    for survey in surveys:
+        shown += labels_of(survey)
     names = FACILITY_TYPES.get(view.type, (view.type, ""))
     context = {
         "view": view,
@@ -117,5 +142,6 @@ def facility(
         "type_names": names,
         "assessments": rows,
         "svg": _chart(assessments, view.name),
+        "culture": _culture(results_of(record_id, surveys)),
     }
     return render(request, "facility.html", context, caller=caller, labels=shown)
