@@ -47,6 +47,7 @@ __all__ = [
     "LANGUAGE_COOKIE",
     "LANGUAGE_NAMES",
     "N_",
+    "as_moment",
     "catalogue",
     "current_language",
     "gettext",
@@ -161,20 +162,27 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+def as_moment(value: object) -> object:
+    """``value`` as pages show a time: an ISO string parsed, a naive datetime read as UTC;
+    anything else (a date, an unparseable string) as it is."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return _aware(value) if isinstance(value, datetime) else value
+
+
 def local_datetime(value: object, language: str | None = None) -> str:
     """A date and time for people, in the reader's language and UTC
     (``May 1, 2024, 12:00 UTC`` / ``2024年5月1日 12:00 UTC``); '' for None."""
     if value is None or value == "":
         return ""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return str(value)
+    value = as_moment(value)
     lang = language or _current.get()
     if isinstance(value, datetime):
         # the locale's own patterns for the date and a 24-hour time (CLDR skeletons)
-        moment = _aware(value)
+        moment = value
         day = format_skeleton("yMMMd", moment, tzinfo=UTC, locale=lang)
         return f"{day} {format_skeleton('Hm', moment, tzinfo=UTC, locale=lang)} UTC"
     if isinstance(value, date):

@@ -33,14 +33,8 @@ def iso(value: object) -> str:
     """ISO 8601 in UTC to the second (``2024-05-01T12:00:00Z``); '' for None."""
     if value is None or value == "":
         return ""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return str(value)
+    value = i18n.as_moment(value)
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return str(value)
 
