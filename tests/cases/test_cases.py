@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from nucsec.audit.tables import audit_events
-from nucsec.errors import AccessDenied, InputError, NotFoundError
+from nucsec.errors import AccessDenied, ConflictError, InputError, NotFoundError
 from nucsec.markings import parse_banner
 from nucsec.node import Node
 from nucsec.service import analyses, cases
@@ -145,6 +145,37 @@ def test_custody_is_appended_by_the_receiving_user_and_audited(demo_node: Node) 
             where="port",
             label=label,
         )
+
+
+def test_a_change_built_on_a_stale_version_is_refused_and_loses_nothing(
+    demo_node: Node, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two officers receive the same sample from the version each read: the second
+    hand-over was built on a version that is no longer current, so it is refused
+    (ConflictError) instead of silently dropping the first custody entry."""
+    chief = principal_of(demo_node, "doe.chief")
+    analyst = principal_of(demo_node, "doe.analyst")
+    case = _open(demo_node)
+    label = _label(demo_node, "CONFIDENTIAL//REL TO USA, JPN")
+    stale = cases.add_sample(
+        demo_node,
+        chief,
+        case.id,
+        sample_id="S-1",
+        description="powder",
+        mass_g=2.5,
+        container="vial",
+        where="port",
+        label=label,
+    )
+    first = cases.hand_over(demo_node, analyst, case.id, "S-1", where="lab")
+    monkeypatch.setattr(cases, "get_case", lambda *_: stale)  # read before `first` was saved
+    with pytest.raises(ConflictError, match=f"version {first.version}, not {stale.version}"):
+        cases.hand_over(demo_node, chief, case.id, "S-1", where="vault")
+    monkeypatch.undo()
+    now = cases.get_case(demo_node, chief, case.id)
+    assert now.version == first.version
+    assert [c["where"] for c in now.samples[0]["custody"]] == ["port", "lab"]
 
 
 @pytest.mark.parametrize("mass", [0.0, -1.0, float("nan"), float("inf")])

@@ -300,7 +300,7 @@ def issue_report(
     }
     name = f"report.{len(view.reports)}"
     note = f"{stage} report issued, sha256 {value['sha256']}"
-    return update_case(node, principal, case_id, {name: (value, label)}, note)
+    return update_case(node, principal, view, {name: (value, label)}, note)
 
 
 def frozen_report(view: CaseView, stage: str | None = None) -> tuple[dict[str, Any], Report]:

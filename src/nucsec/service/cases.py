@@ -379,20 +379,21 @@ def _current(view: CaseView) -> tuple[dict[str, Any], dict[str, Label]]:
 def update_case(
     node: Node,
     principal: Principal,
-    case_id: str,
+    view: CaseView,
     add: Mapping[str, tuple[Any, Label]],
     note: str,
 ) -> CaseView:
-    """The next version of a case: every current portion kept as it is, the portions in
-    ``add`` (name -> value, label) added or replaced; checked as a whole first."""
-    values, labels = _current(get_case(node, principal, case_id))
+    """The next version of the case ``view`` was read from: every portion of ``view`` kept
+    as it is, the portions in ``add`` (name -> value, label) added or replaced; checked as
+    a whole first. ConflictError if someone wrote a version after ``view`` (the caller
+    built ``add`` from it: a custody entry or a portion name must not be lost)."""
+    values, labels = _current(view)
     for name, (value, label) in add.items():
         values[name], labels[name] = value, label
     _check(values)
-    view: CaseView = labelled.update(
-        node, principal, CASE, case_id, Draft(values=values, labels=labels, note=note)
-    )
-    return view
+    draft = Draft(values=values, labels=labels, note=note, base_version=view.version)
+    out: CaseView = labelled.update(node, principal, CASE, view.id, draft)
+    return out
 
 
 def _next(values: Mapping[str, Any], stem: str) -> str:
@@ -458,7 +459,7 @@ def add_sample(
     }
     _check_sample(sample, "sample")
     name = _next(view.portions, "sample")
-    return update_case(node, principal, case_id, {name: (sample, label)}, f"sample {sample_id}")
+    return update_case(node, principal, view, {name: (sample, label)}, f"sample {sample_id}")
 
 
 def _custody(node: Node, principal: Principal, holder: str | None, where: str) -> dict[str, Any]:
@@ -491,7 +492,7 @@ def hand_over(
     sample["custody"] = [*sample["custody"], _custody(node, principal, holder, where)]
     label = Label.from_dict(view.portions[name].label)
     note = f"custody of {sample_id} received by {principal.id}"
-    return update_case(node, principal, case_id, {name: (sample, label)}, note)
+    return update_case(node, principal, view, {name: (sample, label)}, note)
 
 
 def attach_analysis(
@@ -519,7 +520,7 @@ def attach_analysis(
             for n, a, b in candidates
         ]
     name = _next(view.portions, "analysis")
-    return update_case(node, principal, case_id, {name: (link, label)}, f"link {analysis_id}")
+    return update_case(node, principal, view, {name: (link, label)}, f"link {analysis_id}")
 
 
 def attach_match(
@@ -555,7 +556,7 @@ def attach_match(
             )
     stored = rollup(labels, node.ctx)
     note = f"library match of {value['sample'].get('id')}"
-    return update_case(node, principal, case_id, {name: (value, stored)}, note)
+    return update_case(node, principal, view, {name: (value, stored)}, note)
 
 
 def assess(
@@ -584,7 +585,7 @@ def assess(
     }
     _check_assessment(value, "assessment")
     name = _next(view.portions, "assessment")
-    return update_case(node, principal, case_id, {name: (value, label)}, "assessment")
+    return update_case(node, principal, view, {name: (value, label)}, "assessment")
 
 
 def list_cases(node: Node, principal: Principal, *, limit: int = 50) -> tuple[CaseSummary, ...]:

@@ -82,6 +82,9 @@ class Draft:
     values: dict[str, Any]
     labels: dict[str, Label]
     note: str = ""
+    #: the version the writer read before building this draft; an update refuses with
+    #: ConflictError when the record has moved on since (no lost update). None: no check.
+    base_version: int | None = None
 
 
 @dataclass(frozen=True)

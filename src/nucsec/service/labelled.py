@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
-from nucsec.errors import InputError, PolicyDenial
+from nucsec.errors import ConflictError, InputError, PolicyDenial
 from nucsec.markings import (
     Label,
     LabelError,
@@ -91,7 +92,7 @@ def _carried(draft: Draft, current: VersionRow, conn: Connection) -> Draft:
         if name.startswith(CARRIED_PREFIXES) and name not in values:
             values[name] = portion.value
             labels[name] = load_label(conn, portion.label_id)
-    return Draft(values=values, labels=labels, note=draft.note)
+    return replace(draft, values=values, labels=labels)
 
 
 def _portions(
@@ -403,12 +404,27 @@ def update_in(
     _written(kind, record_id, visible, out, decision)
 
 
+@dataclass(frozen=True)
+class _Stale:
+    """An update refused because the record moved on from the draft's base version."""
+
+    version: int
+    base: int
+
+
 def _written(
     kind: RecordKind, record_id: str, visible: bool, out: Any, decision: Decision | None
 ) -> Any:
     """The view of an update, or its refusal: not found (hidden or absent), or denied."""
     if not visible:
         raise kind.not_found(record_id)
+    if isinstance(out, _Stale):
+        raise ConflictError(
+            f"{kind.name} {record_id} is at version {out.version}, not {out.base}: "
+            "someone saved a version after yours was read; read it again",
+            field="base_version",
+            value=str(out.base),
+        )
     if out is None:
         raise PolicyDenial("; ".join(decision.reasons if decision else []), field="label")
     return out
@@ -426,6 +442,8 @@ def _update_in(
     row, seen = _readable(node, conn, conn, principal, kind, record_id)
     if row is None or seen is None or not seen.allowed:
         return False, None, None
+    if draft.base_version is not None and draft.base_version != row.version:
+        return True, _Stale(row.version, draft.base_version), None
     draft, labels, banner, decision = _update_decision(node, conn, principal, kind, row, draft)
     if not decision.allowed:
         return True, None, decision
