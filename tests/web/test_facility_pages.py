@@ -8,6 +8,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sqlalchemy import func, select
+
+from nucsec.audit.tables import audit_events
 from nucsec.markings import parse_banner
 from nucsec.node import Node
 from nucsec.service.assessments import assess_facility, assessment_questions
@@ -52,7 +55,9 @@ def test_facility_page_categories_scores_and_chart(fresh_node: Node) -> None:
 
     us = client_of(node)
     sign_in(us, "doe.analyst")
+    reads = _reads(node, fac.id)
     page = us.get(f"/facilities/{fac.id}").text
+    assert _reads(node, fac.id) == reads + 1  # one audited read of the facility per page
     assert re.search(r'data-testid="material-categories">I<', page)  # computed, not typed
     points = re.findall(r'class="point-maturity" data-date="([^"]+)" data-value="([^"]+)"', page)
     assert [d for d, _ in points] == ["2025-03-01", "2026-03-01", "2026-06-01"]
@@ -75,6 +80,17 @@ def test_facility_page_categories_scores_and_chart(fresh_node: Node) -> None:
     h, a = jp.get(f"/facilities/{hidden_fac.id}"), jp.get(f"/facilities/{ABSENT}")
     assert h.status_code == a.status_code == 404
     assert h.text.replace(hidden_fac.id, "") == a.text.replace(ABSENT, "")
+
+
+def _reads(node: Node, record_id: str) -> int:
+    """How many audited reads of the facility ``record_id`` the log holds."""
+    with node.engine.connect() as conn:
+        return conn.execute(
+            select(func.count()).where(
+                audit_events.c.action == "record.read",
+                audit_events.c.object_ref.like(f"facility:{record_id}#%"),
+            )
+        ).scalar_one()
 
 
 def _banner_of(page: str) -> str:

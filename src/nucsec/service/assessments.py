@@ -276,11 +276,11 @@ def get_assessment(node: Node, principal: Principal, record_id: str) -> Assessme
 
 
 def facility_assessments(
-    node: Node, principal: Principal, facility_id: str
+    node: Node, principal: Principal, facility: str | FacilityView
 ) -> list[AssessmentView]:
-    """The assessments of a facility the principal may read, oldest first (NotFoundError
-    if the facility is hidden or absent)."""
-    found = about_facility(node, principal, ASSESSMENT, facility_id, get_assessment)
+    """The assessments of a facility (its id, or its view just read) the principal may
+    read, oldest first (NotFoundError if the facility is hidden or absent)."""
+    found = about_facility(node, principal, ASSESSMENT, facility, get_assessment)
     return sorted(found, key=lambda v: (v.assessed_on, v.created_at))
 
 

@@ -185,13 +185,17 @@ def about_facility(
     node: Node,
     principal: Principal,
     kind: RecordKind,
-    facility_id: str,
+    facility: str | FacilityView,
     read: Callable[[Node, Principal, str], Any],
 ) -> list[Any]:
     """The records of ``kind`` about a facility (their ``facility`` is its record id) the
-    principal may read, each read with ``read`` (audited); NotFoundError if the facility
-    is hidden or absent. Candidates are found by the facility id in the record text."""
-    get_facility(node, principal, facility_id)
+    principal may read, each read with ``read`` (audited). ``facility`` is the facility's
+    id, read here (NotFoundError if hidden or absent), or the view the caller has just
+    read (not read, nor audited, twice). Candidates are found by the facility id in the
+    record text."""
+    if isinstance(facility, str):
+        facility = get_facility(node, principal, facility)
+    facility_id = facility.id
     found: list[Any] = []
     after: str | None = None
     while True:

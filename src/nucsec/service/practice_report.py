@@ -112,10 +112,10 @@ def meeting_data(node: Node, principal: Principal, authority: str | None = None)
         if _authority(fac) != nation:
             left_out += 1
             continue
-        held = facility_surveys(node, principal, fac.id)
+        held = facility_surveys(node, principal, fac)
         surveys[fac.id] = [s for s in held if _authority(s) == nation]
         left_out += len(held) - len(surveys[fac.id])
-        views = facility_assessments(node, principal, fac.id)
+        views = facility_assessments(node, principal, fac)
         mine = [a for a in views if _authority(a) == nation]
         left_out += len(views) - len(mine)
         assessed.append((fac, mine))

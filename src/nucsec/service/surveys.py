@@ -30,7 +30,7 @@ from nucsec.practices._fields import as_date, as_table
 from nucsec.practices.survey import SurveyResponse, culture_instrument
 from nucsec.practices.survey import survey_results as core_results
 from nucsec.service import labelled
-from nucsec.service.facilities import about_facility, get_facility
+from nucsec.service.facilities import FacilityView, about_facility, get_facility
 from nucsec.service.kinds import Draft, RecordKind, Values
 from nucsec.service.views import RecordView
 from nucsec.store.records import RecordRow, VersionRow
@@ -174,10 +174,12 @@ def get_survey(node: Node, principal: Principal, record_id: str) -> SurveyView:
     return view
 
 
-def facility_surveys(node: Node, principal: Principal, facility_id: str) -> list[SurveyView]:
-    """The surveys of a facility the principal may read, oldest first (NotFoundError if
-    the facility is hidden or absent; each read audited)."""
-    found = about_facility(node, principal, CULTURE_SURVEY, facility_id, get_survey)
+def facility_surveys(
+    node: Node, principal: Principal, facility: str | FacilityView
+) -> list[SurveyView]:
+    """The surveys of a facility (its id, or its view just read) the principal may read,
+    oldest first (NotFoundError if the facility is hidden or absent; each read audited)."""
+    found = about_facility(node, principal, CULTURE_SURVEY, facility, get_survey)
     return sorted(found, key=lambda v: (v.held_on, v.created_at))
 
 

@@ -123,7 +123,7 @@ def facility(
     request: Request, record_id: str, caller: Caller = CallerDep, node: Node = NodeDep
 ) -> Response:
     view = get_facility(node, caller.principal, record_id)
-    assessments = facility_assessments(node, caller.principal, record_id)
+    assessments = facility_assessments(node, caller.principal, view)
     shown: list[Label] = labels_of(view)
     rows: list[dict[str, Any]] = []
     for a in reversed(assessments):  # newest first
@@ -132,7 +132,7 @@ def facility(
         rows.append(
             {"view": a, "label": Label.from_dict(a.label), "tree": tree, "questions": questions}
         )
-    surveys = facility_surveys(node, caller.principal, record_id)
+    surveys = facility_surveys(node, caller.principal, view)
     for survey in surveys:
         shown += labels_of(survey)
     names = FACILITY_TYPES.get(view.type, (view.type, ""))
