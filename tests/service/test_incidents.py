@@ -177,6 +177,26 @@ def test_maintained_counts_equal_a_naive_count_for_every_user(demo_node):
         ), person.username
 
 
+def test_an_update_made_on_an_old_version_is_refused_and_the_newer_one_kept(demo_node):
+    """Two officers edit version 1: the first save lands as version 2; the second, made
+    on version 1, is refused (ConflictError) inside its transaction, and version 2 stays."""
+    from nucsec.errors import ConflictError
+    from nucsec.service.incidents import get_incident, update_incident
+
+    node = demo_node
+    dhs = user(node, "dhs.chief")
+    label = parse_banner("UNCLASSIFIED", node.ctx)
+    first = add_incident(node, dhs, teletherapy("RACE-1", "UNCLASSIFIED"), label)
+    record = {k: v for k, v in first["incident"].items() if k != "narrative"}
+    closed = incident_from_record({**record, "status": "closed"})
+    update_incident(node, dhs, first["id"], closed, label, base_version=1)
+    reopened = incident_from_record({**record, "status": "open"})
+    with pytest.raises(ConflictError, match="version 2, not 1"):
+        update_incident(node, dhs, first["id"], reopened, label, base_version=1)
+    now = get_incident(node, dhs, first["id"])
+    assert now.version == 2 and now.incident["status"] == "closed"
+
+
 def test_an_import_refused_by_the_monitor_writes_and_queues_nothing(demo_node):
     """All or nothing: a row the CSV reader accepts but the monitor refuses (a paragraph
     above the importer's clearance) leaves no record, version, fact or outbox row, and is

@@ -282,12 +282,14 @@ def update_incident(
     incident: Incident,
     label: Label,
     note: str = "",
+    *,
+    base_version: int | None = None,
 ) -> IncidentView:
     """Append a version of an incident (NotFoundError if unreadable, AccessDenied if the
-    principal may not)."""
-    view: IncidentView = labelled.update(
-        node, principal, INCIDENT, incident_id, _draft(node, incident, label, note)
-    )
+    principal may not; ConflictError if ``base_version``, the version the change was made
+    on, is no longer the current one)."""
+    draft = replace(_draft(node, incident, label, note), base_version=base_version)
+    view: IncidentView = labelled.update(node, principal, INCIDENT, incident_id, draft)
     return view
 
 

@@ -147,8 +147,8 @@ def _edited(form: Form, caller: Caller, node: Node, view: IncidentView) -> tuple
 
 
 def _check_version(form: Form, view: IncidentView) -> None:
-    """ConflictError if someone saved a version since the form was opened. Checked just
-    before the write, not inside its transaction (see docs/web.md)."""
+    """ConflictError if someone saved a version since the form was opened (the version read
+    here is checked again inside the write's transaction: ``base_version``)."""
     base = first(form, "base_version").strip()
     if base and base != str(view.version):
         raise ConflictError(
@@ -182,7 +182,9 @@ def save_incident(
         _check_version(form, view)
         incident, facts = _edited(form, caller, node, view)
         note = first(form, "note")[:2000]
-        register.update_incident(node, caller.principal, incident_id, incident, facts, note)
+        register.update_incident(
+            node, caller.principal, incident_id, incident, facts, note, base_version=view.version
+        )
     except (InputError, AccessDenied, ConflictError) as exc:
         status = http_status(exc)  # 422, 403 or 409, from the one status table
         return _form_page(
