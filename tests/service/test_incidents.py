@@ -19,6 +19,7 @@ from nucsec.service.incidents import (
     list_incidents,
 )
 from nucsec.service.users import get_user
+from tests.conftest import requires_postgres
 
 
 def user(node, name):
@@ -193,6 +194,53 @@ def test_an_update_made_on_an_old_version_is_refused_and_the_newer_one_kept(demo
     reopened = incident_from_record({**record, "status": "open"})
     with pytest.raises(ConflictError, match="version 2, not 1"):
         update_incident(node, dhs, first["id"], reopened, label, base_version=1)
+    now = get_incident(node, dhs, first["id"])
+    assert now.version == 2 and now.incident["status"] == "closed"
+
+
+@requires_postgres
+def test_two_concurrent_updates_one_lands_the_other_is_a_conflict(demo_node):
+    """Two transactions update the same version at once (PostgreSQL, read committed): the
+    second waits on the first's version row, then is refused with ConflictError (409), not
+    a database error; the first's version is the current one."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    from nucsec.errors import ConflictError
+    from nucsec.service import labelled
+    from nucsec.service.incidents import INCIDENT, _draft, get_incident, update_incident
+
+    node = demo_node
+    dhs = user(node, "dhs.chief")
+    label = parse_banner("UNCLASSIFIED", node.ctx)
+    first = add_incident(node, dhs, teletherapy("RACE-2", "UNCLASSIFIED"), label)
+    record = {k: v for k, v in first["incident"].items() if k != "narrative"}
+    closed = incident_from_record({**record, "status": "closed"})
+    outcome: list[BaseException | None] = []
+
+    def second() -> None:
+        try:
+            update_incident(node, dhs, first["id"], incident_from_record(record), label)
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    with node.engine.connect() as conn:
+        tx = conn.begin()
+        labelled.update_in(node, conn, dhs, INCIDENT, first["id"], _draft(node, closed, label))
+        thread = threading.Thread(target=second)
+        thread.start()
+        waiting = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+        deadline = time.monotonic() + 60
+        with node.engine.connect() as probe:
+            while probe.execute(waiting).scalar() == 0 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        tx.commit()
+    thread.join(60)
+    assert len(outcome) == 1 and isinstance(outcome[0], ConflictError), outcome
+    assert "version 2" in outcome[0].message
     now = get_incident(node, dhs, first["id"])
     assert now.version == 2 and now.incident["status"] == "closed"
 

@@ -17,8 +17,9 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Table, and_, bindparam, func, insert, select, tuple_, update
+from sqlalchemy import exc as sa_exc
 
-from nucsec.errors import InputError
+from nucsec.errors import ConflictError, InputError
 from nucsec.markings.context import MarkingContext
 from nucsec.policy import Principal
 from nucsec.policy.sql import visible_label_ids
@@ -298,7 +299,15 @@ class RecordStore:
         recalled: bool | None = None,
     ) -> RecordRow:
         version = row.version + 1
-        self._add_version(row.pk, version, portions, label_id, author_id, now, note)
+        try:
+            self._add_version(row.pk, version, portions, label_id, author_id, now, note)
+        except sa_exc.IntegrityError as exc:  # another transaction wrote it since our read
+            raise ConflictError(
+                f"another writer saved version {version} of {row.kind} {row.id} first: "
+                "read it again",
+                field="version",
+                value=str(version),
+            ) from exc
         values: dict[str, Any] = {
             "head_version": version,
             "label_id": label_id,
