@@ -45,6 +45,12 @@ def clocked(demo_node: Node) -> tuple[Node, Clock]:
     return demo_node, clock
 
 
+def _events(node: Node) -> list[str]:
+    """The actions of the audit log, oldest first."""
+    with node.engine.connect() as conn:
+        return list(conn.scalars(select(audit_events.c.action).order_by(audit_events.c.seq)))
+
+
 def _open(node: Node, banner: str = "CUI//REL TO USA, JPN") -> cases.CaseView:
     chief = principal_of(node, "doe.chief")
     return cases.open_case(node, chief, "Seized vial", _label(node, banner))
@@ -63,8 +69,10 @@ def test_stages_due_times_and_overdue(clocked: tuple[Node, Clock]) -> None:
     clock.now = T0 + dt.timedelta(hours=25)
     late = cases.get_case(node, chief, case.id)
     assert late.stage == "preliminary" and late.overdue
+    before = _events(node)
     listed = {c.id: c for c in cases.list_cases(node, chief)}
     assert listed[case.id].overdue and listed[case.id].stage == "preliminary"
+    assert _events(node)[len(before) :] == ["record.list"]  # one listing, no read per case
     issue_report(node, chief, case.id, "preliminary")
     after = cases.get_case(node, chief, case.id)
     assert after.stage == "interim" and not after.overdue

@@ -40,7 +40,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from nucsec.errors import InputError, NotFoundError
+from nucsec.errors import InputError
 from nucsec.forensics.library import LibraryError, sample_from_dict
 from nucsec.forensics.verbal_scale import level
 from nucsec.markings import Label, rollup
@@ -590,26 +590,21 @@ def assess(
 
 def list_cases(node: Node, principal: Principal, *, limit: int = 50) -> tuple[CaseSummary, ...]:
     """The cases the principal may read, newest first, each with its stage, due time and
-    overdue flag (each case read through the monitor, audited)."""
-    out = []
-    for item in labelled.page(node, principal, CASE, limit=limit).items:
-        try:
-            view = get_case(node, principal, item.id)
-        except NotFoundError:  # recalled or relabelled since the listing
-            continue
-        out.append(
-            CaseSummary(
-                id=item.id,
-                title=item.title,
-                banner=item.banner,
-                banners=item.banners,
-                portion=item.portion,
-                version=item.version,
-                updated_at=item.updated_at,
-                origin=item.origin,
-                stage=view.stage,
-                due=view.due,
-                overdue=view.overdue,
-            )
+    overdue flag (one listing through the monitor's SQL twin, one audited event)."""
+    listed, views = labelled.page_views(node, principal, CASE, limit=limit)
+    return tuple(
+        CaseSummary(
+            id=item.id,
+            title=item.title,
+            banner=item.banner,
+            banners=item.banners,
+            portion=item.portion,
+            version=item.version,
+            updated_at=item.updated_at,
+            origin=item.origin,
+            stage=view.stage,
+            due=view.due,
+            overdue=view.overdue,
         )
-    return tuple(out)
+        for item, view in zip(listed.items, views, strict=True)
+    )

@@ -526,11 +526,41 @@ def page(
     after: str | None = None,
 ) -> RecordPage:
     """A page of the records the principal may read, newest first."""
+    items, nxt, _ = _page(node, principal, kind, query, origin, limit, after, with_views=False)
+    return RecordPage(items=items, next=nxt)
+
+
+def page_views(
+    node: Node, principal: Principal, kind: RecordKind, *, limit: int = 50, after: str | None = None
+) -> tuple[RecordPage, tuple[Any, ...]]:
+    """:func:`page` and each listed record's current view (redacted for the principal),
+    read in the listing's transaction: one query for the versions and one audited
+    ``record.list`` event naming the ids, not one audited read per record."""
+    items, nxt, views = _page(node, principal, kind, None, None, limit, after, with_views=True)
+    return RecordPage(items=items, next=nxt), tuple(kind.redact(node, principal, v) for v in views)
+
+
+def _page(
+    node: Node,
+    principal: Principal,
+    kind: RecordKind,
+    query: str | None,
+    origin: str | None,
+    limit: int,
+    after: str | None,
+    *,
+    with_views: bool,
+) -> tuple[tuple[RecordSummary, ...], str | None, list[Any]]:
     with reading(node) as (conn, recorder):
-        rows, nxt = RecordStore(conn, node.ctx).list_visible(
+        store = RecordStore(conn, node.ctx)
+        rows, nxt = store.list_visible(
             kind.name, principal, query=query, origin=origin, limit=limit, after=after
         )
         items = tuple(RecordSummary(**summary_fields(node, conn, r)) for r in rows)
+        views: list[Any] = []
+        if with_views:
+            heads = store.head_versions(rows)
+            views = [kind.view(node, conn, r, heads[r.pk]) for r in rows]
         emit(
             node,
             recorder,
@@ -544,7 +574,7 @@ def page(
                 "ids": [r.id for r in rows],
             },
         )
-    return RecordPage(items=items, next=nxt)
+    return items, nxt, views
 
 
 def count(node: Node, principal: Principal, kind: RecordKind, query: str | None = None) -> int:
