@@ -18,7 +18,7 @@ from nucsec.node import Node
 from nucsec.policy import WRITER_ROLES
 from nucsec.service import documents as docs
 from nucsec.service.views import DocumentView, RecordSummary, RecordView
-from nucsec.web.access import access_report, may_see_access
+from nucsec.web.access import access_report, may_see_access, may_see_release
 from nucsec.web.auth import Caller
 from nucsec.web.banners import banner_view, portion_view
 from nucsec.web.deps import (
@@ -228,6 +228,7 @@ def document(
             "record_label": record,
             "can_explain": originator_side,
             "can_edit": originator_side and caller.has_role(*WRITER_ROLES),
+            "can_release": may_see_release(caller, record) and doc.origin is None,
         },
         caller=caller,
         labels=labels.values(),
