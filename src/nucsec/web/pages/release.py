@@ -58,7 +58,7 @@ FormDep = Depends(csrf_form)
 STATES = {
     "sent": N_("sent, acknowledged by the partner"),
     "pending": N_("pending: released, not yet acknowledged"),
-    "withheld": N_("withheld"),
+    "withheld": N_("withheld from the partner"),
     "withdrawn": N_("withdrawn (recalled or no longer released)"),
     "received": N_("received from a partner: never released onward"),
 }
