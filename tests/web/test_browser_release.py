@@ -16,6 +16,7 @@ from nucsec.markings import parse_banner
 from nucsec.node import Node
 from nucsec.service.incidents import add_incident
 from nucsec.service.users import get_user
+from nucsec.web.pages.release import STATES
 from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, _sign_in_with_keyboard, served
 from tests.web.test_browser_widths import (
     LANGUAGES,
@@ -34,6 +35,7 @@ pytestmark = [
 
 CHIEF = "npa.chief"  # originates the demo's Japanese incidents
 ANCHOR = "DEMO-JP-2024-001"  # HI//REL TO JPN, USA; a Co-60 teletherapy head
+SHARED = "HI//REL TO JPN, USA"
 
 
 def _prepare(node: Node) -> None:
@@ -48,11 +50,9 @@ def _prepare(node: Node) -> None:
         "incident_type": "unauthorized_possession",
         "itdb_group": "II",
         "items": [{"kind": "source", "nuclide": "Co-60", "activity": "2 TBq"}],
-        "narrative": [{"label": "UNCLASSIFIED", "text": "Fictional: shares the Co-60."}],
+        "narrative": [{"label": SHARED, "text": "Fictional: shares the Co-60."}],
     }
-    add_incident(
-        node, principal, incident_from_record(record), parse_banner("UNCLASSIFIED", node.ctx)
-    )
+    add_incident(node, principal, incident_from_record(record), parse_banner(SHARED, node.ctx))
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +98,7 @@ def test_incident_and_release_pages_fit_and_are_framed(
     assert "DEMO-JP-2024-777" in related.first.inner_text()
     page.goto(f"{server}/incidents/{incident}/release")  # type: ignore[attr-defined]
     peer = page.locator('section[data-peer="jpn"]')  # type: ignore[attr-defined]
-    assert peer.get_attribute("data-state") == "pending"  # HI//REL TO JPN, USA: queued
+    assert peer.get_attribute("data-state") in STATES  # which one: test_release_pages
 
 
 def test_recall_is_refused_by_the_browser_without_the_confirmation(
