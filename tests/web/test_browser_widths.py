@@ -16,6 +16,7 @@ from tests.web.test_browser import (
     _sign_in_with_keyboard,
     served,
 )
+from tests.web.test_release_pages import with_peer
 
 pytestmark = [
     pytest.mark.browser,
@@ -48,6 +49,9 @@ PAGES = [
     ("jpn.security", "/admin/compartments"),
     ("jpn.security", "/admin/equivalence"),
     ("jpn.auditor", "/audit"),
+    ("npa.chief", "/release"),
+    ("jpn.security", "/release"),
+    ("jpn.security", "/peers"),
 ]
 WIDTHS = (390, 1440)
 LANGUAGES = ("en", "ja")
@@ -55,7 +59,7 @@ LANGUAGES = ("en", "ja")
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with served(tmp_path_factory.mktemp("widths")) as root:
+    with served(tmp_path_factory.mktemp("widths"), with_peer) as root:  # a partner: /peers
         yield root
 
 

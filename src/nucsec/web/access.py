@@ -24,7 +24,7 @@ from nucsec.service.users import User, list_users
 from nucsec.service.views import ExplainView
 from nucsec.web.auth import Caller
 
-__all__ = ["access_report", "may_edit", "may_see_access"]
+__all__ = ["access_report", "may_edit", "may_see_access", "may_see_release"]
 
 
 def may_see_access(caller: Caller, label: Label) -> bool:
@@ -38,6 +38,16 @@ def may_edit(caller: Caller, label: Label) -> bool:
     """Whether to offer an edit link: a writer of the originator agency, or a security
     officer (the reference monitor still decides the save)."""
     return may_see_access(caller, label) and caller.has_role(*WRITER_ROLES)
+
+
+def may_see_release(caller: Caller, label: Label) -> bool:
+    """Who sees a record's release to partners: security officers, and section chiefs
+    (``officer``) of the record's originator agency (which answers for its release)."""
+    return caller.has_role("security_officer") or (
+        caller.has_role("officer")
+        and label.originator is not None
+        and label.originator == caller.principal.qualified_agency
+    )
 
 
 def _rank(ctx: MarkingContext, user: User) -> int:

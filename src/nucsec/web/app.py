@@ -161,6 +161,7 @@ def _include_records(app: FastAPI) -> None:
     from nucsec.web.pages import forensics as forensics_pages
     from nucsec.web.pages import incident_edit as incident_edit_pages
     from nucsec.web.pages import incidents as incidents_pages
+    from nucsec.web.pages import release as release_pages
 
     app.include_router(incidents_api.router, prefix="/api/v1", tags=["incidents"])
     app.include_router(forensics_api.router, prefix="/api/v1", tags=["forensics"])
@@ -174,6 +175,7 @@ def _include_records(app: FastAPI) -> None:
     app.include_router(forensics_pages.router, include_in_schema=False)
     app.include_router(common_pages.router, include_in_schema=False)
     app.include_router(attachments_pages.router, include_in_schema=False)
+    app.include_router(release_pages.router, include_in_schema=False)
     for pages in (case_forms, cases_pages, practices, facilities):  # forms first: /cases/new
         app.include_router(pages.router, include_in_schema=False)
 

@@ -17,6 +17,7 @@ __all__ = [
     "incidents",
     "picker",
     "practices",
+    "release",
     "session",
     "worldmap",
 ]

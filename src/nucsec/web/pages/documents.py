@@ -18,7 +18,7 @@ from nucsec.node import Node
 from nucsec.policy import WRITER_ROLES
 from nucsec.service import documents as docs
 from nucsec.service.views import DocumentView, RecordSummary, RecordView
-from nucsec.web.access import access_report, may_see_access
+from nucsec.web.access import access_report, may_see_access, may_see_release
 from nucsec.web.auth import Caller
 from nucsec.web.banners import banner_view, portion_view
 from nucsec.web.deps import (
@@ -30,6 +30,7 @@ from nucsec.web.deps import (
     page_caller,
 )
 from nucsec.web.i18n import translator
+from nucsec.web.pages.dashboard import KIND_NAMES, open_work, readable_counts
 from nucsec.web.pages.picker import form_from_label, label_from_form, picker_options
 from nucsec.web.views import label_of_summary, render
 
@@ -56,12 +57,21 @@ def home(request: Request, caller: Caller = CallerDep, node: Node = NodeDep) -> 
     since = caller.previous_login_at
     rows = _with_labels(page.items, node)
     new = [(item, lb) for item, lb in rows if since is None or item.updated_at > since.isoformat()]
+    work = open_work(node, caller.principal)
     return render(
         request,
         "home.html",
-        {"rows": rows, "new_count": len(new), "since": since, "total": total},
+        {
+            "rows": rows,
+            "new_count": len(new),
+            "since": since,
+            "total": total,
+            "work": work,
+            "counts": readable_counts(node, caller.principal),
+            "kind_names": KIND_NAMES,
+        },
         caller=caller,
-        labels=[lb for _, lb in rows if lb is not None],
+        labels=[lb for _, lb in [*rows, *work.rows] if lb is not None],
     )
 
 
@@ -228,6 +238,7 @@ def document(
             "record_label": record,
             "can_explain": originator_side,
             "can_edit": originator_side and caller.has_role(*WRITER_ROLES),
+            "can_release": may_see_release(caller, record) and doc.origin is None,
         },
         caller=caller,
         labels=labels.values(),

@@ -27,6 +27,7 @@ from nucsec.service import analysis_methods as methods
 from nucsec.service import attachments as att
 from nucsec.service.analysis_schema import schema_problem
 from nucsec.service.views import AnalysisView
+from nucsec.web.access import may_see_release
 from nucsec.web.auth import Caller
 from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
 from nucsec.web.i18n import N_
@@ -325,6 +326,9 @@ def analysis(
     # marked as documents are: the title's portion mark, the label in every scheme
     context["title_label"] = Label.from_dict(view.portions["title"].label)
     context["record_label"] = Label.from_dict(view.label)
+    context["can_release"] = view.origin is None and may_see_release(
+        caller, context["record_label"]
+    )
     context["params"] = [(name, _param_text(value)) for name, value in view.params.items()]
     source = view.source or {}
     if source.get("kind") in node.kinds:  # the input record's page (its reader sees this)

@@ -31,13 +31,14 @@ from nucsec.markings import Label, render_banner
 from nucsec.node import Node
 from nucsec.service import attachments as att
 from nucsec.service import incidents as register
+from nucsec.service.correlation import correlated_incidents
 from nucsec.service.incident_search import IncidentFilter, counted_labels, search_incidents
 from nucsec.service.views import ImportView, IncidentView
-from nucsec.web.access import may_edit, may_see_access
+from nucsec.web.access import may_edit, may_see_access, may_see_release
 from nucsec.web.auth import Caller
 from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
 from nucsec.web.errors import http_status
-from nucsec.web.i18n import translator
+from nucsec.web.i18n import N_, translator
 from nucsec.web.pages.charts import bar_chart_svg, stacked_years_svg
 from nucsec.web.pages.common import labels_of, preview, read_upload_form
 from nucsec.web.pages.picker import label_from_form, picker_options
@@ -52,6 +53,8 @@ NARRATIVE_SLOTS = 3
 CallerDep = Depends(page_caller)
 FormDep = Depends(csrf_form)
 YearQuery = Query(None, ge=1900, le=2200)
+#: what correlated incidents share, as the page names it (msgids)
+SHARED_DIMENSIONS = {"nuclide": N_("nuclide"), "material": N_("material"), "place": N_("place")}
 
 
 def _vocab() -> dict[str, Any]:
@@ -463,6 +466,7 @@ def _incident_page(
         "country": country_name(inc["country"]),
         "country_ja": country_names_ja().get(inc["country"], ""),
     }
+    related = correlated_incidents(node, caller.principal, view.id, inc)
     return render(
         request,
         "incident.html",
@@ -476,7 +480,10 @@ def _incident_page(
             "attachments": att.files_of(node, view),
             "can_edit": may_edit(caller, record),
             "can_explain": may_see_access(caller, record),
+            "can_release": may_see_release(caller, record) and view.origin is None,
+            "related": related,
+            "dimensions": SHARED_DIMENSIONS,
         },
         caller=caller,
-        labels=labels_of(view),
+        labels=[*labels_of(view), *(c.label for c in related)],
     )
