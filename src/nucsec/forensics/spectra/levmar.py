@@ -273,16 +273,43 @@ def _iterate(r: _Running) -> BoolArray:
     return done
 
 
+def _compiled(
+    b: Batch, theta: FloatArray, lower: FloatArray, upper: FloatArray, max_iter: IntArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """The kernel's final parameters, and the model, Jacobian, continuum and objective
+    evaluated there (the same functions the NumPy loop evaluates)."""
+    from nucsec.forensics.spectra._kernels import levmar_regions
+
+    var = np.empty((1, 1)) if b.var is None else b.var
+    theta = levmar_regions(
+        b.y, b.ylogy, b.base, var, b.var is not None, b.mask, b.edges, b.t_pow, b.sig0,
+        b.real, b.free, b.fixed, b.floor, np.ascontiguousarray(theta), lower, upper,
+        max_iter, TOL, MAX_REFUSED, INITIAL_LAMBDA, MIN_LAMBDA, NU,
+    )  # fmt: skip
+    model, cont, edges = evaluate(b, theta)
+    return theta, model, jacobian(b.t_pow, b.free, theta, edges), cont, objective(b, model)
+
+
 def minimise(
     b: Batch,
     theta: FloatArray,
     lower: FloatArray,
     upper: FloatArray,
     max_iter: IntArray,
+    *,
+    compiled: bool = True,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
     """Fit every region of ``b``; returns parameters, model, Jacobian, continuum and
-    deviance (or chi-square) per region, in the batch's layout."""
+    deviance (or chi-square) per region, in the batch's layout.
+
+    The iterations run in the compiled kernel
+    :func:`~nucsec.forensics.spectra._kernels.levmar_regions` (one region at a time, the
+    rules above); ``compiled=False`` runs this module's batched NumPy loop instead, the
+    reference the kernel is tested against.
+    """
     theta = start(b, theta)
+    if compiled:
+        return _compiled(b, theta, lower, upper, max_iter)
     model, cont, edges = evaluate(b, theta)
     jac = jacobian(b.t_pow, b.free, theta, edges)
     obj = objective(b, model)
