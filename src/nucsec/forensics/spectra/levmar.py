@@ -34,6 +34,7 @@ Internal to :mod:`nucsec.forensics.spectra.fitting`.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -280,11 +281,15 @@ def _compiled(
     evaluated there (the same functions the NumPy loop evaluates)."""
     from nucsec.forensics.spectra._kernels import levmar_regions
 
-    var = np.empty((1, 1)) if b.var is None else b.var
+    # contiguous float64 (int64, bool) arrays always: one compiled signature, one cache entry
+    f8 = functools.partial(np.ascontiguousarray, dtype=np.float64)
+    var = np.empty((1, 1)) if b.var is None else f8(b.var)
     theta = levmar_regions(
-        b.y, b.ylogy, b.base, var, b.var is not None, b.mask, b.edges, b.t_pow, b.sig0,
-        b.real, b.free, b.fixed, b.floor, np.ascontiguousarray(theta), lower, upper,
-        max_iter, TOL, MAX_REFUSED, INITIAL_LAMBDA, MIN_LAMBDA, NU,
+        f8(b.y), f8(b.ylogy), f8(b.base), var, b.var is not None, f8(b.mask), f8(b.edges),
+        f8(b.t_pow), f8(b.sig0), f8(b.real), f8(b.free),
+        np.ascontiguousarray(b.fixed, dtype=np.bool_), f8(b.floor), f8(theta), f8(lower),
+        f8(upper), np.ascontiguousarray(max_iter, dtype=np.int64), TOL, MAX_REFUSED,
+        INITIAL_LAMBDA, MIN_LAMBDA, NU,
     )  # fmt: skip
     model, cont, edges = evaluate(b, theta)
     return theta, model, jacobian(b.t_pow, b.free, theta, edges), cont, objective(b, model)
