@@ -249,9 +249,11 @@ def levmar_regions(
     real: FloatArray, free: FloatArray, fixed: Any, floor: FloatArray,
     theta0: FloatArray, lower: FloatArray, upper: FloatArray, max_iter: Any,
     tol: float, max_refused: int, initial_lambda: float, min_lambda: float, nu0: float,
-) -> FloatArray:  # fmt: skip
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:  # fmt: skip
     """Levenberg-Marquardt (Fisher scoring, Nielsen's damping rule) of every region of a
-    padded batch from ``theta0``; returns the final parameters ``(B, P)``.
+    padded batch from ``theta0``; returns the final parameters ``(B, P)`` and, there, the
+    model ``(B, M)``, Jacobian ``(B, M, P)``, continuum with step ``(B, M)`` and deviance
+    (or chi-square) ``(B,)`` (zero in padding channels).
 
     The arrays are those of ``peakmodel.Batch`` (``var`` ignored unless ``has_var``); the
     rules and constants those of :mod:`~nucsec.forensics.spectra.levmar`, whose batched
@@ -261,6 +263,10 @@ def levmar_regions(
     k = sig0.shape[1]
     m_pad = y.shape[1]
     out = theta0.copy()
+    model_out = np.zeros((n_b, m_pad))
+    jac_out = np.zeros((n_b, m_pad, p))
+    cont_out = np.zeros((n_b, m_pad))
+    obj_out = np.zeros(n_b)
     # the model's work arrays at the current parameters and at the trial (swapped on accept)
     z, g, e_sum, step_sum, weights, model = _work(m_pad, k)
     t_z, t_g, t_e_sum, t_step_sum, t_weights, t_model = _work(m_pad, k)
@@ -378,4 +384,11 @@ def levmar_regions(
                 plain = True
                 if refused >= max_refused:
                     break
-    return out
+        obj_out[i] = obj
+        for c in range(m):
+            model_out[i, c] = model[c]
+            poly = theta[0] * t_pow[i, 0, c] + theta[1] * t_pow[i, 1, c] + theta[2] * t_pow[i, 2, c]
+            cont_out[i, c] = base[i, c] + poly + theta[3] * step_sum[c]
+            for q in range(p):
+                jac_out[i, c, q] = jac[c, q]
+    return out, model_out, jac_out, cont_out, obj_out

@@ -277,22 +277,19 @@ def _iterate(r: _Running) -> BoolArray:
 def _compiled(
     b: Batch, theta: FloatArray, lower: FloatArray, upper: FloatArray, max_iter: IntArray
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-    """The kernel's final parameters, and the model, Jacobian, continuum and objective
-    evaluated there (the same functions the NumPy loop evaluates)."""
+    """The kernel's final parameters, model, Jacobian, continuum and objective."""
     from nucsec.forensics.spectra._kernels import levmar_regions
 
     # contiguous float64 (int64, bool) arrays always: one compiled signature, one cache entry
     f8 = functools.partial(np.ascontiguousarray, dtype=np.float64)
     var = np.empty((1, 1)) if b.var is None else f8(b.var)
-    theta = levmar_regions(
+    return levmar_regions(
         f8(b.y), f8(b.ylogy), f8(b.base), var, b.var is not None, f8(b.mask), f8(b.edges),
         f8(b.t_pow), f8(b.sig0), f8(b.real), f8(b.free),
         np.ascontiguousarray(b.fixed, dtype=np.bool_), f8(b.floor), f8(theta), f8(lower),
         f8(upper), np.ascontiguousarray(max_iter, dtype=np.int64), TOL, MAX_REFUSED,
         INITIAL_LAMBDA, MIN_LAMBDA, NU,
     )  # fmt: skip
-    model, cont, edges = evaluate(b, theta)
-    return theta, model, jacobian(b.t_pow, b.free, theta, edges), cont, objective(b, model)
 
 
 def minimise(
