@@ -5,10 +5,11 @@ the JSON dict or a typed error as a dict); :func:`analyze_many` maps it over fil
 ``ProcessPoolExecutor`` and yields results in completion order, so the caller can show
 progress.
 
-Scaling: workers are warmed up once (SpecUtils imported, line library loaded; with the
-``fork`` start method they inherit both from the parent, which warms up before the pool
-starts), files travel to them as paths in small chunks (a few per task: fewer round trips,
-still balanced), and what comes back is the JSON-ready dict, never the spectrum arrays.
+Scaling: workers are warmed up once (SpecUtils imported, line library and compiled fit
+kernel loaded; with the ``fork`` start method they inherit them from the parent, which
+warms up before the pool starts), files travel to them as paths in small chunks (a few per
+task: fewer round trips, still balanced), and what comes back is the JSON-ready dict, never
+the spectrum arrays.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 from nucsec.errors import NucsecError
 from nucsec.forensics.spectra.analysis import analyze
+from nucsec.forensics.spectra.fitting import warm_up
 from nucsec.forensics.spectra.model import Spectrum
 from nucsec.forensics.spectra.nucdata import load_library
 from nucsec.forensics.spectra.reader import DEFAULT_MAX_BYTES, read_spectrum
@@ -65,10 +67,12 @@ def analyze_file(
 
 
 def _warm_up() -> None:
-    """Import the reader backend and load the line library (once per process)."""
+    """Import the reader backend, load the line library and the compiled fit kernel (once
+    per process)."""
     import SpecUtils  # noqa: F401  (the C++ extension: its import is the slow part)
 
     load_library()
+    warm_up()
 
 
 def _work(chunk: list[str], detector: str | None, max_bytes: int) -> list[dict[str, Any]]:

@@ -30,7 +30,7 @@ from nucsec.forensics.spectra.levmar import minimise, weights_of
 from nucsec.forensics.spectra.model import FloatArray
 from nucsec.forensics.spectra.peakmodel import N_HEAD, Batch, deviance_floor
 
-__all__ = ["FittedPeak", "RoiFit", "RoiSpec", "fit_roi", "fit_rois"]
+__all__ = ["FittedPeak", "RoiFit", "RoiSpec", "fit_roi", "fit_rois", "warm_up"]
 
 MIN_WIDTH_SCALE, MAX_WIDTH_SCALE = 0.4, 2.5
 BATCH_COST = 4000.0  # padded cells that one more batch costs in loop overhead (measured)
@@ -99,6 +99,14 @@ def fit_roi(
     """
     spec = RoiSpec(lo, hi, tuple(x0), tuple(sigma0), free_width, quadratic, max_iter)
     return fit_rois(counts, [spec], variance=variance, baseline=baseline)[0]
+
+
+def warm_up() -> None:
+    """Load the compiled fit kernel (from numba's cache; compiled there on the first run on
+    a machine) with one small fit, so that a process does it before its first spectrum."""
+    x = np.arange(40) + 0.5
+    counts = 10.0 + 500.0 * np.exp(-0.5 * ((x - 20.0) / 2.0) ** 2)
+    fit_roi(counts, 5, 35, [20.0], [2.0], free_width=True)
 
 
 def fit_rois(

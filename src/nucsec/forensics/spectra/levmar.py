@@ -34,6 +34,7 @@ Internal to :mod:`nucsec.forensics.spectra.fitting`.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -273,16 +274,44 @@ def _iterate(r: _Running) -> BoolArray:
     return done
 
 
+def _compiled(
+    b: Batch, theta: FloatArray, lower: FloatArray, upper: FloatArray, max_iter: IntArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """The kernel's final parameters, model, Jacobian, continuum and objective."""
+    from nucsec.forensics.spectra._kernels import levmar_regions
+
+    # contiguous float64 (int64, bool) arrays always: one compiled signature, one cache entry
+    f8 = functools.partial(np.ascontiguousarray, dtype=np.float64)
+    var = np.empty((1, 1)) if b.var is None else f8(b.var)
+    return levmar_regions(
+        f8(b.y), f8(b.ylogy), f8(b.base), var, b.var is not None, f8(b.mask), f8(b.edges),
+        f8(b.t_pow), f8(b.sig0), f8(b.real), f8(b.free),
+        np.ascontiguousarray(b.fixed, dtype=np.bool_), f8(b.floor), f8(theta), f8(lower),
+        f8(upper), np.ascontiguousarray(max_iter, dtype=np.int64), TOL, MAX_REFUSED,
+        INITIAL_LAMBDA, MIN_LAMBDA, NU,
+    )  # fmt: skip
+
+
 def minimise(
     b: Batch,
     theta: FloatArray,
     lower: FloatArray,
     upper: FloatArray,
     max_iter: IntArray,
+    *,
+    compiled: bool = True,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
     """Fit every region of ``b``; returns parameters, model, Jacobian, continuum and
-    deviance (or chi-square) per region, in the batch's layout."""
+    deviance (or chi-square) per region, in the batch's layout.
+
+    The iterations run in the compiled kernel
+    :func:`~nucsec.forensics.spectra._kernels.levmar_regions` (one region at a time, the
+    rules above); ``compiled=False`` runs this module's batched NumPy loop instead, the
+    reference the kernel is tested against.
+    """
     theta = start(b, theta)
+    if compiled:
+        return _compiled(b, theta, lower, upper, max_iter)
     model, cont, edges = evaluate(b, theta)
     jac = jacobian(b.t_pow, b.free, theta, edges)
     obj = objective(b, model)
