@@ -14,6 +14,8 @@ $(BIN)/python:
 # Re-install whenever the project metadata or the pinned versions change.
 $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	@# compile the spectrum-fit kernel into numba's cache once, not in every process
+	$(BIN)/python -c "from nucsec.forensics.spectra.fitting import warm_up; warm_up()"
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -24,6 +24,8 @@ from nucsec.forensics.chronometry import halflives
 caches = {n: getattr(f, "cache_info", halflives._load_one.cache_info) for n, f in WARMERS.items()}
 for name, info in caches.items():
     assert info().currsize >= 1, name  # cached: the first request pays nothing
+from nucsec.forensics.spectra import _kernels
+assert _kernels.levmar_regions.signatures, "the fit kernel is not loaded"
 print("ok")
 """
 

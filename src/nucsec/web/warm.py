@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from nucsec.forensics.chronometry import load_half_life_set
+from nucsec.forensics.spectra.fitting import warm_up as load_fit_kernel
 from nucsec.forensics.spectra.nucdata import load_library
 from nucsec.incidents.countries import load_countries
 from nucsec.incidents.decay import load_half_lives
@@ -41,6 +42,8 @@ WARMERS: dict[str, Callable[[], object]] = {
     "countries": load_countries,
     "gamma line library": load_library,
     "chronometry half-lives": load_half_life_set,
+    # the compiled spectrum-fit kernel (numba's cache; compiled on a machine's first run)
+    "spectrum fit kernel": load_fit_kernel,
 }
 
 
