@@ -32,6 +32,7 @@ from typing import Any
 
 from nucsec.markings import Label, MarkingContext
 from nucsec.policy import Principal
+from nucsec.reports import svgtext
 from nucsec.reports.banners import Banner, page_banner
 from nucsec.reports.errors import ReportError
 from nucsec.reports.html import page_markup
@@ -108,7 +109,9 @@ def _report_html_class() -> Any:
 
 def parse(markup: str) -> Any:
     """HTML parsed by WeasyPrint (``HTML`` with the report's user-agent stylesheet,
-    :data:`PRINT_UA_CSS`) with a fetcher that refuses every URL."""
+    :data:`PRINT_UA_CSS`) with a fetcher that refuses every URL. SVG texts are drawn one
+    run at a time (:func:`.svgtext.install`)."""
+    svgtext.install()
     return _report_html_class()(string=markup, url_fetcher=_no_fetch())
 
 
