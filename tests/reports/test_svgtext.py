@@ -33,23 +33,16 @@ def _words(pdf: bytes, tmp_path: Path, name: str) -> list[tuple[str, float, floa
     return [(w, float(x0), float(y0), float(x1)) for x0, y0, x1, _, w in WORD.findall(out)]
 
 
-def _use(monkeypatch: pytest.MonkeyPatch, function: Any) -> None:
+def test_figure_words_land_where_weasyprint_puts_them(tmp_path: Path) -> None:
     import weasyprint.svg as svg_module
 
-    for tag, current in list(svg_module.TAGS.items()):
-        if current in (svgtext.run_text, svgtext._original()):
-            monkeypatch.setitem(svg_module.TAGS, tag, function)
-    monkeypatch.setattr(svg_module, "text", function)
-
-
-def test_figure_words_land_where_weasyprint_puts_them(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
     report = Report("Figures", U, sections=(Section("Plots", U, tuple(figures())),))
     assert svgtext.install()  # the pinned WeasyPrint: the fast path is in use
     ours = _words(render_pdf(report, CTX, US_READER), tmp_path, "ours")
-    _use(monkeypatch, svgtext._original())
-    theirs = _words(render_pdf(report, CTX, US_READER), tmp_path, "theirs")
+    with svgtext.weasyprint_own_text():
+        assert svg_module.TAGS["text"] is svgtext._original()
+        theirs = _words(render_pdf(report, CTX, US_READER), tmp_path, "theirs")
+    assert svg_module.TAGS["text"] is svg_module.text is svgtext.run_text  # restored
     assert [w[0] for w in ours] == [w[0] for w in theirs]
     assert {"Plant", "sample", "n(U-235)/n(U-238)"} <= {w[0] for w in ours}
     for a, b in zip(ours, theirs, strict=True):

@@ -20,11 +20,13 @@ a figure land where WeasyPrint's own function puts them.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from math import inf
 from typing import Any
 
-__all__ = ["install", "run_text"]
+__all__ = ["install", "run_text", "weasyprint_own_text"]
 
 #: attributes that place letters one by one: such texts go to WeasyPrint's own function
 _PER_LETTER = ("dx", "dy", "rotate", "textLength", "lengthAdjust")
@@ -160,3 +162,21 @@ def install() -> bool:
     # ``draw_node`` recognises a text node (text-anchor, bounding box) by this name
     svg_module.text = run_text
     return True
+
+
+@contextmanager
+def weasyprint_own_text() -> Iterator[None]:
+    """Within the block, WeasyPrint draws SVG texts with its own function (letter by
+    letter), as without :func:`install`: for measuring bare WeasyPrint in the same process."""
+    import weasyprint.svg as svg_module
+
+    original, saved, saved_name = _original(), dict(svg_module.TAGS), svg_module.text
+    for tag, function in saved.items():
+        if function is run_text:
+            svg_module.TAGS[tag] = original
+    svg_module.text = original
+    try:
+        yield
+    finally:
+        svg_module.TAGS.update(saved)
+        svg_module.text = saved_name
