@@ -22,6 +22,11 @@ the version is pinned in ``constraints.txt`` and the tests check every page's te
 
 WeasyPrint fetches nothing: the figures are inline SVG and every URL is refused. Japanese
 text uses the Noto CJK fonts (Debian ``fonts-noto-cjk``).
+
+Speed (``docs/reports.md``, Speed): the user-agent stylesheet is ``static/print_ua.css``
+(WeasyPrint's rules for the report's elements only), the banner boxes have a width (no
+min-/max-content measuring per page), and SVG texts are drawn one run at a time
+(:mod:`.svgtext`).
 """
 
 from __future__ import annotations
