@@ -22,15 +22,22 @@ the version is pinned in ``constraints.txt`` and the tests check every page's te
 
 WeasyPrint fetches nothing: the figures are inline SVG and every URL is refused. Japanese
 text uses the Noto CJK fonts (Debian ``fonts-noto-cjk``).
+
+Speed (``docs/reports.md``, Speed): the user-agent stylesheet is ``static/print_ua.css``
+(WeasyPrint's rules for the report's elements only), the banner boxes have a width (no
+min-/max-content measuring per page), and SVG texts are drawn one run at a time
+(:mod:`.svgtext`).
 """
 
 from __future__ import annotations
 
+from functools import cache
 from importlib import resources
 from typing import Any
 
 from nucsec.markings import Label, MarkingContext
 from nucsec.policy import Principal
+from nucsec.reports import svgtext
 from nucsec.reports.banners import Banner, page_banner
 from nucsec.reports.errors import ReportError
 from nucsec.reports.html import page_markup
@@ -47,7 +54,10 @@ __all__ = [
     "stamp_banners",
 ]
 
-PAGE_CSS = (resources.files("nucsec.reports") / "static" / "pdf.css").read_text(encoding="utf-8")
+_STATIC = resources.files("nucsec.reports") / "static"
+PAGE_CSS = (_STATIC / "pdf.css").read_text(encoding="utf-8")
+#: the user-agent stylesheet: WeasyPrint's rules for the elements a report holds, only
+PRINT_UA_CSS = (_STATIC / "print_ua.css").read_text(encoding="utf-8")
 RANK_COLOURS = ("#007a33", "#502b85", "#0033a0", "#c8102e", "#b35c00")
 #: the margin boxes every page of a report must receive
 BANNER_BOXES = frozenset({"@top-center", "@bottom-center"})
@@ -79,11 +89,35 @@ def _no_fetch() -> Any:
     return NoFetch(fail_on_errors=True)
 
 
-def parse(markup: str) -> Any:
-    """HTML parsed by WeasyPrint (``HTML``) with a fetcher that refuses every URL."""
+@cache
+def _sheet(text: str) -> Any:
+    """A parsed stylesheet (``CSS``), parsed once per process: WeasyPrint does not change
+    a stylesheet object while rendering (its own UA stylesheet is one such object)."""
+    from weasyprint import CSS
+
+    return CSS(string=text, url_fetcher=_no_fetch())
+
+
+@cache
+def _report_html_class() -> Any:
+    """``weasyprint.HTML`` whose user-agent stylesheet is :data:`PRINT_UA_CSS`."""
     from weasyprint import HTML
 
-    return HTML(string=markup, url_fetcher=_no_fetch())
+    class ReportHTML(HTML):
+        """A report's HTML: only the UA rules for the elements the template uses."""
+
+        def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
+            return [_sheet(PRINT_UA_CSS)]
+
+    return ReportHTML
+
+
+def parse(markup: str) -> Any:
+    """HTML parsed by WeasyPrint (``HTML`` with the report's user-agent stylesheet,
+    :data:`PRINT_UA_CSS`) with a fetcher that refuses every URL. SVG texts are drawn one
+    run at a time (:func:`.svgtext.install`)."""
+    svgtext.install()
+    return _report_html_class()(string=markup, url_fetcher=_no_fetch())
 
 
 def layout(html: Any, extra_css: str = "", fonts: Any = None) -> Any:
@@ -92,9 +126,11 @@ def layout(html: Any, extra_css: str = "", fonts: Any = None) -> Any:
     from weasyprint import CSS
     from weasyprint.urls import FatalURLFetchingError
 
-    sheet = CSS(string=PAGE_CSS + "\n" + extra_css, url_fetcher=_no_fetch())
+    sheets = [_sheet(PAGE_CSS)]
+    if extra_css:
+        sheets.append(CSS(string=extra_css, url_fetcher=_no_fetch()))
     try:
-        return html.render(stylesheets=[sheet], font_config=fonts)
+        return html.render(stylesheets=sheets, font_config=fonts)
     except FatalURLFetchingError as exc:
         raise ReportError(f"the report refers to an outside resource ({exc})") from exc
 
