@@ -24,7 +24,6 @@ import shutil
 import statistics
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,23 +63,10 @@ def _database() -> Iterator[tuple[str, str]]:
     if not pg.startswith("postgresql"):
         yield "SQLite", f"sqlite:///{WORK / 'home' / 'nucsec.db'}"
         return
-    from urllib.parse import quote
+    from benchmarks.bench_web import fresh_schema
 
-    from sqlalchemy import text
-
-    from nucsec.store.db import make_engine
-
-    schema = f"bench_pages_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(pg)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in pg else "?"
-    try:
-        yield "PostgreSQL", f"{pg}{sep}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_schema(pg, "bench_pages") as url:
+        yield "PostgreSQL", url
 
 
 def _build_node(home: Path, db_url: str) -> None:

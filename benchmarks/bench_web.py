@@ -356,19 +356,27 @@ def _databases() -> Iterator[list[tuple[str, str]]]:
     if not pg.startswith("postgresql") or only == "sqlite":
         yield out
         return
+    with fresh_schema(pg, "bench_web") as url:
+        yield [*out, ("PostgreSQL", url)]
+
+
+@contextmanager
+def fresh_schema(pg: str, prefix: str) -> Iterator[str]:
+    """The URL of server ``pg`` with its search path set to a new schema
+    (``prefix_`` + 8 hex), dropped with everything in it afterwards."""
     from urllib.parse import quote
 
     from sqlalchemy import text
 
     from nucsec.store.db import make_engine
 
-    schema = f"bench_web_{uuid.uuid4().hex[:8]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = make_engine(pg)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in pg else "?"
     try:
-        yield [*out, ("PostgreSQL", f"{pg}{sep}options={quote(f'-csearch_path={schema}')}")]
+        yield f"{pg}{sep}options={quote(f'-csearch_path={schema}')}"
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

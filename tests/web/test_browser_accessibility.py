@@ -172,3 +172,42 @@ def test_the_page_has_no_serious_accessibility_violation(
     assert page.evaluate("document.documentElement.lang") == language
     bad = serious(audit(page))
     assert not bad, f"{path} as {user} ({language}, {width} px):\n{describe(bad)}"
+
+
+#: an import with a row of three bad cells and a good row (the result page's table)
+IMPORT_CSV = (
+    "reference,record,report_date,country,incident_type,itdb_group\r\n"
+    "AX-1,incident,2023-02-30,Atlantis,loss,IX\r\n"
+    "AX-2,incident,2023-05-01,JP,loss,III\r\n"
+)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_import_result_with_every_problem_has_no_serious_violation(
+    server: str, pages: dict[tuple[str, int], Any], width: int
+) -> None:
+    """The import's report (a state no GET shows): three problems of one row, one line
+    each, then the good row imported with "partial"; checked by axe after each."""
+    page = pages[("npa.chief", width)]
+    _use_language(page, server, "ja")
+    for partial in (False, True):
+        page.goto(f"{server}/incidents/import")
+        page.set_input_files(
+            "#file",
+            files=[{"name": "in.csv", "mimeType": "text/csv", "buffer": IMPORT_CSV.encode()}],
+        )
+        page.select_option("#facts_level", index=1)
+        page.check('input[name="facts_dissem"][value="none"]')
+        if partial:
+            page.check("#partial")
+        with page.expect_navigation():
+            page.click("#import")
+        error = page.locator("#form-error")
+        assert page.locator("#import-result").count() == 1, (
+            error.inner_text() if error.count() else page.content()[:2000]
+        )
+        assert page.locator("#row-errors tbody tr").count() == 3
+        bad = serious(audit(page))
+        assert not bad, f"import result ({width} px, partial={partial}):\n{describe(bad)}"
+    done = '[data-testid="import-created"] a, [data-testid="import-updated"] a'  # 2nd width
+    assert page.locator(done).all_inner_texts() == ["AX-2"]
