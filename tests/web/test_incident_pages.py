@@ -177,6 +177,11 @@ def test_csv_import_page_lists_every_problem_of_a_row_and_links_what_it_created(
     r = client.post("/incidents/import", data=form, files=files)
     assert r.status_code == 422
     assert "bad rows <strong>2</strong> (4 problems)" in r.text
+    assert 'id="form-error">2 bad rows: nothing was imported.</p>' in r.text
+    client.post("/language", data={"language": "ja", "csrf_token": csrf, "next": "/"})
+    ja = client.post("/incidents/import", data=form, files=files)
+    assert 'id="form-error">不正な行が 2 件あるため、何も取り込んでいません。</p>' in ja.text
+    client.post("/language", data={"language": "en", "csrf_token": csrf, "next": "/"})
     shown = re.findall(
         r"<tr><td class=\"num\">(\d+)</td><td>([^<]+)</td><td><code>([^<]*)</code></td>"
         r"<td>([^<]+)</td>",
