@@ -246,20 +246,20 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait_warm(root: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+def _wait_warm(root: str, proc: subprocess.Popen[bytes], log: Path, workers: int = WORKERS) -> None:
     """Return once every worker has answered ``/api/health`` with its warming done.
 
     A worker loads reference data in a background thread as it starts
     (:mod:`nucsec.web.warm`: seconds of SymPy holding the interpreter), and the kernel
     hands each new connection to any worker that is accepting: the first answer says
-    nothing of the others. So poll on fresh connections until ``WORKERS`` distinct
+    nothing of the others. So poll on fresh connections until ``workers`` distinct
     workers said ``done``. Both up and warm can take minutes on a loaded machine."""
     import httpx
 
     deadline = time.monotonic() + 600
     warm: set[str] = set()
     states: dict[str, str] = {}
-    while len(warm) < WORKERS:
+    while len(warm) < workers:
         if proc.poll() is not None:
             raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
         if time.monotonic() > deadline:
@@ -281,12 +281,14 @@ def _wait_warm(root: str, proc: subprocess.Popen[bytes], log: Path) -> None:
 
 
 @contextmanager
-def _serving(args: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[str]:
+def _serving(
+    args: list[str], env: dict[str, str], port: int, log: Path, workers: int = WORKERS
+) -> Iterator[str]:
     with log.open("w") as out:
         proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
         root = f"http://127.0.0.1:{port}"
         try:
-            _wait_warm(root, proc, log)
+            _wait_warm(root, proc, log, workers)
             yield root
         finally:
             proc.terminate()
@@ -354,19 +356,27 @@ def _databases() -> Iterator[list[tuple[str, str]]]:
     if not pg.startswith("postgresql") or only == "sqlite":
         yield out
         return
+    with fresh_schema(pg, "bench_web") as url:
+        yield [*out, ("PostgreSQL", url)]
+
+
+@contextmanager
+def fresh_schema(pg: str, prefix: str) -> Iterator[str]:
+    """The URL of server ``pg`` with its search path set to a new schema
+    (``prefix_`` + 8 hex), dropped with everything in it afterwards."""
     from urllib.parse import quote
 
     from sqlalchemy import text
 
     from nucsec.store.db import make_engine
 
-    schema = f"bench_web_{uuid.uuid4().hex[:8]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = make_engine(pg)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in pg else "?"
     try:
-        yield [*out, ("PostgreSQL", f"{pg}{sep}options={quote(f'-csearch_path={schema}')}")]
+        yield f"{pg}{sep}options={quote(f'-csearch_path={schema}')}"
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

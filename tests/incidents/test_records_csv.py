@@ -84,7 +84,7 @@ _BAD = {
     11: ("BAD-ENR", "enrichment_pct"),
     13: ("BAD-UNIT", "activity"),
     15: ("BAD-NUC", "nuclide"),
-    16: ("BAD-FUTURE", "report_date"),
+    16: ("BAD-FUTURE", "incident_date", "report_date"),  # two problems, both reported
     17: ("BAD-GROUP", "itdb_group"),
 }
 
@@ -93,17 +93,19 @@ def test_every_bad_row_is_reported_and_nothing_imported(data_dir: Path) -> None:
     text = (data_dir / "import_mixed.csv").read_text(encoding="utf-8")
     with pytest.raises(CsvImportError) as err:
         read_incidents_csv(text, today=TODAY)
-    got = {e.line: (e.reference, e.field) for e in err.value.errors}
+    got: dict[int, tuple[str | None, ...]] = {}
+    for e in err.value.errors:
+        got[e.line] = (*got.get(e.line, (e.reference,)), e.field)
     assert got == _BAD
-    assert "6 bad row(s), nothing imported" in str(err.value)
-    assert len(err.value.to_dict()["rows"]) == 6
+    assert "6 bad row(s) (7 problems), nothing imported" in str(err.value)
+    assert len(err.value.to_dict()["rows"]) == 7
 
 
 def test_partial_imports_exactly_the_good_ones(data_dir: Path) -> None:
     text = (data_dir / "import_mixed.csv").read_text(encoding="utf-8")
     result = read_incidents_csv(text, today=TODAY, partial=True)
     assert [i.reference for i in result.incidents] == ["GOOD-1", "GOOD-2"]
-    assert [e.line for e in result.errors] == sorted(_BAD)
+    assert [e.line for e in result.errors] == sorted(n for n, v in _BAD.items() for _ in v[1:])
     good = result.incidents[0]
     assert isinstance(good.items[0], SourceItem)
     assert good.narrative[0].text == "A gauge, stolen;\nfound two days later"
@@ -138,6 +140,89 @@ def test_structural_errors(body: str, line: int, field: str | None) -> None:
     result = read_incidents_csv(_HEAD + body, partial=True)
     assert result.incidents == ()
     assert [(e.line, e.field) for e in result.errors] == [(line, field)]
+
+
+_HEAD3 = (
+    "reference,record,incident_date,report_date,country,incident_type,itdb_group,status,"
+    "nuclide,activity,activity_reference_date,sealed,material,mass_g,enrichment_pct,label,text\n"
+)
+
+
+def test_every_problem_of_a_row_is_reported_not_only_the_first() -> None:
+    """Each cell that is wrong on its own is named, in column order, for the incident row
+    and for each part row; the good incident beside them is still read (partial)."""
+    body = (
+        "A-1,incident,2020-02-30,2019-01-01,Atlantis,loss,IX,closed?,,,,,,,,,\n"
+        "A-1,source,,,,,,,Xx-99,555,2020-13-01,maybe,,,,,\n"
+        "A-1,material,,,,,,,,,,,plutonium-ish,-3,,,\n"
+        "B-2,incident,,2020-01-01,JP,,III,,,,,,,,,,\n"
+        "C-3,incident,2020-01-01,2020-01-02,JP,loss,III,,,,,,,,,,\n"
+    )
+    result = read_incidents_csv(_HEAD3 + body, partial=True)
+    assert [i.reference for i in result.incidents] == ["C-3"]
+    got = [(e.line, e.field) for e in result.errors]
+    assert got == [
+        (2, "incident_date"), (2, "country"), (2, "itdb_group"), (2, "status"),
+        (3, "nuclide"), (3, "activity"), (3, "activity_reference_date"), (3, "sealed"),
+        (4, "material"), (4, "mass_g"),
+        (5, "incident_type"),
+    ]  # fmt: skip
+    messages = {(e.line, e.field): e.message for e in result.errors}
+    assert "not a date" in messages[(2, "incident_date")]
+    assert "unit" in messages[(3, "activity")].lower()
+    assert messages[(5, "incident_type")] == "incident_type is required"
+    with pytest.raises(CsvImportError) as err:
+        read_incidents_csv(_HEAD3 + body)
+    assert str(err.value).startswith("4 bad row(s) (11 problems), nothing imported")
+
+
+def test_a_row_good_cell_by_cell_reports_its_first_problem_across_cells() -> None:
+    """Checks that need two cells (date order, enrichment for uranium only) still run once
+    every cell is good on its own."""
+    body = (
+        "A-1,incident,2020-03-01,2020-01-01,JP,loss,III,,,,,,,,,,\n"
+        "B-2,incident,2020-01-01,2020-01-02,JP,loss,III,,,,,,,,,,\n"
+        "B-2,material,,,,,,,,,,,Pu,10,90,,\n"
+    )
+    result = read_incidents_csv(_HEAD3 + body, partial=True)
+    assert [(e.line, e.field) for e in result.errors] == [
+        (2, "report_date"),
+        (4, "enrichment_pct"),
+    ]
+    assert "uranium only" in result.errors[1].message
+
+
+def test_a_future_date_is_named_in_its_own_cell() -> None:
+    body = "A-1,incident,2030-01-01,2030-01-02,JP,loss,III,,,,,,,,,,\n"
+    body += "A-1,source,,,,,,,Cs-137,1 GBq,2031-01-01,,,,,,\n"
+    result = read_incidents_csv(_HEAD3 + body, partial=True, today=TODAY)
+    assert [(e.line, e.field) for e in result.errors] == [
+        (2, "incident_date"),
+        (2, "report_date"),
+        (3, "activity_reference_date"),
+    ]
+    assert all("is in the future (today 2025-01-01)" in e.message for e in result.errors)
+
+
+def test_a_narrative_marking_is_checked_by_the_callers_parser() -> None:
+    from nucsec.errors import InputError
+
+    def check_label(text: str) -> str:
+        if text not in {"UNCLASSIFIED", "SECRET"}:
+            raise InputError(f"unknown marking {text!r}", field="label")
+        return text
+
+    body = "A-1,incident,2020-01-01,2020-01-02,JP,loss,III,,,,,,,,,PUBLIC,hello\n"
+    body += "A-1,portion,,,,,,,,,,,,,,SECRETISH,world\n"
+    result = read_incidents_csv(_HEAD3 + body, partial=True, check_label=check_label)
+    assert [(e.line, e.field) for e in result.errors] == [
+        (2, "label"),
+        (2, "text"),
+        (3, "label"),
+    ]
+    assert result.errors[2].message == "unknown marking 'SECRETISH'"
+    ok = body.replace("SECRETISH", "SECRET").replace(",PUBLIC,hello", ",,")
+    assert read_incidents_csv(_HEAD3 + ok, check_label=check_label).incidents[0].narrative
 
 
 def test_every_stray_column_of_a_row_is_reported() -> None:

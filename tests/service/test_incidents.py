@@ -111,6 +111,37 @@ def test_import_all_or_nothing_then_partial(demo_node):
     assert len(again["updated"]) == 2 and again["created"] == []  # same references: versions
 
 
+def test_import_reports_every_problem_of_a_row_and_an_unknown_marking_as_a_row(demo_node):
+    """Two bad cells of one row and a narrative marking the node does not know: three
+    problems, each with its line and field; nothing is imported, with or without
+    partial for that incident; the good one beside it is created under its reference."""
+    node = demo_node
+    dhs = user(node, "dhs.chief")
+    label = parse_banner("UNCLASSIFIED", node.ctx)
+    rows = [
+        "CSV-9,incident,2011-02-30,Atlantis,loss,II,,,,",
+        "CSV-9,portion,,,,,,,NOT A MARKING,text",
+        "CSV-10,incident,2011-02-05,US,loss,III,,,,",
+    ]
+    before = len(list_incidents(node, dhs, limit=500)["items"])
+    with pytest.raises(CsvImportError) as err:
+        import_incidents(node, dhs, _csv(*rows), label, today=dt.date(2026, 1, 1))
+    got = [(e.line, e.reference, e.field) for e in err.value.errors]
+    assert got == [
+        (2, "CSV-9", "report_date"),
+        (2, "CSV-9", "country"),
+        (3, "CSV-9", "label"),
+    ]
+    assert "NOT A MARKING" in str(err.value.errors[2].value)
+    assert len(list_incidents(node, dhs, limit=500)["items"]) == before  # nothing imported
+    result = import_incidents(
+        node, dhs, _csv(*rows), label, partial=True, today=dt.date(2026, 1, 1)
+    )
+    assert [e["field"] for e in result["errors"]] == ["report_date", "country", "label"]
+    assert list(result["references"].values()) == ["CSV-10"]
+    assert len(list_incidents(node, dhs, limit=500)["items"]) == before + 1
+
+
 def test_export_respects_orcon_and_visibility(demo_node):
     node = demo_node
     dhs = user(node, "dhs.chief")

@@ -148,6 +148,70 @@ def test_csv_import_page_reports_every_bad_row(fresh_node: Node) -> None:
     assert updated in again.text
 
 
+def test_csv_import_page_lists_every_problem_of_a_row_and_links_what_it_created(
+    fresh_node: Node,
+) -> None:
+    """A row with three bad cells shows three lines of the report (field and message
+    each), a narrative marking the node does not know is one more, nothing is imported;
+    once fixed, the result links each created incident by its reference."""
+    client = client_of(fresh_node)
+    csrf = sign_in(client, "npa.chief")
+    cols = client.get("/api/v1/incidents/export").text.splitlines()[0].split(",")
+
+    def row(**v: str) -> str:
+        return ",".join(v.get(c, "") for c in cols)
+
+    bad = {"report_date": "2023-02-30", "country": "Atlantis", "itdb_group": "IX"}
+    text = "\r\n".join(
+        [
+            ",".join(cols),
+            row(reference="Q-1", record="incident", incident_type="loss", **bad),
+            row(reference="Q-1", record="portion", label="SEKRIT//NOWHERE", text="found"),
+            row(reference="Q-2", record="incident", report_date="2023-05-01", country="JP",
+                incident_type="loss", itdb_group="III"),
+        ]
+    )  # fmt: skip
+    form = {"csrf_token": csrf, "facts_level": "HI", "facts_dissem": "relto", "facts_rel": "USA"}
+    files = {"file": ("in.csv", text.encode(), "text/csv")}
+    before = client.get("/incidents", params={"q": "Q-2"}).text
+    r = client.post("/incidents/import", data=form, files=files)
+    assert r.status_code == 422
+    assert "bad rows <strong>2</strong> (4 problems)" in r.text
+    assert 'id="form-error">2 bad rows: nothing was imported.</p>' in r.text
+    client.post("/language", data={"language": "ja", "csrf_token": csrf, "next": "/"})
+    ja = client.post("/incidents/import", data=form, files=files)
+    assert 'id="form-error">不正な行が 2 件あるため、何も取り込んでいません。</p>' in ja.text
+    client.post("/language", data={"language": "en", "csrf_token": csrf, "next": "/"})
+    shown = re.findall(
+        r"<tr><td class=\"num\">(\d+)</td><td>([^<]+)</td><td><code>([^<]*)</code></td>"
+        r"<td>([^<]+)</td>",
+        r.text,
+    )
+    assert [(line, ref, field) for line, ref, field, _ in shown] == [
+        ("2", "Q-1", "report_date"),
+        ("2", "Q-1", "country"),
+        ("2", "Q-1", "itdb_group"),
+        ("3", "Q-1", "label"),
+    ]
+    assert "not a date" in shown[0][3] and "IX" in shown[2][3]
+    assert client.get("/incidents", params={"q": "Q-2"}).text.count("Q-2") == before.count("Q-2")
+    fixed = text.replace("2023-02-30", "2023-02-28").replace("Atlantis", "JP")
+    fixed = "\r\n".join(
+        line for line in fixed.replace(",IX,", ",III,").split("\r\n") if "SEKRIT" not in line
+    )
+    ok = client.post(
+        "/incidents/import", data=form, files={"file": ("in.csv", fixed.encode(), "text/csv")}
+    )
+    assert ok.status_code == 200, ok.text
+    links = re.findall(
+        r'<a href="/incidents/([0-9a-f-]{36})">([^<]+)</a>',
+        ok.text.split('data-testid="import-created"')[1].split("</p>")[0],
+    )
+    assert sorted(ref for _, ref in links) == ["Q-1", "Q-2"]
+    for record_id, ref in links:
+        assert ref in client.get(f"/incidents/{record_id}").text
+
+
 def test_trends_count_only_what_the_viewer_may_read(session_of: Session) -> None:
     us, _ = session_of("dhs.chief")
     jp, _ = session_of("npa.analyst")

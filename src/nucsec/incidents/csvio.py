@@ -9,10 +9,12 @@ are written ``Pu-239=93.8;Pu-240=5.9``. On export, a text cell that a spreadshee
 evaluate as a formula (``=``, ``+``, ``-``, ``@``, tab or CR first) gets a leading
 apostrophe, which import removes again.
 
-The unit of import is the incident. Every bad row is reported (file line, reference,
-field, message); without ``partial`` one bad row means nothing is imported
-(:class:`~nucsec.incidents.errors.CsvImportError`), with ``partial`` exactly the incidents
-without a bad row are returned, beside the errors.
+The unit of import is the incident. Every bad row is reported with each of its problems
+(file line, reference, field, message: every cell that is wrong on its own, see
+:mod:`~nucsec.incidents.csv_cells`, else the first check across cells); without
+``partial`` one bad row means nothing is imported
+(:class:`~nucsec.incidents.errors.CsvImportError`), with ``partial`` exactly the
+incidents without a bad row are returned, beside the errors.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any, TextIO
 
 from nucsec.errors import InputError
 from nucsec.incidents.convert import incident_from_record, item_from_record, parse_date
+from nucsec.incidents.csv_cells import Check, cell_errors, parse_bool, parse_isotopics, parse_number
 from nucsec.incidents.errors import CsvImportError, IncidentError, RowError
 from nucsec.incidents.items import Item, SourceItem
 from nucsec.incidents.model import (
@@ -77,7 +80,6 @@ COLUMNS: tuple[str, ...] = (
     "record",
     *dict.fromkeys(c for v in KIND_COLUMNS.values() for c in v),
 )
-_TRUE, _FALSE = {"yes", "true", "1", "y"}, {"no", "false", "0", "n"}
 
 
 @dataclass(frozen=True)
@@ -97,35 +99,6 @@ class _Group:
     bad: bool = False
 
 
-def _bool(text: str, name: str) -> bool | None:
-    key = text.strip().lower()
-    if not key:
-        return None
-    if key in _TRUE | _FALSE:
-        return key in _TRUE
-    raise IncidentError(f"{name} must be yes or no, got {text!r}", field=name, value=text)
-
-
-def _number(text: str, name: str) -> float | None:
-    if not text.strip():
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise IncidentError(f"{name} is not a number: {text!r}", field=name, value=text) from None
-
-
-def _isotopics(text: str) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for chunk in filter(None, (c.strip() for c in text.split(";"))):
-        name, sep, pct = chunk.partition("=")
-        value = _number(pct, "pu_isotopics") if sep else None
-        if value is None:
-            raise IncidentError(f"expected 'Pu-239=93.8', got {chunk!r}", field="pu_isotopics")
-        out[name.strip()] = value
-    return out
-
-
 def _item(kind: str, row: dict[str, str]) -> Item:
     text = {k: v for k, v in row.items() if v.strip()}
     if kind == "source":
@@ -141,14 +114,14 @@ def _item(kind: str, row: dict[str, str]) -> Item:
             text.get("activity_reference_date"), "activity_reference_date"
         )
         rec |= {k: row.get(k, "") for k in ("form", "holding", "description")}
-        rec["sealed"] = _bool(row.get("sealed", ""), "sealed")
+        rec["sealed"] = parse_bool(row.get("sealed", ""), "sealed")
         return item_from_record(rec)
     rec = {"kind": "material", "material": text.get("material")}
     for name in ("mass_g", "mass_unc_g", "enrichment_pct", "enrichment_unc_pct"):
-        rec[name] = _number(text.get(name, ""), name)
-    rec["pu_isotopics_pct"] = _isotopics(text.get("pu_isotopics", ""))
+        rec[name] = parse_number(text.get(name, ""), name)
+    rec["pu_isotopics_pct"] = parse_isotopics(text.get("pu_isotopics", ""))
     rec |= {k: row.get(k, "") for k in ("chemical_form", "physical_form", "description")}
-    rec["irradiated"] = bool(_bool(row.get("irradiated", ""), "irradiated"))
+    rec["irradiated"] = bool(parse_bool(row.get("irradiated", ""), "irradiated"))
     return item_from_record(rec)
 
 
@@ -251,10 +224,10 @@ def _read_rows(stream: TextIO, errors: list[RowError]) -> dict[str, _Group]:
             if v.strip() and c not in (*KIND_COLUMNS[kind], "reference", "record")
         ]
         group = groups.setdefault(ref, _Group())
-        if stray:  # each one: the row's every problem, not only its first
+        if stray:  # each one, and the row's cells are still checked
             errors += [RowError(start, ref, c, f"column not used by a {kind} row") for c in stray]
             group.bad = True
-        elif kind == "incident" and group.incident is not None:
+        if kind == "incident" and group.incident is not None:
             errors.append(
                 RowError(
                     start,
@@ -271,27 +244,43 @@ def _read_rows(stream: TextIO, errors: list[RowError]) -> dict[str, _Group]:
     return groups
 
 
-def _build(ref: str, group: _Group, today: date | None, errors: list[RowError]) -> Incident | None:
+def _build(
+    ref: str,
+    group: _Group,
+    today: date | None,
+    errors: list[RowError],
+    check_label: Check | None = None,
+) -> Incident | None:
+    """The incident of one reference's rows, or None after adding every problem of each
+    of its rows to ``errors`` (cells first, see :mod:`~nucsec.incidents.csv_cells`)."""
+    found: list[RowError] = []
     if group.incident is None:
-        for line, _, _ in group.parts:
-            errors.append(RowError(line, ref, "reference", f"no incident row for {ref!r}"))
-        return None
-    line, row = group.incident
+        found += [
+            RowError(n, ref, "reference", f"no incident row for {ref!r}") for n, _, _ in group.parts
+        ]
+    else:
+        found += cell_errors("incident", group.incident[1], group.incident[0], ref, today=today)
     parts: dict[str, list[Any]] = {key: [] for key in _PART_KEY.values()}
     item_lines: list[int] = []
     for part_line, kind, part_row in group.parts:
-        try:
-            part = _part(kind, part_row)
-        except InputError as exc:
-            errors.append(_error(part_line, ref, exc))
-            group.bad = True
+        bad = cell_errors(kind, part_row, part_line, ref, today=today, check_label=check_label)
+        part = None
+        if not bad:
+            try:
+                part = _part(kind, part_row)
+            except InputError as exc:
+                bad = [_error(part_line, ref, exc)]
+        found += bad
+        if part is None:
             continue
         key = _PART_KEY[kind]
         parts[key].append(part)
         if key == "items":
             item_lines.append(part_line)
-    if group.bad:
+    errors += found
+    if found or group.bad or group.incident is None:
         return None
+    line, row = group.incident
     record: dict[str, Any] = {k: (row.get(k) or None) for k in _INCIDENT}
     record |= {"reference": ref, "place": row.get("place", ""), **parts}
     try:
@@ -308,7 +297,11 @@ def _build(ref: str, group: _Group, today: date | None, errors: list[RowError]) 
 
 
 def read_incidents_csv(
-    source: str | TextIO, *, today: date | None = None, partial: bool = False
+    source: str | TextIO,
+    *,
+    today: date | None = None,
+    partial: bool = False,
+    check_label: Check | None = None,
 ) -> ImportResult:
     """Read incidents from CSV text or a text stream.
 
@@ -318,6 +311,10 @@ def read_incidents_csv(
         If given, dates after it are errors ("future date").
     partial
         Return the good incidents and the errors instead of raising.
+    check_label
+        Parses a narrative portion's ``label`` cell (the importing node's markings): a
+        label it refuses is a bad row like any other; without it labels are not checked
+        here.
 
     Raises
     ------
@@ -327,7 +324,7 @@ def read_incidents_csv(
     stream = io.StringIO(source, newline="") if isinstance(source, str) else source
     errors: list[RowError] = []
     groups = _read_rows(stream, errors)
-    built = [_build(ref, g, today, errors) for ref, g in groups.items()]
+    built = [_build(ref, g, today, errors, check_label) for ref, g in groups.items()]
     incidents = tuple(i for i in built if i is not None)
     errors.sort(key=lambda e: e.line)
     if errors and not partial:

@@ -58,16 +58,19 @@ class RowError:
 
 
 class CsvImportError(FileFormatError):
-    """An import with bad rows; :attr:`errors` lists every one of them."""
+    """An import with bad rows; :attr:`errors` lists every problem of every one of them
+    (a row may have several, each naming its field)."""
 
     code = "bad_import"
 
     def __init__(self, errors: Sequence[RowError]) -> None:
         self.errors: tuple[RowError, ...] = tuple(errors)
+        rows = len({e.line for e in self.errors})
+        problems = f" ({len(self.errors)} problems)" if len(self.errors) > rows else ""
         first = "; ".join(str(e) for e in self.errors[:3])
         more = f" (and {len(self.errors) - 3} more)" if len(self.errors) > 3 else ""
         super().__init__(
-            f"{len(self.errors)} bad row(s), nothing imported: {first}{more}",
+            f"{rows} bad row(s){problems}, nothing imported: {first}{more}",
             field=self.errors[0].field if self.errors else None,
         )
 

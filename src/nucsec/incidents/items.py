@@ -36,6 +36,7 @@ __all__ = [
     "check_nonnegative",
     "field_prefix",
     "material_code",
+    "radioactive_key",
 ]
 
 #: nuclear materials we categorise: code -> English name
@@ -82,7 +83,7 @@ def _optional(value: object, field: str, what: str, maximum: float | None = None
     return None if value is None else check_nonnegative(value, field, what, maximum=maximum)
 
 
-def _radioactive_key(name: str) -> str:
+def radioactive_key(name: str) -> str:
     """Canonical source key, refusing names that are neither tabulated nor radioactive."""
     key = source_key(name)
     if key in load_reference().d_values:
@@ -140,7 +141,7 @@ class SourceItem:
     description: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "nuclide", _radioactive_key(self.nuclide))
+        object.__setattr__(self, "nuclide", radioactive_key(self.nuclide))
         a = check_nonnegative(self.activity_bq, "activity_bq", "activity")
         object.__setattr__(self, "activity_bq", a)
         u = _optional(self.activity_unc_bq, "activity_unc_bq", "activity uncertainty")

@@ -38,6 +38,7 @@ __all__ = [
     "Portion",
     "SupportRequest",
     "check_not_future",
+    "check_reference",
     "derive_material_class",
 ]
 
@@ -48,7 +49,9 @@ _REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
-def _check_reference(text: object, field: str) -> str:
+def check_reference(text: object, field: str) -> str:
+    """``text`` if it is an incident reference (1-64 letters, digits, ``._/-``); else
+    IncidentError naming ``field``."""
     if not isinstance(text, str) or not _REFERENCE.match(text):
         raise IncidentError(
             f"reference must be 1-64 letters, digits, '.', '_', '/' or '-', got {text!r}",
@@ -95,7 +98,7 @@ class Link:
     relation: str = "related"
 
     def __post_init__(self) -> None:
-        _check_reference(self.reference, "reference")
+        check_reference(self.reference, "reference")
         if self.relation not in LINK_RELATIONS:
             raise IncidentError(
                 f"unknown relation {self.relation!r}; expected one of {', '.join(LINK_RELATIONS)}",
@@ -186,7 +189,7 @@ class Incident:
     support_requests: tuple[SupportRequest, ...] = ()
 
     def __post_init__(self) -> None:
-        _check_reference(self.reference, "reference")
+        check_reference(self.reference, "reference")
         set_ = object.__setattr__
         set_(self, "country", country_code(self.country))
         set_(

@@ -453,7 +453,8 @@ def import_incidents(
     partial: bool = False,
     today: dt.date | None = None,
 ) -> ImportView:
-    """Import incidents from CSV under ``label``. Every bad row is reported; without
+    """Import incidents from CSV under ``label``. Every bad row is reported with each of its
+    problems (a narrative marking this node does not know among them); without
     ``partial`` nothing is imported when any row is bad (CsvImportError).
 
     All or nothing: the whole import is one transaction. Every incident is decided first
@@ -462,7 +463,10 @@ def import_incidents(
     is written, queued for release to partners and audited; should any write be refused
     after all, the transaction rolls back and nothing is written or queued."""
     result: ImportResult = read_incidents_csv(
-        csv_text, today=today or node.clock().date(), partial=partial
+        csv_text,
+        today=today or node.clock().date(),
+        partial=partial,
+        check_label=lambda text: parse_label(text, node.ctx),
     )
     drafts = [(i, _draft(node, i, label)) for i in result.incidents]
     with node.engine.begin() as conn:

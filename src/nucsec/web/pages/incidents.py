@@ -297,9 +297,13 @@ def _do_import(request: Request, caller: Caller, node: Node, upload: Any) -> Res
         )
     except CsvImportError as exc:
         failed = ImportView(created=(), updated=(), errors=tuple(e.to_dict() for e in exc.errors))
-        return _import_page(
-            request, caller, node, values, result=failed, error=exc.message, status=422
-        )
+        rows = len({e.line for e in exc.errors})  # each problem is in the report below
+        error = translator(request, caller).ngettext(
+            "%(num)s bad row: nothing was imported.",
+            "%(num)s bad rows: nothing was imported.",
+            rows,
+        ) % {"num": rows}
+        return _import_page(request, caller, node, values, result=failed, error=error, status=422)
     except (InputError, AccessDenied) as exc:
         status = 403 if isinstance(exc, AccessDenied) else 422
         return _import_page(request, caller, node, values, error=exc.message, status=status)
