@@ -400,6 +400,7 @@ SURFACE: dict[str, tuple[str, ...]] = {
         "incidents",
         "picker",
         "practices",
+        "release",
         "session",
         "worldmap",
     ),
