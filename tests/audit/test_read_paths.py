@@ -61,7 +61,7 @@ if "practice" in COMMANDS:  # `nucsec practice|facility` (nucsec.cli.practices, 
 
 if "case" in COMMANDS:  # `nucsec case` (nucsec.cli.cases:case_group)
     READ_PATHS["case show"] = (["{case}", "--as", "{user}"], "record.read")
-    READ_PATHS["case list"] = (["--as", "{user}"], "record.read")  # then reads each case
+    READ_PATHS["case list"] = (["--as", "{user}"], "record.list")  # one listing event
     READ_PATHS["case export"] = (["{case}", "--as", "{user}"], "record.export")
     READ_PATHS["case report"] = (
         ["{case}", "--as", "{user}", "--format", "html", "-o", "{out}"],
