@@ -4,6 +4,7 @@ times and the overdue flag, frozen reports, and the monitor deciding every acces
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -43,6 +44,24 @@ def clocked(demo_node: Node) -> tuple[Node, Clock]:
     clock = Clock()
     demo_node.clock = clock  # type: ignore[method-assign]
     return demo_node, clock
+
+
+def _powder(
+    node: Node, who: Any, case_id: str, label: Any, holder: str | None = None
+) -> cases.CaseView:
+    """Add sample S-1 (2.5 g of powder in a vial, taken at the port) to a case."""
+    return cases.add_sample(
+        node,
+        who,
+        case_id,
+        sample_id="S-1",
+        description="powder",
+        mass_g=2.5,
+        container="vial",
+        where="port",
+        label=label,
+        holder=holder,
+    )
 
 
 def _events(node: Node) -> list[str]:
@@ -113,18 +132,7 @@ def test_custody_is_appended_by_the_receiving_user_and_audited(demo_node: Node) 
     analyst = principal_of(demo_node, "doe.analyst")
     case = _open(demo_node)
     label = _label(demo_node, "CONFIDENTIAL//REL TO USA, JPN")
-    cases.add_sample(
-        demo_node,
-        chief,
-        case.id,
-        sample_id="S-1",
-        description="powder",
-        mass_g=2.5,
-        container="vial",
-        where="port",
-        label=label,
-        holder="customs",
-    )
+    _powder(demo_node, chief, case.id, label, holder="customs")
     after = cases.hand_over(demo_node, analyst, case.id, "S-1", where="lab")
     custody = after.samples[0]["custody"]
     assert [c["holder"] for c in custody] == ["customs", analyst.id]
@@ -164,18 +172,7 @@ def test_a_change_built_on_a_stale_version_is_refused_and_loses_nothing(
     chief = principal_of(demo_node, "doe.chief")
     analyst = principal_of(demo_node, "doe.analyst")
     case = _open(demo_node)
-    label = _label(demo_node, "CONFIDENTIAL//REL TO USA, JPN")
-    stale = cases.add_sample(
-        demo_node,
-        chief,
-        case.id,
-        sample_id="S-1",
-        description="powder",
-        mass_g=2.5,
-        container="vial",
-        where="port",
-        label=label,
-    )
+    stale = _powder(demo_node, chief, case.id, _label(demo_node, "CONFIDENTIAL//REL TO USA, JPN"))
     first = cases.hand_over(demo_node, analyst, case.id, "S-1", where="lab")
     monkeypatch.setattr(cases, "get_case", lambda *_: stale)  # read before `first` was saved
     with pytest.raises(ConflictError, match=f"version {first.version}, not {stale.version}"):

@@ -1,10 +1,10 @@
 """The home page's dashboard: open forensic work (cases with a due stage, overdue first)
 and how many records of each kind the viewer may read.
 
-Cases come from :func:`nucsec.service.cases.list_cases` (each read through the monitor,
-audited); counts from :func:`nucsec.service.labelled.count` (the monitor's SQL twin, one
-audited ``record.search`` per kind). The home page's banner counts the labels of the cases
-it lists.
+Cases come from :func:`nucsec.service.cases.list_cases` (one listing through the monitor's
+SQL twin, one audited ``record.list``); counts from :func:`nucsec.service.labelled.count`
+(the monitor's SQL twin, one audited ``record.search`` per kind). The home page's banner
+counts the labels of the cases it lists.
 """
 
 from __future__ import annotations
