@@ -116,3 +116,31 @@ def test_an_edit_keeps_the_attached_files(demo_node: Node) -> None:
     )
     assert edited["title"] == "Survey 2"
     assert edited["portions"]["attachment.0"]["value"]["name"] == "a.spe"
+
+
+def test_a_file_attached_during_an_edit_loses_neither(
+    demo_node: Node, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edit saved between the attachment's read and its write (the race of two users)
+    is not overwritten by the attachment's version built from the older read: the attach
+    is refused with ConflictError, the edit stays current and the file is not kept."""
+    from nucsec.service.documents import update_document
+
+    doe = principal_of(demo_node, "doe.analyst")
+    label = parse_banner("SECRET//REL TO USA, JPN", demo_node.ctx)
+    doc = create_document(demo_node, doe, DocumentInput("Survey", "Body", label, label))
+    real_put = BlobStore.put
+
+    def put_after_an_edit(store: BlobStore, data: bytes) -> object:
+        monkeypatch.setattr(BlobStore, "put", real_put)
+        update_document(demo_node, doe, doc["id"], DocumentInput("Edited", "B2", label, label))
+        return real_put(store, data)
+
+    monkeypatch.setattr(BlobStore, "put", put_after_an_edit)
+    data = b"raced upload bytes"
+    with pytest.raises(ConflictError, match="version 2, not 1"):
+        att.attach_file(demo_node, doe, "document", doc["id"], FileUpload(data, "r.bin"))
+    now = get_document(demo_node, doe, doc["id"])
+    assert (now["version"], now["title"]) == (2, "Edited")
+    assert "attachment.0" not in now["portions"]
+    assert not files.blob_store(demo_node).exists(hashlib.sha256(data).hexdigest())

@@ -149,3 +149,39 @@ def test_update_by_other_agency_is_denied(demo_node):
         update_document(
             node, user(node, "mext.analyst"), doc["id"], doc_input(node, "UNCLASSIFIED")
         )
+
+
+def test_an_update_from_a_stale_version_is_refused_and_loses_nothing(demo_node):
+    """An edit made from version 1 after someone saved version 2 is a ConflictError (409):
+    version 2 stays current, no version 3 is written; without a base version the edit
+    replaces the current one as before."""
+    from nucsec.errors import ConflictError
+
+    node = demo_node
+    doe = user(node, "doe.analyst")
+    doc = create_document(node, doe, doc_input(node, "UNCLASSIFIED", "v1"))
+    update_document(node, doe, doc["id"], doc_input(node, "UNCLASSIFIED", "v2"), base_version=1)
+    with pytest.raises(ConflictError, match="version 2, not 1") as err:
+        update_document(
+            node, doe, doc["id"], doc_input(node, "UNCLASSIFIED", "v2 bis"), base_version=1
+        )
+    assert err.value.field == "base_version"
+    now = get_document(node, doe, doc["id"])
+    assert (now["version"], now["title"]) == (2, "v2")
+    assert len(history(node, doe, doc["id"])) == 2
+    later = update_document(node, doe, doc["id"], doc_input(node, "UNCLASSIFIED", "v3"))
+    assert later["version"] == 3
+
+
+def test_a_marking_of_the_partners_scheme_says_what_is_missing(demo_node):
+    """A US author who marks under Japan's scheme (no originator of Japan) is told that
+    the scheme needs a Japanese originator, not that a stored label needs one; nothing
+    is written."""
+    node = demo_node
+    doe = user(node, "doe.analyst")
+    before = count_documents(node, doe)
+    with pytest.raises(InputError) as err:
+        create_document(node, doe, doc_input(node, "極秘//REL TO USA, JPN", "Scheme"))
+    assert err.value.field == "originator"
+    assert "JPN's scheme" in err.value.message and "USA.DOE" in err.value.message
+    assert count_documents(node, doe) == before

@@ -217,3 +217,22 @@ def test_body_is_rendered_safely(demo_node):
         body="**bold** <script>alert(1)</script>",
     )
     assert "<strong>bold</strong>" in made.body_html and "<script>" not in made.body_html
+
+
+def test_a_transition_built_on_a_stale_read_is_a_conflict(catalogue, monkeypatch):
+    """Two chiefs act on the same draft: the second's transition was built from version 1
+    after the first saved version 2, so it is refused (ConflictError) instead of writing
+    a version 3 that silently drops version 2."""
+    from nucsec.errors import ConflictError
+    from nucsec.service import practices
+
+    node, made = catalogue
+    chief = principal_of(node, "doe.chief")
+    pid = made["insider"].id
+    stale = practices.get_practice(node, chief, pid)
+    assert propose_practice(node, chief, pid).version == 2
+    monkeypatch.setattr(practices, "get_practice", lambda *_: stale)  # read before the save
+    with pytest.raises(ConflictError, match="version 2, not 1"):
+        propose_practice(node, chief, pid)
+    history = labelled.versions(node, chief, PRACTICE, pid)
+    assert [v.status for v, _ in history] == ["draft", "proposed"]

@@ -161,6 +161,18 @@ def test_update_appends_a_version_and_history_lists_it(api_of: Api) -> None:
     assert history[1]["note"] == "measured"
 
 
+def test_an_update_from_an_older_version_is_a_409(api_of: Api) -> None:
+    client, doe = api_of("doe.analyst")
+    doc = client.post("/api/v1/documents", headers=doe, json=SECRET_REL).json()
+    url = f"/api/v1/documents/{doc['id']}"
+    first = client.put(url, headers=doe, json={**SECRET_REL, "body": "A", "base_version": 1})
+    assert first.status_code == 200 and first.json()["version"] == 2
+    late = client.put(url, headers=doe, json={**SECRET_REL, "body": "B", "base_version": 1})
+    assert late.status_code == 409, late.text
+    assert late.json()["field"] == "base_version"
+    assert client.get(url, headers=doe).json()["body"] == "A"
+
+
 def test_npa_may_not_update_a_doe_document(api_of: Api) -> None:
     client, doe = api_of("doe.analyst")
     doc = client.post("/api/v1/documents", headers=doe, json=SECRET_REL).json()

@@ -256,6 +256,31 @@ def test_edit_adds_a_version_shown_in_history(session_of: Session) -> None:
     assert "Version 2" in history and "Version 1" in history and "second text" in history
 
 
+def test_an_edit_from_an_older_version_is_a_conflict(session_of: Session) -> None:
+    """Two editors open version 1; the first saves; the second's save is refused (409)
+    with the form kept, and the first's version stays current (no lost update)."""
+    doe, csrf = session_of("doe.analyst")
+    doc_id = _create(doe, csrf, "Raced memo")
+    assert 'name="base_version" value="1"' in doe.get(f"/documents/{doc_id}/edit").text
+    form = {
+        "csrf_token": csrf,
+        "base_version": "1",
+        "title": "Raced memo",
+        "title_same": "on",
+        "body_level": "SECRET",
+        "body_dissem": "relto",
+        "body_rel": ["JPN"],
+    }
+    first = doe.post(f"/documents/{doc_id}/edit", data={**form, "body": "first editor"})
+    assert first.status_code == 200 and "first editor" in first.text
+    late = doe.post(f"/documents/{doc_id}/edit", data={**form, "body": "second editor"})
+    assert late.status_code == 409
+    assert "version 2, not 1" in late.text and "second editor" in late.text  # form kept
+    history = doe.get(f"/documents/{doc_id}/history").text
+    assert "Version 2" in history and "Version 3" not in history
+    assert "second editor" not in history
+
+
 def test_who_can_see_for_originator_and_officer_only(session_of: Session) -> None:
     doe, csrf = session_of("doe.analyst")
     doc_id = _create(doe, csrf, "Who-can-see memo", body_rel=["JPN.NPA"])

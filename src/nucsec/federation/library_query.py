@@ -272,6 +272,7 @@ def poll_peer(
         values={"query": kept.query, "answer": answer},
         labels={"query": label, "answer": label},
         note=f"answer of {peer.name} to library query {query_id}: {answer_state(answer)}",
+        base_version=kept.version,
     )
     done: LibraryAnswerView = labelled.update(node, principal, LIBRARY_ANSWER, record_id, draft)
     return done

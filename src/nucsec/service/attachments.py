@@ -22,6 +22,8 @@ originator agency or a security officer).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from nucsec.errors import ConflictError, InputError, NotFoundError, PolicyDenial
 from nucsec.markings import Label
 from nucsec.node import Node
@@ -118,6 +120,7 @@ def attach_file(
         raise ConflictError(f"{meta['name']} is already attached", field="file")
     try:
         draft = files.with_file(node, view, meta, label, f"attached {meta['name']}")
+        draft = replace(draft, base_version=view.version)  # no file lost to a race
         updated: RecordView = labelled.update(node, principal, k, record_id, draft)
     except BaseException:
         store.discard(info)

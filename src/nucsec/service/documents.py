@@ -8,7 +8,7 @@ audit event and store access in one transaction per operation).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection
@@ -109,10 +109,18 @@ def get_document(node: Node, principal: Principal, doc_id: str) -> DocumentView:
 
 
 def update_document(
-    node: Node, principal: Principal, doc_id: str, doc: DocumentInput
+    node: Node,
+    principal: Principal,
+    doc_id: str,
+    doc: DocumentInput,
+    *,
+    base_version: int | None = None,
 ) -> DocumentView:
-    """Append a new version; NotFoundError if unreadable, AccessDenied if not allowed."""
-    view: DocumentView = labelled.update(node, principal, DOCUMENT, doc_id, doc.draft())
+    """Append a new version; NotFoundError if unreadable, AccessDenied if not allowed;
+    ConflictError if ``base_version`` (the version the edit started from) is no longer
+    the current one (someone saved in between: their change is not overwritten)."""
+    draft = replace(doc.draft(), base_version=base_version)
+    view: DocumentView = labelled.update(node, principal, DOCUMENT, doc_id, draft)
     return view
 
 
@@ -163,6 +171,7 @@ def recall_document(node: Node, principal: Principal, doc_id: str) -> DocumentVi
         values={"title": current.title, "body": current.body},
         labels={name: Label.from_dict(p.label) for name, p in current.portions.items()},
         note="recalled",
+        base_version=current.version,
     )
     view: DocumentView = labelled.update(node, principal, DOCUMENT, doc_id, draft, recalled=True)
     return view

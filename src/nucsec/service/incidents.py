@@ -418,6 +418,7 @@ def recall_incident(node: Node, principal: Principal, incident_id: str) -> Incid
         values={name: p.value for name, p in current.portions.items()},
         labels={name: Label.from_dict(p.label) for name, p in current.portions.items()},
         note="recalled",
+        base_version=current.version,
     )
     view: IncidentView = labelled.update(
         node, principal, INCIDENT, incident_id, draft, recalled=True

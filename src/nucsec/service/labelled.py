@@ -77,6 +77,15 @@ def _prepared(
     for name, label in draft.labels.items():
         if label.originator is None and agency and agency.startswith(label.authority + "."):
             label = label.with_(originator=agency)
+        elif label.originator is None and label.authority:
+            raise LabelError(
+                f"{name}: a marking under {label.authority}'s scheme needs an originator "
+                f"agency of {label.authority} (this record's is {agency or 'none'}): mark it "
+                "under your own nation's scheme, or name the originator in the label's "
+                "JSON form",
+                field="originator",
+                value=label.authority,
+            )
         labels[name] = resolve_basis(label, node.ctx).validate(node.ctx, stored=True)
     return labels, rollup(labels.values(), node.ctx)
 

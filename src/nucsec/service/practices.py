@@ -260,7 +260,12 @@ def _next_version(
 ) -> PracticeView:
     labels = {name: Label.from_dict(p.label) for name, p in current.portions.items()}
     values = _values(practice)
-    draft = Draft(values=values, labels={k: labels[k] for k in values}, note=note)
+    draft = Draft(
+        values=values,
+        labels={k: labels[k] for k in values},
+        note=note,
+        base_version=current.version,
+    )
     view: PracticeView = labelled.update(node, principal, PRACTICE, current.id, draft)
     return view
 

@@ -105,7 +105,7 @@ def get_document(doc_id: str, caller: Caller = Read, node: Node = NodeDep) -> Re
 @router.put(
     "/documents/{doc_id}",
     response_model=None,
-    responses={200: {"model": DocumentView}, **WRITE, **errs(404)},
+    responses={200: {"model": DocumentView}, **WRITE, **errs(404, 409)},
     summary="Append a new version of a document",
 )
 def update_document(
@@ -115,7 +115,8 @@ def update_document(
     node: Node = NodeDep,
     _json: None = JsonBody,
 ) -> Response:
-    view = docs.update_document(node, caller.principal, doc_id, _document_input(body, node))
+    doc = _document_input(body, node)
+    view = docs.update_document(node, caller.principal, doc_id, doc, base_version=body.base_version)
     return json_response(view)
 
 

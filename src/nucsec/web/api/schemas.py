@@ -103,6 +103,12 @@ class DocumentIn(_In):
     title_label: LabelText | None = Field(None, description="portion label of the title")
     body_label: LabelText | None = Field(None, description="portion label of the body")
     note: str = Field("", max_length=2000, description="change note")
+    base_version: int | None = Field(
+        None,
+        ge=1,
+        description="on update: the version this change was made from; 409 if someone "
+        "saved a newer one since (their change is not overwritten)",
+    )
 
 
 class Count(BaseModel):

@@ -23,6 +23,7 @@ from nucsec.web.pages.picker import label_from_form
 
 __all__ = [
     "UploadForm",
+    "base_version_of",
     "labels_of",
     "preview",
     "read_upload_form",
@@ -67,6 +68,18 @@ async def read_upload_form(request: Request, caller: Caller, node: Node) -> Uplo
     given = fields.get("csrf_token", [""])
     check_csrf(caller.csrf_token, given[0] if len(given) == 1 else None)
     return UploadForm(fields, files)
+
+
+def base_version_of(form: Form) -> int | None:
+    """The version an edit form was opened on (its hidden ``base_version`` field), so the
+    save refuses with ConflictError if someone saved since; None when the form has none.
+    InputError when the field is not a version number."""
+    text = first(form, "base_version").strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise InputError("base_version must be a version number", field="base_version")
+    return int(text)
 
 
 def labels_of(view: RecordView) -> list[Label]:

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from nucsec.errors import AccessDenied, InputError
+from nucsec.errors import AccessDenied, ConflictError, InputError
 from nucsec.markings import Label, rollup
 from nucsec.node import Node
 from nucsec.policy import WRITER_ROLES
@@ -29,7 +29,9 @@ from nucsec.web.deps import (
     optional_page_caller,
     page_caller,
 )
+from nucsec.web.errors import http_status
 from nucsec.web.i18n import translator
+from nucsec.web.pages.common import base_version_of
 from nucsec.web.pages.dashboard import KIND_NAMES, open_work, readable_counts
 from nucsec.web.pages.picker import form_from_label, label_from_form, picker_options
 from nucsec.web.views import label_of_summary, render
@@ -269,9 +271,10 @@ def save_document(
     doc = docs.get_document(node, caller.principal, doc_id)  # 404 before anything else
     try:
         data = _input_from(form, caller, node)
-        docs.update_document(node, caller.principal, doc_id, data)
-    except (InputError, AccessDenied) as exc:
-        status = 403 if isinstance(exc, AccessDenied) else 422
+        base = base_version_of(form)
+        docs.update_document(node, caller.principal, doc_id, data, base_version=base)
+    except (InputError, AccessDenied, ConflictError) as exc:
+        status = http_status(exc)  # 422, 403 or 409, from the one status table
         return _form_page(
             request,
             caller,

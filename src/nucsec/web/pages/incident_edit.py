@@ -30,7 +30,7 @@ from nucsec.web.auth import Caller
 from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
 from nucsec.web.errors import http_status
 from nucsec.web.i18n import translator
-from nucsec.web.pages.common import labels_of
+from nucsec.web.pages.common import base_version_of, labels_of
 from nucsec.web.pages.incidents import NARRATIVE_SLOTS, _form_page, _record
 from nucsec.web.pages.picker import form_from_label
 from nucsec.web.views import render
@@ -149,8 +149,8 @@ def _edited(form: Form, caller: Caller, node: Node, view: IncidentView) -> tuple
 def _check_version(form: Form, view: IncidentView) -> None:
     """ConflictError if someone saved a version since the form was opened (the version read
     here is checked again inside the write's transaction: ``base_version``)."""
-    base = first(form, "base_version").strip()
-    if base and base != str(view.version):
+    base = base_version_of(form)
+    if base is not None and base != view.version:
         raise ConflictError(
             f"someone saved version {view.version} after you opened version {base}: "
             "open the edit page again to see their changes",
