@@ -16,6 +16,7 @@ $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	@# compile the spectrum-fit kernel into numba's cache once, not in every process
 	$(BIN)/python -c "from nucsec.forensics.spectra.fitting import warm_up; warm_up()"
+	$(BIN)/python -c "from nucsec.forensics.library.match import warm_up; warm_up()"
 	touch $(STAMP)
 
 install: $(STAMP)

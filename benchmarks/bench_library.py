@@ -8,6 +8,9 @@ same data in the same run, and the error rates on held-out synthetic samples.
 - **1 thread**: the same match with its stages kept on the calling thread (the match splits
   the univariate stage, the multivariate stage and the coincidence estimate over 2 threads);
   CPU time summed over threads is printed beside it (less sensitive to other jobs' load).
+- **NumPy path**: the same match with the compiled kernels switched off
+  (``_kernels.ENABLED = False``: the reference path), matched sample by sample alternately
+  with the kernels in one process, so both see the same load; wall and CPU time.
 - **naive loop**: the same univariate exclusion rule written as a per-entry Python loop over
   per-entry lists (stops at an entry's first failing signature); decides exclusions only.
 - **NearestNeighbors**: scikit-learn's k-nearest-neighbour search (k = 20) on the entries'
@@ -35,7 +38,7 @@ import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
 from benchmarks._table import Table, fmt_s
-from nucsec.forensics.library import parallel
+from nucsec.forensics.library import _kernels, parallel
 from nucsec.forensics.library.cascade import Prepared, prepare
 from nucsec.forensics.library.index import LibraryIndex
 from nucsec.forensics.library.match import match
@@ -77,6 +80,26 @@ def _one_thread(index: LibraryIndex, samples: list[Sample]) -> float:
         return _median_time(lambda s: match(index, s), samples)[0]
     finally:
         parallel.THREADS = threads
+
+
+def _kernels_vs_numpy(index: LibraryIndex, samples: list[Sample]) -> dict[tuple[bool, str], float]:
+    """Median wall and CPU time per match with the kernels (True) and the NumPy path (False),
+    alternating sample by sample."""
+    times: dict[tuple[bool, str], list[float]] = {
+        (k, c): [] for k in (True, False) for c in ("wall", "cpu")
+    }
+    enabled = _kernels.ENABLED
+    try:
+        for s in samples:
+            for k in (False, True):
+                _kernels.ENABLED = k
+                w0, c0 = time.perf_counter(), time.process_time()
+                match(index, s)
+                times[(k, "wall")].append(time.perf_counter() - w0)
+                times[(k, "cpu")].append(time.process_time() - c0)
+    finally:
+        _kernels.ENABLED = enabled
+    return {key: statistics.median(v) for key, v in times.items()}
 
 
 def _naive(index: LibraryIndex, mu_rows: list[list[float]], var_rows: list[list[float]],
@@ -165,6 +188,7 @@ def _one_size(table: Table, n: int) -> None:
     ours, ours_max = _median_time(lambda s: match(index, s), samples)
     cpu, _ = _median_time(lambda s: match(index, s), samples, time.process_time)
     one = _one_thread(index, samples)
+    versus = _kernels_vs_numpy(index, samples)
     with_json, _ = _median_time(lambda s: match(index, s).to_dict(max_excluded=20), samples)
 
     naive_samples = samples[:1] if n > 100_000 else samples[:5]
@@ -189,6 +213,10 @@ def _one_size(table: Table, n: int) -> None:
     table.add(f"{label}: match on {parallel.THREADS} thread(s) vs 1", fmt_s(ours),
               "the same match on 1 thread", fmt_s(one), "",
               f"CPU time (all threads) {fmt_s(cpu)}; threads help only on idle cores")  # fmt: skip
+    table.add(f"{label}: compiled kernels vs NumPy path", fmt_s(versus[(True, "wall")]),
+              "the same match, NumPy path (interleaved)", fmt_s(versus[(False, "wall")]), "",
+              f"CPU time {fmt_s(versus[(True, 'cpu')])} vs {fmt_s(versus[(False, 'cpu')])}; "
+              "same answers")  # fmt: skip
     table.add(f"{label}: match + JSON (20 excluded)", fmt_s(with_json), "", "", "", "")
     table.add(f"{label}: vs nearest neighbours", fmt_s(ours),
               f"sklearn NearestNeighbors k=20 ({best})", fmt_s(knn_s), "",

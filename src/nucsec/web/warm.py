@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from nucsec.forensics.chronometry import load_half_life_set
+from nucsec.forensics.library.match import warm_up as load_library_kernels
 from nucsec.forensics.spectra.fitting import warm_up as load_fit_kernel
 from nucsec.forensics.spectra.nucdata import load_library
 from nucsec.incidents.countries import load_countries
@@ -44,6 +45,7 @@ WARMERS: dict[str, Callable[[], object]] = {
     "chronometry half-lives": load_half_life_set,
     # the compiled spectrum-fit kernel (numba's cache; compiled on a machine's first run)
     "spectrum fit kernel": load_fit_kernel,
+    "library match kernels": load_library_kernels,
 }
 
 

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from nucsec.forensics.library import parallel
+from nucsec.forensics.library import _kernels, parallel
 from nucsec.forensics.library.columns import FORM_BITS
 from nucsec.forensics.library.index import LibraryIndex
 from nucsec.forensics.library.model import Sample
@@ -271,12 +271,13 @@ def run_cascade(index: LibraryIndex, prep: Prepared, *, same_material: bool = Tr
     n_ranges = parallel.THREADS if index.n >= SPLIT_ABOVE else 1
     bounds = np.linspace(0, index.n, n_ranges + 1).astype(np.int64)
     ranges = np.arange(n_ranges)
+    plan = _plan(index, prep, order, cas) if _kernels.ENABLED else None
 
     def run(chunk: np.ndarray) -> list[np.ndarray]:
-        return [
-            _run_range(index, prep, order, cas, start, int(bounds[r]), int(bounds[r + 1]))
-            for r in chunk
-        ]
+        spans = [(int(bounds[r]), int(bounds[r + 1])) for r in chunk]
+        if plan is not None:
+            return [_run_compiled(index, plan, cas, start, lo, hi) for lo, hi in spans]
+        return [_run_range(index, prep, order, cas, start, lo, hi) for lo, hi in spans]
 
     parts = parallel.chunked(run, ranges, min_chunk=1)
     survivors = np.concatenate([s for part in parts for s in part])
@@ -286,6 +287,67 @@ def run_cascade(index: LibraryIndex, prep: Prepared, *, same_material: bool = Tr
         survivors = survivors[~np.isin(survivors, gone, assume_unique=True)]
     cas.survivors = survivors
     return cas
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The sample's tests in cascade order, as the arrays of ``_kernels.cascade_positions``."""
+
+    cols: np.ndarray
+    x32: np.ndarray
+    u2_32: np.ndarray
+    modes: np.ndarray
+    k2: np.ndarray  # (tests, member levels) float32
+    codes: np.ndarray
+    below_row: np.ndarray
+    below_offset: np.ndarray
+    x64: np.ndarray
+    u2_64: np.ndarray
+    k1_sq: float
+
+
+def _plan(index: LibraryIndex, prep: Prepared, order: list[Item], cas: Cascade) -> _Plan:
+    """The arrays the compiled cascade needs, with the same constants as :func:`column_bad`
+    (``float32`` k², per member level) and :func:`_below_bad` (``float64``)."""
+    th, levels = prep.th, index.member_levels.size
+    k2 = np.empty((len(order), levels), np.float32)
+    below = np.full((len(order), 2), -1, np.int64)
+    for t, item in enumerate(order):
+        one_sided = item.below or item.one_sided
+        if index.has_members:
+            k2[t] = _k2_table(index, th, one_sided)
+        else:
+            k = th.k1 if one_sided else th.k
+            k2[t] = np.float32(k * k)
+        if item.j in index.below_row and not (item.below or item.date):
+            below[t] = index.below_row[item.j]
+    modes = [
+        _kernels.SAMPLE_BELOW if i.below else _kernels.ONE_SIDED if i.one_sided else 0
+        for i in order
+    ]
+    x, u2 = np.array([i.x for i in order]), np.array([i.u2 for i in order])
+    return _Plan(
+        np.array([i.j for i in order], np.int64), x.astype(np.float32), u2.astype(np.float32),
+        np.array(modes, np.int8), k2, np.array([cas.tests.index(i.name) for i in order], np.int16),
+        below[:, 0].copy(), below[:, 1].copy(), x, u2, th.k1**2,
+    )  # fmt: skip
+
+
+def _run_compiled(
+    index: LibraryIndex, plan: _Plan, cas: Cascade, start: _Start, lo: int, hi: int
+) -> np.ndarray:
+    """:func:`_run_range` by the compiled kernel: one pass over the range's entries that
+    passed the exact checks, each tested until its first failing test."""
+    first, last = np.searchsorted(start.positions, [lo, hi])
+    positions = start.positions[first:last]
+    out = np.empty(positions.size, np.int64)
+    n = _kernels.cascade_positions(
+        index.mu, index.var, index.member_code, positions, plan.cols, plan.x32, plan.u2_32,
+        plan.modes, plan.k2, plan.codes, plan.below_row, index.below_rows, plan.below_offset,
+        index.below_limit_all, index.below_spread_all, plan.x64, plan.u2_64, plan.k1_sq,
+        cas.why, out,
+    )  # fmt: skip
+    return out[:n]
 
 
 def _run_range(

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 from scipy.special import chdtr, ndtr
 
+from nucsec.forensics.library import _kernels
 from nucsec.forensics.library.blocks import block_cholesky, blocks_of, test_blocks
 from nucsec.forensics.library.cascade import Prepared
 from nucsec.forensics.library.index import LibraryIndex
@@ -93,16 +94,15 @@ def _expected(
     lo, hi = mu_e - tol, mu_e + tol
     var_r = index.var[np.ix_(cols, refs)].astype(float)  # (p, R)
     codes = index.group_code[cols]
-    # min within a vocabulary group, product across groups: one (K, R) plane per signature
-    bound = np.ones((positions.size, refs.size))
-    group_min = bound
-    for c in range(cols.size):
-        p = _pass_univariate(lo[:, :, c], hi[:, :, c], mu_r[:, c], var_r[c] + u2[c])
-        p[~np.isfinite(mu_e[:, 0, c])] = 1.0  # a signature e lacks: not compared
-        first = c == 0 or codes[c] != codes[c - 1]
-        group_min = p if first else np.minimum(group_min, p, out=group_min)
-        if c == cols.size - 1 or codes[c + 1] != codes[c]:
-            bound *= group_min
+    if _kernels.ENABLED:
+        bound = np.empty((positions.size, refs.size))
+        _kernels.univariate_bound(
+            np.ascontiguousarray(lo[:, 0]), np.ascontiguousarray(hi[:, 0]),
+            np.ascontiguousarray(mu_r), var_r + u2[:, None], codes, bound,
+            np.empty(refs.size), np.empty(refs.size),
+        )  # fmt: skip
+    else:
+        bound = _univariate_bound(lo, hi, mu_e, mu_r, var_r, u2, codes)
     bound = np.minimum(
         bound, _multivariate_pass(index, prep, positions, cols, u2, mu_e[:, 0], mu_r)
     )
@@ -113,6 +113,29 @@ def _expected(
             bound = bound * ((mine == 0) | (mask_r == 0) | ((mask_r & mine) != 0))
     bound[refs[None, :] == positions[:, None]] = 0.0  # not the candidate itself
     return bound @ weights
+
+
+def _univariate_bound(
+    lo: np.ndarray,
+    hi: np.ndarray,
+    mu_e: np.ndarray,
+    mu_r: np.ndarray,
+    var_r: np.ndarray,
+    u2: np.ndarray,
+    codes: np.ndarray,
+) -> np.ndarray:
+    """Min within a vocabulary group, product across groups: one (K, R) plane per signature
+    (the NumPy reference of ``_kernels.univariate_bound``)."""
+    bound = np.ones((lo.shape[0], mu_r.shape[0]))
+    group_min = bound
+    for c in range(codes.size):
+        p = _pass_univariate(lo[:, :, c], hi[:, :, c], mu_r[:, c], var_r[c] + u2[c])
+        p[~np.isfinite(mu_e[:, 0, c])] = 1.0  # a signature e lacks: not compared
+        first = c == 0 or codes[c] != codes[c - 1]
+        group_min = p if first else np.minimum(group_min, p, out=group_min)
+        if c == codes.size - 1 or codes[c + 1] != codes[c]:
+            bound *= group_min
+    return bound
 
 
 def _pass_univariate(

@@ -136,12 +136,22 @@ class LibraryIndex:
         self.k2_cache: dict[tuple[float, bool], np.ndarray] = {}
         #: the exact checks' outcome per (material, chemical forms) (see ``cascade._start``)
         self.start_cache: dict[object, object] = {}
-        #: per column with detection limits: each entry's position in it, -1 = none
+        #: per column with detection limits: each entry's position in it, -1 = none (rows
+        #: of one array, ``below_rows``, so a compiled kernel takes them all at once)
         self.below_position: dict[int, np.ndarray] = {}
-        for j, bl in self.below.items():
-            at = np.full(n, -1, np.int32)
-            at[bl.entry] = np.arange(bl.entry.size, dtype=np.int32)
-            self.below_position[j] = at
+        self.below_rows = np.full((len(self.below), n), -1, np.int32)
+        #: per column with detection limits: its row of ``below_rows`` and where its limits
+        #: start in ``below_limit_all`` / ``below_spread_all`` (all columns' limits end to end)
+        self.below_row: dict[int, tuple[int, int]] = {}
+        offset = 0
+        for row, (j, bl) in enumerate(self.below.items()):
+            self.below_rows[row, bl.entry] = np.arange(bl.entry.size, dtype=np.int32)
+            self.below_position[j] = self.below_rows[row]
+            self.below_row[j] = (row, offset)
+            offset += bl.entry.size
+        limits = [(bl.limit, bl.spread) for bl in self.below.values()]
+        self.below_limit_all = np.concatenate([np.zeros(0), *(lim for lim, _ in limits)])
+        self.below_spread_all = np.concatenate([np.zeros(0), *(s for _, s in limits)])
 
     def _fill(self, j: int, col: object, inflate: np.ndarray, drop: np.ndarray | None) -> None:
         value, u, spread, below = (
@@ -269,6 +279,6 @@ class LibraryIndex:
             self.material,
             self.n_members,
             self.corr_id,
-            *self.below_position.values(),
+            self.below_rows,
         ]
         return int(sum(a.nbytes for a in arrays) + sum(f.nbytes for f in self.forms.values()))

@@ -31,6 +31,7 @@ import math
 
 import numpy as np
 
+from nucsec.forensics.library._kernels import warm_up
 from nucsec.forensics.library.cascade import MATERIAL_TEST, Prepared, prepare, run_cascade
 from nucsec.forensics.library.coincidence import coincident_sources
 from nucsec.forensics.library.columns import MATERIAL_CODES
@@ -48,7 +49,7 @@ from nucsec.forensics.library.result import Candidate, Conclusion, Exclusion, Ma
 from nucsec.forensics.library.thresholds import DEFAULT_FALSE_EXCLUSION_RATE
 from nucsec.forensics.library.vocabulary import MATERIAL_TYPES
 
-__all__ = ["DEFAULT_MAX_COINCIDENT_SOURCES", "match", "weights_from_scores"]
+__all__ = ["DEFAULT_MAX_COINCIDENT_SOURCES", "match", "warm_up", "weights_from_scores"]
 
 DEFAULT_MAX_COINCIDENT_SOURCES = 0.05
 MULTIVARIATE_TEST = "multivariate"
