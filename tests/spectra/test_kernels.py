@@ -3,16 +3,20 @@ and the same analysis of a real 16k-channel spectrum."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
-from nucsec.forensics.spectra import analyze, read_spectrum
+from nucsec.forensics.spectra import analyze, load_library, read_spectrum
 from nucsec.forensics.spectra import fitting as fitting_module
+from nucsec.forensics.spectra import identify as identify_module
 from nucsec.forensics.spectra._kernels import _solve
 from nucsec.forensics.spectra.fitting import RoiSpec, _pack
+from nucsec.forensics.spectra.identification import ObservedPeak
 from nucsec.forensics.spectra.levmar import minimise
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "spectra"
@@ -88,3 +92,101 @@ def test_16k_analysis_is_unchanged_by_the_kernel(monkeypatch: pytest.MonkeyPatch
             [r.energy_kev, r.net_counts, r.unc, r.fwhm_kev],
             rtol=1e-8,
         )
+
+
+# --- identification: the compiled library scoring against the NumPy one -------------------
+
+
+def _compare_scorings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Make every scoring run both ways and compare them field by field; the number of
+    sources that passed in each scoring is recorded (so a test can see the scorings did
+    something)."""
+    passed: list[int] = []
+    original = identify_module._score_all
+
+    def both(st: Any, compiled: bool = True) -> Any:
+        ref = original(st, compiled=False)
+        new = original(st, compiled=True)
+        for field in dataclasses.fields(ref):
+            a, b = getattr(ref, field.name), getattr(new, field.name)
+            assert a.shape == b.shape, field.name
+            if a.dtype.kind == "f":
+                np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-300, err_msg=field.name)
+                assert np.array_equal(np.signbit(a), np.signbit(b)), field.name
+            else:
+                assert np.array_equal(a, b), field.name
+        passed.append(int(ref.passing.sum()))
+        return new
+
+    monkeypatch.setattr(identify_module, "_score_all", both)
+    return passed
+
+
+def _synthetic_peaks(seed: int) -> list[ObservedPeak]:
+    """Lines of a few random library sources (random scale, some lines attenuated as behind
+    a shield, some dropped), plus random peaks no source explains."""
+    rng = np.random.default_rng(seed)
+    library = load_library()
+    names = sorted(library)
+    peaks: list[ObservedPeak] = []
+    for name in rng.choice(names, size=4, replace=False):
+        scale = 10.0 ** rng.uniform(3, 6)
+        shield = rng.uniform(0, 3) if rng.random() < 0.5 else 0.0
+        for ln in library[str(name)].lines:
+            if ln.energy_kev < 40 or ln.energy_kev > 2900 or rng.random() < 0.1:
+                continue
+            area = scale * ln.intensity * (ln.energy_kev / 200) ** -0.9
+            area *= np.exp(-shield * 200 / ln.energy_kev)
+            if area < 5:
+                continue
+            unc = np.sqrt(area + 200.0)
+            fwhm = 0.8 + 0.0008 * ln.energy_kev
+            peaks.append(
+                ObservedPeak(
+                    ln.energy_kev + rng.normal(0, 0.05), 0.05, area + rng.normal(0, unc), unc, fwhm
+                )
+            )
+    for e in rng.uniform(50, 2500, size=8):
+        area = rng.uniform(50, 5000)
+        peaks.append(ObservedPeak(e, 0.1, area, np.sqrt(area + 300), 1.5, rng.random() < 0.1))
+    return sorted(peaks, key=lambda p: p.energy_kev)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("scintillator", [False, True])
+def test_compiled_scoring_equals_numpy_on_synthetic_peaks(
+    monkeypatch: pytest.MonkeyPatch, seed: int, scintillator: bool
+) -> None:
+    passed = _compare_scorings(monkeypatch)
+    k = 8.0 if scintillator else 1.0
+    found = identify_module.identify(
+        _synthetic_peaks(seed),
+        load_library(),
+        ld_counts=lambda e: 30.0 + 0.0 * np.asarray(e),
+        fwhm_kev=lambda e: k * (0.8 + 0.0008 * np.asarray(e)),
+        efficiency=identify_module.relative_efficiency("NaI" if scintillator else "HPGe"),
+        energy_range_kev=(30.0, 3000.0),
+        cal_tol=(0.2, 0.001),
+        scintillator=scintillator,
+    )
+    assert len(passed) >= 2 and max(passed) > 0  # scorings ran and named something
+    assert found
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "curie_hpge_eu152_7cm.spe",
+        "rase_nai_generic_Ir192.n42",
+        "interspec_SIM_hpge40_Ra226_buried.n42",
+        "interspec_lynx_hpge_disk_U_Th_activation.n42",
+    ],
+)
+def test_compiled_scoring_equals_numpy_on_real_spectra(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    passed = _compare_scorings(monkeypatch)
+    sf = read_spectrum(DATA / name)
+    analysis = analyze(sf.foreground(), background=sf.background())
+    assert len(passed) >= 3 and max(passed) > 0
+    assert analysis.nuclides
