@@ -14,6 +14,7 @@ import pytest
 from nucsec.forensics.spectra import analyze, load_library, read_spectrum
 from nucsec.forensics.spectra import fitting as fitting_module
 from nucsec.forensics.spectra import identify as identify_module
+from nucsec.forensics.spectra import peaks as peaks_module
 from nucsec.forensics.spectra._kernels import _solve
 from nucsec.forensics.spectra.fitting import RoiSpec, _pack
 from nucsec.forensics.spectra.identification import ObservedPeak
@@ -80,12 +81,19 @@ def test_solve_equals_lapack_and_falls_back_to_least_squares() -> None:
     np.testing.assert_allclose(x, expected, rtol=1e-9, atol=1e-12)
 
 
-def test_16k_analysis_is_unchanged_by_the_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_16k_analysis_is_unchanged_by_the_kernels(monkeypatch: pytest.MonkeyPatch) -> None:
     spectrum = read_spectrum(DATA / "curie_hpge_eu152_7cm.spe").foreground()
     new = analyze(spectrum)
+    # every kernel off: the region fits, the library scoring and the SNIP clipping in NumPy
     monkeypatch.setattr(fitting_module, "minimise", functools.partial(minimise, compiled=False))
+    score_all, snip = identify_module._score_all, peaks_module._snip
+    monkeypatch.setattr(identify_module, "_score_all", functools.partial(score_all, compiled=False))
+    monkeypatch.setattr(peaks_module, "_snip", functools.partial(snip, compiled=False))
     ref = analyze(spectrum)
     assert [n.name for n in new.nuclides] == [n.name for n in ref.nuclides]
+    np.testing.assert_allclose(
+        [n.score for n in new.nuclides], [n.score for n in ref.nuclides], rtol=1e-8
+    )
     assert len(new.peaks) == len(ref.peaks) > 50
     for p, r in zip(new.peaks, ref.peaks, strict=True):
         np.testing.assert_allclose(

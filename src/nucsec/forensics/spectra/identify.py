@@ -435,19 +435,26 @@ def _identification(st: _State, sc: _Scores, s: int) -> Identification:
     eff = sc.eff_match[lo:hi]
     is_line = (eff >= 0) & (t.kind[lo:hi] != ANNIHILATION) & ~sc.shared[lo:hi]
     is_missing = sc.missing[lo:hi] & ~is_line
-    for k in (lo + np.nonzero(is_line | is_missing)[0]).tolist():
-        peak = int(sc.eff_match[k]) if sc.eff_match[k] >= 0 else None
+    ks = lo + np.nonzero(is_line | is_missing)[0]
+    # the columns as Python lists at once (the same floats as indexing them one by one)
+    columns = (
+        t.energy_kev[ks], t.intensity[ks], t.emitter[ks], t.kind[ks], sc.expected[ks],
+        st.ld[ks], sc.eff_match[ks], sc.weak[ks], is_line[ks - lo],
+    )  # fmt: skip
+    for e, i, emitter, kind, expected, ld, peak, weak, seen in zip(
+        *(c.tolist() for c in columns), strict=True
+    ):
         item = LineMatch(
-            float(t.energy_kev[k]),
-            float(t.intensity[k]),
-            str(t.emitter[k]),
-            KINDS[t.kind[k]],
-            float(sc.expected[k]),
-            float(st.ld[k]),
-            peak,
-            "much weaker than expected" if sc.weak[k] else "",
+            e,
+            i,
+            str(emitter),
+            KINDS[kind],
+            expected,
+            ld,
+            peak if peak >= 0 else None,
+            "much weaker than expected" if weak else "",
         )
-        (matched if is_line[k - lo] else missing).append(item)
+        (matched if seen else missing).append(item)
     score = float(sc.score[s])
     fraction = float(sc.fraction[s])
     confidence = float(np.clip(fraction * (1 - np.exp(-max(score, 0) / (2 * MIN_SCORE))), 0, 1))
