@@ -107,9 +107,9 @@ def test_16k_analysis_is_unchanged_by_the_kernels(monkeypatch: pytest.MonkeyPatc
 
 
 def _compare_scorings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Make every scoring run both ways and compare them field by field; the number of
-    sources that passed in each scoring is recorded (so a test can see the scorings did
-    something)."""
+    """Make every scoring and every line matching run both ways and compare them field by
+    field; the number of sources that passed in each scoring is recorded, and minus the
+    number of groups matched in each matching (so a test can see both did something)."""
     passed: list[int] = []
     original = identify_module._score_all
 
@@ -127,7 +127,17 @@ def _compare_scorings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         passed.append(int(ref.passing.sum()))
         return new
 
+    match = identify_module._match
+
+    def both_matches(*args: Any) -> Any:
+        ref, new = match(*args, compiled=False), match(*args, compiled=True)
+        for a, b in zip(ref, new, strict=True):
+            assert a.dtype == b.dtype and np.array_equal(a, b)
+        passed.append(0 if ref[0].size == 0 else -int((ref[0] >= 0).sum()))
+        return new
+
     monkeypatch.setattr(identify_module, "_score_all", both)
+    monkeypatch.setattr(identify_module, "_match", both_matches)
     return passed
 
 
@@ -179,6 +189,7 @@ def test_compiled_scoring_equals_numpy_on_synthetic_peaks(
         scintillator=scintillator,
     )
     assert len(passed) >= 2 and max(passed) > 0  # scorings ran and named something
+    assert min(passed) < 0  # a matching ran and matched lines
     assert found
 
 
@@ -197,7 +208,7 @@ def test_compiled_scoring_equals_numpy_on_real_spectra(
     passed = _compare_scorings(monkeypatch)
     sf = read_spectrum(DATA / name)
     analysis = analyze(sf.foreground(), background=sf.background())
-    assert len(passed) >= 3 and max(passed) > 0
+    assert len(passed) >= 3 and max(passed) > 0 and min(passed) < 0
     assert analysis.nuclides
 
 

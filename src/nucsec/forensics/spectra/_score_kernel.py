@@ -1,4 +1,5 @@
-"""Compiled kernel (numba) for one scoring of the nuclide library in identification.
+"""Compiled kernels (numba) for identification: one scoring of the nuclide library, and
+the matching of its lines to the peaks.
 
 :func:`score_library` does in compiled loops what ``identify._score_all`` does with NumPy
 (kept as the reference it is tested against, ``tests/spectra/test_kernels.py``): for every
@@ -7,6 +8,9 @@ prediction to the matched peaks, the effective absorber
 (:func:`~nucsec.forensics.spectra.shielding.fit_absorbers`), the weak and missing lines, the
 evidence, the threshold and whether the source passes. A scoring is about 130 NumPy calls on
 arrays of a few hundred groups; an analysis of a 16k HPGe spectrum makes about 18 of them.
+
+:func:`match_lines` is the search of ``identify._match`` (the nearest peak within tolerance
+of every line group, one peak per source, blends) without its (groups x window) arrays.
 
 The arithmetic is written in the order NumPy does it (per-source sums in group order, as
 ``np.bincount``; products and quotients in the same association), so the results agree to
@@ -24,7 +28,7 @@ import numpy.typing as npt
 from nucsec.forensics.spectra._kernels import _jit
 from nucsec.forensics.spectra.model import FloatArray
 
-__all__ = ["score_library"]
+__all__ = ["match_lines", "score_library"]
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -326,3 +330,60 @@ def score_library(
             alive[s] and n_line[s] > 0 and fraction[s] >= 0.5 and keys_ok[s]
             and n_gamma[s] > 0 and score[s] >= threshold
         )  # fmt: skip
+
+
+@_jit
+def match_lines(
+    e: FloatArray, fwhm: FloatArray, base2: FloatArray, start: IntArray, energies: FloatArray,
+    extra: FloatArray, order: IntArray, lo: IntArray, hi: IntArray, j_near: IntArray,
+    blend_fwhm: float, match: IntArray, blend: IntArray,
+) -> None:  # fmt: skip
+    """``identify._match`` into ``match`` and ``blend`` (see there for the rules).
+
+    ``order`` sorts the peaks by energy (stable); ``lo``/``hi`` bound each group's window in
+    that order, ``j_near`` is where the group's energy falls in it; ``base2`` is each group's
+    squared tolerance without the peak's own share ``extra``.
+    """
+    n_g = e.size
+    n_p = energies.size
+    best_d = np.empty(n_g)
+    for g in range(n_g):
+        bd = np.inf
+        best = n_p
+        for j in range(lo[g], hi[g]):
+            c = order[j]
+            dist = abs(energies[c] - e[g])
+            within = dist <= math.sqrt(base2[g] + extra[c])
+            if within and (dist < bd or (dist == bd and c < best)):
+                bd = dist
+                best = c
+        best_d[g] = bd
+        match[g] = best if bd < np.inf else -1
+    # one peak per source: among a source's groups on one peak the closest, then the first
+    win = np.full(n_p, -1, dtype=np.int64)
+    lose = np.zeros(n_g, dtype=np.bool_)
+    for s in range(start.size - 1):
+        for g in range(start[s], start[s + 1]):
+            p = match[g]
+            if p >= 0 and (win[p] < 0 or best_d[g] < best_d[win[p]]):
+                win[p] = g
+        for g in range(start[s], start[s + 1]):
+            p = match[g]
+            if p >= 0:
+                lose[g] = win[p] != g
+        for g in range(start[s], start[s + 1]):
+            if match[g] >= 0:
+                win[match[g]] = -1
+    for g in range(n_g):
+        if lose[g]:
+            match[g] = -1
+    # the nearest peak at all (either neighbour in energy order; on a tie the first peak)
+    for g in range(n_g):
+        left = order[max(j_near[g] - 1, 0)]
+        right = order[min(j_near[g], n_p - 1)]
+        d_left = abs(energies[left] - e[g])
+        d_right = abs(energies[right] - e[g])
+        near = left if d_left < d_right else (right if d_right < d_left else min(left, right))
+        d_near = min(d_left, d_right)
+        close = d_near <= max(blend_fwhm * fwhm[g], math.sqrt(base2[g] + extra[near]))
+        blend[g] = near if (match[g] < 0 and close) else -1

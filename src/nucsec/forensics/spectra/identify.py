@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from nucsec.forensics.spectra._score_kernel import score_library
+from nucsec.forensics.spectra._score_kernel import match_lines, score_library
 from nucsec.forensics.spectra.annihilation import (
     annihilation_only,
     dominant_annihilation,
@@ -130,6 +130,7 @@ def _match(
     peaks: list[ObservedPeak],
     fwhm: FloatArray,
     cal_tol: tuple[float, float],
+    compiled: bool = True,
 ) -> tuple[IntArray, IntArray]:
     """Peak matched by each group (-1: none) and peak a group is blended into (-1: none).
 
@@ -137,6 +138,8 @@ def _match(
     cal^2)``; a peak serves one group of a source (the closest keeps it). An unmatched
     group whose nearest peak is within ``max(BLEND_FWHM x FWHM, tolerance)`` is blended into
     it (two lines one FWHM apart make one peak unless their areas are nearly equal).
+    ``compiled``: the search in the kernel :func:`~._score_kernel.match_lines`; ``False``:
+    the NumPy code below, the reference it is tested against.
     """
     n_g = table.energy_kev.size
     none = np.full(n_g, -1, dtype=np.int64)
@@ -153,6 +156,15 @@ def _match(
     reach = np.sqrt(base2 + extra.max())
     lo = np.searchsorted(sorted_e, e - reach, side="left")
     hi = np.searchsorted(sorted_e, e + reach, side="right")
+    if compiled:
+        match, blend = np.empty(n_g, dtype=np.int64), np.empty(n_g, dtype=np.int64)
+        j_near = np.searchsorted(sorted_e, e)
+        fw = np.ascontiguousarray(fwhm, dtype=np.float64)
+        match_lines(
+            e, fw, base2, table.start, energies, extra, order, lo, hi, j_near, BLEND_FWHM,
+            match, blend,
+        )  # fmt: skip
+        return match, blend
     cols = lo[:, None] + np.arange(max(int((hi - lo).max()), 1))[None, :]
     cand = order[np.minimum(cols, energies.size - 1)]
     dist = np.abs(energies[cand] - e[:, None])
