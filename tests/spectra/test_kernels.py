@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -223,3 +225,24 @@ def test_compiled_snip_equals_numpy_snip(seed: int) -> None:
     new = _snip(counts, width, compiled=True)
     assert np.array_equal(new, ref)
     assert 0.0 < ref.sum() < counts.sum()  # the continuum is under the counts
+
+
+WARM_PROBE = """
+from nucsec.forensics.spectra import _kernels, _score_kernel
+from nucsec.forensics.spectra.fitting import warm_up
+kernels = [_kernels.levmar_regions, _kernels.snip_clip, _score_kernel.score_library,
+           _score_kernel.match_lines]
+assert not any(k.signatures for k in kernels)
+warm_up()
+print(sum(len(k.signatures) for k in kernels))
+"""
+
+
+def test_warm_up_loads_every_kernel() -> None:
+    """A fresh process has every kernel loaded after ``fitting.warm_up`` (what ``make
+    install`` and a server's start-up run), so its first spectrum compiles nothing."""
+    done = subprocess.run(
+        [sys.executable, "-c", WARM_PROBE], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "4"
