@@ -130,9 +130,10 @@ def _isotopics_row(table: Table) -> None:
 
 
 def _kernel_row(table: Table) -> None:
-    """The 16k analysis with the compiled kernels (region fits, library scoring, SNIP
-    clipping) against the same analysis with the NumPy code they replaced (kept as the
-    reference), alternated in this process (a loaded machine slows both alike)."""
+    """The 16k analysis with the compiled kernels (region fits, library scoring, line
+    matching, SNIP clipping) against the same analysis with the NumPy code they replaced
+    (kept as the reference), alternated in this process (a loaded machine slows both
+    alike)."""
     import functools
 
     from nucsec.forensics.spectra import analyze, read_spectrum
@@ -148,6 +149,7 @@ def _kernel_row(table: Table) -> None:
     switched: list[tuple[Any, str, Callable[..., Any]]] = [
         (fitting_module, "minimise", minimise),
         (identify_module, "_score_all", identify_module._score_all),
+        (identify_module, "_match", identify_module._match),
         (peaks_module, "_snip", peaks_module._snip),
     ]
     try:
@@ -165,7 +167,7 @@ def _kernel_row(table: Table) -> None:
         for module, name, fn in switched:
             setattr(module, name, fn)
     table.add(
-        "analyse 16k HPGe, numba kernels (fits, scoring, SNIP), alternated, p50",
+        "analyse 16k HPGe, numba kernels (fits, scoring, matching, SNIP), alternated, p50",
         fmt_s(statistics.median(times[True])),
         "same, the NumPy code they replaced",
         fmt_s(statistics.median(times[False])),

@@ -86,11 +86,13 @@ def test_solve_equals_lapack_and_falls_back_to_least_squares() -> None:
 def test_16k_analysis_is_unchanged_by_the_kernels(monkeypatch: pytest.MonkeyPatch) -> None:
     spectrum = read_spectrum(DATA / "curie_hpge_eu152_7cm.spe").foreground()
     new = analyze(spectrum)
-    # every kernel off: the region fits, the library scoring and the SNIP clipping in NumPy
+    # every kernel off: region fits, library scoring, line matching, SNIP clipping in NumPy
     monkeypatch.setattr(fitting_module, "minimise", functools.partial(minimise, compiled=False))
     score_all, snip = identify_module._score_all, peaks_module._snip
     monkeypatch.setattr(identify_module, "_score_all", functools.partial(score_all, compiled=False))
     monkeypatch.setattr(peaks_module, "_snip", functools.partial(snip, compiled=False))
+    match = identify_module._match
+    monkeypatch.setattr(identify_module, "_match", functools.partial(match, compiled=False))
     ref = analyze(spectrum)
     assert [n.name for n in new.nuclides] == [n.name for n in ref.nuclides]
     np.testing.assert_allclose(

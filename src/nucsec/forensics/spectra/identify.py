@@ -659,8 +659,8 @@ def identify(
 
 
 def warm_up() -> None:
-    """Load the compiled scoring kernel (numba's cache; compiled there on a machine's first
-    run) with one small identification, as ``fitting.warm_up`` does for the fit kernel."""
+    """Load the compiled scoring and matching kernels (numba's cache; compiled there on a
+    machine's first run) with one small identification (called by ``fitting.warm_up``)."""
     peaks = [
         ObservedPeak(661.66, 0.05, 5.0e4, 250.0, 1.6),
         ObservedPeak(1460.8, 0.1, 900.0, 40.0, 2.0),
