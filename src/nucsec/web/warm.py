@@ -43,7 +43,8 @@ WARMERS: dict[str, Callable[[], object]] = {
     "countries": load_countries,
     "gamma line library": load_library,
     "chronometry half-lives": load_half_life_set,
-    # the compiled spectrum-fit kernel (numba's cache; compiled on a machine's first run)
+    # the compiled spectrum kernels, fit and identification scoring (numba's cache;
+    # compiled on a machine's first run)
     "spectrum fit kernel": load_fit_kernel,
     "library match kernels": load_library_kernels,
 }

@@ -11,6 +11,9 @@ compiled loops, one region (or one library scoring) at a time:
   :mod:`~nucsec.forensics.spectra.levmar` and the model of
   :mod:`~nucsec.forensics.spectra.peakmodel`, written per region instead of per batch.
 
+- :func:`snip_clip`: the clipping passes of the SNIP continuum
+  (:func:`~nucsec.forensics.spectra.peaks.estimate_continuum`), one channel at a time.
+
 Compiled with ``cache=True``: the machine code is written next to this file (``__pycache__``)
 or, where that is not writable (an installed package), under ``NUMBA_CACHE_DIR`` (default:
 the user's cache directory), and loaded by later processes instead of compiled again.
@@ -24,10 +27,11 @@ from typing import Any, TypeVar, cast
 
 import numba
 import numpy as np
+import numpy.typing as npt
 
 from nucsec.forensics.spectra.model import FloatArray
 
-__all__ = ["levmar_regions"]
+__all__ = ["levmar_regions", "snip_clip"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -392,3 +396,27 @@ def levmar_regions(
             for q in range(p):
                 jac_out[i, c, q] = jac[c, q]
     return out, model_out, jac_out, cont_out, obj_out
+
+
+@_jit
+def snip_clip(
+    v: FloatArray, width: npt.NDArray[np.int64], first: npt.NDArray[np.int64],
+    last: npt.NDArray[np.int64],
+) -> None:  # fmt: skip
+    """The SNIP clipping of ``v`` in place, windows ``p`` from ``max(width)`` down to 1: a
+    channel whose own window reaches ``p`` takes ``min(v, (v[i-p] + v[i+p]) / 2)``, every
+    channel of a pass from the values before that pass (as the vectorised form in
+    ``peaks._snip``). ``first[p]``/``last[p]`` bound the channels whose window reaches ``p``.
+    """
+    n = v.size
+    old = np.empty(n)
+    for p in range(width.max(), 0, -1):
+        lo = max(first[p], p)
+        hi = min(last[p], n - p)
+        if lo >= hi:
+            continue
+        for i in range(lo - p, hi + p):
+            old[i] = v[i]
+        for i in range(lo, hi):
+            if width[i] >= p:  # ``min``, not a branch on the values: no mispredictions
+                v[i] = min(old[i], 0.5 * (old[i - p] + old[i + p]))

@@ -102,11 +102,19 @@ def fit_roi(
 
 
 def warm_up() -> None:
-    """Load the compiled fit kernel (from numba's cache; compiled there on the first run on
-    a machine) with one small fit, so that a process does it before its first spectrum."""
+    """Load the compiled kernels of the analysis (from numba's cache; compiled there on the
+    first run on a machine): the fit kernel with one small fit, the SNIP kernel with one
+    small continuum, the identification's scoring and matching kernels with one small
+    identification (``identify.warm_up``), so that a process does it before its first
+    spectrum."""
+    from nucsec.forensics.spectra.identify import warm_up as warm_up_scoring  # no cycle
+    from nucsec.forensics.spectra.peaks import estimate_continuum
+
     x = np.arange(40) + 0.5
     counts = 10.0 + 500.0 * np.exp(-0.5 * ((x - 20.0) / 2.0) ** 2)
     fit_roi(counts, 5, 35, [20.0], [2.0], free_width=True)
+    estimate_continuum(counts, np.full(counts.size, 3.0))
+    warm_up_scoring()
 
 
 def fit_rois(

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from nucsec.forensics.spectra._score_kernel import match_lines, score_library
 from nucsec.forensics.spectra.annihilation import (
     annihilation_only,
     dominant_annihilation,
@@ -53,10 +54,24 @@ from nucsec.forensics.spectra.linetable import (
     line_table,
 )
 from nucsec.forensics.spectra.model import FloatArray
-from nucsec.forensics.spectra.nucdata import Source
-from nucsec.forensics.spectra.shielding import ABSORBERS, fit_absorbers, group_attenuation
+from nucsec.forensics.spectra.nucdata import Source, load_library
+from nucsec.forensics.spectra.shielding import (
+    ABSORBERS,
+    MAX_WEIGHT,
+    MIN_ENERGY_KEV,
+    X_MAX,
+    fit_absorbers,
+    group_attenuation,
+)
 
-__all__ = ["Identification", "LineMatch", "ObservedPeak", "identify", "relative_efficiency"]
+__all__ = [
+    "Identification",
+    "LineMatch",
+    "ObservedPeak",
+    "identify",
+    "relative_efficiency",
+    "warm_up",
+]
 
 MIN_SCORE = 5.0
 EVIDENCE_CAP = 15.0
@@ -67,6 +82,9 @@ BLEND_FWHM = 1.0  # an unmatched line this close to a peak is unresolved from it
 #: filter): below this a line is not "expected to be seen", whatever the Currie limit says
 SEARCH_LIMIT_COUNTS = 15.0
 EXPECT_Z = 2.0  # a line is "expected" when its predicted area is this many detection limits
+#: the constants of the scoring, in the order the compiled kernel takes them
+_CONSTS = np.array([EXPECT_Z, EVIDENCE_CAP, MIN_SCORE, REACHABLE_SHARE, MIN_ENERGY_KEV, MAX_WEIGHT])
+_X_MAX = np.array([X_MAX[m] for m in ABSORBERS])
 
 
 def relative_efficiency(detector_type: str) -> Fn:
@@ -112,6 +130,7 @@ def _match(
     peaks: list[ObservedPeak],
     fwhm: FloatArray,
     cal_tol: tuple[float, float],
+    compiled: bool = True,
 ) -> tuple[IntArray, IntArray]:
     """Peak matched by each group (-1: none) and peak a group is blended into (-1: none).
 
@@ -119,6 +138,8 @@ def _match(
     cal^2)``; a peak serves one group of a source (the closest keeps it). An unmatched
     group whose nearest peak is within ``max(BLEND_FWHM x FWHM, tolerance)`` is blended into
     it (two lines one FWHM apart make one peak unless their areas are nearly equal).
+    ``compiled``: the search in the kernel :func:`~._score_kernel.match_lines`; ``False``:
+    the NumPy code below, the reference it is tested against.
     """
     n_g = table.energy_kev.size
     none = np.full(n_g, -1, dtype=np.int64)
@@ -135,6 +156,15 @@ def _match(
     reach = np.sqrt(base2 + extra.max())
     lo = np.searchsorted(sorted_e, e - reach, side="left")
     hi = np.searchsorted(sorted_e, e + reach, side="right")
+    if compiled:
+        match, blend = np.empty(n_g, dtype=np.int64), np.empty(n_g, dtype=np.int64)
+        j_near = np.searchsorted(sorted_e, e)
+        fw = np.ascontiguousarray(fwhm, dtype=np.float64)
+        match_lines(
+            e, fw, base2, table.start, energies, extra, order, lo, hi, j_near, BLEND_FWHM,
+            match, blend,
+        )  # fmt: skip
+        return match, blend
     cols = lo[:, None] + np.arange(max(int((hi - lo).max()), 1))[None, :]
     cand = order[np.minimum(cols, energies.size - 1)]
     dist = np.abs(energies[cand] - e[:, None])
@@ -195,6 +225,8 @@ class _State:
         #: source by source)
         self.gam100 = np.nonzero(self.gamma & (t.energy_kev >= 100))[0]
         self.gam100_starts, self.gam100_seg = _segments(t.src[self.gam100])
+        self.gam100_mask = self.gamma & (t.energy_kev >= 100)
+        self.mu = np.ascontiguousarray(self.mu)
 
 
 def _segments(src: IntArray) -> tuple[npt.NDArray[np.intp], IntArray]:
@@ -243,8 +275,14 @@ def _scale(st: _State, use: Any, res: FloatArray, rel: FloatArray, unc2: FloatAr
     return out
 
 
-def _score_all(st: _State) -> _Scores:
-    """Evidence for and against every source at once (the rules of the module docstring)."""
+def _score_all(st: _State, compiled: bool = True) -> _Scores:
+    """Evidence for and against every source at once (the rules of the module docstring).
+
+    ``compiled`` runs the numba kernel :func:`~._score_kernel.score_library`; ``False`` the
+    NumPy code below, the reference the kernel is tested against.
+    """
+    if compiled:
+        return _score_compiled(st)
     t = st.table
     src, n_s = t.src, t.n_sources
     has = st.match >= 0
@@ -346,6 +384,32 @@ def _score_all(st: _State) -> _Scores:
     )  # fmt: skip
 
 
+def _score_compiled(st: _State) -> _Scores:
+    """:func:`_score_all` by the compiled kernel (same rules, same order of arithmetic)."""
+    t = st.table
+    n_s, n_g = t.n_sources, t.src.size
+    s_bool = [np.zeros(n_s, dtype=bool) for _ in range(3)]
+    s_float = [np.zeros(n_s) for _ in range(5)]
+    absorber = np.zeros(n_s, dtype=np.int64)
+    eff = np.empty(n_g, dtype=np.int64)
+    g_bool = [np.zeros(n_g, dtype=bool) for _ in range(3)]
+    expected, rel = np.empty(n_g), np.empty(n_g)
+    passing, other, keys_ok = s_bool
+    score, fraction, evidence, scale, absorber_g_cm2 = s_float
+    shared, weak, missing = g_bool
+    score_library(
+        t.src, t.start, t.energy_kev, st.annih, st.gamma, st.keyed, st.gam100_mask, t.prior,
+        st.area, st.residual, st.residual_unc, st.strong_low, st.ld, st.rel, st.match,
+        st.blend, st.weight, st.miss_weight, st.alive, st.mu, _X_MAX, _CONSTS, st.low_only,
+        st.scintillator, passing, score, fraction, evidence, scale, other, keys_ok,
+        absorber_g_cm2, absorber, eff, shared, expected, weak, missing, rel,
+    )  # fmt: skip
+    return _Scores(
+        passing, score, fraction, evidence, scale, other, keys_ok, eff, shared, expected,
+        weak, missing, absorber_g_cm2, absorber, rel,
+    )  # fmt: skip
+
+
 def _other_lines(st: _State, rel: FloatArray) -> npt.NDArray[np.bool_]:
     """Sources with a second gamma line (>= 100 keV) at least 30 % of the strongest: those
     with two such lines at 30 % of their strongest or more (the strongest being one)."""
@@ -383,19 +447,26 @@ def _identification(st: _State, sc: _Scores, s: int) -> Identification:
     eff = sc.eff_match[lo:hi]
     is_line = (eff >= 0) & (t.kind[lo:hi] != ANNIHILATION) & ~sc.shared[lo:hi]
     is_missing = sc.missing[lo:hi] & ~is_line
-    for k in (lo + np.nonzero(is_line | is_missing)[0]).tolist():
-        peak = int(sc.eff_match[k]) if sc.eff_match[k] >= 0 else None
+    ks = lo + np.nonzero(is_line | is_missing)[0]
+    # the columns as Python lists at once (the same floats as indexing them one by one)
+    columns = (
+        t.energy_kev[ks], t.intensity[ks], t.emitter[ks], t.kind[ks], sc.expected[ks],
+        st.ld[ks], sc.eff_match[ks], sc.weak[ks], is_line[ks - lo],
+    )  # fmt: skip
+    for e, i, emitter, kind, expected, ld, peak, weak, seen in zip(
+        *(c.tolist() for c in columns), strict=True
+    ):
         item = LineMatch(
-            float(t.energy_kev[k]),
-            float(t.intensity[k]),
-            str(t.emitter[k]),
-            KINDS[t.kind[k]],
-            float(sc.expected[k]),
-            float(st.ld[k]),
-            peak,
-            "much weaker than expected" if sc.weak[k] else "",
+            e,
+            i,
+            str(emitter),
+            KINDS[kind],
+            expected,
+            ld,
+            peak if peak >= 0 else None,
+            "much weaker than expected" if weak else "",
         )
-        (matched if is_line[k - lo] else missing).append(item)
+        (matched if seen else missing).append(item)
     score = float(sc.score[s])
     fraction = float(sc.fraction[s])
     confidence = float(np.clip(fraction * (1 - np.exp(-max(score, 0) / (2 * MIN_SCORE))), 0, 1))
@@ -585,3 +656,20 @@ def identify(
                     np.hypot(st.residual_unc[m.peak], 0.5 * m.expected_counts)
                 )
     return without_explained_annihilation(accepted, library, peaks, efficiency)
+
+
+def warm_up() -> None:
+    """Load the compiled scoring and matching kernels (numba's cache; compiled there on a
+    machine's first run) with one small identification (called by ``fitting.warm_up``)."""
+    peaks = [
+        ObservedPeak(661.66, 0.05, 5.0e4, 250.0, 1.6),
+        ObservedPeak(1460.8, 0.1, 900.0, 40.0, 2.0),
+    ]
+    identify(
+        peaks,
+        load_library(),
+        ld_counts=lambda e: np.full(np.shape(e), 30.0),
+        fwhm_kev=lambda e: 1.0 + 0.0005 * np.asarray(e),
+        efficiency=relative_efficiency("HPGe"),
+        energy_range_kev=(30.0, 3000.0),
+    )

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from nucsec.forensics.spectra._kernels import snip_clip
 from nucsec.forensics.spectra.model import FloatArray
 
 __all__ = ["Candidate", "ContinuumMemo", "estimate_continuum", "search_peaks"]
@@ -63,20 +64,26 @@ def _snip_width(fwhm_ch: FloatArray, windows: float, n: int) -> npt.NDArray[np.i
     return out
 
 
-def _snip(counts: FloatArray, width: npt.NDArray[np.int64]) -> FloatArray:
+def _snip(counts: FloatArray, width: npt.NDArray[np.int64], compiled: bool = True) -> FloatArray:
+    """SNIP continuum with a window per channel. ``compiled``: the clipping passes in the
+    numba kernel :func:`~._kernels.snip_clip` (the same numbers); ``False``: the NumPy loop
+    below, the reference it is tested against."""
     y = np.maximum(counts, 0.0)
     v = np.log(np.log(np.sqrt(y + 1.0) + 1.0) + 1.0)
     n = v.size
     # channels whose window reaches p lie between the first and the last with width >= p
     first = np.searchsorted(np.maximum.accumulate(width), np.arange(width.max() + 1))
     last = n - np.searchsorted(np.maximum.accumulate(width[::-1]), np.arange(width.max() + 1))
-    for p in range(int(width.max()), 0, -1):  # decreasing windows: the classic clipping order
-        lo, hi = max(int(first[p]), p), min(int(last[p]), n - p)
-        if lo >= hi:
-            continue
-        seg = v[lo:hi]
-        clipped = np.minimum(seg, 0.5 * (v[lo - p : hi - p] + v[lo + p : hi + p]))
-        v[lo:hi] = np.where(width[lo:hi] >= p, clipped, seg)
+    if compiled:
+        snip_clip(v, np.ascontiguousarray(width), first, last)
+    else:
+        for p in range(int(width.max()), 0, -1):  # decreasing windows: the classic order
+            lo, hi = max(int(first[p]), p), min(int(last[p]), n - p)
+            if lo >= hi:
+                continue
+            seg = v[lo:hi]
+            clipped = np.minimum(seg, 0.5 * (v[lo - p : hi - p] + v[lo + p : hi + p]))
+            v[lo:hi] = np.where(width[lo:hi] >= p, clipped, seg)
     back = (np.exp(np.exp(v) - 1.0) - 1.0) ** 2 - 1.0
     out: FloatArray = np.minimum(np.maximum(back, 0.0), y)
     return out
