@@ -138,3 +138,54 @@ def test_unknown_sort_is_refused(demo_node: Node) -> None:
     with pytest.raises(InputError) as err:
         _titles(demo_node, "doe.analyst", RecordFilter(), "random")
     assert err.value.field == "sort"
+
+
+def _authority(node: Node, record_id: str) -> str:
+    from sqlalchemy import select
+
+    from nucsec.store.schema import labels
+
+    with node.engine.connect() as conn:
+        found = conn.execute(
+            select(labels.c.authority)
+            .select_from(records.join(labels, labels.c.id == records.c.label_id))
+            .where(records.c.id == record_id)
+        ).scalar()
+    return str(found)
+
+
+@pytest.mark.parametrize("user", ["doe.analyst", "npa.analyst"])
+def test_incident_and_practice_searches_take_the_filter(demo_node: Node, user: str) -> None:
+    """The incident and practice searches narrow by nation in SQL: every item listed is
+    of that nation, the total counts exactly the listed items, and the nations' totals add
+    up to the unfiltered total (nothing the reader may not read is in any of them)."""
+    from nucsec.service.incident_search import IncidentFilter, search_incidents
+    from nucsec.service.practice_search import PracticeFilter, search_practices
+    from nucsec.service.practices import add_practice
+
+    for author, banner, pid in (
+        ("doe.analyst", "SECRET//REL TO USA, JPN", "BP-F1"),
+        ("doe.analyst", "SECRET//NOFORN", "BP-F2"),  # hidden from the Japanese analyst
+        ("npa.analyst", "極秘//REL TO USA, JPN", "BP-F3"),
+    ):
+        record = {"id": pid, "title": f"Filter {pid}", "summary": "s", "body": ""}
+        record["topic"] = "insider_threat"
+        label = parse_banner(banner, demo_node.ctx)
+        add_practice(demo_node, principal_of(demo_node, author), record, label)
+    who = principal_of(demo_node, user)
+    for search, make in (
+        (search_incidents, lambda f: IncidentFilter(records=f)),
+        (search_practices, lambda f: PracticeFilter(records=f)),
+    ):
+        every = search(demo_node, who, make(None), limit=500)
+        totals = 0
+        for nation in ("USA", "JPN"):
+            found = search(demo_node, who, make(RecordFilter(nation=nation)), limit=500)
+            assert found.total == len(found.items)
+            assert {_authority(demo_node, i.id) for i in found.items} <= {nation}
+            totals += found.total
+        assert every.total > 0 and totals == every.total
+    seen = search_practices(demo_node, who, PracticeFilter(records=RecordFilter(nation="USA")))
+    assert len(seen.items) == (2 if user == "doe.analyst" else 1)  # NOFORN: not for JPN
+    with pytest.raises(InputError):
+        search_incidents(demo_node, who, IncidentFilter(records=RecordFilter(level="NOPE")))
