@@ -16,20 +16,55 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
+
+#: the message template of a labelled record that does not exist or that the caller may not
+#: read (both answer the same): filled with ``kind`` and ``id``
+NOT_FOUND = "%(kind)s %(id)s not found"
 
 
 class NucsecError(Exception):
-    """Root of every error nucsec raises on purpose."""
+    """Root of every error nucsec raises on purpose.
+
+    An error may carry its message as a ``template`` (a msgid with ``%(name)s``
+    placeholders, marked for the message catalogue) and its ``params``: the message is then
+    the template filled in, and a page translates the template before filling it in
+    (:meth:`translated`), so a Japanese reader gets the message in Japanese while the API's
+    JSON body (:meth:`to_dict`) is unchanged.
+
+    >>> err = NotFoundError(template=NOT_FOUND, params={"kind": "document", "id": "x"})
+    >>> err.message, err.translated(lambda t: t.replace("not found", "は見つかりません"))
+    ('document x not found', 'document x は見つかりません')
+    """
 
     #: short machine-readable kind, used in JSON error bodies
     code = "error"
 
-    def __init__(self, message: str, *, field: str | None = None, value: Any = None) -> None:
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        field: str | None = None,
+        value: Any = None,
+        template: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.template = template
+        self.params = dict(params or {})
+        if template is not None:
+            message = template % self.params
         super().__init__(message)
         self.message = message
         self.field = field
         self.value = value
+
+    def translated(self, gettext: Callable[[str], str]) -> str:
+        """The message in the language of ``gettext``: its template translated and then
+        filled in (a message without a template is looked up as a whole)."""
+        if self.template is None:
+            return gettext(self.message)
+        return gettext(self.template) % self.params
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready description: ``{"error": code, "message": ..., "field": ...}``."""

@@ -28,8 +28,11 @@ pytestmark = [
 PAGES = [
     ("npa.chief", "/"),
     ("npa.chief", "/documents"),
+    ("npa.chief", "/documents?nation=JPN&sort=title"),  # the filter bar, filled in
+    ("npa.chief", "/documents?level=ULTRA"),  # a typed error, in the reader's language
     ("npa.chief", "/documents/new"),
     ("npa.chief", "/incidents"),
+    ("npa.chief", "/incidents?level=SECRET&date_from=2000-01-01"),
     ("npa.chief", "/incidents/new"),
     ("npa.chief", "/incidents/import"),
     ("npa.chief", "/incidents/trends"),
@@ -42,10 +45,12 @@ PAGES = [
     ("npa.chief", "/cases/new"),
     ("npa.chief", "/practices"),
     ("npa.chief", "/practices?q=insider"),
+    ("npa.chief", "/practices?nation=JPN"),
     ("npa.chief", "/facilities"),
     ("jpn.security", "/admin/users"),
     ("jpn.security", "/admin/users/new"),
     ("jpn.security", "/admin/users/npa.analyst"),
+    ("jpn.security", "/admin/users/npa.analyst?done=saved"),  # the confirmation
     ("jpn.security", "/admin/compartments"),
     ("jpn.security", "/admin/equivalence"),
     ("jpn.auditor", "/audit"),
@@ -130,5 +135,5 @@ def test_the_page_fits_and_the_banners_frame_the_view(
         assert abs(f["bottom"] - f["height"]) <= 1, (where, f)  # bottom banner at the bottom
         assert f["topWidth"] == f["bottomWidth"] == width, (where, f)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    name = path.strip("/").replace("/", "-") or "home"
+    name = path.strip("/").replace("/", "-").replace("?", "_").replace("&", "_") or "home"
     page.screenshot(path=str(ARTIFACTS / f"width-{width}-{language}-{name}.png"))  # type: ignore[attr-defined]

@@ -53,6 +53,7 @@ from nucsec.service.kinds import Attachable, Draft, RecordKind, Released, Values
 from nucsec.service.trail import emit, keyed
 from nucsec.service.views import AnalysisView, RecordPage
 from nucsec.store.labels import load_label
+from nucsec.store.record_filter import RecordFilter
 from nucsec.store.records import RecordRow, RecordStore, VersionRow
 
 __all__ = [
@@ -434,10 +435,17 @@ def list_analyses(
     query: str | None = None,
     limit: int = 50,
     after: str | None = None,
+    flt: RecordFilter | None = None,
+    sort: str | None = None,
 ) -> RecordPage:
-    """A page of the analyses the principal may read, newest first."""
-    return labelled.page(node, principal, ANALYSIS, query=query, limit=limit, after=after)
+    """A page of the analyses the principal may read, newest first (or by ``sort``),
+    narrowed by ``flt``."""
+    return labelled.page(
+        node, principal, ANALYSIS, query=query, limit=limit, after=after, flt=flt, sort=sort
+    )
 
 
-def count_analyses(node: Node, principal: Principal, query: str | None = None) -> int:
-    return labelled.count(node, principal, ANALYSIS, query)
+def count_analyses(
+    node: Node, principal: Principal, query: str | None = None, flt: RecordFilter | None = None
+) -> int:
+    return labelled.count(node, principal, ANALYSIS, query, flt)

@@ -22,6 +22,7 @@ from nucsec.service import labelled
 from nucsec.service.files import portion_file_draft, portion_files
 from nucsec.service.kinds import Attachable, Draft, RecordKind, Values, Wire
 from nucsec.service.views import DocumentVersion, DocumentView, ExplainView, RecordPage
+from nucsec.store.record_filter import RecordFilter
 from nucsec.store.records import RecordRow, VersionRow
 
 __all__ = [
@@ -132,15 +133,28 @@ def list_documents(
     origin: str | None = None,
     limit: int = 50,
     after: str | None = None,
+    flt: RecordFilter | None = None,
+    sort: str | None = None,
 ) -> RecordPage:
-    """A page of the documents the principal may read, newest first."""
+    """A page of the documents the principal may read, newest first (or by ``sort``),
+    narrowed by ``flt``."""
     return labelled.page(
-        node, principal, DOCUMENT, query=query, origin=origin, limit=limit, after=after
+        node,
+        principal,
+        DOCUMENT,
+        query=query,
+        origin=origin,
+        limit=limit,
+        after=after,
+        flt=flt,
+        sort=sort,
     )
 
 
-def count_documents(node: Node, principal: Principal, query: str | None = None) -> int:
-    return labelled.count(node, principal, DOCUMENT, query)
+def count_documents(
+    node: Node, principal: Principal, query: str | None = None, flt: RecordFilter | None = None
+) -> int:
+    return labelled.count(node, principal, DOCUMENT, query, flt)
 
 
 def history(node: Node, principal: Principal, doc_id: str) -> list[DocumentVersion]:

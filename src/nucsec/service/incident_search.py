@@ -29,6 +29,13 @@ from nucsec.service.labelled import summary_fields
 from nucsec.service.trail import emit, keyed, reading
 from nucsec.service.views import IncidentPage, IncidentSummary
 from nucsec.store.labels import LABEL_TABLES, load_label
+from nucsec.store.record_filter import (
+    RecordFilter,
+    after_cursor,
+    checked_sort,
+    filter_clauses,
+    order_by,
+)
 from nucsec.store.records import RECORD_COLUMNS, record_row
 from nucsec.store.schema import records
 
@@ -54,6 +61,8 @@ class IncidentFilter:
     group: str | None = None
     country: str | None = None
     incident_type: str | None = None
+    #: marking, nation, agency, dates changed (checked against the node's markings)
+    records: RecordFilter | None = None
 
     def checked(self) -> IncidentFilter:
         """The filter with codes normalised; InputError naming a bad field."""
@@ -66,10 +75,15 @@ class IncidentFilter:
         if self.year is not None and not 1900 <= self.year <= 2200:
             raise InputError("year must be between 1900 and 2200", field="year", value=self.year)
         country = country_code(self.country, field="country") if self.country else None
-        return IncidentFilter(self.query or None, self.year, group, country, kind)
+        return IncidentFilter(self.query or None, self.year, group, country, kind, self.records)
 
     def active(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v not in (None, "") and k != "query"}
+        out = {
+            k: v
+            for k, v in self.__dict__.items()
+            if v not in (None, "") and k not in ("query", "records")
+        }
+        return out | (self.records.params() if self.records is not None else {})
 
 
 def _where(principal: Principal, node: Node, f: IncidentFilter) -> list[Any]:
@@ -95,6 +109,8 @@ def _where(principal: Principal, node: Node, f: IncidentFilter) -> list[Any]:
         where.append(c.country == f.country)
     if f.incident_type:
         where.append(c.incident_type == f.incident_type)
+    if f.records is not None:
+        where.extend(filter_clauses(f.records.checked(node.ctx)))
     return where
 
 
@@ -119,8 +135,10 @@ def search_incidents(
     *,
     limit: int = 25,
     after: str | None = None,
+    sort: str | None = None,
 ) -> IncidentPage:
-    """A page of the incidents the principal may read, newest first, and their total.
+    """A page of the incidents the principal may read, newest first (or in the order
+    ``sort`` names: ``new``, ``old``, ``title``), and their total.
 
     Each item is a listing summary (id, title, banner, ...) with the incident's reference,
     event date, group, type, material class, country (code and name).
@@ -128,21 +146,22 @@ def search_incidents(
     if not 1 <= limit <= 500:
         raise InputError("limit must be between 1 and 500", field="limit", value=limit)
     f = (flt or IncidentFilter()).checked()
+    order = checked_sort(sort)
     where = _where(principal, node, f)
     with reading(node) as (conn, recorder):
         if after is not None:
             cursor = conn.execute(
-                _joined(records.c.pk).where(*where, records.c.id == after)
-            ).scalar()
+                _joined(records.c.pk, records.c.title).where(*where, records.c.id == after)
+            ).first()
             if cursor is None:
                 raise InputError("invalid page cursor", field="next", value=after)
-            page_where = [*where, records.c.pk < cursor]
+            page_where = [*where, after_cursor(order, cursor[0], cursor[1])]
         else:
             page_where = where
         rows = conn.execute(
             _joined(*RECORD_COLUMNS, *_FACTS)
             .where(*page_where)
-            .order_by(records.c.pk.desc())
+            .order_by(*order_by(order))
             .limit(limit + 1)
         ).all()
         total = int(conn.execute(_joined(func.count()).where(*where)).scalar() or 0)

@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from nucsec.errors import InputError, NotFoundError
+from nucsec.errors import NOT_FOUND, InputError, NotFoundError
 from nucsec.portions import PortionRule
 
 if TYPE_CHECKING:
@@ -175,7 +175,12 @@ class RecordKind:
     outgoing: Callable[[dict[str, Any], Released], dict[str, Any]] = _as_sent
 
     def not_found(self, record_id: str) -> NotFoundError:
-        return NotFoundError(f"{self.name} {record_id} not found", field="id", value=record_id)
+        return NotFoundError(
+            template=NOT_FOUND,
+            params={"kind": self.name, "id": record_id},
+            field="id",
+            value=record_id,
+        )
 
     def ref(self, row: RecordRow, version: int | None = None) -> str:
         """Audit reference of a record version: ``document:<id>#v3``."""

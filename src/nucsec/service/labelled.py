@@ -40,6 +40,7 @@ from nucsec.service.kinds import Draft, RecordKind
 from nucsec.service.trail import Sink, emit, keyed, reading
 from nucsec.service.views import ExplainView, PortionView, RecordPage, RecordSummary
 from nucsec.store.labels import intern_label, load_label, resolve_basis
+from nucsec.store.record_filter import RecordFilter, checked_sort
 from nucsec.store.records import NewRecord, Portion, RecordRow, RecordStore, VersionRow
 from nucsec.store.schema import labels as label_table
 
@@ -533,9 +534,23 @@ def page(
     origin: str | None = None,
     limit: int = 50,
     after: str | None = None,
+    flt: RecordFilter | None = None,
+    sort: str | None = None,
 ) -> RecordPage:
-    """A page of the records the principal may read, newest first."""
-    items, nxt, _ = _page(node, principal, kind, query, origin, limit, after, with_views=False)
+    """A page of the records the principal may read, newest first (or in the order
+    ``sort`` names: ``new``, ``old``, ``title``), narrowed by ``flt`` (in SQL)."""
+    items, nxt, _ = _page(
+        node,
+        principal,
+        kind,
+        query,
+        origin,
+        limit,
+        after,
+        with_views=False,
+        flt=flt.checked(node.ctx) if flt is not None else None,
+        sort=checked_sort(sort),
+    )
     return RecordPage(items=items, next=nxt)
 
 
@@ -559,11 +574,21 @@ def _page(
     after: str | None,
     *,
     with_views: bool,
+    flt: RecordFilter | None = None,
+    sort: str = "new",
 ) -> tuple[tuple[RecordSummary, ...], str | None, list[Any]]:
+    filtered = flt is not None and flt.active()
     with reading(node) as (conn, recorder):
         store = RecordStore(conn, node.ctx)
         rows, nxt = store.list_visible(
-            kind.name, principal, query=query, origin=origin, limit=limit, after=after
+            kind.name,
+            principal,
+            query=query,
+            origin=origin,
+            limit=limit,
+            after=after,
+            flt=flt,
+            sort=sort,
         )
         items = tuple(RecordSummary(**summary_fields(node, conn, r)) for r in rows)
         views: list[Any] = []
@@ -574,28 +599,37 @@ def _page(
             node,
             recorder,
             actor=principal.id,
-            action="record.search" if query else "record.list",
+            action="record.search" if query or filtered else "record.list",
             details={
                 "kind": kind.name,
                 "query": keyed(node, query or ""),
                 "origin": origin,
                 "after": after,
                 "ids": [r.id for r in rows],
+                **({"filters": flt.params()} if flt is not None and filtered else {}),
             },
         )
     return items, nxt, views
 
 
-def count(node: Node, principal: Principal, kind: RecordKind, query: str | None = None) -> int:
-    """How many records of a kind the principal may read (matching ``query``)."""
+def count(
+    node: Node,
+    principal: Principal,
+    kind: RecordKind,
+    query: str | None = None,
+    flt: RecordFilter | None = None,
+) -> int:
+    """How many records of a kind the principal may read (matching ``query`` and ``flt``)."""
+    checked = flt.checked(node.ctx) if flt is not None else None
     with reading(node) as (conn, recorder):
-        n = RecordStore(conn, node.ctx).count_visible(kind.name, principal, query)
+        n = RecordStore(conn, node.ctx).count_visible(kind.name, principal, query, checked)
+        extra = {"filters": checked.params()} if checked is not None and checked.active() else {}
         emit(
             node,
             recorder,
             actor=principal.id,
             action="record.search",
-            details={"kind": kind.name, "query": keyed(node, query or ""), "count": n},
+            details={"kind": kind.name, "query": keyed(node, query or ""), "count": n, **extra},
         )
     return n
 

@@ -56,6 +56,7 @@ from nucsec.service.practice_tables import FTS_TABLE, practice_index, practice_t
 from nucsec.service.trail import emit, keyed, reading
 from nucsec.service.views import JsonView, RecordSummary
 from nucsec.store.labels import LABEL_TABLES
+from nucsec.store.record_filter import RecordFilter, filter_clauses
 from nucsec.store.records import RECORD_COLUMNS, record_row
 from nucsec.store.schema import record_versions, records
 
@@ -75,6 +76,8 @@ class PracticeFilter:
     topic: str | None = None
     applicability: tuple[str, ...] = ()
     status: str | None = None
+    #: marking, nation, agency, dates changed (checked against the node's markings)
+    records: RecordFilter | None = None
 
     def checked(self) -> PracticeFilter:
         """The filter, each field checked (InputError naming the field)."""
@@ -98,12 +101,16 @@ class PracticeFilter:
         query = (self.query or "").strip() or None
         if query is not None and not fts5_query(query):
             raise InputError("the query has no word to search for", field="query")
-        return PracticeFilter(query, self.topic or None, tuple(self.applicability), self.status)
+        return PracticeFilter(
+            query, self.topic or None, tuple(self.applicability), self.status, self.records
+        )
 
     def active(self) -> dict[str, Any]:
         out = {"topic": self.topic, "status": self.status}
         if self.applicability:
             out["applicability"] = ",".join(self.applicability)
+        if self.records is not None:
+            out.update(self.records.params())
         return {k: v for k, v in out.items() if v}
 
 
@@ -141,6 +148,9 @@ def _conditions(node: Node, principal: Principal, f: PracticeFilter) -> list[Any
     for tag in f.applicability:
         tags = practice_tags.alias().c  # its own name: the tag facet joins practice_tags
         where.append(exists().where(tags.record_pk == _PI.record_pk, tags.tag == tag))
+    if f.records is not None and f.records.active():
+        narrowed = select(records.c.pk).where(*filter_clauses(f.records.checked(node.ctx)))
+        where.append(_PI.record_pk.in_(narrowed))
     return where
 
 

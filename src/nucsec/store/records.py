@@ -24,6 +24,7 @@ from nucsec.markings.context import MarkingContext
 from nucsec.policy import Principal
 from nucsec.policy.sql import visible_label_ids
 from nucsec.store.labels import LABEL_TABLES
+from nucsec.store.record_filter import RecordFilter, after_cursor, filter_clauses, order_by
 from nucsec.store.schema import record_versions, records
 
 __all__ = ["NewRecord", "Portion", "RecordRow", "RecordStore", "VersionRow", "bulk_insert"]
@@ -373,6 +374,11 @@ class RecordStore:
     def _visible(self, kind: str, principal: Principal) -> Any:
         return _visible(kind, principal, self.ctx)
 
+    def visible_where(self, kind: str, principal: Principal) -> Any:
+        """The SQL condition "a record of ``kind`` the principal may read" (the monitor's
+        SQL twin), for counts that group what the lists show."""
+        return _visible(kind, principal, self.ctx)
+
     def list_visible(
         self,
         kind: str,
@@ -382,8 +388,11 @@ class RecordStore:
         origin: str | None = None,
         limit: int = 50,
         after: str | None = None,
+        flt: RecordFilter | None = None,
+        sort: str = "new",
     ) -> tuple[list[RecordRow], str | None]:
-        """Newest first; ``after`` is the id of the last record of the previous page.
+        """Newest first (or in the order ``sort`` names); ``after`` is the id of the last
+        record of the previous page; ``flt`` narrows it (a checked :class:`RecordFilter`).
 
         Returns the page and the cursor of the next page (None at the end). A cursor that
         names a record the principal may not see is refused like a malformed one.
@@ -396,20 +405,32 @@ class RecordStore:
         if origin and origin != "local":
             params["origin"] = origin
         if after is not None:
-            cursor_pk = self.conn.execute(
-                select(records.c.pk).where(records.c.id == after, self._visible(kind, principal))
-            ).scalar()
-            if cursor_pk is None:
+            cursor = self.conn.execute(
+                select(records.c.pk, records.c.title).where(
+                    records.c.id == after, self._visible(kind, principal)
+                )
+            ).first()
+            if cursor is None:
                 raise InputError("invalid page cursor", field="next", value=after)
-            params["cursor"] = cursor_pk
+            params["cursor"], params["cursor_title"] = cursor
         where_origin = None if not origin else "local" if origin == "local" else "peer"
-        shape = _ListShape(bool(query), where_origin, after is not None)
-        rows = self.conn.execute(_listing(kind, principal, self.ctx, shape), params).all()
+        shape = _ListShape(bool(query), where_origin, after is not None, sort)
+        statement = _listing(kind, principal, self.ctx, shape)
+        if flt is not None and flt.active():
+            statement = statement.where(*filter_clauses(flt))
+        rows = self.conn.execute(statement, params).all()
         page = [record_row(r) for r in rows[:limit]]
         return page, (page[-1].id if len(rows) > limit else None)
 
-    def count_visible(self, kind: str, principal: Principal, query: str | None = None) -> int:
-        where = [self._visible(kind, principal)]
+    def count_visible(
+        self,
+        kind: str,
+        principal: Principal,
+        query: str | None = None,
+        flt: RecordFilter | None = None,
+    ) -> int:
+        """How many records :meth:`list_visible` would list over all its pages."""
+        where = [self._visible(kind, principal), *filter_clauses(flt)]
         if query:
             where.append(records.c.search_text.contains(query.lower(), autoescape=True))
         return int(self.conn.execute(select(func.count()).where(*where)).scalar() or 0)
@@ -436,6 +457,7 @@ class _ListShape:
     search: bool
     origin: str | None  # None, "local" or "peer"
     after: bool
+    sort: str = "new"
 
 
 def _like_pattern(text: str) -> str:
@@ -465,5 +487,10 @@ def _listing(kind: str, principal: Principal, ctx: MarkingContext, shape: _ListS
     elif shape.origin == "peer":
         where.append(c.origin == bindparam("origin"))
     if shape.after:
-        where.append(c.pk < bindparam("cursor"))
-    return select(*RECORD_COLUMNS).where(*where).order_by(c.pk.desc()).limit(bindparam("lim"))
+        where.append(after_cursor(shape.sort, bindparam("cursor"), bindparam("cursor_title")))
+    return (
+        select(*RECORD_COLUMNS)
+        .where(*where)
+        .order_by(*order_by(shape.sort))
+        .limit(bindparam("lim"))
+    )

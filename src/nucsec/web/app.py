@@ -49,13 +49,17 @@ def _error_body(kind: str, message: str, field: str | None = None) -> dict[str, 
 
 
 def _respond(
-    request: Request, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+    request: Request,
+    status: int,
+    body: dict[str, Any],
+    headers: dict[str, str] | None = None,
+    error: NucsecError | None = None,
 ) -> Response:
     if _is_api(request):
         return JSONResponse(body, status_code=status, headers=headers)
     from nucsec.web.views import error_page
 
-    return error_page(request, status, body["message"], headers=headers)
+    return error_page(request, status, body["message"], headers=headers, error=error)
 
 
 def _validation_message(exc: RequestValidationError) -> tuple[int, str, str | None]:
@@ -121,7 +125,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             headers["WWW-Authenticate"] = "Bearer"
         if status >= 500:
             log.error("%s %s: %s", request.method, request.url.path, exc.message)
-        return _respond(request, status, exc.to_dict(), headers or None)
+        return _respond(request, status, exc.to_dict(), headers or None, exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

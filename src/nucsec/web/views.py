@@ -16,6 +16,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from nucsec.errors import NucsecError
 from nucsec.markings import Label, LabelError, parse_banner
 from nucsec.node import Node
 from nucsec.service.views import RecordSummary
@@ -160,14 +161,20 @@ def error_page(
     *,
     headers: Mapping[str, str] | None = None,
     hint: str = "",
+    error: NucsecError | None = None,
 ) -> HTMLResponse:
     """The error page (no labelled content: the lowest banner), in the reader's language:
-    the title by status; ``message`` if the catalogue has it (see :data:`COMMON_MESSAGES`),
-    and ``hint``, a msgid saying what to do next."""
+    the title by status; ``message`` if the catalogue has it (see :data:`COMMON_MESSAGES`)
+    or, for a typed ``error`` with a template, its template translated then filled in
+    (:meth:`~nucsec.errors.NucsecError.translated`); and ``hint``, a msgid saying what to
+    do next."""
     caller: Caller | None = getattr(request.state, "caller", None)
     t = i18n.translator(request, caller)
     title = t.gettext(ERROR_TITLES.get(status, ERROR_TITLES[500]))
-    message = t.gettext(message) if message else message
+    if error is not None:
+        message = error.translated(t.gettext)
+    elif message:
+        message = t.gettext(message)
     if hint:
         message = f"{message} ({t.gettext(hint)})"
     return render(

@@ -11,16 +11,34 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
 
-__all__ = ["GROUP_COLOURS", "Bar", "bar_chart_svg", "stacked_years_svg"]
+__all__ = ["GROUP_COLOURS", "Bar", "bar_chart_svg", "linked", "stacked_years_svg"]
 
 #: ITDB groups I, II, III (colour-blind-safe: vermilion, orange, blue)
 GROUP_COLOURS = ("#d55e00", "#e69f00", "#0072b2")
 BAR_COLOUR = "#0b4f8a"
 #: one bar: code, English name, Japanese name, count
 Bar = tuple[str, str, str, int]
+
+
+def linked(shape: str, url: str | None, name: str) -> str:
+    """``shape`` wrapped in a link to ``url`` named ``name`` (drill down to the filtered
+    list), or ``shape`` itself without a URL.
+
+    >>> linked("<rect/>", "/incidents?type=theft", "theft: 2")
+    '<a href="/incidents?type=theft" aria-label="theft: 2"><rect/></a>'
+    """
+    if not url:
+        return shape
+    return f'<a href="{escape(url)}" aria-label="{escape(name)}">{shape}</a>'
+
+
+def _role(link: object) -> str:
+    """``img`` for a picture; ``group`` for a chart of links (an image's children are
+    presentational: a link inside one would be hidden from assistive technology)."""
+    return "group" if link else "img"
 
 
 def _nice_step(top: int) -> int:
@@ -30,15 +48,23 @@ def _nice_step(top: int) -> int:
     return max(1, top // 5)
 
 
-def bar_chart_svg(title: str, bars: Sequence[Bar], *, width: int = 720) -> str:
-    """Horizontal bars, one per value, labelled ``English / 日本語`` with the count."""
+def bar_chart_svg(
+    title: str,
+    bars: Sequence[Bar],
+    *,
+    width: int = 720,
+    link: Callable[[str], str | None] | None = None,
+) -> str:
+    """Horizontal bars, one per value, labelled ``English / 日本語`` with the count; each
+    bar links to ``link(code)`` when given (the list filtered on that value)."""
     row, left, top = 34, 300, 30
     height = top + row * max(len(bars), 1) + 30
     peak = max((b[3] for b in bars), default=0)
     scale = (width - left - 60) / peak if peak else 0.0
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{escape(title)}" class="chart" font-family="sans-serif" font-size="12">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'role="{_role(link)}" aria-label="{escape(title)}" class="chart" '
+        'font-family="sans-serif" font-size="12">',
         f"<title>{escape(title)}</title>",
         f'<text x="0" y="16" font-size="14" font-weight="bold">{escape(title)}</text>',
     ]
@@ -49,9 +75,14 @@ def bar_chart_svg(title: str, bars: Sequence[Bar], *, width: int = 720) -> str:
             f'<text x="{left - 8}" y="{y + 12}" text-anchor="end">{escape(_short(en))}</text>'
             f'<text x="{left - 8}" y="{y + 26}" text-anchor="end" fill="#57606a" lang="ja">'
             f"{escape(_short(ja, 22))}</text>"
-            f'<rect x="{left}" y="{y + 4}" width="{w:.1f}" height="22" fill="{BAR_COLOUR}" '
-            f'data-code="{escape(code)}" data-count="{n}"><title>{escape(en)}: {n}</title></rect>'
-            f'<text x="{left + w + 6:.1f}" y="{y + 20}">{n}</text>'
+            + linked(
+                f'<rect x="{left}" y="{y + 4}" width="{w:.1f}" height="22" '
+                f'fill="{BAR_COLOUR}" data-code="{escape(code)}" data-count="{n}">'
+                f"<title>{escape(en)}: {n}</title></rect>",
+                link(code) if link else None,
+                f"{en}: {n}",
+            )
+            + f'<text x="{left + w + 6:.1f}" y="{y + 20}">{n}</text>'
         )
     out.append(
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - 30}" stroke="#57606a"/></svg>'
@@ -69,8 +100,10 @@ def stacked_years_svg(
     groups: Sequence[tuple[str, str, str]],
     *,
     width: int = 720,
+    link: Callable[[str, str], str | None] | None = None,
 ) -> str:
-    """Vertical bars per year, stacked by ITDB group (``groups``: code, English, Japanese)."""
+    """Vertical bars per year, stacked by ITDB group (``groups``: code, English, Japanese);
+    each part links to ``link(year, group)`` when given."""
     years = sorted(by_year_and_group)
     left, right, top, bottom = 50, 10, 30, 40
     legend = 34 * len(groups) + 10
@@ -87,8 +120,9 @@ def stacked_years_svg(
         return top + plot_h - v / y_max * plot_h
 
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{escape(title)}" class="chart" font-family="sans-serif" font-size="12">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'role="{_role(link)}" aria-label="{escape(title)}" class="chart" '
+        'font-family="sans-serif" font-size="12">',
         f"<title>{escape(title)}</title>",
         f'<text x="0" y="16" font-size="14" font-weight="bold">{escape(title)}</text>',
     ]
@@ -105,12 +139,14 @@ def stacked_years_svg(
         for (code, en, _), colour in zip(groups, GROUP_COLOURS, strict=False):
             n = int(by_year_and_group[year].get(code, 0))
             if n:
-                out.append(
+                rect = (
                     f'<rect x="{x:.1f}" y="{py(base + n):.1f}" width="{bar_w:.1f}" '
                     f'height="{py(base) - py(base + n):.1f}" fill="{colour}" data-year="{year}" '
                     f'data-group="{code}" data-count="{n}"><title>{year} {escape(en)}: {n}'
                     "</title></rect>"
                 )
+                url = link(year, code) if link else None
+                out.append(linked(rect, url, f"{year} {en}: {n}"))
             base += n
         if i % label_every == 0:
             out.append(

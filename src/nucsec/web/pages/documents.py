@@ -30,9 +30,10 @@ from nucsec.web.deps import (
     page_caller,
 )
 from nucsec.web.errors import http_status
-from nucsec.web.i18n import translator
+from nucsec.web.i18n import request_language, translator
 from nucsec.web.pages.common import base_version_of
-from nucsec.web.pages.dashboard import KIND_NAMES, open_work, readable_counts
+from nucsec.web.pages.dashboard import KIND_NAMES, dashboard, open_work
+from nucsec.web.pages.list_filters import ListQuery, choices, list_query
 from nucsec.web.pages.picker import form_from_label, label_from_form, picker_options
 from nucsec.web.views import label_of_summary, render
 
@@ -43,6 +44,7 @@ PAGE_SIZE = 25
 CallerDep = Depends(page_caller)
 MaybeCallerDep = Depends(optional_page_caller)
 FormDep = Depends(csrf_form)
+ListQueryDep = Depends(list_query)
 
 
 # -- home and lists -----------------------------------------------------------------------
@@ -58,22 +60,23 @@ def home(request: Request, caller: Caller = CallerDep, node: Node = NodeDep) -> 
     total = docs.count_documents(node, caller.principal)
     since = caller.previous_login_at
     rows = _with_labels(page.items, node)
-    new = [(item, lb) for item, lb in rows if since is None or item.updated_at > since.isoformat()]
     work = open_work(node, caller.principal)
+    board = dashboard(node, caller.principal, since, translator(request, caller).gettext)
     return render(
         request,
         "home.html",
         {
             "rows": rows,
-            "new_count": len(new),
+            "new_count": sum(r.counts.new or 0 for r in board.rows),
             "since": since,
             "total": total,
             "work": work,
-            "counts": readable_counts(node, caller.principal),
+            "board": board,
             "kind_names": KIND_NAMES,
         },
         caller=caller,
-        labels=[lb for _, lb in [*rows, *work.rows] if lb is not None],
+        # the banner covers what the page lists AND every record its counts count
+        labels=[*(lb for _, lb in [*rows, *work.rows] if lb is not None), *board.labels],
     )
 
 
@@ -84,6 +87,7 @@ def documents(
     origin: str = Query("", max_length=64),
     after: str = Query("", max_length=64),
     limit: int = Query(PAGE_SIZE, ge=1, le=200),
+    lq: ListQuery = ListQueryDep,
     caller: Caller = CallerDep,
     node: Node = NodeDep,
 ) -> Response:
@@ -94,10 +98,14 @@ def documents(
         origin=origin or None,
         limit=limit,
         after=after or None,
+        flt=lq.flt,
+        sort=lq.sort,
     )
-    total = docs.count_documents(node, caller.principal, q or None)
+    total = docs.count_documents(node, caller.principal, q or None, lq.flt)
     rows = _with_labels(page.items, node)
-    params = {k: v for k, v in (("q", q), ("origin", origin), ("limit", str(limit))) if v}
+    params = {k: v for k, v in (("q", q), ("origin", origin)) if v} | lq.params()
+    if limit != PAGE_SIZE:
+        params["limit"] = str(limit)
     next_url = f"/documents?{urlencode({**params, 'after': page.next})}" if page.next else ""
     first_url = f"/documents?{urlencode(params)}" if after else ""
     return render(
@@ -108,6 +116,9 @@ def documents(
             "total": total,
             "q": q,
             "origin": origin,
+            "lq": lq,
+            "fc": choices(node.ctx, request_language(request, caller)),
+            "filtered": bool(q or origin or lq.params()),
             "next_url": next_url,
             "first_url": first_url,
         },

@@ -38,9 +38,10 @@ from nucsec.web.access import may_edit, may_see_access, may_see_release
 from nucsec.web.auth import Caller
 from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
 from nucsec.web.errors import http_status
-from nucsec.web.i18n import N_, translator
+from nucsec.web.i18n import N_, request_language, translator
 from nucsec.web.pages.charts import bar_chart_svg, stacked_years_svg
 from nucsec.web.pages.common import labels_of, preview, read_upload_form
+from nucsec.web.pages.list_filters import ListQuery, choices, list_query
 from nucsec.web.pages.picker import label_from_form, picker_options
 from nucsec.web.pages.worldmap import choropleth_svg, country_names_ja
 from nucsec.web.views import label_of_summary, render
@@ -52,7 +53,18 @@ PAGE_SIZE = 25
 NARRATIVE_SLOTS = 3
 CallerDep = Depends(page_caller)
 FormDep = Depends(csrf_form)
-YearQuery = Query(None, ge=1900, le=2200)
+ListQueryDep = Depends(list_query)
+
+
+def _year_query() -> Any:
+    """A year query parameter. One instance per parameter: FastAPI writes a parameter's
+    name into its ``Query`` as the alias, so a shared instance made every year parameter
+    read ``?year=`` (the trends page's ``year_from``/``year_to`` were ignored)."""
+    return Query(None, ge=1900, le=2200)
+
+
+YearQuery, YearFromQuery, YearToQuery = _year_query(), _year_query(), _year_query()
+MapYearFromQuery, MapYearToQuery = _year_query(), _year_query()
 #: what correlated incidents share, as the page names it (msgids)
 SHARED_DIMENSIONS = {"nuclide": N_("nuclide"), "material": N_("material"), "place": N_("place")}
 
@@ -79,11 +91,14 @@ def incidents(
     type: str = Query("", max_length=64),
     after: str = Query("", max_length=64),
     limit: int = Query(PAGE_SIZE, ge=1, le=200),
+    lq: ListQuery = ListQueryDep,
     caller: Caller = CallerDep,
     node: Node = NodeDep,
 ) -> Response:
-    flt = IncidentFilter(q or None, year, group or None, country or None, type or None)
-    page = search_incidents(node, caller.principal, flt, limit=limit, after=after or None)
+    flt = IncidentFilter(q or None, year, group or None, country or None, type or None, lq.flt)
+    page = search_incidents(
+        node, caller.principal, flt, limit=limit, after=after or None, sort=lq.sort
+    )
     rows = [(item, label_of_summary(item, node)) for item in page.items]
     params = {
         k: str(v)
@@ -96,6 +111,7 @@ def incidents(
         )
         if v
     }
+    params |= lq.params()
     if limit != PAGE_SIZE:
         params["limit"] = str(limit)
     nxt = page.next
@@ -106,6 +122,9 @@ def incidents(
             "rows": rows,
             "total": page.total,
             "f": {"q": q, "year": year or "", "group": group, "country": country, "type": type},
+            "lq": lq,
+            "fc": choices(node.ctx, request_language(request, caller)),
+            "filtered": bool(params.keys() - {"limit"}),
             "next_url": f"/incidents?{urlencode({**params, 'after': nxt})}" if nxt else "",
             "first_url": f"/incidents?{urlencode(params)}" if after else "",
             **_vocab(),
@@ -335,19 +354,23 @@ def _stats(node: Node, caller: Caller, year_from: int | None, year_to: int | Non
 @router.get("/incidents/trends", response_class=HTMLResponse)
 def trends(
     request: Request,
-    year_from: int | None = YearQuery,
-    year_to: int | None = YearQuery,
+    year_from: int | None = YearFromQuery,
+    year_to: int | None = YearToQuery,
     caller: Caller = CallerDep,
     node: Node = NodeDep,
 ) -> Response:
     stats, shown = _stats(node, caller, year_from, year_to)
     _ = translator(request, caller).gettext
     groups = [(t.code, t.en, t.ja) for t in ITDB_GROUPS.terms]
+    drill = _drill_down(year_from, year_to)
     charts = [
         (
             "by-year",
             stacked_years_svg(
-                _("Incidents by year and ITDB group"), stats.by_year_and_group, groups
+                _("Incidents by year and ITDB group"),
+                stats.by_year_and_group,
+                groups,
+                link=lambda year, group: _list_url({"year": year, "group": group}),
             ),
         ),
         (
@@ -355,6 +378,7 @@ def trends(
             bar_chart_svg(
                 _("By incident type"),
                 _bars(stats.counts["incident_type"], "incident_type"),
+                link=drill and drill("type"),
             ),
         ),
         (
@@ -373,11 +397,19 @@ def trends(
         ),
         (
             "by-country",
-            bar_chart_svg(_("By country (top 15)"), _bars(stats.counts["country"], "country", 15)),
+            bar_chart_svg(
+                _("By country (top 15)"),
+                _bars(stats.counts["country"], "country", 15),
+                link=drill and drill("country"),
+            ),
         ),
         (
             "by-group",
-            bar_chart_svg(_("By ITDB group"), _bars(stats.counts["itdb_group"], "itdb_group")),
+            bar_chart_svg(
+                _("By ITDB group"),
+                _bars(stats.counts["itdb_group"], "itdb_group"),
+                link=drill and drill("group"),
+            ),
         ),
     ]
     return render(
@@ -395,6 +427,28 @@ def trends(
     )
 
 
+def _list_url(params: dict[str, Any]) -> str:
+    return f"/incidents?{urlencode(params)}"
+
+
+def _drill_down(
+    year_from: int | None, year_to: int | None
+) -> Callable[[str], Callable[[str], str]] | None:
+    """``drill(field)(value)``: the incident list filtered on ``field=value`` within the
+    chart's years. The list filters on one year at most: a chart of a range of several
+    years has no drill-down (a link would list incidents the chart did not count)."""
+    if year_from is not None and year_from != year_to:
+        return None
+    if year_to is not None and year_from is None:
+        return None
+    year = {"year": year_from} if year_from is not None else {}
+
+    def drill(field: str) -> Callable[[str], str]:
+        return lambda value: _list_url({field: value, **year})
+
+    return drill
+
+
 def _tables(
     stats: Any, _: Callable[[str], str]
 ) -> list[tuple[str, list[tuple[str, str, str, int]]]]:
@@ -410,8 +464,8 @@ def _tables(
 @router.get("/incidents/map", response_class=HTMLResponse)
 def incident_map(
     request: Request,
-    year_from: int | None = YearQuery,
-    year_to: int | None = YearQuery,
+    year_from: int | None = MapYearFromQuery,
+    year_to: int | None = MapYearToQuery,
     caller: Caller = CallerDep,
     node: Node = NodeDep,
 ) -> Response:
@@ -422,7 +476,8 @@ def incident_map(
         for k in counts
     }
     title = translator(request, caller).gettext("Incidents by country")
-    svg = choropleth_svg(counts, title=title, names=names)
+    drill = _drill_down(year_from, year_to)
+    svg = choropleth_svg(counts, title=title, names=names, link=drill and drill("country"))
     return render(
         request,
         "incident_map.html",

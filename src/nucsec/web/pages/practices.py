@@ -36,8 +36,9 @@ from nucsec.service.practices import (
 )
 from nucsec.web.auth import Caller
 from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
-from nucsec.web.i18n import N_
+from nucsec.web.i18n import N_, request_language
 from nucsec.web.pages.common import labels_of, preview
+from nucsec.web.pages.list_filters import ListQuery, choices, list_query
 from nucsec.web.pages.picker import label_from_form, picker_options
 from nucsec.web.views import error_page, label_of_summary, render
 
@@ -46,6 +47,7 @@ __all__ = ["parse_officers", "router"]
 router = APIRouter()
 CallerDep = Depends(page_caller)
 FormDep = Depends(csrf_form)
+ListQueryDep = Depends(list_query)
 PAGE_SIZE = 20
 PICK = "part"
 OFFICER_ROLES = ("officer", "security_officer")
@@ -60,6 +62,7 @@ def _url(flt: PracticeFilter, offset: int = 0) -> str:
     params: list[tuple[str, str]] = [("q", flt.query or ""), ("topic", flt.topic or "")]
     params += [("applicability", t) for t in flt.applicability]
     params += [("status", flt.status or ""), ("offset", str(offset) if offset else "")]
+    params += list(flt.records.params().items()) if flt.records is not None else []
     return "/practices?" + urlencode([(k, v) for k, v in params if v])
 
 
@@ -73,7 +76,7 @@ def _facet_links(flt: PracticeFilter, results: PracticeResults) -> dict[str, lis
                 tags = flt.applicability
                 on = value in tags
                 new = tuple(t for t in tags if t != value) if on else (*tags, value)
-                url = _url(PracticeFilter(flt.query, flt.topic, new, flt.status))
+                url = _url(PracticeFilter(flt.query, flt.topic, new, flt.status, flt.records))
             else:
                 on = getattr(flt, facet) == value
                 changes = {facet: None if on else value}
@@ -81,7 +84,11 @@ def _facet_links(flt: PracticeFilter, results: PracticeResults) -> dict[str, lis
                 fields.update(changes)
                 url = _url(
                     PracticeFilter(
-                        fields["query"], fields["topic"], flt.applicability, fields["status"]
+                        fields["query"],
+                        fields["topic"],
+                        flt.applicability,
+                        fields["status"],
+                        flt.records,
                     )
                 )
             rows.append({"value": value, "count": count, "on": on, "url": url})
@@ -97,14 +104,16 @@ def catalogue(
     applicability: list[str] = _TAGS,
     status: str = Query("", max_length=16),
     offset: int = Query(0, ge=0, le=100_000),
+    lq: ListQuery = ListQueryDep,
     caller: Caller = CallerDep,
     node: Node = NodeDep,
 ) -> Response:
-    flt = PracticeFilter(q or None, topic or None, tuple(applicability), status or None)
+    flt = PracticeFilter(q or None, topic or None, tuple(applicability), status or None, lq.flt)
     context: dict[str, Any] = {
         "q": q, "flt": flt, "topics": topics(), "error": "", "error_field": None,
         "rows": [], "total": 0, "facets": {}, "next_url": "", "prev_url": "",
         "offset": offset, "is_officer": _is_officer(caller),
+        "lq": lq, "fc": choices(node.ctx, request_language(request, caller)),
     }  # fmt: skip
     status_code = 200
     try:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
@@ -154,19 +154,25 @@ def _colour(count: int, bins: list[tuple[int, int]]) -> str:
 
 
 def choropleth_svg(
-    counts: Mapping[str, int], *, title: str, names: Mapping[str, str] | None = None
+    counts: Mapping[str, int],
+    *,
+    title: str,
+    names: Mapping[str, str] | None = None,
+    link: Callable[[str], str | None] | None = None,
 ) -> str:
     """An SVG world map: each country filled by its count (``counts``: alpha-2 -> n).
 
     Countries without a count are drawn in the lightest colour; each shape has a
     ``<title>`` (name and count) for pointer users; the page gives the same numbers as a
-    table for everyone else.
+    table for everyone else. With ``link``, a country with a count links to
+    ``link(alpha2)`` (the incident list filtered on it).
     """
     names = names or {}
     bins = legend_bins(max(counts.values(), default=0))
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH:.0f} {HEIGHT + 40:.0f}" '
-        f'role="img" aria-labelledby="map-title" class="worldmap" font-family="sans-serif">',
+        f'role="{"group" if link else "img"}" aria-labelledby="map-title" class="worldmap" '
+        'font-family="sans-serif">',
         f'<title id="map-title">{escape(title)}</title>',
         f'<clipPath id="map-clip"><rect width="{WIDTH:.0f}" height="{HEIGHT:.1f}"/></clipPath>',
         f'<rect width="{WIDTH:.0f}" height="{HEIGHT:.1f}" fill="#f8fbff" stroke="#c8d0d8"/>',
@@ -176,9 +182,13 @@ def choropleth_svg(
         n = counts.get(alpha2, 0) if alpha2 else 0
         name = names.get(alpha2, ne_name)
         label = f"{name}: {n} incident{'s' if n != 1 else ''}" if alpha2 else ne_name
-        out.append(
+        shape = (
             f'<path d="{d}" fill="{_colour(n, bins)}" data-country="{alpha2}" '
             f'data-count="{n}"><title>{escape(label)}</title></path>'
+        )
+        url = link(alpha2) if link and alpha2 and n else None
+        out.append(
+            f'<a href="{escape(url)}" aria-label="{escape(label)}">{shape}</a>' if url else shape
         )
     out.append("</g>")
     out += _legend(bins)
