@@ -164,13 +164,24 @@ def _codes(values: Sequence[str], known: tuple[str, ...]) -> tuple[IntArray, tup
     """Codes of ``values`` into ``known``, extended (in order) with values not in it."""
     names = list(known)
     index = {name: i for i, name in enumerate(names)}
-    out = np.empty(len(values), np.int64)
-    for i, value in enumerate(values):
-        if value not in index:
-            index[value] = len(names)
-            names.append(value)
-        out[i] = index[value]
-    return out, tuple(names)
+    for value in sorted(set(values) - index.keys()):
+        index[value] = len(names)
+        names.append(value)
+    codes = np.fromiter(map(index.__getitem__, values), np.int64, len(values))
+    return codes, tuple(names)
+
+
+_ALL_ROWS = "SELECT record_pk, label_id, topic, status FROM practice_index"
+_ALL_TAGS = "SELECT record_pk, tag FROM practice_tags"
+
+
+def _raw(conn: Connection, sql: str) -> list[Any]:
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 def _load(conn: Connection, seq: int, pks: Sequence[int] | None, base: Snapshot) -> Snapshot:
@@ -181,8 +192,10 @@ def _load(conn: Connection, seq: int, pks: Sequence[int] | None, base: Snapshot)
     if pks is not None:
         rows_q = rows_q.where(pi.record_pk.in_(pks))
         tags_q = tags_q.where(pt.record_pk.in_(pks))
-    rows = conn.execute(rows_q).all()
-    tag_rows = conn.execute(tags_q).all()
+    if pks is None:  # the whole index: through the driver's cursor (no per-row objects)
+        rows, tag_rows = _raw(conn, _ALL_ROWS), _raw(conn, _ALL_TAGS)
+    else:
+        rows, tag_rows = list(conn.execute(rows_q).all()), list(conn.execute(tags_q).all())
     pk = np.array([r[0] for r in rows], np.int64)
     topic, topics = _codes([r[2] for r in rows], base.topics)
     status, statuses = _codes([r[3] for r in rows], base.statuses)

@@ -50,14 +50,18 @@ __all__ = ["PracticeFilter", "PracticeHit", "PracticeResults", "search_practices
 
 _PI = practice_index.c
 # the match statements (constants: the query is a bound parameter)
-_SQLITE_MATCH = (  # bm25 column weights: title 10, summary 4, keywords 2, body 1
-    "SELECT rowid, bm25(practice_fts, 10.0, 4.0, 2.0, 1.0) "
-    "FROM practice_fts WHERE practice_fts MATCH ?"
+_SQLITE_MATCH = "SELECT rowid FROM practice_fts WHERE practice_fts MATCH ?"
+_SQLITE_TOP = (  # bm25 column weights: title 10, summary 4, keywords 2, body 1
+    "SELECT rowid FROM practice_fts WHERE practice_fts MATCH ? "
+    "ORDER BY bm25(practice_fts, 10.0, 4.0, 2.0, 1.0), rowid DESC LIMIT ?"
 )
 _PG_MATCH = (
     "SELECT record_pk, -ts_rank(tsv, q) FROM practice_index, "
     "to_tsquery('simple', %(q)s) AS q WHERE tsv @@ q"
 )
+#: the first ranked read on SQLite takes this many more rows than the visible share of the
+#: matches predicts the page needs (then four times as many, until the page is full)
+OVERFETCH = 1.25
 
 
 @dataclass(frozen=True)
@@ -122,23 +126,48 @@ class PracticeResults(JsonView):
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-def _matches(conn: Connection, query: str) -> tuple[IntArray, npt.NDArray[np.float64]]:
-    """Every practice matching ``query`` in the transaction's view: its key and score, a
-    lower score ranking first (SQLite: ``bm25``; PostgreSQL: minus ``ts_rank``). One
-    statement, read through the driver's cursor (tens of thousands of rows for a
-    frequent term)."""
+def _rows(conn: Connection, sql: str, params: Any) -> list[Any]:
+    """Rows of a constant statement, through the driver's cursor (tens of thousands of
+    keys for a frequent term: no per-row objects of SQLAlchemy)."""
     cursor = conn.connection.cursor()
     try:
-        if conn.dialect.name == "sqlite":
-            cursor.execute(_SQLITE_MATCH, (fts5_query(query),))
-        else:
-            cursor.execute(_PG_MATCH, {"q": tsquery(query)})
-        rows = cursor.fetchall()
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
     finally:
         cursor.close()
+
+
+def _matches(conn: Connection, query: str) -> tuple[IntArray, npt.NDArray[np.float64] | None]:
+    """Every practice matching ``query`` in the transaction's view: its key and, on
+    PostgreSQL, its score (minus ``ts_rank``: lower first). SQLite gives the keys alone:
+    its ``bm25`` is computed for the page only (:func:`_sqlite_page`)."""
+    if conn.dialect.name == "sqlite":
+        rows = _rows(conn, _SQLITE_MATCH, (fts5_query(query),))
+        return np.fromiter((r[0] for r in rows), np.int64, len(rows)), None
+    rows = _rows(conn, _PG_MATCH, {"q": tsquery(query)})
     pks = np.fromiter((r[0] for r in rows), np.int64, len(rows))
-    scores = np.fromiter((r[1] for r in rows), np.float64, len(rows))
-    return pks, scores
+    return pks, np.fromiter((r[1] for r in rows), np.float64, len(rows))
+
+
+def _sqlite_page(
+    conn: Connection, query: str, chosen: IntArray, matched: int, limit: int, offset: int
+) -> list[int]:
+    """The page among the ``chosen`` keys (sorted) of ``matched`` matches, by ``bm25``
+    then newest first: FTS5 ranks its matches and gives the best ``k``; the chosen ones
+    among them are the page if there are enough of them (the order is total, so the best
+    chosen are the best of the chosen), else ``k`` grows."""
+    need = min(offset + limit, len(chosen))
+    if need <= offset:
+        return []
+    k = min(matched, int(need * matched / len(chosen) * OVERFETCH) + 16)
+    while True:
+        rows = _rows(conn, _SQLITE_TOP, (fts5_query(query), k))
+        best = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+        at = np.minimum(np.searchsorted(chosen, best), len(chosen) - 1)
+        mine = best[chosen[at] == best]
+        if len(mine) >= need or len(rows) < k:
+            return [int(pk) for pk in mine[offset:need]]
+        k = min(matched, k * 4)
 
 
 def _readable(node: Node, principal: Principal, conn: Connection) -> list[int]:
@@ -165,10 +194,12 @@ def search_practices(
     """The practices the principal may read that match, best first (newest first
     without a query), their total and facet counts.
 
-    The text engine gives every match's key and score, once; the mirror
-    (:mod:`nucsec.service.practice_mirror`) keeps those with a readable label (the
+    The text engine gives every match's key (and, on PostgreSQL, its score), once; the
+    mirror (:mod:`nucsec.service.practice_mirror`) keeps those with a readable label (the
     monitor's SQL twin, asked once for the label ids) that pass the filters, and counts
-    them; the page's records are then fetched by key (the twin applied to the records).
+    them; the page is the best of those (SQLite: FTS5's best by ``bm25``, read until
+    enough of them are kept); its records are then fetched by key (the twin applied to
+    the records).
     """
     if not 1 <= limit <= 500:
         raise InputError("limit must be between 1 and 500", field="limit", value=limit)
@@ -190,7 +221,11 @@ def search_practices(
         )
         total = len(chosen.at)
         counts = snap.facets(chosen.rows) if facets else {}
-        page = _page(pks[chosen.at], scores[chosen.at], limit, offset)
+        if scores is None:  # SQLite, a query: FTS5 ranks
+            keys = np.sort(pks[chosen.at])
+            page = _sqlite_page(conn, f.query or "", keys, len(pks), limit, offset)
+        else:
+            page = _page(pks[chosen.at], scores[chosen.at], limit, offset)
         items = _hits(node, principal, conn, page)
         emit(
             node,
