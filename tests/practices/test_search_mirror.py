@@ -14,6 +14,7 @@ from nucsec.assembly import open_node
 from nucsec.errors import NucsecError
 from nucsec.markings import parse_banner
 from nucsec.service import labelled
+from nucsec.service import practice_search as search_module
 from nucsec.service.kinds import Draft
 from nucsec.service.practice_mirror import _EMPTY, _load, snapshot
 from nucsec.service.practice_search import PracticeFilter, search_practices
@@ -52,8 +53,9 @@ def _add(node, i, *, word=True, japanese=False, banner=None):  # type: ignore[no
 
 
 def _search(node, user, **kw):  # type: ignore[no-untyped-def]
-    limit = kw.pop("limit", 100)
-    return search_practices(node, principal_of(node, user), PracticeFilter(**kw), limit=limit)
+    limit, offset = kw.pop("limit", 100), kw.pop("offset", 0)
+    reader = principal_of(node, user)
+    return search_practices(node, reader, PracticeFilter(**kw), limit=limit, offset=offset)
 
 
 def _readable(node, user, made):  # type: ignore[no-untyped-def]
@@ -210,3 +212,32 @@ def test_a_value_no_practice_has_matches_nothing(demo_node, flt):
     _add(node, 1)
     got = _search(node, "doe.analyst", query="turnstile", **flt)
     assert got.total == 0 and got.items == ()
+
+
+def test_a_page_read_in_growing_steps_is_the_same_page(demo_node, monkeypatch):
+    """SQLite reads FTS5's best ``k`` and grows ``k`` until enough visible ones are in
+    it; with no head room at all (k starts at 1 row) the pages are the same as with it."""
+    node = demo_node
+    for i in range(9):  # NOFORN practices that say it in the title: they rank first
+        _add(node, 30 + i, banner="SECRET//NOFORN")
+    for i in range(6):
+        _add(node, 50 + i, word=False, banner="UNCLASSIFIED")
+    for i in range(6):  # visible to the Japanese reader, lower in the ranking (body only)
+        view = _add(node, 70 + i, word=False, banner="UNCLASSIFIED")
+        values = {name: p.value for name, p in view.portions.items()}
+        values["body"] = "Turnstile turnstile at the gate." if i % 2 else "A turnstile."
+        labels = dict.fromkeys(values, parse_banner("UNCLASSIFIED", node.ctx))
+        writer = principal_of(node, "doe.analyst")
+        labelled.update(node, writer, PRACTICE, view.id, Draft(values=values, labels=labels))
+    pages = {}
+    for roomy in (True, False):
+        if not roomy:
+            monkeypatch.setattr(search_module, "OVERFETCH", 0.0)
+            monkeypatch.setattr(search_module, "SLACK", 1)
+        pages[roomy] = [
+            [i.id for i in _search(node, "npa.analyst", query="turnstile", limit=2, offset=o).items]
+            for o in (0, 2, 4, 6)
+        ]
+    assert pages[True] == pages[False]
+    assert [len(p) for p in pages[True]] == [2, 2, 2, 0]
+    assert _search(node, "npa.analyst", query="turnstile").total == 6

@@ -62,6 +62,8 @@ _PG_MATCH = (
 #: the first ranked read on SQLite takes this many more rows than the visible share of the
 #: matches predicts the page needs (then four times as many, until the page is full)
 OVERFETCH = 1.25
+#: ... plus this many
+SLACK = 16
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,7 @@ def _sqlite_page(
     need = min(offset + limit, len(chosen))
     if need <= offset:
         return []
-    k = min(matched, int(need * matched / len(chosen) * OVERFETCH) + 16)
+    k = min(matched, int(need * matched / len(chosen) * OVERFETCH) + SLACK)
     while True:
         rows = _rows(conn, _SQLITE_TOP, (fts5_query(query), k))
         best = np.fromiter((r[0] for r in rows), np.int64, len(rows))
@@ -167,7 +169,7 @@ def _sqlite_page(
         mine = best[chosen[at] == best]
         if len(mine) >= need or len(rows) < k:
             return [int(pk) for pk in mine[offset:need]]
-        k = min(matched, k * 4)
+        k = min(matched, max(k, 1) * 4)
 
 
 def _readable(node: Node, principal: Principal, conn: Connection) -> list[int]:
