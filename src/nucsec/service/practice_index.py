@@ -8,10 +8,13 @@ FTS5 table on SQLite, as a weighted ``tsvector`` on PostgreSQL (A, B, C, D). A r
 practice leaves the index. The values are those the kind already checked.
 
 Every write gives the practices written the next numbers of ``practice_changes.seq``,
-taken under a lock held until commit (:func:`nucsec.store.db.lock_keys` on PostgreSQL; a
-SQLite write transaction holds the database's write lock), so a committed number implies
-that every lower one is committed: the search mirror of each process
-(:mod:`nucsec.service.practice_mirror`) re-reads the practices above the highest it has seen.
+taken under a lock held until commit, so a committed number implies that every lower one
+is committed: the search mirror of each process (:mod:`nucsec.service.practice_mirror`)
+re-reads the practices above the highest it has seen. The lock is the audit log's head
+row (``SELECT ... FOR UPDATE`` on PostgreSQL; a SQLite write transaction holds the
+database's write lock): every audited write takes it already, so practice writers wait on
+no new lock and no two locks can be taken in opposite orders (a received version runs the
+hook before its page's audit event).
 """
 
 from __future__ import annotations
@@ -21,12 +24,13 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, literal_column, select, text
 
+from nucsec.audit.queries import HEAD_ID
+from nucsec.audit.tables import audit_head
 from nucsec.markings import Label
 from nucsec.node import Node
 from nucsec.practices.tokens import search_tokens
 from nucsec.practices.vocabulary import topics
 from nucsec.service.practice_tables import practice_changes, practice_index, practice_tags
-from nucsec.store.db import lock_keys
 from nucsec.store.records import RecordRow, VersionRow
 
 __all__ = ["SIMPLE", "index_practice", "index_rows", "mark_changed", "values_of"]
@@ -54,8 +58,8 @@ _INDEX_PG = text(
         )
     )
 )
-#: the lock key (hex) that orders the writers of ``practice_changes`` on PostgreSQL
-CHANGES_LOCK = "7072616374696365"  # "practice"
+#: the lock that orders the writers of ``practice_changes`` (see the module)
+_LOCK = select(audit_head.c.id).where(audit_head.c.id == HEAD_ID).with_for_update()
 #: the text-search configuration: no stemming, no stop words (our tokens are made already)
 SIMPLE: Any = literal_column("'simple'::regconfig")
 
@@ -79,7 +83,8 @@ def mark_changed(conn: Connection, pks: Sequence[int]) -> None:
     writing transaction."""
     if not pks:
         return
-    lock_keys(conn, [CHANGES_LOCK])
+    if conn.dialect.name == "postgresql":
+        conn.execute(_LOCK)
     c = practice_changes.c
     top = conn.execute(select(func.coalesce(func.max(c.seq), 0))).scalar_one()
     conn.execute(delete(practice_changes).where(c.record_pk.in_(pks)))
