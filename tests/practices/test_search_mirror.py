@@ -7,6 +7,8 @@ and, when the run targets it, PostgreSQL."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
@@ -241,3 +243,25 @@ def test_a_page_read_in_growing_steps_is_the_same_page(demo_node, monkeypatch):
     assert pages[True] == pages[False]
     assert [len(p) for p in pages[True]] == [2, 2, 2, 0]
     assert _search(node, "npa.analyst", query="turnstile").total == 6
+
+
+def test_concurrent_writers_through_two_engines_lose_no_change(demo_node):
+    """Two processes write practices at once: every write gets its own change number
+    (a unique index would refuse a repeated one) and the mirror ends equal to a fresh
+    load of the index."""
+    node = demo_node
+    other = open_node(node.settings)
+    try:
+        with node.engine.connect() as conn:
+            snapshot(node.engine, conn)  # loaded before the writes
+        jobs = [(node if i % 2 else other, 300 + i) for i in range(8)]
+        with ThreadPoolExecutor(2) as pool:
+            made = list(pool.map(lambda job: _add(job[0], job[1]), jobs))
+        got = _search(node, "doe.analyst", query="turnstile")
+        assert {m.id for m in made} <= {i.id for i in got.items} and got.total >= 8
+        with node.engine.connect() as conn:
+            after = snapshot(node.engine, conn)
+            fresh = _load(conn, after.seq, None, _EMPTY)
+        assert np.array_equal(after.pk, fresh.pk) and np.array_equal(after.label, fresh.label)
+    finally:
+        other.close()
