@@ -37,7 +37,7 @@ from sqlalchemy.engine import Engine
 
 from nucsec.service.practice_tables import practice_changes, practice_index, practice_tags
 
-__all__ = ["IntArray", "Selection", "Snapshot", "snapshot"]
+__all__ = ["IntArray", "Selection", "Snapshot", "raw_rows", "snapshot"]
 
 IntArray = npt.NDArray[np.int64]
 #: more changed practices than this since the last refresh: reload the whole index
@@ -175,10 +175,12 @@ _ALL_ROWS = "SELECT record_pk, label_id, topic, status FROM practice_index"
 _ALL_TAGS = "SELECT record_pk, tag FROM practice_tags"
 
 
-def _raw(conn: Connection, sql: str) -> list[Any]:
+def raw_rows(conn: Connection, sql: str, params: Any = ()) -> list[Any]:
+    """Rows of a constant statement through the driver's cursor, in ``conn``'s transaction
+    (tens of thousands of rows: no per-row objects of SQLAlchemy)."""
     cursor = conn.connection.cursor()
     try:
-        cursor.execute(sql)
+        cursor.execute(sql, params)
         return list(cursor.fetchall())
     finally:
         cursor.close()
@@ -193,7 +195,7 @@ def _load(conn: Connection, seq: int, pks: Sequence[int] | None, base: Snapshot)
         rows_q = rows_q.where(pi.record_pk.in_(pks))
         tags_q = tags_q.where(pt.record_pk.in_(pks))
     if pks is None:  # the whole index: through the driver's cursor (no per-row objects)
-        rows, tag_rows = _raw(conn, _ALL_ROWS), _raw(conn, _ALL_TAGS)
+        rows, tag_rows = raw_rows(conn, _ALL_ROWS), raw_rows(conn, _ALL_TAGS)
     else:
         rows, tag_rows = list(conn.execute(rows_q).all()), list(conn.execute(tags_q).all())
     pk = np.array([r[0] for r in rows], np.int64)

@@ -38,7 +38,7 @@ from nucsec.practices.practice import PRACTICE_STATUSES
 from nucsec.practices.tokens import fts5_query, tsquery
 from nucsec.practices.vocabulary import TAGS, topics
 from nucsec.service.labelled import summary_fields
-from nucsec.service.practice_mirror import IntArray, snapshot
+from nucsec.service.practice_mirror import IntArray, raw_rows, snapshot
 from nucsec.service.practice_tables import practice_index
 from nucsec.service.trail import emit, keyed, reading
 from nucsec.service.views import JsonView, RecordSummary
@@ -128,25 +128,14 @@ class PracticeResults(JsonView):
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-def _rows(conn: Connection, sql: str, params: Any) -> list[Any]:
-    """Rows of a constant statement, through the driver's cursor (tens of thousands of
-    keys for a frequent term: no per-row objects of SQLAlchemy)."""
-    cursor = conn.connection.cursor()
-    try:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
-
-
 def _matches(conn: Connection, query: str) -> tuple[IntArray, npt.NDArray[np.float64] | None]:
     """Every practice matching ``query`` in the transaction's view: its key and, on
     PostgreSQL, its score (minus ``ts_rank``: lower first). SQLite gives the keys alone:
     its ``bm25`` is computed for the page only (:func:`_sqlite_page`)."""
     if conn.dialect.name == "sqlite":
-        rows = _rows(conn, _SQLITE_MATCH, (fts5_query(query),))
+        rows = raw_rows(conn, _SQLITE_MATCH, (fts5_query(query),))
         return np.fromiter((r[0] for r in rows), np.int64, len(rows)), None
-    rows = _rows(conn, _PG_MATCH, {"q": tsquery(query)})
+    rows = raw_rows(conn, _PG_MATCH, {"q": tsquery(query)})
     pks = np.fromiter((r[0] for r in rows), np.int64, len(rows))
     return pks, np.fromiter((r[1] for r in rows), np.float64, len(rows))
 
@@ -163,7 +152,7 @@ def _sqlite_page(
         return []
     k = min(matched, int(need * matched / len(chosen) * OVERFETCH) + SLACK)
     while True:
-        rows = _rows(conn, _SQLITE_TOP, (fts5_query(query), k))
+        rows = raw_rows(conn, _SQLITE_TOP, (fts5_query(query), k))
         best = np.fromiter((r[0] for r in rows), np.int64, len(rows))
         at = np.minimum(np.searchsorted(chosen, best), len(chosen) - 1)
         mine = best[chosen[at] == best]
