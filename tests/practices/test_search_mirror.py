@@ -265,3 +265,9 @@ def test_concurrent_writers_through_two_engines_lose_no_change(demo_node):
         assert np.array_equal(after.pk, fresh.pk) and np.array_equal(after.label, fresh.label)
     finally:
         other.close()
+
+
+def test_an_empty_mirror_selects_nothing():
+    empty = _EMPTY
+    chosen = empty.select(np.array([3, 5], np.int64), [1, 2], topic="sabotage")
+    assert len(chosen.at) == 0 and empty.facets(chosen.rows)["topic"] == {}

@@ -78,9 +78,10 @@ class Snapshot:
     ) -> Selection:
         """Which of ``pks`` are in the index, have a ``readable`` label and pass the
         filters (a topic, status or tag the mirror has never seen matches nothing)."""
-        at = np.searchsorted(self.pk, pks)
-        at = np.minimum(at, max(len(self.pk) - 1, 0))
-        keep = self.pk[at] == pks if len(self.pk) else np.zeros(len(pks), dtype=bool)
+        if not len(self.pk):  # an empty index (a key the mirror lacks is left out)
+            return Selection(at=np.zeros(0, np.int64), rows=np.zeros(0, np.int64))
+        at = np.minimum(np.searchsorted(self.pk, pks), len(self.pk) - 1)
+        keep = self.pk[at] == pks
         labels = np.fromiter(readable, dtype=np.int64)
         keep &= np.isin(self.label[at], labels)
         for value, codes, column in (
