@@ -218,5 +218,6 @@ def _search_rows(table: Table) -> None:
             f"{fmt_s(m['naive_p50'])} / {fmt_s(m['naive_p99'])}",
             "p50 <= 20 ms, p99 <= 100 ms",
             f"{m['calls']} calls of {len(ps.QUERIES)} queries; mean total found "
-            f"{m['found']:.0f} (LIKE: {m['like_found']:.0f}); loaded in {built:.0f} s",
+            f"{m['found']:.0f} (LIKE: {m['like_found']:.0f}); loaded in {built:.0f} s; "
+            f"first search (loads the mirror) {fmt_s(m['first'])}",
         )

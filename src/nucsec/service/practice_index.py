@@ -6,6 +6,15 @@ applicability tags, and the search tokens of title, summary, keywords (code, top
 in English and Japanese) and body (:func:`nucsec.practices.tokens.search_tokens`): in the
 FTS5 table on SQLite, as a weighted ``tsvector`` on PostgreSQL (A, B, C, D). A recalled
 practice leaves the index. The values are those the kind already checked.
+
+Every write gives the practices written the next numbers of ``practice_changes.seq``,
+taken under a lock held until commit, so a committed number implies that every lower one
+is committed: the search mirror of each process (:mod:`nucsec.service.practice_mirror`)
+re-reads the practices above the highest it has seen. The lock is the audit log's head
+row (``SELECT ... FOR UPDATE`` on PostgreSQL; a SQLite write transaction holds the
+database's write lock): every audited write takes it already, so practice writers wait on
+no new lock and no two locks can be taken in opposite orders (a received version runs the
+hook before its page's audit event).
 """
 
 from __future__ import annotations
@@ -13,16 +22,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, literal_column, text
+from sqlalchemy import Connection, delete, func, insert, literal_column, select, text
 
+from nucsec.audit.queries import HEAD_ID
+from nucsec.audit.tables import audit_head
 from nucsec.markings import Label
 from nucsec.node import Node
 from nucsec.practices.tokens import search_tokens
 from nucsec.practices.vocabulary import topics
-from nucsec.service.practice_tables import practice_index, practice_tags
+from nucsec.service.practice_tables import practice_changes, practice_index, practice_tags
 from nucsec.store.records import RecordRow, VersionRow
 
-__all__ = ["SIMPLE", "index_practice", "index_rows", "values_of"]
+__all__ = ["SIMPLE", "index_practice", "index_rows", "mark_changed", "values_of"]
 
 #: tsvector weights of the indexed texts on PostgreSQL (``ts_rank``: A 1.0, B 0.4, C 0.2,
 #: D 0.1); ``keywords`` are the code and the topic's English and Japanese labels
@@ -47,6 +58,8 @@ _INDEX_PG = text(
         )
     )
 )
+#: the lock that orders the writers of ``practice_changes`` (see the module)
+_LOCK = select(audit_head.c.id).where(audit_head.c.id == HEAD_ID).with_for_update()
 #: the text-search configuration: no stemming, no stop words (our tokens are made already)
 SIMPLE: Any = literal_column("'simple'::regconfig")
 
@@ -60,9 +73,23 @@ def index_practice(
     conn.execute(delete(practice_tags).where(practice_tags.c.record_pk == row.pk))
     if sqlite:
         conn.execute(_FTS_DELETE, {"pk": row.pk})
-    if row.recalled:
+    mark_changed(conn, [row.pk])
+    if not row.recalled:
+        _insert(conn, [(row.pk, row.label_id, values_of(version))])
+
+
+def mark_changed(conn: Connection, pks: Sequence[int]) -> None:
+    """Give the practices ``pks`` the next change numbers (see the module), in the
+    writing transaction."""
+    if not pks:
         return
-    index_rows(conn, [(row.pk, row.label_id, values_of(version))])
+    if conn.dialect.name == "postgresql":
+        conn.execute(_LOCK)
+    c = practice_changes.c
+    top = conn.execute(select(func.coalesce(func.max(c.seq), 0))).scalar_one()
+    conn.execute(delete(practice_changes).where(c.record_pk.in_(pks)))
+    rows = [{"record_pk": pk, "seq": int(top) + 1 + i} for i, pk in enumerate(pks)]
+    conn.execute(insert(practice_changes), rows)
 
 
 def values_of(version: VersionRow) -> dict[str, Any]:
@@ -88,7 +115,12 @@ def _params(pk: int, label_id: int, values: Mapping[str, Any]) -> dict[str, Any]
 
 def index_rows(conn: Connection, rows: Sequence[tuple[int, int, Mapping[str, Any]]]) -> None:
     """Index practices not yet indexed: ``(records.pk, banner label id, portion values)``
-    each (one statement per table for the lot: the hook's one row, or a bulk load)."""
+    each (one statement per table for the lot: a bulk load), with their change numbers."""
+    mark_changed(conn, [pk for pk, _, _ in rows])
+    _insert(conn, rows)
+
+
+def _insert(conn: Connection, rows: Sequence[tuple[int, int, Mapping[str, Any]]]) -> None:
     if not rows:
         return
     params = [_params(pk, label_id, values) for pk, label_id, values in rows]

@@ -26,22 +26,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import (
-    Float,
-    Integer,
-    String,
-    Text,
-    cast,
-    column,
-    exists,
-    func,
-    literal,
-    literal_column,
-    null,
-    select,
-    table,
-    union_all,
-)
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import Connection, select
 
 from nucsec.errors import InputError
 from nucsec.node import Node
@@ -51,8 +38,8 @@ from nucsec.practices.practice import PRACTICE_STATUSES
 from nucsec.practices.tokens import fts5_query, tsquery
 from nucsec.practices.vocabulary import TAGS, topics
 from nucsec.service.labelled import summary_fields
-from nucsec.service.practice_index import SIMPLE
-from nucsec.service.practice_tables import FTS_TABLE, practice_index, practice_tags
+from nucsec.service.practice_mirror import IntArray, raw_rows, snapshot
+from nucsec.service.practice_tables import practice_index
 from nucsec.service.trail import emit, keyed, reading
 from nucsec.service.views import JsonView, RecordSummary
 from nucsec.store.labels import LABEL_TABLES
@@ -62,10 +49,22 @@ from nucsec.store.schema import record_versions, records
 
 __all__ = ["PracticeFilter", "PracticeHit", "PracticeResults", "search_practices"]
 
-_FTS = table(FTS_TABLE, column("rowid"))
 _PI = practice_index.c
-#: bm25 column weights: title, summary, keywords, body
-BM25_WEIGHTS = (10.0, 4.0, 2.0, 1.0)
+# the match statements (constants: the query is a bound parameter)
+_SQLITE_MATCH = "SELECT rowid FROM practice_fts WHERE practice_fts MATCH ?"
+_SQLITE_TOP = (  # bm25 column weights: title 10, summary 4, keywords 2, body 1
+    "SELECT rowid FROM practice_fts WHERE practice_fts MATCH ? "
+    "ORDER BY bm25(practice_fts, 10.0, 4.0, 2.0, 1.0), rowid DESC LIMIT ?"
+)
+_PG_MATCH = (
+    "SELECT record_pk, -ts_rank(tsv, q) FROM practice_index, "
+    "to_tsquery('simple', %(q)s) AS q WHERE tsv @@ q"
+)
+#: the first ranked read on SQLite takes this many more rows than the visible share of the
+#: matches predicts the page needs (then four times as many, until the page is full)
+OVERFETCH = 1.25
+#: ... plus this many
+SLACK = 16
 
 
 @dataclass(frozen=True)
@@ -136,86 +135,64 @@ class PracticeResults(JsonView):
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-def _conditions(node: Node, principal: Principal, f: PracticeFilter) -> list[Any]:
-    """The SQL twin of the monitor and the filters (no text match), over
-    ``practice_index``: its ``label_id`` is the record's banner label, written with each
-    version in the same transaction, and a recalled practice has no row."""
-    where: list[Any] = [_PI.label_id.in_(visible_label_ids(principal, node.ctx, LABEL_TABLES))]
-    if f.topic:
-        where.append(_PI.topic == f.topic)
-    if f.status:
-        where.append(_PI.status == f.status)
-    for tag in f.applicability:
-        tags = practice_tags.alias().c  # its own name: the tag facet joins practice_tags
-        where.append(exists().where(tags.record_pk == _PI.record_pk, tags.tag == tag))
-    if f.records is not None and f.records.active():
-        narrowed = select(records.c.pk).where(*filter_clauses(f.records.checked(node.ctx)))
-        where.append(_PI.record_pk.in_(narrowed))
-    return where
+def _matches(conn: Connection, query: str) -> tuple[IntArray, npt.NDArray[np.float64] | None]:
+    """Every practice matching ``query`` in the transaction's view: its key and, on
+    PostgreSQL, its score (minus ``ts_rank``: lower first). SQLite gives the keys alone:
+    its ``bm25`` is computed for the page only (:func:`_sqlite_page`)."""
+    if conn.dialect.name == "sqlite":
+        rows = raw_rows(conn, _SQLITE_MATCH, (fts5_query(query),))
+        return np.fromiter((r[0] for r in rows), np.int64, len(rows)), None
+    rows = raw_rows(conn, _PG_MATCH, {"q": tsquery(query)})
+    pks = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+    return pks, np.fromiter((r[1] for r in rows), np.float64, len(rows))
 
 
-def _match(query: str) -> Any:
-    return literal_column(FTS_TABLE).op("MATCH")(literal(fts5_query(query)))
+def _sqlite_page(
+    conn: Connection, query: str, chosen: IntArray, matched: int, limit: int, offset: int
+) -> list[int]:
+    """The page among the ``chosen`` keys (sorted) of ``matched`` matches, by ``bm25``
+    then newest first: FTS5 ranks its matches and gives the best ``k``; the chosen ones
+    among them are the page if there are enough of them (the order is total, so the best
+    chosen are the best of the chosen), else ``k`` grows."""
+    need = min(offset + limit, len(chosen))
+    if need <= offset:
+        return []
+    k = min(matched, int(need * matched / len(chosen) * OVERFETCH) + SLACK)
+    while True:
+        rows = raw_rows(conn, _SQLITE_TOP, (fts5_query(query), k))
+        best = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+        at = np.minimum(np.searchsorted(chosen, best), len(chosen) - 1)
+        mine = best[chosen[at] == best]
+        if len(mine) >= need or len(rows) < k:
+            return [int(pk) for pk in mine[offset:need]]
+        k = min(matched, max(k, 1) * 4)
 
 
-def _tsquery(query: str) -> Any:
-    return func.to_tsquery(SIMPLE, cast(literal(tsquery(query)), Text))
+def _narrowed(
+    node: Node,
+    conn: Connection,
+    records_filter: RecordFilter,
+    pks: IntArray,
+    scores: npt.NDArray[np.float64] | None,
+) -> tuple[IntArray, npt.NDArray[np.float64] | None]:
+    """The matches whose record passes the record filter (the listing's SQL clauses)."""
+    clauses = filter_clauses(records_filter.checked(node.ctx))
+    query = select(records.c.pk).where(records.c.kind == "practice", *clauses)
+    passing = np.fromiter((int(r[0]) for r in conn.execute(query)), np.int64)
+    keep = np.isin(pks, passing)
+    return pks[keep], None if scores is None else scores[keep]
 
 
-def _matched(node: Node, principal: Principal, f: PracticeFilter, dialect: str) -> Any:
-    """The visible matches, found once: a materialised CTE of ``(pk, topic, status,
-    score)``, a lower score ranking first (SQLite: ``bm25``; PostgreSQL: minus
-    ``ts_rank``; no query: 0, the page is then newest first)."""
-    where = _conditions(node, principal, f)
-    sources: list[Any] = [practice_index]
-    score: Any = cast(literal(0.0), Float)
-    if f.query and dialect == "sqlite":  # FTS5's matches, once, drive the join
-        bm25 = func.bm25(literal_column(FTS_TABLE), *BM25_WEIGHTS)
-        hits = (
-            select(_FTS.c.rowid.label("pk"), bm25.label("score"))
-            .where(_match(f.query))
-            .cte("hits")
-            .prefix_with("MATERIALIZED")
-        )
-        sources = [hits, practice_index]
-        where.append(_PI.record_pk == hits.c.pk)
-        score = hits.c.score
-    elif f.query:
-        ts = _tsquery(f.query)
-        where.append(_PI.tsv.op("@@")(ts))
-        score = -func.ts_rank(_PI.tsv, ts)
-    columns = (
-        _PI.record_pk.label("pk"),
-        _PI.topic.label("topic"),
-        _PI.status.label("status"),
-        cast(score, Float).label("score"),
-    )
-    cte = select(*columns).select_from(*sources).where(*where).cte("matched")
-    return cte.prefix_with("MATERIALIZED")
+def _readable(node: Node, principal: Principal, conn: Connection) -> list[int]:
+    """The label ids the principal may read: the monitor's SQL twin over the labels."""
+    rows: Sequence[Any] = conn.execute(visible_label_ids(principal, node.ctx, LABEL_TABLES)).all()
+    return [int(r[0]) for r in rows]
 
 
-def _one_pass(m: Any, facets: bool, limit: int, offset: int) -> Any:
-    """One statement over the matches: the page (kind 0: pk, score), the count per
-    (topic, status) (kind 1) and, with facets, per applicability tag (kind 2)."""
-    none_i, none_s, none_f = cast(null(), Integer), cast(null(), String), cast(null(), Float)
-    page = (
-        select(m.c.pk, m.c.score).order_by(m.c.score, m.c.pk.desc()).limit(limit).offset(offset)
-    ).subquery("page")
-    parts = [
-        select(literal(0), page.c.pk, page.c.score, none_s, none_s, none_i),
-        select(literal(1), none_i, none_f, m.c.topic, m.c.status, func.count()).group_by(
-            m.c.topic, m.c.status
-        ),
-    ]
-    if facets:
-        tag = practice_tags.c.tag
-        parts.append(
-            select(literal(2), none_i, none_f, tag, none_s, func.count())
-            # "+ 0": SQLite looks each match's tags up (not every tag row up in the matches)
-            .select_from(m.join(practice_tags, practice_tags.c.record_pk == m.c.pk + 0))
-            .group_by(tag)
-        )
-    return union_all(*parts)
+def _page(pks: IntArray, scores: npt.NDArray[np.float64], limit: int, offset: int) -> list[int]:
+    """Keys ``offset`` to ``offset + limit`` by score, then newest (highest key) first."""
+    order = np.lexsort((-pks, scores))
+    return [int(pk) for pk in pks[order[offset : offset + limit]]]
 
 
 def search_practices(
@@ -230,9 +207,12 @@ def search_practices(
     """The practices the principal may read that match, best first (newest first
     without a query), their total and facet counts.
 
-    The visible matches are found once (text match, monitor's SQL twin, filters); the
-    page, the total and the facets are read from that one set in one statement, then the
-    page's records are fetched by key (the same conditions again).
+    The text engine gives every match's key (and, on PostgreSQL, its score), once; the
+    mirror (:mod:`nucsec.service.practice_mirror`) keeps those with a readable label (the
+    monitor's SQL twin, asked once for the label ids) that pass the filters, and counts
+    them; the page is the best of those (SQLite: FTS5's best by ``bm25``, read until
+    enough of them are kept); its records are then fetched by key (the twin applied to
+    the records).
     """
     if not 1 <= limit <= 500:
         raise InputError("limit must be between 1 and 500", field="limit", value=limit)
@@ -240,20 +220,29 @@ def search_practices(
         raise InputError("offset must be between 0 and 100000", field="offset", value=offset)
     f = (flt or PracticeFilter()).checked()
     with reading(node) as (conn, recorder):
-        m = _matched(node, principal, f, conn.dialect.name)
-        ranked: list[tuple[float, int]] = []
-        pairs: list[tuple[str, str, int]] = []
-        tags: dict[str, int] = {}
-        for part, pk, score, a, b, n in conn.execute(_one_pass(m, facets, limit, offset)):
-            if part == 0:
-                ranked.append((float(score), -int(pk)))
-            elif part == 1:
-                pairs.append((str(a), str(b), int(n)))
-            else:
-                tags[str(a)] = int(n)
-        pks = [-pk for _, pk in sorted(ranked)]
-        total, counts = _counts(pairs, tags, facets)
-        items = _hits(node, principal, conn, pks)
+        snap = snapshot(node.engine, conn)
+        if f.query:
+            pks, scores = _matches(conn, f.query)
+        else:  # every practice, newest first
+            pks, scores = snap.pk, np.zeros(len(snap.pk))
+        matched = len(pks)  # what the text engine ranks (the page reads its best k)
+        if f.records is not None and f.records.active():  # marking, nation, agency, dates
+            pks, scores = _narrowed(node, conn, f.records, pks, scores)
+        chosen = snap.select(
+            pks,
+            _readable(node, principal, conn),
+            topic=f.topic,
+            status=f.status,
+            tags=f.applicability,
+        )
+        total = len(chosen.at)
+        counts = snap.facets(chosen.rows) if facets else {}
+        if scores is None:  # SQLite, a query: FTS5 ranks
+            keys = np.sort(pks[chosen.at])
+            page = _sqlite_page(conn, f.query or "", keys, matched, limit, offset)
+        else:
+            page = _page(pks[chosen.at], scores[chosen.at], limit, offset)
+        items = _hits(node, principal, conn, page)
         emit(
             node,
             recorder,
@@ -314,18 +303,3 @@ def _hits(
             )
         )
     return tuple(out)
-
-
-def _counts(
-    pairs: Sequence[tuple[str, str, int]], tags: dict[str, int], facets: bool
-) -> tuple[int, dict[str, dict[str, int]]]:
-    """The total and the facets, from the count per (topic, status) (each practice has
-    one of each, so their sums are the total) and the count per applicability tag."""
-    total = sum(n for _, _, n in pairs)
-    if not facets:
-        return total, {}
-    out: dict[str, dict[str, int]] = {"topic": {}, "status": {}, "applicability": tags}
-    for topic, status, n in pairs:
-        out["topic"][topic] = out["topic"].get(topic, 0) + n
-        out["status"][status] = out["status"].get(status, 0) + n
-    return total, {k: dict(sorted(v.items())) for k, v in out.items()}

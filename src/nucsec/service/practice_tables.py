@@ -6,7 +6,9 @@ status and banner label, and on PostgreSQL the weighted ``tsvector`` of its sear
 SQLite the tokens live in the FTS5 table ``practice_fts`` (``rowid`` = ``records.pk``;
 columns title, summary, keywords, body), which the migration creates (a virtual table is not a
 SQLAlchemy table); ``tsv`` is left empty there. ``practice_tags`` lists each practice's
-applicability tags (filter and facet). All three are kept in step by the practice kind's
+applicability tags (filter and facet). ``practice_changes`` gives each practice the
+sequence number of the last write of its index rows (the search mirror's high-water mark,
+:mod:`nucsec.service.practice_mirror`). All are kept in step by the practice kind's
 after-write hook, in the writing transaction.
 """
 
@@ -17,7 +19,7 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 
 from nucsec.store.db import Base
 
-__all__ = ["FTS_TABLE", "TSV_TYPE", "practice_index", "practice_tags"]
+__all__ = ["FTS_TABLE", "TSV_TYPE", "practice_changes", "practice_index", "practice_tags"]
 
 #: the SQLite FTS5 table of practice search tokens (created by the migration)
 FTS_TABLE = "practice_fts"
@@ -45,4 +47,12 @@ practice_tags = Table(
     Column("record_pk", Integer, ForeignKey("records.pk"), primary_key=True),
     Column("tag", String(32), primary_key=True),
     Index("ix_practice_tags_tag", "tag", "record_pk"),
+)
+
+practice_changes = Table(
+    "practice_changes",
+    Base.metadata,
+    Column("record_pk", Integer, ForeignKey("records.pk"), primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Index("ix_practice_changes_seq", "seq", unique=True),
 )
