@@ -246,11 +246,19 @@ def test_drop_a_file_and_watch_it_upload(
     assert page.evaluate("document.getElementById('spectrum-file').files[0].name") == (
         "dropped-cs137.xml"
     )
+    # an efficiency file (optional field): activities on the result
+    efficiency = b"energy_kev,efficiency\n100,0.05\n300,0.02\n1000,0.008\n1500,0.006\n"
+    eff_file = {"name": "eff.csv", "mimeType": "text/csv", "buffer": efficiency}
+    page.set_input_files("#efficiency-file", files=[eff_file])
     page.evaluate(WATCH_PROGRESS)
     page.click("#analyse")
     page.wait_for_selector("#peak-data", state="attached")  # the result replaced the page
     assert "dropped-cs137.xml" in page.locator("#spectrum-meta").inner_text()
-    assert page.locator('tr[data-nuclide="Cs-137"]').count() == 1
+    cs = page.locator('tr[data-nuclide="Cs-137"]')
+    assert cs.count() == 1
+    shown = cs.inner_text()
+    assert re.search(r"[\d.]+(e[+-]?\d+)? ± [\d.]+(e[+-]?\d+)? Bq", shown), shown
+    assert "eff.csv" in page.locator("#activity-note").inner_text()
     seen = page.evaluate("JSON.parse(sessionStorage.getItem('progress'))")
     assert seen and seen[-1] == [False, ANALYSING[language]], seen  # shown, then done
     # the page the upload wrote works: its plot and tools are live

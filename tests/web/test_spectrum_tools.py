@@ -168,3 +168,72 @@ def client_of_anonymous(client: object) -> object:
 
     assert isinstance(client, TestClient)
     return TestClient(client.app)
+
+
+#: a point-geometry efficiency curve (counts per emitted photon), falling with energy
+EFFICIENCY_CSV = (
+    "# point source, 10 cm\nenergy_kev,efficiency\n100,0.05\n300,0.02\n1000,0.008\n1500,0.006\n"
+)
+
+
+def _activity(page: str, nuclide: str) -> tuple[float, float]:
+    row = re.search(rf'<tr data-nuclide="{nuclide}">.*?</tr>', page, re.S)
+    assert row is not None
+    found = re.search(r"activity ([\d.e+-]+) ± ([\d.e+-]+) Bq", html.unescape(row.group(0)))
+    assert found is not None, row.group(0)[:600]
+    return float(found.group(1)), float(found.group(2))
+
+
+def test_activity_with_an_efficiency_csv_as_the_cli_computes_it(session_of: Session) -> None:
+    from nucsec.forensics.spectra import Efficiency, analyze, read_spectrum
+
+    client, csrf = session_of("doe.analyst")
+    files = {
+        "file": (EU152.name, EU152.read_bytes()),
+        "efficiency": ("eff.csv", EFFICIENCY_CSV.encode()),
+    }
+    r = client.post("/spectra", data={"csrf_token": csrf}, files=files)
+    assert r.status_code == 200
+    value, unc = _activity(r.text, "Eu-152")
+    sf = read_spectrum(EU152)
+    points = [(100, 0.05), (300, 0.02), (1000, 0.008), (1500, 0.006)]
+    expected = analyze(
+        sf.foreground(), background=sf.background(), efficiency=Efficiency.from_points(points)
+    ).activities["Eu-152"]
+    assert abs(value / expected.activity_bq - 1) < 1e-3  # shown with 4 significant digits
+    assert abs(unc / expected.activity_unc_bq - 1) < 0.05
+    assert 'id="activity-note"' in r.text and "eff.csv" in r.text
+    # without the efficiency file: no activity
+    plain = client.post(
+        "/spectra", data={"csrf_token": csrf}, files={"file": (EU152.name, EU152.read_bytes())}
+    )
+    assert "Bq (k=1)" not in plain.text and 'id="activity-note"' not in plain.text
+
+
+def test_a_bad_efficiency_csv_is_a_typed_error_and_stores_nothing(fresh_node: Node) -> None:
+    from sqlalchemy import func, select
+
+    from nucsec.audit.tables import audit_events
+
+    def stored() -> tuple[int, int]:
+        root = fresh_node.settings.home / "files"
+        files = sum(1 for p in root.rglob("*") if p.is_file()) if root.exists() else 0
+        with fresh_node.engine.connect() as conn:
+            staged = select(func.count()).where(audit_events.c.action == "file.stage")
+            return files, int(conn.execute(staged).scalar() or 0)
+
+    client = client_of(fresh_node)
+    csrf = sign_in(client, "doe.analyst")
+    before = stored()
+    for bad, reason in (
+        (b"energy_kev,efficiency\nabc,def\n", "no 'energy_kev,efficiency' rows"),
+        (b"100,0.05\n300,-0.02\n", "positive energies and efficiencies"),
+        (b"\xff\xfe\x00bad", "not UTF-8 text"),
+    ):
+        files = {"file": (EU152.name, EU152.read_bytes()), "efficiency": ("eff.csv", bad)}
+        r = client.post("/spectra", data={"csrf_token": csrf}, files=files)
+        assert r.status_code == 422, r.text[:300]
+        error = re.search(r'<p class="error" role="alert" id="form-error">([^<]*)</p>', r.text)
+        assert error is not None and reason in html.unescape(error.group(1))
+        assert '<tr data-nuclide="' not in r.text
+    assert stored() == before  # no file kept, no staging audited

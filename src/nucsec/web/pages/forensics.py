@@ -33,7 +33,7 @@ from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
 from nucsec.web.i18n import N_
 from nucsec.web.pages.common import UploadForm, labels_of, preview, read_upload_form
 from nucsec.web.pages.picker import label_from_form, picker_options
-from nucsec.web.pages.spectrum_tools import peak_details
+from nucsec.web.pages.spectrum_tools import efficiency_from_csv, peak_details
 from nucsec.web.pages.spectrum_tools import router as tools_router
 from nucsec.web.views import label_of_summary, render
 
@@ -142,16 +142,23 @@ def _analyse_upload(request: Request, caller: Caller, node: Node, form: UploadFo
         "detector": first(form.fields, "detector") or None,
         "use_file_background": first(form.fields, "no_file_background") != "on",
     }
+    eff_file = form.file("efficiency")
     try:
         if file is None or not (file[0] or file[2]):  # an empty named file: the reader says
             raise InputError("choose a spectrum file", field="file")
-        run, ticket = analyses.stage_spectrum(node, caller.principal, file[2], file[0], params)
+        # read before anything is staged: a bad efficiency file stores nothing
+        eff = efficiency_from_csv(eff_file[2]) if eff_file and eff_file[0] else None
+        run, ticket = analyses.stage_spectrum(
+            node, caller.principal, file[2], file[0], params, efficiency=eff
+        )
     except InputError as exc:
         from nucsec.store.blobs import BlobTooLargeError
 
         status = 413 if isinstance(exc, BlobTooLargeError) else 422
         return _spectrum_page(request, caller, node, error=exc.message, status=status)
     source = {"upload": ticket or "", "name": file[0]}  # a session keeps its uploads
+    if eff is not None and eff_file is not None:
+        source["efficiency"] = eff_file[0]
     return _spectrum_page(request, caller, node, run=run, source=source)
 
 
