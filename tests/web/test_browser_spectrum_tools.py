@@ -268,3 +268,32 @@ def test_drop_a_file_and_watch_it_upload(
     assert f["wide"] <= width and f["top"] == 0 and abs(f["bottom"] - f["height"]) <= 1, f
     assert errors == [], errors
     page.close()
+
+
+BACKGROUND_WORD = {"en": "Background", "ja": "バックグラウンド"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("width", WIDTHS)
+def test_overlay_the_background(server: str, browser: Any, width: int, language: str) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.set_default_timeout(90_000)
+    _sign_in_with_keyboard(page, server, "doe.analyst")
+    _use_language(page, server, language)
+    _upload(page, server, SPECTRA / "interspec_lynx_hpge_disk_U_Th_activation.n42")
+    toggle = page.locator("#show-background")
+    assert BACKGROUND_WORD[language] in page.locator("label", has=toggle).inner_text()
+    expect(page.locator(".plot-area .background-line")).to_have_count(0)
+    toggle.check()
+    line = page.locator(".plot-area .background-line")
+    expect(line).to_have_count(1)
+    assert len(line.get_attribute("d") or "") > 100
+    f = page.evaluate(FRAME)
+    assert f["wide"] <= width and f["top"] == 0 and abs(f["bottom"] - f["height"]) <= 1, f
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"tools-{width}-{language}-background.png"))
+    toggle.uncheck()
+    expect(line).to_have_count(0)
+    page.close()

@@ -237,3 +237,27 @@ def test_a_bad_efficiency_csv_is_a_typed_error_and_stores_nothing(fresh_node: No
         assert error is not None and reason in html.unescape(error.group(1))
         assert '<tr data-nuclide="' not in r.text
     assert stored() == before  # no file kept, no staging audited
+
+
+def test_the_subtracted_background_is_handed_to_the_plot(session_of: Session) -> None:
+    """A file with a background (the InterSpec Lynx disk: 86,400 s foreground, 345,600 s
+    background): the plot may overlay it, scaled to the foreground's live time; its total
+    is the background file's counts times 86,400 / 345,600."""
+    from nucsec.forensics.spectra import read_spectrum
+
+    uranium = SPECTRA / "interspec_lynx_hpge_disk_U_Th_activation.n42"
+    client, csrf = session_of("doe.analyst")
+    files = {"file": (uranium.name, uranium.read_bytes())}
+    r = client.post("/spectra", data={"csrf_token": csrf}, files=files)
+    background = _tools(r.text)["background"]
+    plot = re.search(r'<script type="application/json" id="plot-data">(.*?)</script>', r.text, re.S)
+    assert plot is not None and len(background) == len(json.loads(plot.group(1))["energy_kev"])
+    sf = read_spectrum(uranium)
+    expected = sf.background().counts.sum() * sf.foreground().live_time_s / 345_600
+    assert abs(sum(background) / expected - 1) < 1e-3 and min(background) >= 0
+    assert 'id="show-background"' in r.text
+    ignored = client.post(
+        "/spectra", data={"csrf_token": csrf, "no_file_background": "on"}, files=files
+    )
+    assert _tools(ignored.text)["background"] is None
+    assert 'id="show-background"' not in ignored.text

@@ -33,7 +33,7 @@ from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
 from nucsec.web.i18n import N_
 from nucsec.web.pages.common import UploadForm, labels_of, preview, read_upload_form
 from nucsec.web.pages.picker import label_from_form, picker_options
-from nucsec.web.pages.spectrum_tools import efficiency_from_csv, peak_details
+from nucsec.web.pages.spectrum_tools import background_series, efficiency_from_csv, peak_details
 from nucsec.web.pages.spectrum_tools import router as tools_router
 from nucsec.web.views import label_of_summary, render
 
@@ -99,6 +99,7 @@ def _tools(run: methods.SpectrumRun, source: dict[str, str]) -> dict[str, Any]:
         "peaks": peak_details(run.result, run.analysis),
         "csv_url": f"/spectra/peaks.csv?{urlencode(query)}",
         "n_channels": run.result.get("n_channels"),
+        "background": background_series(run.analysis, methods.PLOT_POINTS),
     }
 
 

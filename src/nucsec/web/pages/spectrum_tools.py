@@ -29,7 +29,7 @@ from nucsec.service.files import blob_store
 from nucsec.web.auth import Caller
 from nucsec.web.deps import NodeDep, page_caller
 
-__all__ = ["efficiency_from_csv", "peak_details", "peaks_csv", "router"]
+__all__ = ["background_series", "efficiency_from_csv", "peak_details", "peaks_csv", "router"]
 
 router = APIRouter()
 CallerDep = Depends(page_caller)
@@ -137,6 +137,21 @@ def efficiency_from_csv(data: bytes) -> Any:
             "no 'energy_kev,efficiency' rows in the efficiency file", field="efficiency"
         )
     return Efficiency.from_points(points)
+
+
+def background_series(analysis: Any, max_points: int) -> list[float | None] | None:
+    """The background the analysis subtracted, as counts scaled to the foreground's live
+    time (gross minus net, channel by channel), summed in the plot's bins (``max_points``
+    as :func:`nucsec.forensics.spectra.plot.plot_data`); None when none was subtracted."""
+    import numpy as np
+
+    if analysis.background is None:
+        return None
+    gross = np.asarray(analysis.spectrum.counts, dtype=float)
+    scaled = gross - np.asarray(analysis.counts, dtype=float)
+    factor = max(1, -(-scaled.size // max_points))
+    binned = scaled[: scaled.size // factor * factor].reshape(-1, factor).sum(axis=1)
+    return [round(float(v), 2) if np.isfinite(v) else None for v in binned]
 
 
 def peaks_csv(details: list[dict[str, Any]]) -> str:

@@ -25,7 +25,7 @@
   const lo0 = energies.find(function (e) { return !isNaN(e); }) || 0;
   const hi0 = energies.slice().reverse().find(function (e) { return !isNaN(e); }) || 1;
   const nuclides = Array.from(new Set(data.lines.map(function (l) { return l.nuclide; })));
-  const state = { lo: lo0, hi: hi0, log: true, lines: true, drag: null, cursor: null, peak: null, overlays: [] };
+  const state = { lo: lo0, hi: hi0, log: true, lines: true, drag: null, cursor: null, peak: null, overlays: [], background: false };
   const toolSource = document.getElementById("peak-data");
   const tools = toolSource ? JSON.parse(toolSource.textContent) : null;
   const OVERLAY_COLOURS = ["#6a3d9a", "#b15928", "#1b7837", "#c51b7d", "#4d4d4d"];
@@ -116,6 +116,11 @@
     const g = svg("g", { "clip-path": "url(#plot-clip)" });
     g.appendChild(polyline(range, data.counts, sx, sy, "#1f4e9c", 1));
     g.appendChild(polyline(range, data.fit, sx, sy, "#d1495b", 1.3));
+    if (state.background && tools.background && tools.background.length === energies.length) {
+      const bg = polyline(range, tools.background, sx, sy, "#6e7781", 1);
+      bg.setAttribute("class", "background-line");
+      g.appendChild(bg);
+    }
     if (state.lines) {
       data.lines.forEach(function (l) {
         if (l.energy_kev < state.lo || l.energy_kev > state.hi) { return; }
@@ -320,6 +325,10 @@
   function setUpTools() {
     const box = document.getElementById("plot-tools");
     if (box) { box.hidden = false; }
+    const showBackground = document.getElementById("show-background");
+    if (showBackground) {
+      showBackground.addEventListener("change", function () { state.background = showBackground.checked; draw(); });
+    }
     const form = document.getElementById("overlay-form");
     if (!form) { return; }
     const input = document.getElementById("overlay-nuclide");
