@@ -183,15 +183,20 @@ def stage_spectrum(
     params: dict[str, Any] | None = None,
     *,
     keep: bool = True,
+    efficiency: Any = None,
 ) -> tuple[methods.SpectrumRun, str | None]:
     """Analyse an uploaded file; when it reads and ``keep`` (the caller may write), stage
     it (audited as ``file.stage``) and return the run and a ticket to share it.
+    ``efficiency`` (optional) adds activities to the run's result (not to a shared analysis,
+    which is recomputed from the file and its parameters).
 
     Nothing is stored when the file is too large or unreadable, or without ``keep``.
     """
     store = blob_store(node)
     store.check_size(len(data))
-    run = methods.run_spectrum(data, filename, params, max_bytes=store.max_bytes)
+    run = methods.run_spectrum(
+        data, filename, params, max_bytes=store.max_bytes, efficiency=efficiency
+    )
     if not keep:
         return run, None
     info = store.put(data)

@@ -129,15 +129,24 @@ def spectrum_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def run_spectrum(
-    data: bytes, filename: str, params: Mapping[str, Any] | None = None, *, max_bytes: int
+    data: bytes,
+    filename: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    max_bytes: int,
+    efficiency: Any = None,
 ) -> SpectrumRun:
-    """Read and analyse a detector file (bytes); SpectrumFileError for unreadable input."""
+    """Read and analyse a detector file (bytes); SpectrumFileError for unreadable input.
+    ``efficiency`` (an :class:`~nucsec.forensics.spectra.Efficiency`, optional) adds the
+    activities of the identified nuclides (``activity_bq``) to the result."""
     from nucsec.forensics.spectra import analyze, read_spectrum
 
     checked = spectrum_params(params)
     sf = read_spectrum(data, filename=filename, max_bytes=max_bytes)
     background = sf.background() if checked["use_file_background"] else None
-    analysis = analyze(sf.foreground(), background=background, detector=checked["detector"])
+    analysis = analyze(
+        sf.foreground(), background=background, detector=checked["detector"], efficiency=efficiency
+    )
     result = {"file": filename, **json_clean(analysis.to_dict())}
     return SpectrumRun(analysis, result, checked)
 

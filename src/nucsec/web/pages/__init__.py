@@ -19,5 +19,6 @@ __all__ = [
     "practices",
     "release",
     "session",
+    "spectrum_tools",
     "worldmap",
 ]

@@ -33,11 +33,14 @@ from nucsec.web.deps import Form, NodeDep, csrf_form, first, page_caller
 from nucsec.web.i18n import N_
 from nucsec.web.pages.common import UploadForm, labels_of, preview, read_upload_form
 from nucsec.web.pages.picker import label_from_form, picker_options
+from nucsec.web.pages.spectrum_tools import background_series, efficiency_from_csv, peak_details
+from nucsec.web.pages.spectrum_tools import router as tools_router
 from nucsec.web.views import label_of_summary, render
 
 __all__ = ["router"]
 
 router = APIRouter()
+router.include_router(tools_router)
 CallerDep = Depends(page_caller)
 FormDep = Depends(csrf_form)
 PAGE_SIZE = 25
@@ -76,10 +79,28 @@ def _spectrum_page(
             params=run.params,
             plot_data=run.plot(),
             svg=run.svg(title=run.result["file"]),
+            tools=_tools(run, source or {}),
         )
     return render(
         request, "spectrum.html", context, caller=caller, labels=shown or [], status=status
     )
+
+
+def _tools(run: methods.SpectrumRun, source: dict[str, str]) -> dict[str, Any]:
+    """What the plot's tools read: every peak's fit, the peaks CSV (recomputed from the
+    same source by the server) and the channel count (for the cursor read-out)."""
+    if source.get("upload"):
+        query = {"upload": source["upload"], "name": source.get("name", "")}
+    else:
+        query = {k: source.get(k, "") for k in ("kind", "id", "sha256")}
+    query["detector"] = run.params.get("detector") or ""
+    query["background"] = "on" if run.params.get("use_file_background", True) else "off"
+    return {
+        "peaks": peak_details(run.result, run.analysis),
+        "csv_url": f"/spectra/peaks.csv?{urlencode(query)}",
+        "n_channels": run.result.get("n_channels"),
+        "background": background_series(run.analysis, methods.PLOT_POINTS),
+    }
 
 
 @router.get("/spectra", response_class=HTMLResponse)
@@ -122,16 +143,23 @@ def _analyse_upload(request: Request, caller: Caller, node: Node, form: UploadFo
         "detector": first(form.fields, "detector") or None,
         "use_file_background": first(form.fields, "no_file_background") != "on",
     }
+    eff_file = form.file("efficiency")
     try:
         if file is None or not (file[0] or file[2]):  # an empty named file: the reader says
             raise InputError("choose a spectrum file", field="file")
-        run, ticket = analyses.stage_spectrum(node, caller.principal, file[2], file[0], params)
+        # read before anything is staged: a bad efficiency file stores nothing
+        eff = efficiency_from_csv(eff_file[2]) if eff_file and eff_file[0] else None
+        run, ticket = analyses.stage_spectrum(
+            node, caller.principal, file[2], file[0], params, efficiency=eff
+        )
     except InputError as exc:
         from nucsec.store.blobs import BlobTooLargeError
 
         status = 413 if isinstance(exc, BlobTooLargeError) else 422
         return _spectrum_page(request, caller, node, error=exc.message, status=status)
     source = {"upload": ticket or "", "name": file[0]}  # a session keeps its uploads
+    if eff is not None and eff_file is not None:
+        source["efficiency"] = eff_file[0]
     return _spectrum_page(request, caller, node, run=run, source=source)
 
 
@@ -335,6 +363,12 @@ def analysis(
         context["source_url"] = f"/{node.kinds.get(source['kind']).collection}/{source['id']}"
     if view.plot and not invalid:
         context["plot_data"] = view.plot
+    if view.method == "spectrum" and not invalid:
+        context["tools"] = {
+            "peaks": peak_details(view.result),
+            "csv_url": f"/analyses/{view.id}/peaks.csv",
+            "n_channels": view.result.get("n_channels"),
+        }
     if view.method == "age" and not invalid:
         context["svg"] = _saved_curve(view.params, view.result)
     return render(request, "analysis.html", context, caller=caller, labels=labels_of(view))

@@ -1,4 +1,8 @@
-// nucsec spectrum plot: zoom, pan, log/linear, peaks and identified lines annotated.
+// nucsec spectrum plot: zoom, pan, log/linear, peaks and identified lines annotated; with
+// the page's tools (<script id="peak-data">): a cursor read-out of energy, channel and
+// counts (pointer or arrow keys), a peak's fit on click (or Enter at the cursor) with its
+// region's model drawn over the data, any nuclide's reference lines overlaid (heights by
+// intensity), and the plot downloaded as SVG or PNG (drawn here from the shown SVG).
 // Reads the plot data from <script type="application/json" id="plot-data"> (not executed)
 // and draws SVG; the server's static SVG stays when scripts are off.
 "use strict";
@@ -21,7 +25,13 @@
   const lo0 = energies.find(function (e) { return !isNaN(e); }) || 0;
   const hi0 = energies.slice().reverse().find(function (e) { return !isNaN(e); }) || 1;
   const nuclides = Array.from(new Set(data.lines.map(function (l) { return l.nuclide; })));
-  const state = { lo: lo0, hi: hi0, log: true, lines: true, drag: null };
+  const state = { lo: lo0, hi: hi0, log: true, lines: true, drag: null, cursor: null, peak: null, overlays: [], background: false };
+  const toolSource = document.getElementById("peak-data");
+  const tools = toolSource ? JSON.parse(toolSource.textContent) : null;
+  const OVERLAY_COLOURS = ["#6a3d9a", "#b15928", "#1b7837", "#c51b7d", "#4d4d4d"];
+  // a plotted point sums this many channels (the plot data is binned above a size)
+  const perPoint = tools && tools.n_channels ? Math.max(1, Math.ceil(tools.n_channels / energies.length)) : 1;
+  let scale = null;  // the last drawing's axes: {sx, sy, ymin, ymax}
 
   function svg(tag, attrs, text) {
     const node = document.createElementNS(NS, tag);
@@ -106,6 +116,11 @@
     const g = svg("g", { "clip-path": "url(#plot-clip)" });
     g.appendChild(polyline(range, data.counts, sx, sy, "#1f4e9c", 1));
     g.appendChild(polyline(range, data.fit, sx, sy, "#d1495b", 1.3));
+    if (state.background && tools.background && tools.background.length === energies.length) {
+      const bg = polyline(range, tools.background, sx, sy, "#6e7781", 1);
+      bg.setAttribute("class", "background-line");
+      g.appendChild(bg);
+    }
     if (state.lines) {
       data.lines.forEach(function (l) {
         if (l.energy_kev < state.lo || l.energy_kev > state.hi) { return; }
@@ -116,10 +131,30 @@
         g.appendChild(line);
       });
     }
+    if (state.peak) {
+      const p = state.peak, a = Math.max(p.region_lo_kev, state.lo), b = Math.min(p.region_hi_kev, state.hi);
+      if (b > a) {
+        g.appendChild(svg("rect", { x: sx(a), y: T, width: sx(b) - sx(a), height: PH, fill: "#f4a261", "fill-opacity": 0.18, class: "fit-region" }));
+        const inRegion = data.fit.map(function (v, i) { return energies[i] >= p.region_lo_kev && energies[i] <= p.region_hi_kev ? v : null; });
+        const model = polyline(range, inRegion, sx, sy, "#000000", 2.2);
+        model.setAttribute("class", "fit-model");
+        g.appendChild(model);
+      }
+    }
+    state.overlays.forEach(function (o, k) {
+      const top = Math.max.apply(null, o.lines.map(function (l) { return l.intensity_pct; }).concat([1e-9]));
+      o.lines.forEach(function (l) {
+        if (l.energy_kev < state.lo || l.energy_kev > state.hi) { return; }
+        const x = sx(l.energy_kev).toFixed(1), h = Math.max(0.04, l.intensity_pct / top) * PH * 0.9;
+        const line = svg("line", { x1: x, x2: x, y1: T + PH, y2: (T + PH - h).toFixed(1), stroke: OVERLAY_COLOURS[k % OVERLAY_COLOURS.length], "stroke-width": 2, opacity: 0.8, class: "overlay-line", "data-nuclide": o.nuclide });
+        line.appendChild(svg("title", {}, o.nuclide + " " + l.energy_kev + " keV (" + l.intensity_pct + " %)"));
+        g.appendChild(line);
+      });
+    });
     const shown = data.peaks.filter(function (p) { return p.energy_kev >= state.lo && p.energy_kev <= state.hi; });
     shown.forEach(function (p) {
       const x = sx(p.energy_kev);
-      g.appendChild(svg("path", { d: "M" + x.toFixed(1) + "," + (T + 2) + "l-3,-0l3,6l3,-6z", fill: "#2a9d8f", class: "peak-marker" }));
+      g.appendChild(svg("path", { d: "M" + x.toFixed(1) + "," + (T + 2) + "l-3,-0l3,6l3,-6z", fill: "#2a9d8f", class: "peak-marker", "data-energy": p.energy_kev }));
     });
     // labels never pile up: the strongest peaks are labelled first, and a label is left out
     // when it would come closer than a text line to one already placed (zoom in for more)
@@ -130,7 +165,7 @@
         const x = sx(p.energy_kev);
         if (placed.some(function (q) { return Math.abs(q - x) < LABEL_GAP; })) { return; }
         placed.push(x);
-        g.appendChild(svg("text", { x: (x + 3).toFixed(1), y: T + 12, fill: "#1b6f65", "font-size": "10", transform: "rotate(90 " + (x + 3).toFixed(1) + " " + (T + 12) + ")", class: "peak-label" }, p.label + " " + p.energy_kev.toFixed(1)));
+        g.appendChild(svg("text", { x: (x + 3).toFixed(1), y: T + 12, fill: "#1b6f65", "font-size": "10", transform: "rotate(90 " + (x + 3).toFixed(1) + " " + (T + 12) + ")", class: "peak-label", "data-energy": p.energy_kev }, p.label + " " + p.energy_kev.toFixed(1)));
       });
     root.appendChild(g);
     ticks(state.lo, state.hi, 8).forEach(function (e) {
@@ -153,6 +188,13 @@
         lx += 14 + 7 * n.length + 10;
       });
     }
+    state.overlays.forEach(function (o, k) {
+      root.appendChild(svg("rect", { x: lx, y: T + PH - 16, width: 10, height: 4, fill: OVERLAY_COLOURS[k % OVERLAY_COLOURS.length] }));
+      root.appendChild(svg("text", { x: lx + 13, y: T + PH - 7, class: "legend" }, o.nuclide + " (ref.)"));
+      lx += 14 + 7 * (o.nuclide.length + 7) + 10;
+    });
+    scale = { sx: sx, sy: sy, ymin: ymin, ymax: ymax };
+    drawCursor(root);
     if (state.drag && state.drag.x1 !== undefined) {
       const a = Math.min(state.drag.x0, state.drag.x1), b = Math.max(state.drag.x0, state.drag.x1);
       root.appendChild(svg("rect", { x: a, y: T, width: b - a, height: PH, fill: "#0b4f8a", "fill-opacity": 0.15 }));
@@ -160,7 +202,165 @@
     area.replaceChildren(root);
     const logButton = controls.querySelector('[data-act="log"]');
     logButton.setAttribute("aria-pressed", state.log ? "true" : "false");
-    logButton.textContent = state.log ? "Log scale" : "Linear scale";
+    logButton.textContent = state.log ? logButton.dataset.log : logButton.dataset.linear;
+  }
+
+  function nearestIndex(energy) {
+    let best = 0;
+    for (let i = 0; i < energies.length; i++) {
+      if (Math.abs(energies[i] - energy) < Math.abs(energies[best] - energy)) { best = i; }
+    }
+    return best;
+  }
+
+  function drawCursor(root) {
+    const i = state.cursor;
+    if (i === null || !scale || !(energies[i] >= state.lo && energies[i] <= state.hi)) { return; }
+    const x = scale.sx(energies[i]).toFixed(1);
+    root.appendChild(svg("line", { x1: x, x2: x, y1: T, y2: T + PH, stroke: "#57606a", "stroke-width": 1, "stroke-dasharray": "2,2", class: "plot-cursor" }));
+  }
+
+  function readout() {
+    const out = document.getElementById("plot-readout");
+    const i = state.cursor;
+    if (!out || i === null) { return; }
+    const first = i * perPoint, channel = perPoint > 1 ? first + "–" + (first + perPoint - 1) : String(first);
+    const counts = data.counts[i] === null ? "—" : String(data.counts[i]);
+    out.textContent = out.dataset.format.replace("{energy}", energies[i].toFixed(2)).replace("{channel}", channel).replace("{counts}", counts);
+  }
+
+  function moveCursor(i) {
+    state.cursor = Math.max(0, Math.min(energies.length - 1, i));
+    const e = energies[state.cursor], span = state.hi - state.lo;
+    if (e < state.lo || e > state.hi) {  // the view follows a cursor moved out of it
+      state.lo = Math.max(lo0, e - span / 2);
+      state.hi = Math.min(hi0, state.lo + span);
+      draw();
+    } else {
+      const old = area.querySelector(".plot-cursor");
+      if (old) { old.remove(); }
+      drawCursor(area.querySelector("svg"));
+    }
+    readout();
+  }
+
+  function nearestPeak(energy, within) {
+    if (!tools) { return null; }
+    let best = null;
+    tools.peaks.forEach(function (p) {
+      const d = Math.abs(p.energy_kev - energy);
+      if (d <= within && (best === null || d < Math.abs(best.energy_kev - energy))) { best = p; }
+    });
+    return best;
+  }
+
+  function fmt(v, digits) { return v === null || v === undefined ? "—" : Number(v).toFixed(digits); }
+
+  function showPeak(p) {
+    const panel = document.getElementById("peak-fit");
+    if (!panel || !p) { return; }
+    state.peak = p;
+    function put(id, text) { document.getElementById(id).textContent = text; }
+    put("peak-fit-energy", fmt(p.energy_kev, 2) + " keV");
+    put("fit-centroid", fmt(p.energy_kev, 3) + " ± " + fmt(p.energy_unc_kev, 3) + " keV");
+    put("fit-fwhm", fmt(p.fwhm_kev, 3) + " keV");
+    put("fit-area", fmt(p.net_counts, 1) + " ± " + fmt(p.unc, 1));
+    put("fit-significance", fmt(p.significance, 1));
+    put("fit-region", fmt(p.region_lo_kev, 2) + "–" + fmt(p.region_hi_kev, 2) + " keV");
+    const chi2 = document.getElementById("fit-chi2");
+    chi2.textContent = p.region_reduced_chi2 === null ? chi2.dataset.none : fmt(p.region_reduced_chi2, 2);
+    const label = document.getElementById("fit-label");
+    label.textContent = p.label || label.dataset.none;
+    const list = document.getElementById("fit-lines");
+    list.replaceChildren();
+    p.lines.forEach(function (l) {
+      const item = document.createElement("li");
+      item.textContent = l.nuclide + " (" + l.emitter + ") " + l.energy_kev + " keV, " + l.intensity_pct + " %";
+      list.appendChild(item);
+    });
+    if (!p.lines.length) {
+      const item = document.createElement("li");
+      item.textContent = list.dataset.none;
+      list.appendChild(item);
+    }
+    panel.hidden = false;
+    draw();
+  }
+
+  function svgText() {
+    const copy = area.querySelector("svg").cloneNode(true);
+    copy.setAttribute("xmlns", NS);
+    copy.setAttribute("width", W);
+    copy.setAttribute("height", H);
+    copy.insertBefore(svg("rect", { x: 0, y: 0, width: W, height: H, fill: "#ffffff" }), copy.firstChild);
+    const cursor = copy.querySelector(".plot-cursor");
+    if (cursor) { cursor.remove(); }
+    return new XMLSerializer().serializeToString(copy);
+  }
+
+  function save(blob, name) {
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(function () { URL.revokeObjectURL(link.href); }, 5000);
+  }
+
+  function savePng() {
+    const image = new Image();
+    image.onload = function () {
+      const canvas = document.createElement("canvas");
+      canvas.width = 2 * W;
+      canvas.height = 2 * H;
+      const ctx = canvas.getContext("2d");
+      ctx.scale(2, 2);
+      ctx.drawImage(image, 0, 0, W, H);
+      canvas.toBlob(function (blob) { save(blob, "spectrum.png"); }, "image/png");
+    };
+    image.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(svgText());
+  }
+
+  function setUpTools() {
+    const box = document.getElementById("plot-tools");
+    if (box) { box.hidden = false; }
+    const showBackground = document.getElementById("show-background");
+    if (showBackground) {
+      showBackground.addEventListener("change", function () { state.background = showBackground.checked; draw(); });
+    }
+    const form = document.getElementById("overlay-form");
+    if (!form) { return; }
+    const input = document.getElementById("overlay-nuclide");
+    const error = document.getElementById("overlay-error");
+    input.addEventListener("focus", function () {
+      const names = document.getElementById("overlay-names");
+      if (names.childElementCount) { return; }
+      fetch("/spectra/lines", { headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : { nuclides: [] }; })
+        .then(function (body) {
+          body.nuclides.forEach(function (n) { const o = document.createElement("option"); o.value = n; names.appendChild(o); });
+        });
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      const name = input.value.trim();
+      if (!name) { return; }
+      fetch("/spectra/lines?nuclide=" + encodeURIComponent(name), { headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (body) {
+          if (!body) { error.textContent = error.dataset.unknown + " " + name; return; }
+          error.textContent = "";
+          state.overlays = state.overlays.filter(function (o) { return o.nuclide !== body.nuclide; });
+          state.overlays.push(body);
+          draw();
+        });
+    });
+    document.getElementById("overlay-clear").addEventListener("click", function () {
+      state.overlays = [];
+      error.textContent = "";
+      draw();
+    });
   }
 
   function zoom(factor, centre) {
@@ -204,8 +404,17 @@
     draw();
   });
   area.addEventListener("keydown", function (event) {
-    const keys = { "+": "in", "=": "in", "-": "out", "ArrowLeft": "left", "ArrowRight": "right", "l": "log", "L": "log", "0": "reset" };
-    if (keys[event.key]) { event.preventDefault(); act(keys[event.key]); }
+    const keys = { "+": "in", "=": "in", "-": "out", "l": "log", "L": "log", "0": "reset" };
+    const step = { ArrowLeft: -1, ArrowRight: 1 }[event.key];
+    if (step && event.shiftKey) { event.preventDefault(); act(step < 0 ? "left" : "right"); }
+    else if (step) {
+      // the cursor starts in the middle of the view, then moves one plotted point a key
+      event.preventDefault();
+      moveCursor(state.cursor === null ? nearestIndex((state.lo + state.hi) / 2) : state.cursor + step);
+    } else if (event.key === "Enter" && state.cursor !== null) {
+      event.preventDefault();
+      showPeak(nearestPeak(energies[state.cursor], (state.hi - state.lo) / 20));
+    } else if (keys[event.key]) { event.preventDefault(); act(keys[event.key]); }
   });
   area.addEventListener("wheel", function (event) {
     // the wheel scrolls the page; with Ctrl (or ⌘) held it zooms the plot
@@ -218,7 +427,9 @@
     state.drag = { x0: at.x, e0: at.e };
   });
   area.addEventListener("mousemove", function (event) {
-    if (state.drag) { state.drag.x1 = energyAt(event).x; draw(); }
+    if (state.drag) { state.drag.x1 = energyAt(event).x; draw(); return; }
+    const at = energyAt(event);
+    if (at.x >= L && at.x <= L + PW) { moveCursor(nearestIndex(at.e)); }
   });
   window.addEventListener("mouseup", function (event) {
     if (!state.drag) { return; }
@@ -227,8 +438,19 @@
     if (d.x1 !== undefined && Math.abs(energyAt(event).x - d.x0) > 5) {
       state.lo = Math.max(lo0, Math.min(d.e0, e1));
       state.hi = Math.min(hi0, Math.max(d.e0, e1));
+    } else if (area.contains(event.target)) {
+      // a click: the peak under the pointer (its marker or label, or within 8 px of it)
+      const marked = event.target.closest ? event.target.closest("[data-energy]") : null;
+      const e = marked ? Number(marked.getAttribute("data-energy")) : e1;
+      const p = nearestPeak(e, 8 / PW * (state.hi - state.lo));
+      if (p) { showPeak(p); return; }
     }
     draw();
   });
+  controls.querySelector("#download-svg").addEventListener("click", function () {
+    save(new Blob([svgText()], { type: "image/svg+xml" }), "spectrum.svg");
+  });
+  controls.querySelector("#download-png").addEventListener("click", savePng);
+  if (tools) { setUpTools(); }
   draw();
 })();
