@@ -402,6 +402,7 @@ SURFACE: dict[str, tuple[str, ...]] = {
         "practices",
         "release",
         "session",
+        "spectrum_tools",
         "worldmap",
     ),
 }
