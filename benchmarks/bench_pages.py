@@ -12,7 +12,8 @@ rounds (default 40) request every page once, one request at a time, and between 
 pages the baseline: ``GET /static/app.css``, a static file served by the same app
 (Starlette's ``StaticFiles``, no session, policy or audit), so that the baseline sees the
 same machine load as the pages, interleaved. Times are wall times on loopback, client
-side (httpx), body read in full; a page that does not answer 200 is reported, not timed.
+side (httpx), body read in full; a page answers 200 (or 422: the typed error page of a bad list filter, which the page
+list holds on purpose); any other or changing status is reported as missed.
 
 Goal: p95 <= 300 ms for every page (issue 18, "warm on the demo nodes").
 """
@@ -115,22 +116,27 @@ Samples = dict[int, list[float]]
 def _measure(
     root: str, pages: list[tuple[str, str]]
 ) -> tuple[Samples, dict[int, list[int]], list[float]]:
-    """(page index -> seconds of its 200 answers, page index -> statuses, static seconds)."""
+    """(page index -> seconds of its answers, page index -> statuses, static seconds).
+
+    A page's answer is the status of its first request (200; a typed error page of the
+    list, e.g. a bad filter, answers 422): answers with another status are not timed."""
     import httpx
 
     clients = {user: _signed_in(root, user) for user in sorted({u for u, _ in pages})}
     static = httpx.Client(base_url=root, timeout=60)
     times: dict[int, list[float]] = {i: [] for i in range(len(pages))}
     status: dict[int, list[int]] = {i: [] for i in range(len(pages))}
+    expected: dict[int, int] = {}
     base: list[float] = []
     for n in range(WARMUP + ROUNDS):
         for i, (user, path) in enumerate(pages):
             seconds, code = _timed(clients[user], path)
             s_seconds, s_code = _timed(static, STATIC)
+            expected.setdefault(i, code)
             if n < WARMUP:
                 continue
             status[i].append(code)
-            if code == 200:
+            if code == expected[i]:
                 times[i].append(seconds)
             if s_code == 200:
                 base.append(s_seconds)
@@ -141,7 +147,7 @@ def _measure(
 
 def _ms(seconds: list[float]) -> str:
     if not seconds:
-        return "no 200 answer"
+        return "no answer timed"
     return f"p50 {statistics.median(seconds) * 1e3:.0f} ms, p95 {p95(seconds) * 1e3:.0f} ms"
 
 
@@ -168,12 +174,13 @@ def run() -> Table:
     )
     missed = 0
     for i, (user, path) in enumerate(pages):
-        bad = sorted({c for c in status[i] if c != 200})
-        ok = bool(times[i]) and p95(times[i]) * 1e3 <= GOAL_MS and not bad
+        codes = sorted(set(status[i]))
+        ok = bool(times[i]) and p95(times[i]) * 1e3 <= GOAL_MS and len(codes) == 1
+        ok = ok and codes[0] in (200, 422)  # a page, or a typed error page of the list
         missed += not ok
         note = "met" if ok else "MISSED"
-        if bad:
-            note += f"; answered {bad}"
+        if codes != [200]:
+            note += f"; answered {codes}"
         table.add(
             f"GET {path} as {user}",
             _ms(times[i]),
