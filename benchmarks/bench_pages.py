@@ -12,8 +12,9 @@ rounds (default 40) request every page once, one request at a time, and between 
 pages the baseline: ``GET /static/app.css``, a static file served by the same app
 (Starlette's ``StaticFiles``, no session, policy or audit), so that the baseline sees the
 same machine load as the pages, interleaved. Times are wall times on loopback, client
-side (httpx), body read in full; a page answers 200 (or 422: the typed error page of a bad list filter, which the page
-list holds on purpose); any other or changing status is reported as missed.
+side (httpx), body read in full; a page answers 200 (or 422: the typed error page of a
+bad list filter, which the page list holds on purpose); any other or changing status is
+reported as missed.
 
 Goal: p95 <= 300 ms for every page (issue 18, "warm on the demo nodes").
 """
