@@ -150,6 +150,8 @@ def _use_the_tools(page: Any, language: str, width: int, name: str) -> None:
     # downloads: the drawn plot as SVG and PNG, the peaks as CSV from the server
     svg = _download(page, "#download-svg").decode()
     assert svg.startswith("<svg") and "overlay-line" in svg and "plot-cursor" not in svg
+    marking = page.locator('[data-testid="banner-top"] .marking.primary').inner_text().strip()
+    assert svg.count("export-banner") == 2 and marking and marking in svg  # stays marked
     assert _download(page, "#download-png")[:8] == b"\x89PNG\r\n\x1a\n"
     peaks = _download(page, "#download-csv").decode()
     assert peaks.startswith("energy_kev,") and f"{energy}," in peaks

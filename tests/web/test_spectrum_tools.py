@@ -85,6 +85,7 @@ def test_saved_analysis_peaks_csv_answers_hidden_as_absent(fresh_node: Node) -> 
     assert 'id="fit-chi2" data-none="not stored with a saved analysis"' in saved
     rows = _rows(client.get(f"{url}/peaks.csv").text)
     assert [float(r["energy_kev"]) for r in rows] == [p["energy_kev"] for p in tools["peaks"]]
+    assert {r["marking"] for r in rows} == {"(S//REL TO USA, JPN)"}  # the result's mark
     mext = client_of(fresh_node)
     sign_in(mext, "mext.analyst")  # HI clearance: below SECRET
     hidden = mext.get(f"{url}/peaks.csv")
@@ -114,6 +115,7 @@ def test_attached_file_peaks_csv_answers_hidden_as_absent(fresh_node: Node) -> N
         "Cs-137 661.6" in r["lines"] and abs(float(r["energy_kev"]) / 661.66 - 1) < 0.05
         for r in rows
     )
+    assert {r["marking"] for r in rows} == {"(S//NF)"}  # the file's portion mark
     npa = client_of(fresh_node)
     sign_in(npa, "npa.analyst")  # the file is SECRET//NOFORN
     hidden = npa.get(csv_url)

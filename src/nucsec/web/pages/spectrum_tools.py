@@ -48,6 +48,7 @@ CSV_COLUMNS = (
     "region_reduced_chi2",
     "label",
     "lines",
+    "marking",
 )
 
 
@@ -154,15 +155,18 @@ def background_series(analysis: Any, max_points: int) -> list[float | None] | No
     return [round(float(v), 2) if np.isfinite(v) else None for v in binned]
 
 
-def peaks_csv(details: list[dict[str, Any]]) -> str:
-    """The peaks as CSV (one row a peak, header first); text cells a spreadsheet would run
-    as a formula are guarded (:func:`nucsec.incidents.csvio.guard_cell`)."""
+def peaks_csv(details: list[dict[str, Any]], marking: str = "") -> str:
+    """The peaks as CSV (one row a peak, header first), each row carrying ``marking``, the
+    portion mark of what the peaks come from (a saved analysis's result, an attached
+    file; empty for the caller's own upload, not marked yet), so the file stays marked
+    once downloaded; text cells a spreadsheet would run as a formula are guarded
+    (:func:`nucsec.incidents.csvio.guard_cell`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for d in details:
         names = "; ".join(f"{x['nuclide']} {x['energy_kev']}" for x in d["lines"])
-        cells = [d.get(c) for c in CSV_COLUMNS[:-1]] + [names]
+        cells = [d.get(c) for c in CSV_COLUMNS[:-2]] + [names, marking]
         writer.writerow([guard_cell("" if v is None else str(v)) for v in cells])
     return buffer.getvalue()
 
@@ -182,7 +186,8 @@ def analysis_peaks_csv(
     view = analyses.get_analysis(node, caller.principal, analysis_id)  # hidden: 404 as absent
     if view.method != "spectrum":
         raise NotFoundError("this analysis has no peaks")
-    return _csv_response(peaks_csv(peak_details(view.result)), f"peaks-{view.id}.csv")
+    mark = view.portions["result"].portion if "result" in view.portions else view.banner
+    return _csv_response(peaks_csv(peak_details(view.result), mark), f"peaks-{view.id}.csv")
 
 
 @router.get("/spectra/peaks.csv")
@@ -199,6 +204,7 @@ def spectrum_peaks_csv(
 ) -> Response:
     """The peaks of the spectrum page's result, recomputed from its source (an attached
     file its reader may read, or the caller's own upload)."""
+    mark = ""  # the caller's own upload: not marked until shared
     if upload:
         sha = analyses.ticket_blob(node, caller.principal, upload)
         try:
@@ -207,12 +213,13 @@ def spectrum_peaks_csv(
             raise InputError("the upload is gone: upload the file again", field="upload") from None
     elif kind and id and sha256:
         meta, data = att.read_attachment(node, caller.principal, kind, id, sha256)
-        name = meta.name
+        name, mark = meta.name, meta.portion
     else:
         raise InputError("name a file: kind, id and sha256, or an upload", field="upload")
     params = {"detector": detector or None, "use_file_background": background != "off"}
     run = methods.run_spectrum(data, name, params, max_bytes=len(data) + 1)
-    return _csv_response(peaks_csv(peak_details(run.result, run.analysis)), "peaks.csv")
+    details = peak_details(run.result, run.analysis)
+    return _csv_response(peaks_csv(details, mark), "peaks.csv")
 
 
 @router.get("/spectra/lines")

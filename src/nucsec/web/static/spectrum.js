@@ -287,15 +287,47 @@
     draw();
   }
 
+  // The page's banner (the roll-up of everything shown, so at least the plot's marking),
+  // drawn above and below a downloaded plot: the file stays marked once it leaves the page.
+  const BANNER_H = 24;
+
+  function pageBanner() {
+    const top = document.querySelector('[data-testid="banner-top"]');
+    if (!top) { return null; }
+    const style = getComputedStyle(top);
+    const texts = Array.from(top.querySelectorAll(".marking")).map(function (m) { return m.textContent.trim(); });
+    return { text: texts.join("  "), fill: style.backgroundColor, colour: style.color };
+  }
+
+  function exportHeight() {
+    return H + (pageBanner() ? 2 * BANNER_H : 0);
+  }
+
   function svgText() {
+    const mark = pageBanner();
+    const bh = mark ? BANNER_H : 0;
+    const height = H + 2 * bh;
+    const outer = svg("svg", { width: W, height: height, viewBox: "0 0 " + W + " " + height });
+    outer.setAttribute("xmlns", NS);
+    outer.appendChild(svg("rect", { x: 0, y: 0, width: W, height: height, fill: "#ffffff" }));
     const copy = area.querySelector("svg").cloneNode(true);
-    copy.setAttribute("xmlns", NS);
+    copy.setAttribute("x", 0);
+    copy.setAttribute("y", bh);
     copy.setAttribute("width", W);
     copy.setAttribute("height", H);
-    copy.insertBefore(svg("rect", { x: 0, y: 0, width: W, height: H, fill: "#ffffff" }), copy.firstChild);
     const cursor = copy.querySelector(".plot-cursor");
     if (cursor) { cursor.remove(); }
-    return new XMLSerializer().serializeToString(copy);
+    outer.appendChild(copy);
+    if (mark) {
+      [0, H + bh].forEach(function (y) {
+        outer.appendChild(svg("rect", { x: 0, y: y, width: W, height: bh, fill: mark.fill, "class": "export-banner" }));
+        outer.appendChild(svg("text", {
+          x: W / 2, y: y + 17, "text-anchor": "middle", "font-size": 14, "font-weight": "bold",
+          "font-family": "sans-serif", fill: mark.colour,
+        }, mark.text));
+      });
+    }
+    return new XMLSerializer().serializeToString(outer);
   }
 
   function save(blob, name) {
@@ -312,11 +344,12 @@
     const image = new Image();
     image.onload = function () {
       const canvas = document.createElement("canvas");
+      const height = exportHeight();
       canvas.width = 2 * W;
-      canvas.height = 2 * H;
+      canvas.height = 2 * height;
       const ctx = canvas.getContext("2d");
       ctx.scale(2, 2);
-      ctx.drawImage(image, 0, 0, W, H);
+      ctx.drawImage(image, 0, 0, W, height);
       canvas.toBlob(function (blob) { save(blob, "spectrum.png"); }, "image/png");
     };
     image.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(svgText());
