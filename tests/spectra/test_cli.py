@@ -182,3 +182,25 @@ def test_directory_limit_and_worker_count(
     assert "error" not in by_name[min(by_name, key=lambda n: (DATA / n).stat().st_size)]
     code, _, err = run(capsys, "spectrum", "analyze", str(tmp_path), "--workers", "0")
     assert code == 2 and "workers" in err
+
+
+def test_analyze_with_an_efficiency_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``--efficiency`` reads the CSV the spectrum page reads (one reader, in the service):
+    activities appear; a file with no rows or not UTF-8 is a typed error (exit 2)."""
+    spectrum = str(DATA / "suro_rc101_cs137_EG3X.xml")
+    good = tmp_path / "eff.csv"
+    good.write_text("# point, 10 cm\nenergy_kev,efficiency\n100,0.05\n300,0.02\n1000,0.008\n")
+    code, out, _ = run(capsys, "spectrum", "analyze", spectrum, "--efficiency", str(good), "--json")
+    assert code == 0
+    cs137 = json.loads(out)["nuclides"][0]
+    assert cs137["activity_bq"] > 0 and cs137["activity_unc_bq"] > 0
+    empty = tmp_path / "empty.csv"
+    empty.write_text("energy_kev,efficiency\nabc,def\n")
+    code, _, err = run(capsys, "spectrum", "analyze", spectrum, "--efficiency", str(empty))
+    assert code == 2 and "no 'energy_kev,efficiency' rows in" in err
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"\xff\xfe\x00bad")
+    code, _, err = run(capsys, "spectrum", "analyze", spectrum, "--efficiency", str(binary))
+    assert code == 2 and "not UTF-8 text" in err

@@ -6,7 +6,6 @@ The spectrometry package (SciPy, SpecUtils) is imported inside the commands, so 
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
@@ -39,23 +38,15 @@ def spectrum_group() -> None:
 
 
 def _read_efficiency(path: Path) -> Any:
-    from nucsec.forensics.spectra import Efficiency
+    from nucsec.service.analysis_methods import efficiency_from_csv
 
-    points: list[tuple[float, float]] = []
     try:
-        with path.open(newline="", encoding="utf-8") as fh:
-            for row in csv.reader(fh):
-                if not row or row[0].strip().startswith("#"):
-                    continue
-                try:
-                    points.append((float(row[0]), float(row[1])))
-                except (ValueError, IndexError):
-                    continue  # header or malformed line
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}", field="efficiency") from exc
-    if not points:
-        raise InputError(f"no 'energy_kev,efficiency' rows in {path}", field="efficiency")
-    return Efficiency.from_points(points)
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not UTF-8 text", field="efficiency") from None
+    return efficiency_from_csv(text, str(path))
 
 
 def _human(result: dict[str, Any]) -> str:

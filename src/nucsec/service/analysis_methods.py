@@ -35,6 +35,7 @@ __all__ = [
     "SpectrumRun",
     "age_curve",
     "age_params",
+    "efficiency_from_csv",
     "json_clean",
     "run_age",
     "run_concordance",
@@ -308,3 +309,27 @@ def run_concordance(sample: Any, *, alpha: float = 0.05, seed: int = DEFAULT_SEE
     if "sample" in sample:
         out = {"sample": sample["sample"], **out}
     return out
+
+
+def efficiency_from_csv(text: str, source: str = "the efficiency file") -> Any:
+    """A full-energy-peak efficiency curve (point geometry) from CSV text of
+    ``energy_kev,efficiency`` rows, as ``nucsec spectrum analyze --efficiency`` and the
+    spectrum page read it: lines starting with ``#`` and lines that are not two numbers (a
+    header) are skipped. InputError (``field="efficiency"``) naming ``source`` when no row
+    is left, or when a point is not positive and finite (``Efficiency.from_points``)."""
+    import csv
+    import io
+
+    from nucsec.forensics.spectra import Efficiency
+
+    points: list[tuple[float, float]] = []
+    for row in csv.reader(io.StringIO(text)):
+        if not row or row[0].strip().startswith("#"):
+            continue
+        try:
+            points.append((float(row[0]), float(row[1])))
+        except (ValueError, IndexError):
+            continue  # header or malformed line
+    if not points:
+        raise InputError(f"no 'energy_kev,efficiency' rows in {source}", field="efficiency")
+    return Efficiency.from_points(points)

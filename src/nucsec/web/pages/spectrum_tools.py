@@ -114,30 +114,14 @@ def peak_details(result: dict[str, Any], analysis: Any = None) -> list[dict[str,
 
 
 def efficiency_from_csv(data: bytes) -> Any:
-    """A full-energy-peak efficiency curve from an uploaded CSV of ``energy_kev,efficiency``
-    rows (point geometry), read as ``nucsec spectrum analyze --efficiency`` reads its file:
-    lines starting with ``#`` and lines that are not two numbers (a header) are skipped.
-    InputError (``field="efficiency"``) when it is not UTF-8 text, has no such row, or a
-    point is not positive and finite."""
-    from nucsec.forensics.spectra import Efficiency
-
+    """The efficiency curve of an uploaded CSV (:func:`nucsec.service.analysis_methods.
+    efficiency_from_csv`, the CLI's reader); InputError (``field="efficiency"``) when it is
+    not UTF-8 text."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError("the efficiency file is not UTF-8 text", field="efficiency") from None
-    points: list[tuple[float, float]] = []
-    for row in csv.reader(io.StringIO(text)):
-        if not row or row[0].strip().startswith("#"):
-            continue
-        try:
-            points.append((float(row[0]), float(row[1])))
-        except (ValueError, IndexError):
-            continue  # header or malformed line
-    if not points:
-        raise InputError(
-            "no 'energy_kev,efficiency' rows in the efficiency file", field="efficiency"
-        )
-    return Efficiency.from_points(points)
+    return methods.efficiency_from_csv(text)
 
 
 def background_series(analysis: Any, max_points: int) -> list[float | None] | None:
