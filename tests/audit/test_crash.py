@@ -10,11 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 
 from nucsec.audit import queries as audit_log
+from nucsec.audit.keys import PRIVATE_KEY_FILE, generate_key
 from nucsec.audit.verify import verify_log
 from tests.audit.helpers import ORIGIN
 
@@ -54,15 +53,8 @@ def _run_and_kill(db_url: str, key_file: Path, rng: random.Random) -> int:
 def test_kill_9_while_appending_loses_no_committed_event(
     engine: Engine, db_url: str, tmp_path: Path
 ) -> None:
-    key = Ed25519PrivateKey.generate()
-    key_file = tmp_path / "key.pem"
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    key = generate_key(tmp_path / "keys")  # the node's own key writer (mode 0600)
+    key_file = tmp_path / "keys" / PRIVATE_KEY_FILE
     rng = random.Random(20240501)
     engine.dispose()  # the writer owns the database while it runs
     for _round in range(3):

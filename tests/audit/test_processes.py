@@ -7,11 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, select
 
 from nucsec.audit import queries as audit_log
+from nucsec.audit.keys import PRIVATE_KEY_FILE, generate_key
 from nucsec.audit.tables import audit_checkpoints
 from nucsec.audit.verify import verify_log
 from tests.audit.helpers import ORIGIN
@@ -44,15 +43,8 @@ def _run_pair(args: list[str]) -> list[list[tuple[int, int]]]:
 
 
 def test_two_processes_append_concurrently(engine: Engine, db_url: str, tmp_path: Path) -> None:
-    key = Ed25519PrivateKey.generate()
-    key_file = tmp_path / "key.pem"
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    key = generate_key(tmp_path / "keys")  # the node's own key writer (mode 0600)
+    key_file = tmp_path / "keys" / PRIVATE_KEY_FILE
     args = [sys.executable, str(WRITER), db_url, str(key_file), str(BATCHES), str(SIZE)]
     runs = 0
     for _ in range(ATTEMPTS):  # a loaded machine may run one process's batches before the other's

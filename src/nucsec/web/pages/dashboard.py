@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 from nucsec.node import Node
 from nucsec.policy import Principal
-from nucsec.service import cases, labelled
+from nucsec.service import cases
 from nucsec.service.record_counts import KindCounts, kind_counts, week_starts
 from nucsec.web.i18n import N_
 from nucsec.web.views import label_of_summary
@@ -32,7 +32,6 @@ __all__ = [
     "OpenWork",
     "dashboard",
     "open_work",
-    "readable_counts",
     "trend_svg",
 ]
 
@@ -69,15 +68,6 @@ def open_work(node: Node, principal: Principal) -> OpenWork:
     due.sort(key=lambda c: (not c.overdue, c.due or ""))
     rows = [(c, label_of_summary(c, node)) for c in due[:CASES_SHOWN]]  # type: ignore[arg-type]
     return OpenWork(rows, len(due), sum(1 for c in due if c.overdue))
-
-
-def readable_counts(node: Node, principal: Principal) -> list[tuple[str, int]]:
-    """``(collection, how many the viewer may read)`` for each kind with a list page."""
-    return [
-        (k.collection, labelled.count(node, principal, k))
-        for k in node.kinds
-        if k.collection in KIND_NAMES
-    ]
 
 
 @dataclass(frozen=True)
